@@ -1,0 +1,26 @@
+// Lint rules: the recommended sets plus the project's few house rules (see ../shared/STYLE.md).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "runs/", "coverage/", ".nomaflow/", "test/fixtures/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-throw-literal": "error",
+      "prefer-promise-reject-errors": "error",
+    },
+  },
+  {
+    // Only the CLI layer may end the process (STYLE 4).
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "exit", message: "Only src/cli may call process.exit; throw a typed error instead." }],
+    },
+  },
+);

@@ -1,0 +1,4 @@
+// Rewrites schemas/*.json from the built code: `npm run schemas`.
+import { writeSchemaFiles } from "../dist/schema/editorSchemas.js";
+
+for (const file of writeSchemaFiles(new URL("../schemas/", import.meta.url).pathname)) console.log(`wrote ${file}`);

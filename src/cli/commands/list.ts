@@ -1,0 +1,68 @@
+import { loadProject } from "../../project/loadProject.js";
+import { formatFireTime, nextFireTimes } from "../../schedule/nextFireTimes.js";
+import { checkProject } from "../../validate/checkProject.js";
+import { createOutput, printJson } from "../output.js";
+
+export interface ListOptions {
+  project?: string;
+  tag?: string;
+  json?: boolean;
+}
+
+export interface CatalogueEntry {
+  id: string;
+  file: string;
+  valid: boolean;
+  enabled: boolean | null;
+  description: string | null;
+  tags: string[];
+  schedule: string | null;
+  timezone: string | null;
+  next_fire: string | null;
+  /** The latest run from the run logs; null until the job has run. */
+  last_run: { run_id: string; status: string; started_at: string } | null;
+}
+
+export async function listCommand(options: ListOptions): Promise<number> {
+  const output = createOutput();
+  const checked = checkProject(loadProject({ projectDir: options.project }));
+  const now = Date.now();
+  const entries: CatalogueEntry[] = checked.report.jobs.map((report) => {
+    const job = checked.jobs.get(report.id);
+    const next = job?.schedule && job.enabled ? nextFireTimes(job.schedule.cron, job.schedule.timezone, now, 1)[0] : undefined;
+    return {
+      id: report.id,
+      file: report.file,
+      valid: report.valid,
+      enabled: job ? job.enabled : null,
+      description: job?.description ?? null,
+      tags: job?.tags ?? [],
+      schedule: job?.schedule?.expression ?? null,
+      timezone: job?.schedule?.timezone ?? null,
+      next_fire: next !== undefined && job?.schedule ? formatFireTime(next, job.schedule.timezone) : null,
+      last_run: null,
+    };
+  });
+  const shown = options.tag === undefined ? entries : entries.filter((entry) => entry.tags.includes(options.tag!));
+  if (options.json) {
+    printJson(output, shown);
+    return 0;
+  }
+  const { style } = output;
+  const rows = shown.map((entry) => [
+    entry.id,
+    !entry.valid ? "invalid" : entry.enabled ? "yes" : "no",
+    entry.schedule ?? "manual",
+    entry.timezone ?? "",
+    entry.next_fire ?? (entry.valid && entry.enabled && entry.schedule ? "never" : "—"),
+    entry.last_run ? `${entry.last_run.status} ${entry.last_run.started_at}` : "never run",
+  ]);
+  const header = ["ID", "ENABLED", "SCHEDULE", "TIMEZONE", "NEXT FIRE", "LAST RUN"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+  output.out(style.bold(line(header)));
+  for (const row of rows) output.out(row[1] === "invalid" ? style.red(line(row)) : line(row));
+  if (shown.length === 0) output.out(options.tag ? `no job has the tag ${options.tag}` : "no job files in jobs/");
+  if (entries.some((entry) => !entry.valid)) output.err("some jobs are invalid: run nomaflow validate to see why");
+  return 0;
+}

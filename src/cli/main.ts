@@ -1,0 +1,101 @@
+/**
+ * The command line: parse, call a library function, print, set the exit code. Commands are
+ * imported only when chosen, so `--version` and `--help` load almost nothing.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { NomaflowError } from "../errors.js";
+import { VERSION } from "../version.js";
+import { createOutput } from "./output.js";
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 10000) throw new InvalidArgumentError("expected a whole number from 1 to 10000");
+  return number;
+}
+
+function withProject(command: Command): Command {
+  return command.option("-C, --project <dir>", "project folder (default: the current folder or the nearest parent with nomaflow.yaml)");
+}
+
+/** Each action hands its exit status to `setExitCode`. */
+export function buildProgram(setExitCode: (code: number) => void = () => {}): Command {
+  const program = new Command("nomaflow")
+    .description("Runs declarative data jobs kept in git: YAML jobs, cron in real time zones, retries, alerts, run logs.")
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  withProject(program.command("validate"))
+    .description("check every job and nomaflow.yaml without running anything")
+    .argument("[files...]", "job files to check (default: all of jobs/)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"))
+    .option("--json", "same as --format json")
+    .option("--require-env", "an unset ${env:…} variable is an error, not a warning")
+    .addHelpText("after", "\nExit status: 0 valid (warnings allowed), 1 problems found, 2 usage error.")
+    .action(async (files: string[], options) => {
+      const { validateCommand } = await import("./commands/validate.js");
+      setExitCode(await validateCommand(files, options));
+    });
+
+  withProject(program.command("list"))
+    .description("the catalogue: each job with its schedule, next fire and last run")
+    .option("--tag <tag>", "only jobs with this tag")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { listCommand } = await import("./commands/list.js");
+      setExitCode(await listCommand(options));
+    });
+
+  withProject(program.command("next"))
+    .description("next fire times of a job's schedule")
+    .argument("<job>", "job id")
+    .option("-n, --count <n>", "how many", positiveInteger, 5)
+    .option("--from <iso>", "start after this instant (ISO 8601; without an offset, in the job's time zone)")
+    .option("--json", "print JSON")
+    .action(async (job: string, options) => {
+      const { nextCommand } = await import("./commands/next.js");
+      setExitCode(await nextCommand(job, options));
+    });
+
+  program
+    .command("cron")
+    .description("next fire times of a bare cron expression")
+    .argument("<expression>", 'five fields, six with seconds first, or a macro such as @daily (quote it: "0 2 * * *")')
+    .option("--tz <zone>", "IANA time zone", "UTC")
+    .option("-n, --count <n>", "how many", positiveInteger, 5)
+    .option("--from <iso>", "start after this instant (ISO 8601; without an offset, in --tz)")
+    .option("--json", "print JSON")
+    .action(async (expression: string, options) => {
+      const { cronCommand } = await import("./commands/cron.js");
+      setExitCode(await cronCommand(expression, options));
+    });
+
+  program.addHelpText(
+    "after",
+    "\nExit status: 0 success, 1 a job or validation failed, 2 usage or configuration error, 130 interrupted.\nColour only on a terminal; NO_COLOR turns it off.",
+  );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const output = createOutput();
+  let code = 0;
+  const program = buildProgram((result) => (code = result));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? 0 : 2;
+    }
+    if (error instanceof NomaflowError) {
+      output.err(`${output.errStyle.red("nomaflow: error:")} ${error.message}`);
+      if (error.hint) output.err(`  ${output.errStyle.dim("hint:")} ${error.hint}`);
+      return error.exitCode;
+    }
+    output.err(`nomaflow: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 70;
+  }
+}

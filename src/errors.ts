@@ -1,0 +1,81 @@
+/**
+ * The few error classes Nomaflow throws. The CLI prints a known class as one line (plus a hint)
+ * and exits with its code; anything else is a bug and prints its stack.
+ */
+
+/** Where in a file something is; line and column are 1-based. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+interface NomaflowErrorOptions {
+  cause?: unknown;
+  hint?: string;
+}
+
+/** Base class: a user-facing error with an exit code and an optional hint. */
+export abstract class NomaflowError extends Error {
+  abstract readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: NomaflowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad command-line use: unknown job, bad flag value, ill-typed parameter. Exit 2. */
+export class UsageError extends NomaflowError {
+  readonly exitCode = 2;
+}
+
+/** A project file is wrong. Carries the position when one is known. Exit 2. */
+export class ConfigError extends NomaflowError {
+  readonly exitCode = 2;
+  readonly position: SourcePosition | undefined;
+
+  constructor(message: string, options: NomaflowErrorOptions & { position?: SourcePosition } = {}) {
+    super(options.position ? `${formatPosition(options.position)}: ${message}` : message, options);
+    this.position = options.position;
+  }
+}
+
+/** A cron expression that does not parse; `offset` is the 0-based index in the expression. */
+export class CronSyntaxError extends NomaflowError {
+  readonly exitCode = 2;
+  readonly offset: number;
+
+  constructor(message: string, offset = 0, options: NomaflowErrorOptions = {}) {
+    super(message, options);
+    this.offset = offset;
+  }
+}
+
+/** A step failed. `retryable` false means another attempt cannot help (bad config, 4xx). Exit 1. */
+export class StepError extends NomaflowError {
+  readonly exitCode = 1;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: NomaflowErrorOptions & { retryable?: boolean } = {}) {
+    super(message, options);
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** A connector could not connect or a query failed, in the user's terms. Exit 1. */
+export class ConnectorError extends NomaflowError {
+  readonly exitCode = 1;
+  readonly connector: string;
+
+  constructor(connector: string, message: string, options: NomaflowErrorOptions = {}) {
+    super(`connector ${connector}: ${message}`, options);
+    this.connector = connector;
+  }
+}
+
+export function formatPosition(position: SourcePosition): string {
+  return `${position.file}:${position.line}:${position.column}`;
+}

@@ -1,0 +1,8 @@
+/**
+ * The API for plugin authors: define step types with `defineStepType` and TypeBox schemas.
+ * Everything else in the package is internal and may change.
+ */
+export { defineStepType } from "./step-types/stepType.js";
+export type { StepCheckContext, StepFieldProblem, StepType } from "./step-types/stepType.js";
+export { Type } from "@sinclair/typebox";
+export type { Static, TObject } from "@sinclair/typebox";

@@ -1,0 +1,61 @@
+/**
+ * The typed model of a job: what the runner, the daemon and `validate` all work from. Built from
+ * a job file that passed its checks, with the project's defaults merged in by `resolveJob`.
+ */
+import type { ParsedCron } from "../schedule/parseCron.js";
+import type { ParamDefinition } from "../schema/jobSchema.js";
+
+export interface RetrySettings {
+  /** Total number of tries. */
+  attempts: number;
+  backoff: "fixed" | "exponential";
+  baseSeconds: number;
+  maxSeconds: number | undefined;
+  /** Fraction by which each wait may vary (0 = none). */
+  jitter: number;
+}
+
+export interface AlertSettings {
+  onFailure: boolean;
+  onLongRunMinutes: number | undefined;
+  /** Channel names: the job's recipients, else notifications.default. */
+  recipients: string[];
+}
+
+export interface JobSchedule {
+  expression: string;
+  timezone: string;
+  cron: ParsedCron;
+}
+
+export type RunIf = "success" | "failure" | "always";
+
+export interface StepDefinition {
+  name: string;
+  type: string;
+  description: string | undefined;
+  /** 0-based position in the job. */
+  index: number;
+  timeoutMs: number | undefined;
+  retry: RetrySettings;
+  runIf: RunIf;
+  /** The type's own fields, with their `${…}` references not yet resolved. */
+  fields: Record<string, unknown>;
+}
+
+export interface Job {
+  id: string;
+  /** As shown to the user, and absolute. */
+  file: string;
+  absolutePath: string;
+  description: string | undefined;
+  tags: string[];
+  enabled: boolean;
+  schedule: JobSchedule | undefined;
+  params: Record<string, ParamDefinition>;
+  retry: RetrySettings;
+  alerts: AlertSettings;
+  concurrency: "forbid" | "allow";
+  misfireGraceMinutes: number;
+  steps: StepDefinition[];
+}

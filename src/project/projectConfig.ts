@@ -1,0 +1,99 @@
+/**
+ * The project-wide settings of nomaflow.yaml, typed. Built best-effort from whatever the file
+ * holds, so that `validate` can go on checking jobs against a config that has errors of its own.
+ */
+import { isAbsolute, resolve } from "node:path";
+import type { Static } from "@sinclair/typebox";
+import type { AlertPolicy, RetryPolicy } from "../schema/common.js";
+import type { ConnectorDefinition } from "../schema/configSchema.js";
+
+export interface ConnectorConfig {
+  name: string;
+  /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
+  url: string;
+  pool: NonNullable<Static<typeof ConnectorDefinition>["pool"]>;
+}
+
+export interface ChannelConfig {
+  name: string;
+  type: string;
+  fields: Record<string, unknown>;
+}
+
+/** Job settings nomaflow.yaml gives every job (`defaults:`), before the job's own. */
+export interface JobDefaults {
+  timezone?: string;
+  retry?: Static<typeof RetryPolicy>;
+  alerts?: Static<typeof AlertPolicy>;
+  concurrency?: "forbid" | "allow";
+  misfire_grace_minutes?: number;
+}
+
+export interface ProjectConfig {
+  root: string;
+  /** Absolute paths. */
+  envFile: string;
+  runsDir: string;
+  pythonInterpreter: string;
+  defaults: JobDefaults;
+  connectors: Map<string, ConnectorConfig>;
+  channels: Map<string, ChannelConfig>;
+  defaultRecipients: string[];
+}
+
+/** Overrides from the command line (highest) and from NOMAFLOW_* variables. */
+export interface SettingsOverrides {
+  runsDir?: string;
+  pythonInterpreter?: string;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const stringOr = (value: unknown, fallback: string): string => (typeof value === "string" && value !== "" ? value : fallback);
+
+/**
+ * The one place project settings are layered: built-in defaults < nomaflow.yaml < environment
+ * (NOMAFLOW_RUNS_DIR, NOMAFLOW_PYTHON) < flags.
+ */
+export function resolveProjectConfig(
+  root: string,
+  file: unknown,
+  processEnv: NodeJS.ProcessEnv = process.env,
+  flags: SettingsOverrides = {},
+): ProjectConfig {
+  const raw = isRecord(file) ? file : {};
+  const python = isRecord(raw.python) ? raw.python : {};
+  const runsDir = flags.runsDir ?? processEnv.NOMAFLOW_RUNS_DIR ?? stringOr(raw.runs_dir, "runs");
+  const pythonInterpreter = flags.pythonInterpreter ?? processEnv.NOMAFLOW_PYTHON ?? stringOr(python.interpreter, "python3");
+  const within = (path: string) => (isAbsolute(path) ? path : resolve(root, path));
+
+  const connectors = new Map<string, ConnectorConfig>();
+  for (const [name, value] of Object.entries(isRecord(raw.connectors) ? raw.connectors : {})) {
+    const definition = isRecord(value) ? value : {};
+    connectors.set(name, {
+      name,
+      url: typeof definition.url === "string" ? definition.url : "",
+      pool: isRecord(definition.pool) ? (definition.pool as ConnectorConfig["pool"]) : {},
+    });
+  }
+  const notifications = isRecord(raw.notifications) ? raw.notifications : {};
+  const channels = new Map<string, ChannelConfig>();
+  for (const [name, value] of Object.entries(isRecord(notifications.channels) ? notifications.channels : {})) {
+    const fields = isRecord(value) ? value : {};
+    channels.set(name, { name, type: typeof fields.type === "string" ? fields.type : "", fields });
+  }
+  const defaultRecipients = Array.isArray(notifications.default)
+    ? notifications.default.filter((name): name is string => typeof name === "string")
+    : [];
+
+  return {
+    root,
+    envFile: within(stringOr(raw.env_file, ".env")),
+    runsDir: within(runsDir),
+    pythonInterpreter,
+    defaults: isRecord(raw.defaults) ? (raw.defaults as JobDefaults) : {},
+    connectors,
+    channels,
+    defaultRecipients,
+  };
+}

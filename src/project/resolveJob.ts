@@ -1,0 +1,91 @@
+/**
+ * Merges a checked job file with the project's defaults into the job model. This is the one place
+ * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
+ */
+import type { Static } from "@sinclair/typebox";
+import type { ParsedCron } from "../schedule/parseCron.js";
+import type { AlertPolicy, RetryPolicy } from "../schema/common.js";
+import type { JobFile } from "../schema/jobSchema.js";
+import { COMMON_STEP_FIELDS } from "../step-types/registry.js";
+import type { AlertSettings, Job, RetrySettings, RunIf, StepDefinition } from "./job.js";
+import { parseDuration } from "./parseDuration.js";
+import type { JobDefaults } from "./projectConfig.js";
+
+export const BUILT_IN_DEFAULTS = {
+  timezone: "UTC",
+  retry: { attempts: 1, backoff: "fixed", baseSeconds: 0, maxSeconds: undefined, jitter: 0 } satisfies RetrySettings,
+  alerts: { onFailure: true, onLongRunMinutes: undefined },
+  concurrency: "forbid",
+  misfireGraceMinutes: 60,
+} as const;
+
+type RetryPolicy = Static<typeof RetryPolicy>;
+
+export function mergeRetry(base: RetrySettings, override: RetryPolicy | undefined): RetrySettings {
+  if (!override) return base;
+  const jitter = override.jitter === undefined ? base.jitter : override.jitter === true ? 0.2 : override.jitter === false ? 0 : override.jitter;
+  return {
+    attempts: override.attempts ?? base.attempts,
+    backoff: override.backoff ?? base.backoff,
+    baseSeconds: override.base_seconds ?? base.baseSeconds,
+    maxSeconds: override.max_seconds ?? base.maxSeconds,
+    jitter,
+  };
+}
+
+function mergeAlerts(defaults: Static<typeof AlertPolicy> | undefined, job: Static<typeof AlertPolicy> | undefined, defaultRecipients: string[]): AlertSettings {
+  const recipients = job?.recipients ?? defaults?.recipients ?? [];
+  return {
+    onFailure: job?.on_failure ?? defaults?.on_failure ?? BUILT_IN_DEFAULTS.alerts.onFailure,
+    onLongRunMinutes: job?.on_long_run_minutes ?? defaults?.on_long_run_minutes ?? BUILT_IN_DEFAULTS.alerts.onLongRunMinutes,
+    recipients: recipients.length > 0 ? recipients : defaultRecipients,
+  };
+}
+
+/** The time zone a job's schedule uses: the schedule's, else defaults.timezone, else UTC. */
+export function jobTimezone(file: Pick<JobFile, "schedule">, defaults: JobDefaults): string {
+  return file.schedule?.timezone ?? defaults.timezone ?? BUILT_IN_DEFAULTS.timezone;
+}
+
+export interface ResolveJobInput {
+  file: JobFile;
+  displayPath: string;
+  absolutePath: string;
+  defaults: JobDefaults;
+  defaultRecipients: string[];
+  /** The parsed schedule, when the job has one (parsed once by the checks). */
+  cron: ParsedCron | undefined;
+}
+
+export function resolveJob({ file, displayPath, absolutePath, defaults, defaultRecipients, cron }: ResolveJobInput): Job {
+  const jobRetry = mergeRetry(mergeRetry(BUILT_IN_DEFAULTS.retry, defaults.retry), file.retry);
+  const steps: StepDefinition[] = file.steps.map((raw, index) => {
+    const step = raw as Record<string, unknown>;
+    const fields = Object.fromEntries(Object.entries(step).filter(([key]) => !(COMMON_STEP_FIELDS as readonly string[]).includes(key)));
+    return {
+      name: raw.name,
+      type: raw.type,
+      description: typeof step.description === "string" ? step.description : undefined,
+      index,
+      timeoutMs: step.timeout === undefined ? undefined : parseDuration(step.timeout),
+      retry: mergeRetry(jobRetry, step.retry as RetryPolicy | undefined),
+      runIf: (step.run_if as RunIf | undefined) ?? "success",
+      fields,
+    };
+  });
+  return {
+    id: file.id,
+    file: displayPath,
+    absolutePath,
+    description: file.description,
+    tags: file.tags ?? [],
+    enabled: file.enabled ?? true,
+    schedule: file.schedule && cron ? { expression: file.schedule.cron, timezone: jobTimezone(file, defaults), cron } : undefined,
+    params: file.params ?? {},
+    retry: jobRetry,
+    alerts: mergeAlerts(defaults.alerts, file.alerts, defaultRecipients),
+    concurrency: file.concurrency ?? defaults.concurrency ?? BUILT_IN_DEFAULTS.concurrency,
+    misfireGraceMinutes: file.misfire_grace_minutes ?? defaults.misfire_grace_minutes ?? BUILT_IN_DEFAULTS.misfireGraceMinutes,
+    steps,
+  };
+}

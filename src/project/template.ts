@@ -1,0 +1,176 @@
+/**
+ * Interpolation in string values (DESIGN 2): `${env:NAME}`, `${env:NAME:-default}`,
+ * `${params.NAME}`, `${job.id}`, `${run.id}`, `${run.scheduled_for}`, `${steps.STEP.output.KEY}`,
+ * and `$${` for a literal `${`. Parsing is separate from rendering so that `validate` checks the
+ * shape of every reference long before the runner resolves it.
+ */
+
+export type TemplateReference =
+  | { kind: "env"; name: string; fallback: string | undefined; raw: string; index: number }
+  | { kind: "params"; name: string; raw: string; index: number }
+  | { kind: "job"; field: "id"; raw: string; index: number }
+  | { kind: "run"; field: "id" | "scheduled_for"; raw: string; index: number }
+  | { kind: "steps"; step: string; path: string[]; raw: string; index: number };
+
+export type TemplatePart = string | TemplateReference;
+
+export interface TemplateProblem {
+  /** 0-based index of the `${` in the string. */
+  index: number;
+  message: string;
+  hint?: string;
+}
+
+export interface ParsedTemplate {
+  parts: TemplatePart[];
+  problems: TemplateProblem[];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STEP_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const KEY = /^[A-Za-z0-9_-]+$/;
+
+export const REFERENCE_FORMS = "${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${steps.STEP.output.KEY}";
+
+/** Splits a string into literal text and references. */
+export function parseTemplate(text: string): ParsedTemplate {
+  const parts: TemplatePart[] = [];
+  const problems: TemplateProblem[] = [];
+  let literal = "";
+  let position = 0;
+  while (position < text.length) {
+    if (text.startsWith("$${", position)) {
+      literal += "${";
+      position += 3;
+      continue;
+    }
+    if (!text.startsWith("${", position)) {
+      literal += text[position];
+      position++;
+      continue;
+    }
+    const close = text.indexOf("}", position + 2);
+    if (close === -1) {
+      problems.push({
+        index: position,
+        message: `unterminated \${ in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}…` : text)}`,
+        hint: "close the reference with }, or write $${ for a literal ${",
+      });
+      literal += text.slice(position);
+      break;
+    }
+    const body = text.slice(position + 2, close);
+    const raw = text.slice(position, close + 1);
+    const reference = parseReference(body, raw, position);
+    if ("message" in reference) {
+      problems.push(reference);
+      literal += raw;
+    } else {
+      if (literal) parts.push(literal);
+      literal = "";
+      parts.push(reference);
+    }
+    position = close + 1;
+  }
+  if (literal || parts.length === 0) parts.push(literal);
+  return { parts, problems };
+}
+
+function parseReference(body: string, raw: string, index: number): TemplateReference | TemplateProblem {
+  const unknown = (message: string): TemplateProblem => ({ index, message, hint: `references are ${REFERENCE_FORMS}` });
+  if (body.startsWith("env:")) {
+    const rest = body.slice(4);
+    const separator = rest.indexOf(":-");
+    const name = separator === -1 ? rest : rest.slice(0, separator);
+    if (!ENV_NAME.test(name)) return unknown(`${raw}: ${JSON.stringify(name)} is not an environment variable name`);
+    return { kind: "env", name, fallback: separator === -1 ? undefined : rest.slice(separator + 2), raw, index };
+  }
+  const segments = body.split(".");
+  const [head, ...rest] = segments;
+  switch (head) {
+    case "params":
+      if (rest.length === 1 && PARAM_NAME.test(rest[0]!)) return { kind: "params", name: rest[0]!, raw, index };
+      return unknown(`${raw} is not a parameter reference: write \${params.NAME}`);
+    case "job":
+      if (rest.length === 1 && rest[0] === "id") return { kind: "job", field: "id", raw, index };
+      return unknown(`${raw}: a job has only \${job.id}`);
+    case "run":
+      if (rest.length === 1 && (rest[0] === "id" || rest[0] === "scheduled_for")) {
+        return { kind: "run", field: rest[0], raw, index };
+      }
+      return unknown(`${raw}: a run has \${run.id} and \${run.scheduled_for}`);
+    case "steps":
+      if (rest.length >= 3 && STEP_NAME.test(rest[0]!) && rest[1] === "output" && rest.slice(2).every((key) => KEY.test(key))) {
+        return { kind: "steps", step: rest[0]!, path: rest.slice(2), raw, index };
+      }
+      return unknown(`${raw} is not a step output reference: write \${steps.STEP.output.KEY}`);
+    default:
+      return unknown(`unknown reference ${raw}`);
+  }
+}
+
+/** True when the string is exactly one reference, so its value keeps its type. */
+export function wholeReference(parsed: ParsedTemplate): TemplateReference | undefined {
+  const [only] = parsed.parts;
+  return parsed.parts.length === 1 && typeof only === "object" ? only : undefined;
+}
+
+/** True when the string has any reference (such values are checked after interpolation). */
+export function hasReference(text: string): boolean {
+  return parseTemplate(text).parts.some((part) => typeof part === "object");
+}
+
+/** Resolves one reference; throws a typed error when it cannot. */
+export type ReferenceResolver = (reference: TemplateReference) => unknown;
+
+export interface RenderResult {
+  value: unknown;
+  /** Values that came from `${env:…}`: the caller masks them. */
+  secrets: string[];
+}
+
+/**
+ * Interpolates every string in a value (objects and lists are walked). A string that is one whole
+ * `${params.X}` or `${steps…}` reference keeps the referenced value's type. Parse problems must
+ * have been reported by `validate`; here they throw through `onProblem`.
+ */
+export function renderValue(value: unknown, resolve: ReferenceResolver, onProblem: (problem: TemplateProblem) => never): RenderResult {
+  const secrets: string[] = [];
+  const renderString = (text: string): unknown => {
+    const parsed = parseTemplate(text);
+    if (parsed.problems[0]) onProblem(parsed.problems[0]);
+    const whole = wholeReference(parsed);
+    const resolveTracked = (reference: TemplateReference): unknown => {
+      const resolved = resolve(reference);
+      if (reference.kind === "env" && typeof resolved === "string" && resolved !== "" && resolved !== reference.fallback) secrets.push(resolved);
+      return resolved;
+    };
+    if (whole && whole.kind !== "env") return resolveTracked(whole);
+    return parsed.parts.map((part) => (typeof part === "string" ? part : stringify(resolveTracked(part)))).join("");
+  };
+  const walk = (node: unknown): unknown => {
+    if (typeof node === "string") return renderString(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (node !== null && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child)]));
+    }
+    return node;
+  };
+  return { value: walk(value), secrets };
+}
+
+function stringify(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** Calls `visit` for every string in a value with its path, for checks that need positions. */
+export function forEachString(value: unknown, visit: (text: string, path: (string | number)[]) => void, path: (string | number)[] = []): void {
+  if (typeof value === "string") visit(value, path);
+  else if (Array.isArray(value)) value.forEach((child, index) => forEachString(child, visit, [...path, index]));
+  else if (value !== null && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) forEachString(child, visit, [...path, key]);
+  }
+}

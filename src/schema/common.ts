@@ -1,0 +1,92 @@
+/**
+ * Schema pieces shared by the project file, the job file and the step types. TypeBox builds
+ * plain JSON Schema (draft 2020-12) and gives the TypeScript type of each shape, so a shape is
+ * written once (STYLE 2).
+ */
+import { Type, type SchemaOptions, type TSchema } from "@sinclair/typebox";
+
+/**
+ * Annotation keywords our validator understands; ajv is told about them in `schemaValidator.ts`.
+ * `x-expected` is the phrase used when a value matches no branch of a union.
+ * `x-ref` marks a string that names something defined elsewhere in the project.
+ */
+export const EXPECTED = "x-expected";
+export const REFERENCE = "x-ref";
+
+export type ReferenceKind = "connector" | "channel";
+
+/** Lower-case names for jobs and steps: `[a-z0-9][a-z0-9_-]*`. */
+export const NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
+
+export const Name = (options: SchemaOptions = {}) =>
+  Type.String({ pattern: NAME_PATTERN, [EXPECTED]: "a lower-case name: letters, digits, '-' and '_'", ...options });
+
+/** A string naming a connector or a notification channel of nomaflow.yaml. */
+export const Reference = (kind: ReferenceKind, options: SchemaOptions = {}) =>
+  Type.String({ minLength: 1, [REFERENCE]: kind, ...options });
+
+/** `30`, `2.5`, `"90s"`, `"30m"`, `"1h30m"`, `"500ms"`. */
+export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$";
+
+export const Duration = (options: SchemaOptions = {}) =>
+  Type.Union(
+    [
+      Type.Number({ exclusiveMinimum: 0 }),
+      Type.String({ pattern: DURATION_PATTERN }),
+    ],
+    { [EXPECTED]: "a number of seconds or a duration such as 90s, 30m, 1h or 1h30m", ...options },
+  );
+
+export const RetryPolicy = Type.Object(
+  {
+    attempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: "Total number of tries, the first included.", default: 1 }),
+    ),
+    backoff: Type.Optional(
+      Type.Union([Type.Literal("fixed"), Type.Literal("exponential")], {
+        description: "How the wait between tries grows.",
+        default: "fixed",
+      }),
+    ),
+    base_seconds: Type.Optional(
+      Type.Number({ minimum: 0, description: "Wait before the second try; doubled each try when exponential.", default: 0 }),
+    ),
+    max_seconds: Type.Optional(Type.Number({ minimum: 0, description: "Upper bound of one wait (exponential)." })),
+    jitter: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Number({ minimum: 0, maximum: 1 })], {
+        description: "Randomise each wait by up to this fraction (true = 0.2).",
+        [EXPECTED]: "true, false or a fraction between 0 and 1",
+        default: false,
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Retry policy of each step: attempts is the total number of tries." },
+);
+
+export const AlertPolicy = Type.Object(
+  {
+    on_failure: Type.Optional(Type.Boolean({ description: "Alert once when a run fails.", default: true })),
+    on_long_run_minutes: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Alert once when a run is still going after this many minutes." }),
+    ),
+    recipients: Type.Optional(
+      Type.Array(Reference("channel"), {
+        description: "Notification channels to alert; empty means notifications.default.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Concurrency = Type.Union([Type.Literal("forbid"), Type.Literal("allow")], {
+  description: "forbid: skip a scheduled fire while the previous run is still going.",
+  default: "forbid",
+});
+
+/** An object of string values (HTTP headers, environment variables). */
+export const StringMap = (options: SchemaOptions = {}) =>
+  Type.Record(Type.String(), Type.String(), options);
+
+export function isSchema(value: unknown): value is TSchema {
+  return typeof value === "object" && value !== null;
+}

@@ -1,0 +1,80 @@
+/** The shape of nomaflow.yaml. Channel fields are checked per kind (notifications/channelTypes.ts). */
+import { Type, type Static } from "@sinclair/typebox";
+import { AlertPolicy, Concurrency, EXPECTED, Reference, RetryPolicy } from "./common.js";
+
+export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+
+export const ConnectorDefinition = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      description: "postgres://… or postgresql://… (a server), or pglite:DIR (embedded PostgreSQL in a folder).",
+    }),
+    pool: Type.Optional(
+      Type.Object(
+        {
+          max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: "Most connections at once." })),
+          idle_timeout_seconds: Type.Optional(Type.Number({ minimum: 0, default: 30 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ChannelBase = Type.Object(
+  {
+    type: Type.Union([Type.Literal("slack"), Type.Literal("teams"), Type.Literal("webhook"), Type.Literal("email")], {
+      description: "slack, teams, webhook or email.",
+    }),
+  },
+  { additionalProperties: true },
+);
+
+export const ProjectConfigFile = Type.Object(
+  {
+    env_file: Type.Optional(Type.String({ minLength: 1, default: ".env", description: "Secrets file; a missing file is not an error." })),
+    runs_dir: Type.Optional(Type.String({ minLength: 1, default: "runs", description: "Where run logs go." })),
+    python: Type.Optional(
+      Type.Object(
+        { interpreter: Type.Optional(Type.String({ minLength: 1, default: "python3", description: "Python used for python steps." })) },
+        { additionalProperties: false },
+      ),
+    ),
+    defaults: Type.Optional(
+      Type.Object(
+        {
+          timezone: Type.Optional(Type.String({ minLength: 1, default: "UTC", description: "Never the machine's local zone." })),
+          retry: Type.Optional(RetryPolicy),
+          alerts: Type.Optional(AlertPolicy),
+          concurrency: Type.Optional(Concurrency),
+          misfire_grace_minutes: Type.Optional(Type.Number({ minimum: 0, default: 60 })),
+        },
+        { additionalProperties: false, description: "Applied to every job unless the job says otherwise." },
+      ),
+    ),
+    connectors: Type.Optional(
+      Type.Record(Type.String({ pattern: CONNECTOR_NAME_PATTERN }), ConnectorDefinition, {
+        [EXPECTED]: "a map of connector names to {url, pool}",
+        additionalProperties: false,
+      }),
+    ),
+    notifications: Type.Optional(
+      Type.Object(
+        {
+          channels: Type.Optional(
+            Type.Record(Type.String({ pattern: CONNECTOR_NAME_PATTERN }), ChannelBase, {
+              [EXPECTED]: "a map of channel names to {type, …}",
+              additionalProperties: false,
+            }),
+          ),
+          default: Type.Optional(Type.Array(Reference("channel"), { description: "Where alerts go when a job names no recipients." })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProjectConfigFile = Static<typeof ProjectConfigFile>;

@@ -1,0 +1,60 @@
+import { Type } from "@sinclair/typebox";
+import { EXPECTED, Reference } from "../../schema/common.js";
+import { defineStepType } from "../stepType.js";
+
+const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
+
+export const sqlCopyStep = defineStepType({
+  name: "sql_copy",
+  description: "Streams rows with COPY from a source table or query into a target table.",
+  fields: Type.Object(
+    {
+      source: Type.Object(
+        {
+          connector: Reference("connector", { description: "Connector to read from." }),
+          schema: Schema(),
+          table: Type.Optional(Type.String({ minLength: 1, description: "Table to copy (or give query)." })),
+          query: Type.Optional(Type.String({ minLength: 1, description: "SELECT whose rows are copied (or give table)." })),
+        },
+        { additionalProperties: false },
+      ),
+      target: Type.Object(
+        {
+          connector: Reference("connector", { description: "Connector to write to." }),
+          schema: Schema(),
+          table: Type.String({ minLength: 1, description: "Table to fill; created from the source's columns when missing." }),
+        },
+        { additionalProperties: false },
+      ),
+      mode: Type.Union([Type.Literal("overwrite"), Type.Literal("append"), Type.Literal("upsert")], {
+        description: "overwrite: atomic swap of a full copy; append: insert all rows; upsert: update by key, insert the rest.",
+      }),
+      key: Type.Optional(
+        Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+          description: "Upsert key columns; default: the target's primary key.",
+          [EXPECTED]: "a column name or a list of column names",
+        }),
+      ),
+      batch_size: Type.Optional(
+        Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  check(fields) {
+    const { source } = fields;
+    if (source.table === undefined && source.query === undefined) {
+      return [{ path: ["source"], message: "source needs a table or a query", hint: "add `table: NAME` or `query: SELECT …`" }];
+    }
+    if (source.table !== undefined && source.query !== undefined) {
+      return [{ path: ["source", "query"], message: "source has both a table and a query; give one of them" }];
+    }
+    if (source.query !== undefined && source.schema !== undefined) {
+      return [{ path: ["source", "schema"], message: "source.schema applies to a table, not to a query; remove it or name the schema in the query" }];
+    }
+    if (fields.key !== undefined && fields.mode !== "upsert") {
+      return [{ path: ["key"], severity: "warning", message: `key is only used by mode upsert; this step's mode is ${fields.mode}` }];
+    }
+    return [];
+  },
+});

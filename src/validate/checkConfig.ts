@@ -1,0 +1,59 @@
+/** Checks nomaflow.yaml: its schema, each channel's fields, names it refers to, and its `${…}`. */
+import type { TObject } from "@sinclair/typebox";
+import type { Diagnostic } from "../project/diagnostic.js";
+import type { Project } from "../project/loadProject.js";
+import { hasReference } from "../project/template.js";
+import { diagnosticAt } from "../project/yamlSource.js";
+import { ProjectConfigFile } from "../schema/configSchema.js";
+import { channelTypes } from "../notifications/channelTypes.js";
+import { didYouMean } from "../text/closestMatch.js";
+import { checkTemplates } from "./checkTemplates.js";
+import { schemaProblems } from "./schemaProblems.js";
+import { isValidTimezone, suggestTimezone } from "../schedule/timezones.js";
+
+const CONNECTOR_URL = /^(postgres|postgresql):\/\/|^pglite:/;
+
+export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[] {
+  const { configFile, config } = project;
+  const source = configFile.source;
+  if (!source) return configFile.readDiagnostics;
+  const diagnostics = [...configFile.readDiagnostics];
+  const at = (path: (string | number)[], message: string, options: { hint?: string | undefined; part?: "key" | "value"; severity?: "error" | "warning"; offsetInValue?: number } = {}) =>
+    diagnostics.push(diagnosticAt(source, path, message, { ...options, hint: options.hint ?? null }));
+
+  if (typeof source.data !== "object" || source.data === null || Array.isArray(source.data)) {
+    at([], "nomaflow.yaml must be a map of settings (connectors, notifications, defaults, …)");
+    return diagnostics;
+  }
+  for (const problem of schemaProblems(ProjectConfigFile, source.data)) at(problem.path, problem.message, problem);
+
+  for (const channel of config.channels.values()) {
+    const schema: TObject | undefined = channelTypes[channel.type];
+    if (!schema) continue; // the schema already named the bad type
+    for (const problem of schemaProblems(schema, channel.fields)) {
+      at(["notifications", "channels", channel.name, ...problem.path], problem.message.replace("the file", `channel ${channel.name}`), problem);
+    }
+  }
+  config.defaultRecipients.forEach((name, index) => {
+    if (!config.channels.has(name)) {
+      at(["notifications", "default", index], `notifications.default names channel ${name}, which is not defined`, {
+        hint: didYouMean(name, config.channels.keys()) ?? "define it under notifications.channels",
+      });
+    }
+  });
+  for (const connector of config.connectors.values()) {
+    if (connector.url && !hasReference(connector.url) && !CONNECTOR_URL.test(connector.url)) {
+      at(["connectors", connector.name, "url"], `connector ${connector.name}: url must start with postgres://, postgresql:// or pglite:`);
+    }
+  }
+  const timezone = config.defaults.timezone;
+  if (typeof timezone === "string" && !isValidTimezone(timezone)) {
+    const suggestion = suggestTimezone(timezone);
+    at(["defaults", "timezone"], `unknown time zone ${timezone}`, { hint: suggestion ? `did you mean ${suggestion}?` : "use an IANA name such as Europe/Paris or UTC" });
+  }
+  for (const finding of checkTemplates(source.data, { environment: project.environment, requireEnv })) {
+    at(finding.path, finding.message, finding);
+  }
+  return diagnostics;
+}
+

@@ -1,0 +1,216 @@
+/**
+ * Checks one job file and, when it has no errors, builds its job model. Every finding carries the
+ * position of the field it concerns and the job and step it belongs to.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Type, type TObject } from "@sinclair/typebox";
+import type { Diagnostic } from "../project/diagnostic.js";
+import type { Job } from "../project/job.js";
+import type { JobFileEntry, Project } from "../project/loadProject.js";
+import { jobTimezone, resolveJob } from "../project/resolveJob.js";
+import { hasReference } from "../project/template.js";
+import { diagnosticAt } from "../project/yamlSource.js";
+import { commonStepProperties, JobFile, type ParamDefinition } from "../schema/jobSchema.js";
+import { COMMON_STEP_FIELDS } from "../step-types/registry.js";
+import type { StepType } from "../step-types/stepType.js";
+import { didYouMean } from "../text/closestMatch.js";
+import { checkSchedule } from "./checkSchedule.js";
+import { checkTemplates } from "./checkTemplates.js";
+import { findReferences } from "./references.js";
+import { schemaProblems } from "./schemaProblems.js";
+
+export interface JobCheckOptions {
+  requireEnv: boolean;
+  /** Instant from which DST warnings look 12 months ahead; undefined: no DST warnings. */
+  dstFrom: number | undefined;
+}
+
+export interface JobCheckResult {
+  id: string;
+  diagnostics: Diagnostic[];
+  job: Job | undefined;
+}
+
+type Path = (string | number)[];
+interface At {
+  hint?: string | undefined;
+  offsetInValue?: number | undefined;
+  part?: "key" | "value";
+  severity?: "error" | "warning";
+}
+
+const stepSchemas = new WeakMap<StepType, TObject>();
+
+/**
+ * A step type's fields plus the common ones, closed to anything else. `name` and `type` were
+ * checked with the job, so they are only declared here.
+ */
+export function fullStepSchema(type: StepType): TObject {
+  let schema = stepSchemas.get(type);
+  if (!schema) {
+    schema = Type.Object({ ...commonStepProperties, ...type.fields.properties, name: Type.Unknown(), type: Type.Unknown() }, { additionalProperties: false });
+    stepSchemas.set(type, schema);
+  }
+  return schema;
+}
+
+export function checkJobFile(entry: JobFileEntry, project: Project, options: JobCheckOptions): JobCheckResult {
+  const source = entry.source;
+  const diagnostics = [...entry.readDiagnostics];
+  const data = source?.data as Record<string, unknown> | undefined;
+  const id = typeof data?.id === "string" ? data.id : entry.expectedId;
+  if (!source) return { id, diagnostics, job: undefined };
+
+  const rawSteps = Array.isArray(data?.steps) ? (data.steps as unknown[]) : [];
+  const stepNameAt = (path: Path): string | null => {
+    if (path[0] !== "steps" || typeof path[1] !== "number") return null;
+    const step = rawSteps[path[1]] as { name?: unknown } | undefined;
+    return typeof step?.name === "string" ? step.name : `#${path[1] + 1}`;
+  };
+  const at = (path: Path, message: string, extra: At = {}) =>
+    diagnostics.push(
+      diagnosticAt(source, path, message, {
+        job: id,
+        step: stepNameAt(path),
+        hint: extra.hint ?? null,
+        severity: extra.severity ?? "error",
+        part: extra.part ?? "value",
+        offsetInValue: extra.offsetInValue,
+      }),
+    );
+
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    at([], "a job file must be a map of fields (id, schedule, steps, …)");
+    return { id, diagnostics, job: undefined };
+  }
+
+  for (const problem of schemaProblems(JobFile, data)) at(problem.path, problem.message, problem);
+  if (typeof data.id === "string" && data.id !== entry.expectedId) {
+    at(["id"], `job id ${data.id} differs from its file name ${entry.expectedId}`, { hint: `rename the file to ${data.id}.yaml or set id: ${entry.expectedId}` });
+  }
+
+  checkSteps(rawSteps, project, at);
+  checkParams(data.params, at);
+
+  const { config } = project;
+  for (const reference of findReferences(JobFile as unknown as Record<string, unknown>, data)) {
+    if (reference.kind === "channel" && !config.channels.has(reference.name)) {
+      at(reference.path, `alert recipient ${reference.name} is not a channel of nomaflow.yaml`, {
+        hint: didYouMean(reference.name, config.channels.keys()) ?? "define it under notifications.channels",
+      });
+    }
+  }
+
+  const stepNames = rawSteps.map((step) => (step as { name?: unknown })?.name).filter((name): name is string => typeof name === "string");
+  const params = data.params && typeof data.params === "object" ? Object.keys(data.params) : [];
+  for (const finding of checkTemplates(data, {
+    environment: project.environment,
+    requireEnv: options.requireEnv,
+    params,
+    allSteps: stepNames,
+    stepsBefore: (path) => (path[0] === "steps" && typeof path[1] === "number" ? stepNames.slice(0, path[1]) : []),
+  })) {
+    at(finding.path, finding.message, finding);
+  }
+
+  const schedule = data.schedule as { cron?: unknown; timezone?: unknown } | undefined;
+  const timezone = jobTimezone({ schedule: schedule as JobFile["schedule"] }, config.defaults);
+  const scheduleCheck = schedule && typeof schedule.cron === "string" && typeof timezone === "string"
+    ? checkSchedule(schedule.cron, timezone, { timezoneGiven: typeof schedule.timezone === "string", dstFrom: data.enabled === false ? undefined : options.dstFrom })
+    : { findings: [], cron: undefined };
+  for (const finding of scheduleCheck.findings) at(["schedule", finding.field], finding.message, finding);
+
+  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, diagnostics, job: undefined };
+  const job = resolveJob({
+    file: data as JobFile,
+    displayPath: entry.file,
+    absolutePath: entry.absolutePath,
+    defaults: config.defaults,
+    defaultRecipients: config.defaultRecipients,
+    cron: scheduleCheck.cron,
+  });
+  return { id, diagnostics, job };
+}
+
+function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, message: string, extra?: At) => void): void {
+  const seen = new Map<string, number>();
+  rawSteps.forEach((raw, index) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return; // the job schema said so
+    const step = raw as Record<string, unknown>;
+    const path: Path = ["steps", index];
+    if (typeof step.name === "string") {
+      const first = seen.get(step.name);
+      if (first !== undefined) at([...path, "name"], `step name ${step.name} is used twice in this job (steps ${first + 1} and ${index + 1})`);
+      else seen.set(step.name, index);
+    }
+    for (const field of COMMON_STEP_FIELDS) {
+      const value = step[field];
+      if (typeof value === "string" && hasReference(value)) {
+        at([...path, field], `\`${field}\` cannot use \${…}: a step's ${COMMON_STEP_FIELDS.join(", ")} are fixed`);
+      }
+    }
+    if (typeof step.type !== "string") return;
+    const type = project.registry.get(step.type);
+    if (!type) {
+      const known = project.registry.names();
+      at([...path, "type"], `unknown step type ${step.type}`, { hint: didYouMean(step.type, known) ?? `known types: ${known.join(", ")}` });
+      return;
+    }
+    const problems = schemaProblems(fullStepSchema(type), step);
+    for (const problem of problems) at([...path, ...problem.path], problem.message, problem);
+    if (problems.length > 0) return;
+
+    for (const reference of findReferences(type.fields as unknown as Record<string, unknown>, step)) {
+      if (reference.kind === "connector" && !project.config.connectors.has(reference.name) && !hasReference(reference.name)) {
+        const known = [...project.config.connectors.keys()];
+        at([...path, ...reference.path], `connector ${reference.name} is not defined in nomaflow.yaml`, {
+          hint: didYouMean(reference.name, known) ?? (known.length ? `defined connectors: ${known.join(", ")}` : "add it under connectors:"),
+        });
+      }
+    }
+    for (const problem of type.check?.(step as never, { projectRoot: project.root }) ?? []) {
+      at([...path, ...problem.path], problem.message, { hint: problem.hint, severity: problem.severity ?? "error" });
+    }
+    checkCallable(type.name, step, path, project.root, at);
+  });
+}
+
+/** python and node callables: the module must exist under plugins/ (the function is checked when it is imported). */
+function checkCallable(typeName: string, step: Record<string, unknown>, path: Path, root: string, at: (path: Path, message: string, extra?: At) => void): void {
+  if ((typeName !== "python" && typeName !== "node") || typeof step.callable !== "string") return;
+  const [modulePart] = step.callable.split(":");
+  const candidates =
+    typeName === "python"
+      ? [join(root, "plugins", ...modulePart!.split(".")) + ".py", join(root, "plugins", ...modulePart!.split("."), "__init__.py")]
+      : [join(root, "plugins", modulePart!)];
+  if (!candidates.some((candidate) => existsSync(candidate))) {
+    const shown = typeName === "python" ? `plugins/${modulePart!.split(".").join("/")}.py` : `plugins/${modulePart}`;
+    at([...path, "callable"], `callable ${step.callable}: module ${shown} does not exist`);
+  }
+}
+
+function checkParams(params: unknown, at: (path: Path, message: string, extra?: At) => void): void {
+  if (!params || typeof params !== "object") return;
+  for (const [name, raw] of Object.entries(params)) {
+    const definition = raw as Partial<ParamDefinition> | undefined;
+    if (!definition || typeof definition !== "object") continue;
+    const { type } = definition;
+    const fits = (value: unknown) =>
+      type === "string" ? typeof value === "string"
+        : type === "number" ? typeof value === "number"
+          : type === "integer" ? Number.isInteger(value)
+            : type === "boolean" ? typeof value === "boolean" : true;
+    if (definition.default !== undefined && !fits(definition.default)) {
+      at(["params", name, "default"], `default of parameter ${name} must be of type ${type}, got ${JSON.stringify(definition.default)}`);
+    }
+    if (Array.isArray(definition.enum)) {
+      definition.enum.forEach((value, index) => {
+        if (!fits(value)) at(["params", name, "enum", index], `choice ${JSON.stringify(value)} of parameter ${name} is not of type ${type}`);
+      });
+      if (definition.default !== undefined && !definition.enum.includes(definition.default)) {
+        at(["params", name, "default"], `default of parameter ${name} is not one of its choices ${definition.enum.map(String).join(", ")}`);
+      }
+    }
+  }
+}

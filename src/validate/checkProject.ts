@@ -1,0 +1,93 @@
+/**
+ * Checks a whole project and builds the model of every job without errors. `validate` prints the
+ * report; `run`, `list`, `next` and the daemon use the jobs (and refuse an invalid one).
+ */
+import { resolve } from "node:path";
+import { ConfigError } from "../errors.js";
+import { countErrors, sortDiagnostics, type Diagnostic } from "../project/diagnostic.js";
+import type { Job } from "../project/job.js";
+import type { JobFileEntry, Project } from "../project/loadProject.js";
+import { checkConfig } from "./checkConfig.js";
+import { checkJobFile } from "./checkJobFile.js";
+import { diagnosticAt } from "../project/yamlSource.js";
+
+export interface CheckOptions {
+  /** Unset `${env:…}` variables are errors rather than warnings. @default false */
+  requireEnv?: boolean;
+  /** Warn about DST-skipped and repeated fires in the 12 months from this instant. @default no warnings */
+  dstFrom?: number;
+  /** Check only these job files (paths as given, resolved from cwd); nomaflow.yaml is always read. */
+  onlyFiles?: string[];
+  cwd?: string;
+}
+
+export interface JobReport {
+  id: string;
+  file: string;
+  valid: boolean;
+}
+
+export interface ProjectReport {
+  ok: boolean;
+  jobs: JobReport[];
+  diagnostics: Diagnostic[];
+}
+
+export interface CheckedProject {
+  report: ProjectReport;
+  /** Valid jobs by id. */
+  jobs: Map<string, Job>;
+}
+
+export function checkProject(project: Project, options: CheckOptions = {}): CheckedProject {
+  const requireEnv = options.requireEnv ?? false;
+  const configDiagnostics = checkConfig(project, requireEnv);
+  const configBroken = countErrors(configDiagnostics) > 0;
+  const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? process.cwd());
+
+  const diagnostics = [...configDiagnostics];
+  const jobs = new Map<string, Job>();
+  const reports: JobReport[] = [];
+  const firstFileOfId = new Map<string, JobFileEntry>();
+  for (const entry of project.jobFiles) {
+    if (!selected.has(entry)) continue;
+    const result = checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom });
+    const earlier = firstFileOfId.get(result.id);
+    if (earlier && entry.source) {
+      result.diagnostics.push(
+        diagnosticAt(entry.source, ["id"], `duplicate job id ${result.id}: ${earlier.file} has it too`, { job: result.id, hint: "job ids must be unique" }),
+      );
+    } else {
+      firstFileOfId.set(result.id, entry);
+    }
+    const valid = countErrors(result.diagnostics) === 0 && !configBroken;
+    diagnostics.push(...result.diagnostics);
+    reports.push({ id: result.id, file: entry.file, valid });
+    if (valid && result.job && !earlier) jobs.set(result.id, result.job);
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  return { report: { ok: countErrors(sorted) === 0, jobs: reports, diagnostics: sorted }, jobs };
+}
+
+function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined, cwd: string): Set<JobFileEntry> {
+  if (!onlyFiles || onlyFiles.length === 0) return new Set(entries);
+  const wanted = new Set(onlyFiles.map((file) => resolve(cwd, file)));
+  return new Set(entries.filter((entry) => wanted.has(entry.absolutePath)));
+}
+
+/** The valid model of one job, or a ConfigError that names its first problem. */
+export function requireJob(checked: CheckedProject, id: string): Job {
+  const job = checked.jobs.get(id);
+  if (job) return job;
+  const report = checked.report.jobs.find((candidate) => candidate.id === id);
+  if (!report) {
+    const known = checked.report.jobs.map((candidate) => candidate.id);
+    throw new ConfigError(`no job ${id} in this project`, { hint: known.length ? `jobs: ${known.join(", ")}` : "add a file under jobs/" });
+  }
+  const problem = checked.report.diagnostics.find((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null));
+  const count = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null)).length;
+  throw new ConfigError(
+    problem ? `job ${id} is not valid: ${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `job ${id} is not valid`,
+    { hint: count > 1 ? `${count} problems; run nomaflow validate to see them all` : "run nomaflow validate for details" },
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Each kind of bad input gets one clear diagnostic at its position, and the other jobs of the
+ * project are still reported valid.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { loadProject } from "../../src/project/loadProject.js";
+import { checkProject, type ProjectReport } from "../../src/validate/checkProject.js";
+import { makeProject, MINIMAL_CONFIG } from "../support/tempProject.js";
+
+const GOOD_JOB = `id: good
+schedule: { cron: "0 2 * * *", timezone: Europe/Paris }
+steps:
+  - name: copy
+    type: sql_copy
+    source: { connector: ops-db, table: customers }
+    target: { connector: reporting-db, schema: reporting, table: customers }
+    mode: overwrite
+`;
+
+function jobWith(id: string, replace: [string, string][]): string {
+  let text = GOOD_JOB.replace("id: good", `id: ${id}`);
+  for (const [from, to] of replace) {
+    if (!text.includes(from)) throw new Error(`fixture: ${from} not found`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+const cases: Array<{ name: string; file: string; content: string | Buffer; line: number; column: number; message: RegExp; hint?: RegExp; step?: string | null }> = [
+  { name: "unknown field", file: "unknown-field", content: jobWith("unknown-field", [["table: customers }", "tabel: customers }"]]), line: 6, column: 34, message: /unknown field `tabel` in `source`/, hint: /did you mean `table`\?/, step: "copy" },
+  { name: "wrong type", file: "wrong-type", content: jobWith("wrong-type", [["mode: overwrite", "mode: overwrite\n    batch_size: lots"]]), line: 9, column: 17, message: /`batch_size` must be a whole number, got "lots"/, step: "copy" },
+  { name: "bad enum", file: "bad-enum", content: jobWith("bad-enum", [["mode: overwrite", "mode: overwrit"]]), line: 8, column: 11, message: /`mode` must be one of overwrite, append, upsert/, hint: /did you mean `overwrite`/ },
+  { name: "id differs from file name", file: "other-name", content: jobWith("not-the-file", []), line: 1, column: 5, message: /job id not-the-file differs from its file name other-name/ },
+  { name: "unknown timezone", file: "bad-zone", content: jobWith("bad-zone", [["Europe/Paris", "Europe/Pariss"]]), line: 2, column: 42, message: /unknown time zone Europe\/Pariss/, hint: /did you mean Europe\/Paris\?/ },
+  { name: "cron with 4 fields", file: "cron-four", content: jobWith("cron-four", [['"0 2 * * *"', '"0 2 * *"']]), line: 2, column: 27, message: /got 4/ },
+  { name: "cron with 7 fields", file: "cron-seven", content: jobWith("cron-seven", [['"0 2 * * *"', '"0 0 2 * * * *"']]), line: 2, column: 32, message: /got 7/ },
+  { name: "minute 61", file: "cron-sixty-one", content: jobWith("cron-sixty-one", [['"0 2 * * *"', '"61 * * * *"']]), line: 2, column: 20, message: /61/ },
+  { name: "missing connector", file: "no-connector", content: jobWith("no-connector", [["connector: ops-db", "connector: ops_db"]]), line: 6, column: 26, message: /connector ops_db is not defined in nomaflow.yaml/, hint: /did you mean `ops-db`/ },
+  { name: "unterminated ${", file: "unterminated", content: jobWith("unterminated", [["table: customers }", 'table: "${params.x" }']]), line: 6, column: 42, message: /unterminated \$\{/ },
+  { name: "YAML syntax error", file: "syntax", content: "id: syntax\nsteps:\n  - name: a\n   type: [sql\n", line: 4, column: 1, message: /^YAML: Sequence item without - indicator/ },
+  { name: "duplicate key", file: "dup-key", content: "id: dup-key\nid: dup-key\nsteps: []\n", line: 2, column: 1, message: /^YAML: Map keys must be unique/ },
+  { name: "tab indentation", file: "tabs", content: "id: tabs\n\tsteps: []\n", line: 2, column: 1, message: /^YAML: Tabs are not allowed as indentation/ },
+  { name: "empty file", file: "empty", content: "", line: 1, column: 1, message: /file is empty/ },
+  { name: "binary file", file: "binary", content: Buffer.from([0x69, 0x64, 0x3a, 0x20, 0x0a, 0x00, 0xff, 0x13]), line: 2, column: 1, message: /binary data/ },
+  { name: "5 MB file", file: "huge", content: `id: huge\n# ${"x".repeat(5 * 1024 * 1024)}\n`, line: 1, column: 1, message: /file too large \(5\.0 MB; the limit is 1 MB\)/ },
+  { name: "unknown step type", file: "bad-type", content: jobWith("bad-type", [["type: sql_copy", "type: sql_cpy"]]), line: 5, column: 11, message: /unknown step type sql_cpy/, hint: /did you mean `sql_copy`/ },
+  { name: "undeclared parameter", file: "bad-param", content: jobWith("bad-param", [["table: customers }", 'table: "${params.tabel}" }']]), line: 6, column: 42, message: /declares no parameter tabel/ },
+  { name: "not a map", file: "a-list", content: "- 1\n- 2\n", line: 1, column: 1, message: /must be a map of fields/ },
+];
+
+const files: Record<string, string | Buffer> = { "nomaflow.yaml": MINIMAL_CONFIG, "jobs/good.yaml": GOOD_JOB };
+for (const testCase of cases) files[`jobs/${testCase.file}.yaml`] = testCase.content;
+const project = makeProject(files);
+afterAll(() => project.remove());
+
+let report: ProjectReport;
+function getReport(): ProjectReport {
+  report ??= checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} })).report;
+  return report;
+}
+
+describe("validate on bad input", () => {
+  it("keeps the valid job valid", () => {
+    expect(getReport().jobs.find((job) => job.id === "good")).toEqual({ id: "good", file: "jobs/good.yaml", valid: true });
+    expect(getReport().diagnostics.filter((diagnostic) => diagnostic.file === "jobs/good.yaml")).toEqual([]);
+  });
+
+  for (const testCase of cases) {
+    it(`${testCase.name}: one diagnostic at its position`, () => {
+      const found = getReport().diagnostics.filter((diagnostic) => diagnostic.file === `jobs/${testCase.file}.yaml` && diagnostic.severity === "error");
+      expect(found, JSON.stringify(found, null, 2)).toHaveLength(1);
+      const [diagnostic] = found;
+      expect(diagnostic!.message).toMatch(testCase.message);
+      expect({ line: diagnostic!.line, column: diagnostic!.column }).toEqual({ line: testCase.line, column: testCase.column });
+      if (testCase.hint) expect(diagnostic!.hint).toMatch(testCase.hint);
+      if (testCase.step !== undefined) expect(diagnostic!.step).toBe(testCase.step);
+      expect(getReport().jobs.find((job) => job.file === `jobs/${testCase.file}.yaml`)?.valid).toBe(false);
+    });
+  }
+
+  it("reports a duplicate id across .yaml and .yml", () => {
+    const duplicate = makeProject({ "nomaflow.yaml": MINIMAL_CONFIG, "jobs/good.yaml": GOOD_JOB, "jobs/good.yml": GOOD_JOB });
+    try {
+      const { report: result } = checkProject(loadProject({ projectDir: duplicate.root, cwd: duplicate.root, processEnv: {} }));
+      const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ file: "jobs/good.yml", line: 1, column: 5, job: "good" });
+      expect(errors[0]!.message).toBe("duplicate job id good: jobs/good.yaml has it too");
+    } finally {
+      duplicate.remove();
+    }
+  });
+
+  it("reports a duplicate step name at the second one", () => {
+    const twice = makeProject({
+      "nomaflow.yaml": MINIMAL_CONFIG,
+      "jobs/twice.yaml": `id: twice\nsteps:\n  - { name: a, type: shell, command: "true" }\n  - { name: a, type: shell, command: "true" }\n`,
+    });
+    try {
+      const { report: result } = checkProject(loadProject({ projectDir: twice.root, cwd: twice.root, processEnv: {} }));
+      expect(result.diagnostics).toHaveLength(1);
+      expect(result.diagnostics[0]).toMatchObject({ line: 4, column: 13, job: "twice", step: "a" });
+      expect(result.diagnostics[0]!.message).toContain("used twice");
+    } finally {
+      twice.remove();
+    }
+  });
+});
