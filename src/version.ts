@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 
-// src/ and dist/ both sit one level below package.json, so one relative URL serves tests and builds.
-const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+/** Set by the bundler; absent when running from src/ or from tsc's output. */
+declare const __NOMAFLOW_VERSION__: string | undefined;
+
+function readVersion(): string {
+  // src/ and dist/ both sit one level below package.json.
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
 
 /** The package version, as `nomaflow --version` prints it and run logs record it. */
-export const VERSION: string = packageJson.version;
+export const VERSION: string = typeof __NOMAFLOW_VERSION__ === "string" ? __NOMAFLOW_VERSION__ : readVersion();

@@ -24,7 +24,11 @@ export interface ProjectFile {
   readDiagnostics: Diagnostic[];
 }
 
-export interface JobFileEntry extends ProjectFile {
+/** A job file found in jobs/; it is read and parsed when checked (possibly in a worker). */
+export interface JobFileEntry {
+  /** As shown to the user. */
+  file: string;
+  absolutePath: string;
   /** The id the file name asks for. */
   expectedId: string;
 }
@@ -36,6 +40,8 @@ export interface Project {
   environment: ProjectEnvironment;
   jobFiles: JobFileEntry[];
   registry: StepTypeRegistry;
+  /** The folder paths are shown relative to. */
+  cwd: string;
 }
 
 export interface LoadProjectOptions {
@@ -77,8 +83,13 @@ function readProjectFile(absolutePath: string, cwd: string): ProjectFile {
   return { file, absolutePath, source, readDiagnostics: diagnostics };
 }
 
-export function readJobFile(absolutePath: string, cwd: string): JobFileEntry {
-  return { ...readProjectFile(absolutePath, cwd), expectedId: basename(absolutePath, extname(absolutePath)) };
+export function jobFileEntry(absolutePath: string, cwd: string): JobFileEntry {
+  return { file: displayPath(absolutePath, cwd), absolutePath, expectedId: basename(absolutePath, extname(absolutePath)) };
+}
+
+export function readJobFile(entry: JobFileEntry): ProjectFile {
+  const { source, diagnostics } = readYamlFile(entry.absolutePath, entry.file);
+  return { file: entry.file, absolutePath: entry.absolutePath, source, readDiagnostics: diagnostics };
 }
 
 /** Job files of the project, sorted by name. */
@@ -108,7 +119,8 @@ export function loadProject(options: LoadProjectOptions = {}): Project {
     configFile,
     config,
     environment,
-    jobFiles: listJobFiles(root).map((path) => readJobFile(path, cwd)),
+    jobFiles: listJobFiles(root).map((path) => jobFileEntry(path, cwd)),
     registry: options.registry ?? new StepTypeRegistry(),
+    cwd,
   };
 }

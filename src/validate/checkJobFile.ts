@@ -4,19 +4,18 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Type, type TObject } from "@sinclair/typebox";
 import type { Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
-import type { JobFileEntry, Project } from "../project/loadProject.js";
+import { readJobFile, type JobFileEntry, type Project } from "../project/loadProject.js";
 import { jobTimezone, resolveJob } from "../project/resolveJob.js";
 import { hasReference } from "../project/template.js";
-import { diagnosticAt } from "../project/yamlSource.js";
-import { commonStepProperties, JobFile, type ParamDefinition } from "../schema/jobSchema.js";
+import { diagnosticAt, locate } from "../project/yamlSource.js";
+import { JobFile, type ParamDefinition } from "../schema/jobSchema.js";
 import { COMMON_STEP_FIELDS } from "../step-types/registry.js";
-import type { StepType } from "../step-types/stepType.js";
 import { didYouMean } from "../text/closestMatch.js";
 import { checkSchedule } from "./checkSchedule.js";
 import { checkTemplates } from "./checkTemplates.js";
+import { fullStepSchema } from "./fullStepSchema.js";
 import { findReferences } from "./references.js";
 import { schemaProblems } from "./schemaProblems.js";
 
@@ -28,6 +27,8 @@ export interface JobCheckOptions {
 
 export interface JobCheckResult {
   id: string;
+  /** Where the `id` field is, for a duplicate-id diagnostic; undefined when the file did not parse. */
+  idPosition: { line: number; column: number } | undefined;
   diagnostics: Diagnostic[];
   job: Job | undefined;
 }
@@ -40,28 +41,15 @@ interface At {
   severity?: "error" | "warning";
 }
 
-const stepSchemas = new WeakMap<StepType, TObject>();
-
-/**
- * A step type's fields plus the common ones, closed to anything else. `name` and `type` were
- * checked with the job, so they are only declared here.
- */
-export function fullStepSchema(type: StepType): TObject {
-  let schema = stepSchemas.get(type);
-  if (!schema) {
-    schema = Type.Object({ ...commonStepProperties, ...type.fields.properties, name: Type.Unknown(), type: Type.Unknown() }, { additionalProperties: false });
-    stepSchemas.set(type, schema);
-  }
-  return schema;
-}
-
+/** Reads, parses and checks one job file. */
 export function checkJobFile(entry: JobFileEntry, project: Project, options: JobCheckOptions): JobCheckResult {
-  const source = entry.source;
-  const diagnostics = [...entry.readDiagnostics];
+  const { source, readDiagnostics } = readJobFile(entry);
+  const diagnostics = [...readDiagnostics];
   const data = source?.data as Record<string, unknown> | undefined;
   const id = typeof data?.id === "string" ? data.id : entry.expectedId;
-  if (!source) return { id, diagnostics, job: undefined };
+  if (!source) return { id, idPosition: undefined, diagnostics, job: undefined };
 
+  const idPosition = locate(source, ["id"]);
   const rawSteps = Array.isArray(data?.steps) ? (data.steps as unknown[]) : [];
   const stepNameAt = (path: Path): string | null => {
     if (path[0] !== "steps" || typeof path[1] !== "number") return null;
@@ -82,7 +70,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     at([], "a job file must be a map of fields (id, schedule, steps, …)");
-    return { id, diagnostics, job: undefined };
+    return { id, idPosition, diagnostics, job: undefined };
   }
 
   for (const problem of schemaProblems(JobFile, data)) at(problem.path, problem.message, problem);
@@ -121,7 +109,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
     : { findings: [], cron: undefined };
   for (const finding of scheduleCheck.findings) at(["schedule", finding.field], finding.message, finding);
 
-  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, diagnostics, job: undefined };
+  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, idPosition, diagnostics, job: undefined };
   const job = resolveJob({
     file: data as JobFile,
     displayPath: entry.file,
@@ -130,7 +118,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
     defaultRecipients: config.defaultRecipients,
     cron: scheduleCheck.cron,
   });
-  return { id, diagnostics, job };
+  return { id, idPosition, diagnostics, job };
 }
 
 function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, message: string, extra?: At) => void): void {

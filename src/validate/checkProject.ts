@@ -9,7 +9,6 @@ import type { Job } from "../project/job.js";
 import type { JobFileEntry, Project } from "../project/loadProject.js";
 import { checkConfig } from "./checkConfig.js";
 import { checkJobFile } from "./checkJobFile.js";
-import { diagnosticAt } from "../project/yamlSource.js";
 
 export interface CheckOptions {
   /** Unset `${env:…}` variables are errors rather than warnings. @default false */
@@ -18,6 +17,7 @@ export interface CheckOptions {
   dstFrom?: number;
   /** Check only these job files (paths as given, resolved from cwd); nomaflow.yaml is always read. */
   onlyFiles?: string[];
+  /** Where relative `onlyFiles` are resolved from. @default the project's cwd */
   cwd?: string;
 }
 
@@ -39,40 +39,46 @@ export interface CheckedProject {
   jobs: Map<string, Job>;
 }
 
-export function checkProject(project: Project, options: CheckOptions = {}): CheckedProject {
+export async function checkProject(project: Project, options: CheckOptions = {}): Promise<CheckedProject> {
   const requireEnv = options.requireEnv ?? false;
   const configDiagnostics = checkConfig(project, requireEnv);
   const configBroken = countErrors(configDiagnostics) > 0;
-  const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? process.cwd());
+  const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? project.cwd);
+  const results = selected.map((entry) => checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom }));
 
   const diagnostics = [...configDiagnostics];
   const jobs = new Map<string, Job>();
   const reports: JobReport[] = [];
   const firstFileOfId = new Map<string, JobFileEntry>();
-  for (const entry of project.jobFiles) {
-    if (!selected.has(entry)) continue;
-    const result = checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom });
+  selected.forEach((entry, index) => {
+    const result = results[index]!;
     const earlier = firstFileOfId.get(result.id);
-    if (earlier && entry.source) {
-      result.diagnostics.push(
-        diagnosticAt(entry.source, ["id"], `duplicate job id ${result.id}: ${earlier.file} has it too`, { job: result.id, hint: "job ids must be unique" }),
-      );
-    } else {
+    if (earlier && result.idPosition) {
+      result.diagnostics.push({
+        severity: "error",
+        file: entry.file,
+        ...result.idPosition,
+        job: result.id,
+        step: null,
+        message: `duplicate job id ${result.id}: ${earlier.file} has it too`,
+        hint: "job ids must be unique",
+      });
+    } else if (!earlier) {
       firstFileOfId.set(result.id, entry);
     }
     const valid = countErrors(result.diagnostics) === 0 && !configBroken;
     diagnostics.push(...result.diagnostics);
     reports.push({ id: result.id, file: entry.file, valid });
-    if (valid && result.job && !earlier) jobs.set(result.id, result.job);
-  }
+    if (valid && result.job) jobs.set(result.id, result.job);
+  });
   const sorted = sortDiagnostics(diagnostics);
   return { report: { ok: countErrors(sorted) === 0, jobs: reports, diagnostics: sorted }, jobs };
 }
 
-function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined, cwd: string): Set<JobFileEntry> {
-  if (!onlyFiles || onlyFiles.length === 0) return new Set(entries);
+function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined, cwd: string): JobFileEntry[] {
+  if (!onlyFiles || onlyFiles.length === 0) return entries;
   const wanted = new Set(onlyFiles.map((file) => resolve(cwd, file)));
-  return new Set(entries.filter((entry) => wanted.has(entry.absolutePath)));
+  return entries.filter((entry) => wanted.has(entry.absolutePath));
 }
 
 /** The valid model of one job, or a ConfigError that names its first problem. */

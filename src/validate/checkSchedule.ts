@@ -20,7 +20,26 @@ export interface ScheduleCheck {
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
+// Projects reuse a handful of schedules across many jobs: check each combination once.
+const memo = new Map<string, ScheduleCheck>();
+const MEMO_LIMIT = 10_000;
+
 export function checkSchedule(
+  expression: string,
+  timezone: string,
+  options: { timezoneGiven: boolean; dstFrom: number | undefined },
+): ScheduleCheck {
+  const key = JSON.stringify([expression, timezone, options.timezoneGiven, options.dstFrom]);
+  let check = memo.get(key);
+  if (!check) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    check = computeScheduleCheck(expression, timezone, options);
+    memo.set(key, check);
+  }
+  return check;
+}
+
+function computeScheduleCheck(
   expression: string,
   timezone: string,
   options: { timezoneGiven: boolean; dstFrom: number | undefined },

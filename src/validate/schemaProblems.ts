@@ -4,8 +4,11 @@
  * so type, pattern and enum errors on them are left to the runner.
  */
 import type { TSchema } from "@sinclair/typebox";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { EXPECTED, REFERENCE } from "../schema/common.js";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { EXPECTED } from "../schema/common.js";
+import { createAjv } from "./ajvInstance.js";
+import { builtInSchemas } from "./builtInSchemas.js";
+import { precompiledValidator } from "./precompiledValidators.js";
 import { hasReference } from "../project/template.js";
 import { didYouMean } from "../text/closestMatch.js";
 
@@ -23,10 +26,8 @@ const compiled = new WeakMap<object, ValidateFunction>();
 function validatorFor(schema: TSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    ajv ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true })
-      .addKeyword({ keyword: EXPECTED, schemaType: "string" })
-      .addKeyword({ keyword: REFERENCE, schemaType: "string" });
-    validate = ajv.compile(schema);
+    const id = builtInSchemas().idOf.get(schema);
+    validate = (id === undefined ? undefined : precompiledValidator(id)) ?? (ajv ??= createAjv()).compile(schema);
     compiled.set(schema, validate);
   }
   return validate;

@@ -2,7 +2,7 @@
  * Each kind of bad input gets one clear diagnostic at its position, and the other jobs of the
  * project are still reported valid.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../../src/project/loadProject.js";
 import { checkProject, type ProjectReport } from "../../src/validate/checkProject.js";
 import { makeProject, MINIMAL_CONFIG } from "../support/tempProject.js";
@@ -54,10 +54,10 @@ const project = makeProject(files);
 afterAll(() => project.remove());
 
 let report: ProjectReport;
-function getReport(): ProjectReport {
-  report ??= checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} })).report;
-  return report;
-}
+beforeAll(async () => {
+  report = (await checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} }))).report;
+});
+const getReport = () => report;
 
 describe("validate on bad input", () => {
   it("keeps the valid job valid", () => {
@@ -78,10 +78,10 @@ describe("validate on bad input", () => {
     });
   }
 
-  it("reports a duplicate id across .yaml and .yml", () => {
+  it("reports a duplicate id across .yaml and .yml", async () => {
     const duplicate = makeProject({ "nomaflow.yaml": MINIMAL_CONFIG, "jobs/good.yaml": GOOD_JOB, "jobs/good.yml": GOOD_JOB });
     try {
-      const { report: result } = checkProject(loadProject({ projectDir: duplicate.root, cwd: duplicate.root, processEnv: {} }));
+      const { report: result } = await checkProject(loadProject({ projectDir: duplicate.root, cwd: duplicate.root, processEnv: {} }));
       const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ file: "jobs/good.yml", line: 1, column: 5, job: "good" });
@@ -91,13 +91,13 @@ describe("validate on bad input", () => {
     }
   });
 
-  it("reports a duplicate step name at the second one", () => {
+  it("reports a duplicate step name at the second one", async () => {
     const twice = makeProject({
       "nomaflow.yaml": MINIMAL_CONFIG,
       "jobs/twice.yaml": `id: twice\nsteps:\n  - { name: a, type: shell, command: "true" }\n  - { name: a, type: shell, command: "true" }\n`,
     });
     try {
-      const { report: result } = checkProject(loadProject({ projectDir: twice.root, cwd: twice.root, processEnv: {} }));
+      const { report: result } = await checkProject(loadProject({ projectDir: twice.root, cwd: twice.root, processEnv: {} }));
       expect(result.diagnostics).toHaveLength(1);
       expect(result.diagnostics[0]).toMatchObject({ line: 4, column: 13, job: "twice", step: "a" });
       expect(result.diagnostics[0]!.message).toContain("used twice");

@@ -25,7 +25,7 @@ export interface CatalogueEntry {
 
 export async function listCommand(options: ListOptions): Promise<number> {
   const output = createOutput();
-  const checked = checkProject(loadProject({ projectDir: options.project }));
+  const checked = await checkProject(loadProject({ projectDir: options.project }));
   const now = Date.now();
   const entries: CatalogueEntry[] = checked.report.jobs.map((report) => {
     const job = checked.jobs.get(report.id);

@@ -14,7 +14,7 @@ export interface ValidateOptions {
 export async function validateCommand(files: string[], options: ValidateOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
-  const { report } = checkProject(project, { requireEnv: options.requireEnv ?? false, dstFrom: Date.now(), onlyFiles: files });
+  const { report } = await checkProject(project, { requireEnv: options.requireEnv ?? false, dstFrom: Date.now(), onlyFiles: files });
   const known = new Set([resolve(project.root, CONFIG_FILE), ...project.jobFiles.map((entry) => entry.absolutePath)]);
   const missing = files.filter((file) => !known.has(resolve(file)));
   for (const file of missing) {

@@ -1,0 +1,35 @@
+// The build: TypeScript to dist/ (library and types), precompiled validators, then one bundled,
+// code-split CLI in dist/cli/ so that start-up reads a few files instead of hundreds.
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+
+const { writePrecompiledValidators } = await import("../dist/validate/writePrecompiledValidators.js");
+writePrecompiledValidators(fileURLToPath(new URL("../dist/generated/validators.cjs", import.meta.url)));
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { nomaflow: "src/cli/main.ts" },
+  outdir: "dist/cli",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  chunkNames: "chunks/[name]-[hash]",
+  define: { __NOMAFLOW_VERSION__: JSON.stringify(version) },
+  // CommonJS dependencies inside an ES module bundle need a require of their own.
+  banner: { js: "import { createRequire as __nomaflowCreateRequire } from 'node:module'; const require = __nomaflowCreateRequire(import.meta.url);" },
+  logLevel: "warning",
+});
+console.log(`built nomaflow ${version} into dist/`);

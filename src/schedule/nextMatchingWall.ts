@@ -1,0 +1,121 @@
+/**
+ * Which local wall times a cron matches, on naive wall ms (see wallClock.ts). Time zones and
+ * daylight saving are not involved here; nextFireTimes.ts maps wall times to instants.
+ */
+import type { ParsedCron } from "./parseCron.js";
+import { SECOND_MS, daysInMonth } from "./wallClock.js";
+
+/** Per value, the smallest member of the set that is >= it, or -1; one entry past the maximum. */
+type NextTable = Int8Array;
+
+interface CompiledCron {
+  readonly nextSecond: NextTable;
+  readonly nextMinute: NextTable;
+  readonly nextHour: NextTable;
+  readonly nextMonth: NextTable;
+  readonly firstMonth: number;
+  readonly dayOfMonth: Uint8Array;
+  readonly dayOfWeek: Uint8Array;
+  /** Vixie: the day fields are OR-ed only when neither starts with `*`. */
+  readonly eitherDayField: boolean;
+}
+
+// Parsed crons are immutable, so their lookup tables can be built once and shared.
+const compiled = new WeakMap<ParsedCron, CompiledCron>();
+
+function compile(cron: ParsedCron): CompiledCron {
+  let result = compiled.get(cron);
+  if (result === undefined) {
+    result = {
+      nextSecond: nextTable(cron.seconds, 59),
+      nextMinute: nextTable(cron.minutes, 59),
+      nextHour: nextTable(cron.hours, 23),
+      nextMonth: nextTable(cron.months, 12),
+      firstMonth: cron.months[0] ?? 1,
+      dayOfMonth: membership(cron.daysOfMonth, 31),
+      dayOfWeek: membership(cron.daysOfWeek, 6),
+      eitherDayField: !cron.dayOfMonthStartsWithStar && !cron.dayOfWeekStartsWithStar,
+    };
+    compiled.set(cron, result);
+  }
+  return result;
+}
+
+function nextTable(sortedValues: readonly number[], max: number): NextTable {
+  const table = new Int8Array(max + 2).fill(-1);
+  let next = -1;
+  for (let value = max; value >= 0; value--) {
+    if (sortedValues.includes(value)) next = value;
+    table[value] = next;
+  }
+  return table;
+}
+
+function membership(values: readonly number[], max: number): Uint8Array {
+  const mask = new Uint8Array(max + 1);
+  for (const value of values) mask[value] = 1;
+  return mask;
+}
+
+/** Whether the date (month 1-12) satisfies the cron's day-of-month and day-of-week rules. */
+export function dayMatches(cron: ParsedCron, year: number, month: number, day: number): boolean {
+  return matchesDay(cron, compile(cron), year, month, day);
+}
+
+function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number): boolean {
+  const lastDay = daysInMonth(year, month);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  const byDayOfMonth = table.dayOfMonth[day] === 1 || (cron.lastDayOfMonth && day === lastDay);
+  const byDayOfWeek =
+    table.dayOfWeek[weekday] === 1 ||
+    (day + 7 > lastDay && cron.lastWeekdays.includes(weekday)) ||
+    cron.nthWeekdays.some((rule) => rule.weekday === weekday && Math.ceil(day / 7) === rule.nth);
+  return table.eitherDayField ? byDayOfMonth || byDayOfWeek : byDayOfMonth && byDayOfWeek;
+}
+
+/**
+ * The earliest whole-second wall time >= `fromWall` and < `limitWall` that the cron matches, or
+ * undefined. Jumps field by field (month, day, hour, minute, second), so a rare schedule such as
+ * `0 0 29 2 *` costs a few dozen steps per year searched, not one per minute.
+ */
+export function nextMatchingWall(cron: ParsedCron, fromWall: number, limitWall: number): number | undefined {
+  const table = compile(cron);
+  let wall = Math.ceil(fromWall / SECOND_MS) * SECOND_MS;
+  while (wall < limitWall) {
+    const date = new Date(wall);
+    const year = date.getUTCFullYear();
+    const monthIndex = date.getUTCMonth();
+    const day = date.getUTCDate();
+    const hour = date.getUTCHours();
+    const minute = date.getUTCMinutes();
+
+    const month = monthIndex + 1;
+    if (table.nextMonth[month] !== month) {
+      const next = table.nextMonth[month] ?? -1;
+      wall = next === -1 ? Date.UTC(year + 1, table.firstMonth - 1, 1) : Date.UTC(year, next - 1, 1);
+      continue;
+    }
+    if (!matchesDay(cron, table, year, month, day)) {
+      wall = Date.UTC(year, monthIndex, day + 1);
+      continue;
+    }
+    const nextHour = table.nextHour[hour] ?? -1;
+    if (nextHour !== hour) {
+      wall = nextHour === -1 ? Date.UTC(year, monthIndex, day + 1) : Date.UTC(year, monthIndex, day, nextHour);
+      continue;
+    }
+    const nextMinute = table.nextMinute[minute] ?? -1;
+    if (nextMinute !== minute) {
+      wall = nextMinute === -1 ? Date.UTC(year, monthIndex, day, hour + 1) : Date.UTC(year, monthIndex, day, hour, nextMinute);
+      continue;
+    }
+    const nextSecond = table.nextSecond[date.getUTCSeconds()] ?? -1;
+    if (nextSecond === -1) {
+      wall = Date.UTC(year, monthIndex, day, hour, minute + 1);
+      continue;
+    }
+    wall = Date.UTC(year, monthIndex, day, hour, minute, nextSecond);
+    return wall < limitWall ? wall : undefined;
+  }
+  return undefined;
+}
