@@ -147,7 +147,6 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
     }
     const problems = schemaProblems(fullStepSchema(type), step);
     for (const problem of problems) at([...path, ...problem.path], problem.message, problem);
-    if (problems.length > 0) return;
 
     for (const reference of findReferences(type.fields as unknown as Record<string, unknown>, step)) {
       if (reference.kind === "connector" && !project.config.connectors.has(reference.name) && !hasReference(reference.name)) {
@@ -157,6 +156,8 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
         });
       }
     }
+    // A type's own rules assume fields of the right shape.
+    if (problems.length > 0) return;
     for (const problem of type.check?.(step as never, { projectRoot: project.root }) ?? []) {
       at([...path, ...problem.path], problem.message, { hint: problem.hint, severity: problem.severity ?? "error" });
     }
