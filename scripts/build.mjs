@@ -14,6 +14,7 @@ rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 
 const { writePrecompiledValidators } = await import("../dist/validate/writePrecompiledValidators.js");
+const { builtInSchemas } = await import("../dist/validate/builtInSchemas.js");
 writePrecompiledValidators(fileURLToPath(new URL("../dist/generated/validators.cjs", import.meta.url)));
 
 await build({
@@ -27,7 +28,7 @@ await build({
   target: "node20",
   sourcemap: true,
   chunkNames: "chunks/[name]-[hash]",
-  define: { __NOMAFLOW_VERSION__: JSON.stringify(version) },
+  define: { __NOMAFLOW_VERSION__: JSON.stringify(version), __NOMAFLOW_SCHEMA_HASH__: JSON.stringify(builtInSchemas().hash) },
   // CommonJS dependencies inside an ES module bundle need a require of their own.
   banner: { js: "import { createRequire as __nomaflowCreateRequire } from 'node:module'; const require = __nomaflowCreateRequire(import.meta.url);" },
   logLevel: "warning",

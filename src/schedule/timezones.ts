@@ -2,7 +2,7 @@
  * Checking a job's `timezone` and, when it is wrong, offering the name the user probably meant.
  */
 import { distance } from "fastest-levenshtein";
-import { isKnownZone } from "./zoneOffset.js";
+import { canonicalZoneName, isKnownZone } from "./zoneOffset.js";
 
 /**
  * Current IANA names that ICU still lists under an older one (Intl gives Asia/Calcutta, not
@@ -64,7 +64,7 @@ export function isValidTimezone(name: string): boolean {
 
 function checkTimezone(name: string): boolean {
   if (!isKnownZone(name)) return false;
-  const canonical = canonicalName(name);
+  const canonical = canonicalZoneName(name);
   if (canonical.toLowerCase() === name.toLowerCase()) return canonical === name;
   // An alias of another name (Asia/Kolkata for ICU's Asia/Calcutta, US/Eastern): accept it when
   // each part is capitalised as IANA writes it.
@@ -86,7 +86,7 @@ export function suggestTimezone(name: string): string | undefined {
 
   const sameLetters = byLowerCase.get(lower);
   if (sameLetters !== undefined) return sameLetters;
-  if (isKnownZone(wanted)) return canonicalName(wanted);
+  if (isKnownZone(wanted)) return canonicalZoneName(wanted);
 
   const bareCity = !lower.includes("/");
   let best: string | undefined;
@@ -101,8 +101,4 @@ export function suggestTimezone(name: string): string | undefined {
     }
   }
   return best;
-}
-
-function canonicalName(zone: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
 }

@@ -27,11 +27,24 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+function offsetFormatterFor(zone: string): Intl.DateTimeFormat {
+  let formatter = offsetFormatters.get(zone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
+    offsetFormatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/** The name Intl knows the zone by (`europe/paris` → `Europe/Paris`, `US/Eastern` → `America/New_York`). */
+export function canonicalZoneName(zone: string): string {
+  return offsetFormatterFor(zone).resolvedOptions().timeZone;
+}
+
 /** Whether Intl knows the zone (any spelling it accepts). */
 export function isKnownZone(zone: string): boolean {
-  if (formatters.has(zone)) return true;
   try {
-    formatterFor(zone);
+    offsetFormatterFor(zone);
     return true;
   } catch {
     return false;
@@ -44,12 +57,7 @@ export function isKnownZone(zone: string): boolean {
  * field; the fields are the fallback where that name does not parse.
  */
 export function zoneOffsetMs(zone: string, instant: number): number {
-  let formatter = offsetFormatters.get(zone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    offsetFormatters.set(zone, formatter);
-  }
-  const match = LONG_OFFSET.exec(formatter.format(instant));
+  const match = LONG_OFFSET.exec(offsetFormatterFor(zone).format(instant));
   if (!match) return offsetFromFields(zone, instant);
   if (match[1] === undefined) return 0;
   const magnitude = (Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4] ?? 0)) * 1000;

@@ -14,6 +14,9 @@ interface PrecompiledModule {
   validators: Record<string, ValidateFunction>;
 }
 
+/** Set by the bundler to the hash of the schemas it was built with, beside the validators. */
+declare const __NOMAFLOW_SCHEMA_HASH__: string | undefined;
+
 let loaded: PrecompiledModule | null | undefined;
 
 /** The precompiled validator for a built-in schema id, when the build's copy is current. */
@@ -21,7 +24,9 @@ export function precompiledValidator(id: string): ValidateFunction | undefined {
   if (loaded === undefined) {
     try {
       const module = createRequire(import.meta.url)(PRECOMPILED_SPECIFIER) as PrecompiledModule;
-      loaded = module.hash === builtInSchemas().hash ? module : null;
+      // The bundle and the validators come from one build, so the bundle need not hash again.
+      const current = typeof __NOMAFLOW_SCHEMA_HASH__ === "string" ? __NOMAFLOW_SCHEMA_HASH__ : builtInSchemas().hash;
+      loaded = module.hash === current ? module : null;
     } catch {
       loaded = null; // not built yet: compile at run time
     }
