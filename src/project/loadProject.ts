@@ -97,7 +97,8 @@ export function listJobFiles(root: string): string[] {
   const folder = join(root, JOBS_DIR);
   if (!existsSync(folder)) return [];
   return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && JOB_EXTENSIONS.has(extname(entry.name)))
+    // A link is read through: a dangling one is reported as a missing file, not skipped.
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && JOB_EXTENSIONS.has(extname(entry.name)))
     .map((entry) => join(folder, entry.name))
     .sort();
 }

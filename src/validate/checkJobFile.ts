@@ -83,7 +83,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   const { config } = project;
   for (const reference of findReferences(JobFile as unknown as Record<string, unknown>, data)) {
-    if (reference.kind === "channel" && !config.channels.has(reference.name)) {
+    if (reference.kind === "channel" && project.configFile.source && !config.channels.has(reference.name)) {
       at(reference.path, `alert recipient ${reference.name} is not a channel of nomaflow.yaml`, {
         hint: didYouMean(reference.name, config.channels.keys()) ?? "define it under notifications.channels",
       });
@@ -149,6 +149,8 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
     for (const problem of problems) at([...path, ...problem.path], problem.message, problem);
 
     for (const reference of findReferences(type.fields as unknown as Record<string, unknown>, step)) {
+      // When nomaflow.yaml did not parse, its error says so; "not defined" here would be noise.
+      if (!project.configFile.source) continue;
       if (reference.kind === "connector" && !project.config.connectors.has(reference.name) && !hasReference(reference.name)) {
         const known = [...project.config.connectors.keys()];
         at([...path, ...reference.path], `connector ${reference.name} is not defined in nomaflow.yaml`, {

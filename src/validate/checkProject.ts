@@ -42,7 +42,6 @@ export interface CheckedProject {
 export async function checkProject(project: Project, options: CheckOptions = {}): Promise<CheckedProject> {
   const requireEnv = options.requireEnv ?? false;
   const configDiagnostics = checkConfig(project, requireEnv);
-  const configBroken = countErrors(configDiagnostics) > 0;
   const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? project.cwd);
   const results = selected.map((entry) => checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom }));
 
@@ -66,7 +65,9 @@ export async function checkProject(project: Project, options: CheckOptions = {})
     } else if (!earlier) {
       firstFileOfId.set(result.id, entry);
     }
-    const valid = countErrors(result.diagnostics) === 0 && !configBroken;
+    // A job is judged on its own file; a broken nomaflow.yaml is reported (and refused by
+    // requireJob) on its own.
+    const valid = countErrors(result.diagnostics) === 0;
     diagnostics.push(...result.diagnostics);
     reports.push({ id: result.id, file: entry.file, valid });
     if (valid && result.job) jobs.set(result.id, result.job);
@@ -84,6 +85,12 @@ function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined
 /** The valid model of one job, or a ConfigError that names its first problem. */
 export function requireJob(checked: CheckedProject, id: string): Job {
   const job = checked.jobs.get(id);
+  const configProblem = checked.report.diagnostics.find((diagnostic) => diagnostic.severity === "error" && diagnostic.job === null);
+  if (job && configProblem) {
+    throw new ConfigError(`${configProblem.file}:${configProblem.line}:${configProblem.column}: ${configProblem.message}`, {
+      hint: "fix nomaflow.yaml first; nomaflow validate lists every problem",
+    });
+  }
   if (job) return job;
   const report = checked.report.jobs.find((candidate) => candidate.id === id);
   if (!report) {

@@ -2,9 +2,11 @@
  * Each kind of bad input gets one clear diagnostic at its position, and the other jobs of the
  * project are still reported valid.
  */
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProject } from "../../src/project/loadProject.js";
-import { checkProject, type ProjectReport } from "../../src/validate/checkProject.js";
+import { checkProject, requireJob, type ProjectReport } from "../../src/validate/checkProject.js";
 import { makeProject, MINIMAL_CONFIG } from "../support/tempProject.js";
 
 const GOOD_JOB = `id: good
@@ -103,6 +105,42 @@ describe("validate on bad input", () => {
       expect(result.diagnostics[0]!.message).toContain("used twice");
     } finally {
       twice.remove();
+    }
+  });
+});
+
+describe("validate on a broken nomaflow.yaml", () => {
+  it("reports it once, keeps judging jobs on their own files, and refuses to hand out a job", async () => {
+    const broken = makeProject({ "nomaflow.yaml": "connectors: [unclosed\n", "jobs/good.yaml": GOOD_JOB });
+    try {
+      const checked = await checkProject(loadProject({ projectDir: broken.root, cwd: broken.root, processEnv: {} }));
+      expect(checked.report.ok).toBe(false);
+      expect(checked.report.jobs).toEqual([{ id: "good", file: "jobs/good.yaml", valid: true }]);
+      const errors = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ file: "nomaflow.yaml", job: null });
+      expect(() => requireJob(checked, "good")).toThrow(/^nomaflow\.yaml:\d+:\d+: YAML: /);
+    } finally {
+      broken.remove();
+    }
+  });
+});
+
+describe("validate on linked job files", () => {
+  it("reads a job file through a link and reports a dangling link as a missing file", async () => {
+    const linked = makeProject({ "nomaflow.yaml": MINIMAL_CONFIG, "shared/good.yaml": GOOD_JOB });
+    try {
+      mkdirSync(join(linked.root, "jobs"));
+      symlinkSync(join(linked.root, "shared/good.yaml"), join(linked.root, "jobs/good.yaml"));
+      symlinkSync(join(linked.root, "nowhere.yaml"), join(linked.root, "jobs/gone.yaml"));
+      const { report: result } = await checkProject(loadProject({ projectDir: linked.root, cwd: linked.root, processEnv: {} }));
+      expect(result.jobs).toEqual([
+        { id: "gone", file: "jobs/gone.yaml", valid: false },
+        { id: "good", file: "jobs/good.yaml", valid: true },
+      ]);
+      expect(result.diagnostics).toEqual([expect.objectContaining({ file: "jobs/gone.yaml", line: 1, column: 1, message: "file not found" })]);
+    } finally {
+      linked.remove();
     }
   });
 });

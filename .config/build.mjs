@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", ".config/tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 
 const { writePrecompiledValidators } = await import("../dist/validate/writePrecompiledValidators.js");
 const { builtInSchemas } = await import("../dist/validate/builtInSchemas.js");
