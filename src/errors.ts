@@ -54,14 +54,20 @@ export class CronSyntaxError extends NomaflowError {
   }
 }
 
-/** A step failed. `retryable` false means another attempt cannot help (bad config, 4xx). Exit 1. */
+/**
+ * A step failed. `retryable` false means another attempt cannot help (bad config, 4xx).
+ * `retryAfterSeconds` is a wait the other side asked for (HTTP Retry-After); the runner waits at
+ * least that long before the next try. Exit 1.
+ */
 export class StepError extends NomaflowError {
   readonly exitCode = 1;
   readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, options: NomaflowErrorOptions & { retryable?: boolean } = {}) {
+  constructor(message: string, options: NomaflowErrorOptions & { retryable?: boolean; retryAfterSeconds?: number | undefined } = {}) {
     super(message, options);
     this.retryable = options.retryable ?? true;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -59,6 +59,38 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
       setExitCode(await nextCommand(job, options));
     });
 
+  withProject(program.command("run"))
+    .description("run a job now; a live timeline on a terminal, plain lines elsewhere")
+    .argument("<job>", "job id")
+    .option("-p, --param <name=value>", "a job parameter (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--json", "stream the run's events as NDJSON on stdout")
+    .addHelpText("after", "\nExit status: 0 succeeded, 1 failed, 2 bad parameters or configuration (nothing ran), 130 interrupted.")
+    .action(async (job: string, options) => {
+      const { runCommand } = await import("./commands/run.js");
+      setExitCode(await runCommand(job, options));
+    });
+
+  withProject(program.command("runs"))
+    .description("run history, newest first")
+    .argument("[job]", "only this job's runs")
+    .option("--limit <n>", "how many runs", positiveInteger, 20)
+    .option("--json", "print JSON (each run's summary, without step outputs)")
+    .action(async (job: string | undefined, options) => {
+      const { runsCommand } = await import("./commands/runs.js");
+      setExitCode(await runsCommand(job, options));
+    });
+
+  withProject(program.command("show"))
+    .description("a run's timeline: steps, attempts, durations, errors, outputs")
+    .argument("<run-id>", "a run id, or enough of its start to be unique")
+    .option("-f, --follow", "print each event as the run goes; exit with the run's outcome")
+    .option("--json", "print the run's summary as JSON (with --follow: the events as NDJSON)")
+    .addHelpText("after", "\nExit status: 0, whatever the run's outcome; with --follow: 0 succeeded, 1 failed or abandoned, 130 interrupted.")
+    .action(async (runId: string, options) => {
+      const { showCommand } = await import("./commands/show.js");
+      setExitCode(await showCommand(runId, options));
+    });
+
   program
     .command("cron")
     .description("next fire times of a bare cron expression")

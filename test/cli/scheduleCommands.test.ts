@@ -1,8 +1,13 @@
 /** `cron`, `next`, `list`, `--help` and `--version` through the real binary. */
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli } from "../support/tempProject.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeProject, REPO_ROOT, runCli } from "../support/tempProject.js";
+
+// A copy of the example project, so runs someone made in the repository do not show up here.
+const example = makeProject({});
+for (const entry of ["nomaflow.yaml", "jobs", "plugins"]) cpSync(join(REPO_ROOT, entry), join(example.root, entry), { recursive: true });
+afterAll(() => example.remove());
 
 describe("nomaflow cron", () => {
   it("prints the DESIGN 6 JSON for a spring-forward example", async () => {
@@ -58,7 +63,7 @@ describe("nomaflow next and list on the example project", () => {
   });
 
   it("list --json describes each job", async () => {
-    const result = await runCli(["list", "--json"]);
+    const result = await runCli(["list", "--json"], { cwd: example.root });
     expect(result.code).toBe(0);
     const [entry] = JSON.parse(result.stdout);
     expect(entry).toMatchObject({
@@ -74,8 +79,8 @@ describe("nomaflow next and list on the example project", () => {
   });
 
   it("list --tag filters", async () => {
-    expect(JSON.parse((await runCli(["list", "--tag", "nightly", "--json"])).stdout)).toHaveLength(1);
-    expect(JSON.parse((await runCli(["list", "--tag", "weekly", "--json"])).stdout)).toHaveLength(0);
+    expect(JSON.parse((await runCli(["list", "--tag", "nightly", "--json"], { cwd: example.root })).stdout)).toHaveLength(1);
+    expect(JSON.parse((await runCli(["list", "--tag", "weekly", "--json"], { cwd: example.root })).stdout)).toHaveLength(0);
   });
 });
 

@@ -17,19 +17,19 @@ describe("step-types registry", () => {
 
   it("refuses a second type of the same name, naming both origins", () => {
     const registry = new StepTypeRegistry();
-    const clash = defineStepType({ name: "http", description: "x", fields: Type.Object({}) });
+    const clash = defineStepType({ name: "http", description: "x", fields: Type.Object({}), run: async () => ({}) });
     expect(() => registry.register(clash, "plugins/mine.ts")).toThrow("step type http from plugins/mine.ts is already registered by built-in");
   });
 
   it("refuses a type that declares a common field", () => {
     const registry = new StepTypeRegistry();
-    const bad = defineStepType({ name: "mine", description: "x", fields: Type.Object({ timeout: Type.Number() }) });
+    const bad = defineStepType({ name: "mine", description: "x", fields: Type.Object({ timeout: Type.Number() }), run: async () => ({}) });
     expect(() => registry.register(bad, "plugins/mine.ts")).toThrow(/declares the common field timeout/);
   });
 
   it("adds a plugin type that validate then knows", () => {
     const registry = new StepTypeRegistry();
-    registry.register(defineStepType({ name: "greet", description: "says hello", fields: Type.Object({ who: Type.String() }) }), "plugins/greet.ts");
+    registry.register(defineStepType({ name: "greet", description: "says hello", fields: Type.Object({ who: Type.String() }), run: async () => ({}) }), "plugins/greet.ts");
     expect(registry.get("greet")?.description).toBe("says hello");
     expect(registry.names()).toContain("greet");
   });

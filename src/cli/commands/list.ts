@@ -1,5 +1,7 @@
 import { loadProject } from "../../project/loadProject.js";
+import { latestRun } from "../../runs/listRuns.js";
 import { formatFireTime, nextFireTimes } from "../../schedule/nextFireTimes.js";
+import { formatLocalTime } from "../../text/formatLocalTime.js";
 import { checkProject } from "../../validate/checkProject.js";
 import { createOutput, printJson } from "../output.js";
 
@@ -19,16 +21,18 @@ export interface CatalogueEntry {
   schedule: string | null;
   timezone: string | null;
   next_fire: string | null;
-  /** The latest run from the run logs; null until the job has run. */
+  /** The latest run from the run logs (started_at as in the log: ISO 8601 UTC); null until the job has run. */
   last_run: { run_id: string; status: string; started_at: string } | null;
 }
 
 export async function listCommand(options: ListOptions): Promise<number> {
   const output = createOutput();
-  const checked = await checkProject(loadProject({ projectDir: options.project }));
+  const project = loadProject({ projectDir: options.project });
+  const checked = await checkProject(project);
   const now = Date.now();
   const entries: CatalogueEntry[] = checked.report.jobs.map((report) => {
     const job = checked.jobs.get(report.id);
+    const last = latestRun(project.config.runsDir, report.id);
     const next = job?.schedule && job.enabled ? nextFireTimes(job.schedule.cron, job.schedule.timezone, now, 1)[0] : undefined;
     return {
       id: report.id,
@@ -40,7 +44,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
       schedule: job?.schedule?.expression ?? null,
       timezone: job?.schedule?.timezone ?? null,
       next_fire: next !== undefined && job?.schedule ? formatFireTime(next, job.schedule.timezone) : null,
-      last_run: null,
+      last_run: last ? { run_id: last.run_id, status: last.status, started_at: last.started_at ?? "" } : null,
     };
   });
   const shown = options.tag === undefined ? entries : entries.filter((entry) => entry.tags.includes(options.tag!));
@@ -55,7 +59,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
     entry.schedule ?? "manual",
     entry.timezone ?? "",
     entry.next_fire ?? (entry.valid && entry.enabled && entry.schedule ? "never" : "—"),
-    entry.last_run ? `${entry.last_run.status} ${entry.last_run.started_at}` : "never run",
+    entry.last_run ? `${entry.last_run.status} ${formatLocalTime(entry.last_run.started_at)}` : "never run",
   ]);
   const header = ["ID", "ENABLED", "SCHEDULE", "TIMEZONE", "NEXT FIRE", "LAST RUN"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED } from "../../schema/common.js";
+import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
 
 export const nodeStep = defineStepType({
@@ -16,4 +17,5 @@ export const nodeStep = defineStepType({
     },
     { additionalProperties: false },
   ),
+  run: notRunnableYet("node", "the TypeScript plugin loader"),
 });

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED } from "../../schema/common.js";
+import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
 
 export const pythonStep = defineStepType({
@@ -16,4 +17,5 @@ export const pythonStep = defineStepType({
     },
     { additionalProperties: false },
   ),
+  run: notRunnableYet("python", "the Python plugin bridge"),
 });

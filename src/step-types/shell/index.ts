@@ -1,19 +1,25 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { EXPECTED, StringMap } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
+import { runShellStep } from "./runShellStep.js";
+
+export const shellFields = Type.Object(
+  {
+    command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+      description: "A shell command line, or an argv list run without a shell.",
+      [EXPECTED]: "a command line or a list of arguments",
+    }),
+    env: Type.Optional(StringMap({ description: "Extra environment variables." })),
+    cwd: Type.Optional(Type.String({ minLength: 1, description: "Working folder, from the project folder." })),
+  },
+  { additionalProperties: false },
+);
+
+export type ShellStepFields = Static<typeof shellFields>;
 
 export const shellStep = defineStepType({
   name: "shell",
   description: "Runs a command; stdout and stderr become log events and a non-zero exit fails the step.",
-  fields: Type.Object(
-    {
-      command: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
-        description: "A shell command line, or an argv list run without a shell.",
-        [EXPECTED]: "a command line or a list of arguments",
-      }),
-      env: Type.Optional(StringMap({ description: "Extra environment variables." })),
-      cwd: Type.Optional(Type.String({ minLength: 1, description: "Working folder, from the project folder." })),
-    },
-    { additionalProperties: false },
-  ),
+  fields: shellFields,
+  run: runShellStep,
 });

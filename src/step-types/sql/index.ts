@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Reference } from "../../schema/common.js";
+import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
 
 export const sqlStep = defineStepType({
@@ -24,4 +25,5 @@ export const sqlStep = defineStepType({
     }
     return [];
   },
+  run: notRunnableYet("sql", "the PostgreSQL connectors"),
 });

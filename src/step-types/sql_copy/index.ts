@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED, Reference } from "../../schema/common.js";
+import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
 
 const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
@@ -57,4 +58,5 @@ export const sqlCopyStep = defineStepType({
     }
     return [];
   },
+  run: notRunnableYet("sql_copy", "the PostgreSQL connectors"),
 });

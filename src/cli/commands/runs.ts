@@ -1,0 +1,71 @@
+import { UsageError } from "../../errors.js";
+import { displayPath, loadProject } from "../../project/loadProject.js";
+import { listRuns } from "../../runs/listRuns.js";
+import type { RunSummary } from "../../runs/readRunLog.js";
+import { closestMatch } from "../../text/closestMatch.js";
+import { formatLocalTime } from "../../text/formatLocalTime.js";
+import { createOutput, printJson } from "../output.js";
+import { runDuration, styleStatus } from "../render/runTimeline.js";
+
+export interface RunsOptions {
+  project?: string;
+  /** @default 20 */
+  limit: number;
+  json?: boolean;
+}
+
+/**
+ * `nomaflow runs [JOB]`: run history, newest first. `--json` prints the RunSummary of each run
+ * (as `show --json` does) without the steps' outputs, which can be large; `show RUN --json` has them.
+ */
+export async function runsCommand(jobId: string | undefined, options: RunsOptions): Promise<number> {
+  const output = createOutput();
+  const project = loadProject({ projectDir: options.project });
+  const runsDir = project.config.runsDir;
+  const runs = listRuns(runsDir, { jobId, limit: options.limit });
+  const knownJobs = project.jobFiles.map((entry) => entry.expectedId);
+  // A job deleted since keeps its history; a name that is neither a job nor in the logs is a typo.
+  if (jobId !== undefined && runs.length === 0 && !knownJobs.includes(jobId)) {
+    const match = closestMatch(jobId, knownJobs);
+    throw new UsageError(`no job ${jobId} in this project and no runs of it`, {
+      hint: match ? `did you mean ${match}?` : knownJobs.length ? `jobs: ${knownJobs.join(", ")}` : undefined,
+    });
+  }
+  if (options.json) {
+    printJson(output, runs.map(withoutStepOutputs));
+    return 0;
+  }
+  if (runs.length === 0) {
+    output.out(`no runs${jobId === undefined ? "" : ` of ${jobId}`} yet in ${displayPath(runsDir, project.cwd)}`);
+    return 0;
+  }
+  const now = Date.now();
+  const { style } = output;
+  const header = ["RUN ID", "JOB", "STATUS", "TRIGGER", "STARTED", "DURATION", "FAILED STEP"];
+  const rows = runs.map((run) => [
+    run.run_id,
+    run.job_id,
+    run.status,
+    run.trigger ?? "—",
+    run.started_at ? formatLocalTime(run.started_at) : "—",
+    runDuration(run, now),
+    run.failed_step ?? "",
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  // Padding is measured on the plain text; colour goes on afterwards.
+  const line = (cells: string[], status?: RunSummary["status"]) =>
+    cells
+      .map((cell, column) => {
+        const padded = cell.padEnd(widths[column]!);
+        return column === 2 && status ? styleStatus(style, status, padded) : padded;
+      })
+      .join("  ")
+      .trimEnd();
+  output.out(style.bold(line(header)));
+  runs.forEach((run, index) => output.out(line(rows[index]!, run.status)));
+  return 0;
+}
+
+function withoutStepOutputs(run: RunSummary): Omit<RunSummary, "steps"> & { steps: unknown[] } {
+  return { ...run, steps: run.steps.map(({ output: _output, ...step }) => step) };
+}

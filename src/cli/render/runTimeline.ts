@@ -1,0 +1,156 @@
+/**
+ * A run's timeline as text, for `nomaflow show`: a header, one line per step (plus its error),
+ * then the run's error. Also the small formatters `runs` and `show --follow` share.
+ */
+import type { ChalkInstance } from "chalk";
+import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../runs/readRunLog.js";
+import { formatDuration } from "../../text/formatDuration.js";
+import { formatLocalTime } from "../../text/formatLocalTime.js";
+
+/** The mark before a step: ✓ succeeded, ✗ failed, ↷ skipped, … pending, ▶ running or retrying. */
+export const STEP_MARKS: Record<StepStatus, string> = {
+  succeeded: "✓",
+  failed: "✗",
+  skipped: "↷",
+  pending: "…",
+  running: "▶",
+  retrying: "▶",
+};
+
+/** A status word in its colour (no colour when the output has none). */
+export function styleStatus(style: ChalkInstance, status: RunStatus | StepStatus, text: string = status): string {
+  switch (status) {
+    case "succeeded":
+      return style.green(text);
+    case "failed":
+      return style.red(text);
+    case "interrupted":
+    case "abandoned":
+    case "retrying":
+      return style.yellow(text);
+    case "running":
+      return style.cyan(text);
+    default:
+      return style.dim(text);
+  }
+}
+
+/** `1,234,567 rows`. */
+export function formatRows(rows: number): string {
+  return `${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"}`;
+}
+
+/** `512 B`, `3.4 MB` (powers of 1000). */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${(Math.floor(value * 10) / 10).toFixed(1)} ${units[unit]}`;
+}
+
+const MAX_STRING = 60;
+const MAX_JSON = 160;
+
+function truncateStrings(value: unknown): unknown {
+  if (typeof value === "string") return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
+  if (Array.isArray(value)) return value.map(truncateStrings);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, truncateStrings(item)]));
+  }
+  return value;
+}
+
+/** Compact JSON for one line: long strings and the whole text cut short with `…`. */
+export function formatCompactJson(value: unknown): string {
+  const text = JSON.stringify(truncateStrings(value)) ?? "null";
+  return text.length > MAX_JSON ? `${text.slice(0, MAX_JSON - 1)}…` : text;
+}
+
+/** `threshold_percent=50, label=nightly`, or `none`. */
+export function formatParams(params: Record<string, unknown>): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return "none";
+  return entries.map(([name, value]) => `${name}=${typeof value === "string" ? value : formatCompactJson(value)}`).join(", ");
+}
+
+/** `schedule, for 2026-11-29T02:00:00+01:00` or `manual`. */
+export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for">): string {
+  const trigger = summary.trigger ?? "unknown";
+  return summary.scheduled_for ? `${trigger}, for ${summary.scheduled_for}` : trigger;
+}
+
+/** How long the run took, or has taken so far. */
+export function runDuration(summary: RunSummary, now: number): string {
+  if (summary.duration_ms !== null) return formatDuration(summary.duration_ms);
+  if (summary.status === "running" && summary.started_at) return `${formatDuration(now - Date.parse(summary.started_at))} so far`;
+  return "—";
+}
+
+function stepDetails(step: StepSummary, now: number): string[] {
+  const details: string[] = [];
+  switch (step.status) {
+    case "pending":
+      return ["pending"];
+    case "skipped":
+      return [`skipped${step.skip_reason ? `: ${step.skip_reason}` : ""}`];
+    case "running":
+      details.push(step.started_at ? `running for ${formatDuration(now - Date.parse(step.started_at))}` : "running");
+      break;
+    case "retrying":
+      details.push(`retrying after attempt ${step.attempts} failed`);
+      break;
+    default:
+      details.push(step.duration_ms === null ? "—" : formatDuration(step.duration_ms));
+  }
+  if (step.attempts > 1 && step.status !== "retrying") details.push(`${step.attempts} attempts`);
+  if (step.rows !== null) details.push(formatRows(step.rows));
+  if (step.bytes !== null) details.push(formatBytes(step.bytes));
+  if (step.output !== null && Object.keys(step.output).length > 0) details.push(formatCompactJson(step.output));
+  return details;
+}
+
+/** Every line after the first of a multi-line text, indented to sit under the first. */
+export function indentLines(text: string, indent: string): string {
+  return text.split("\n").join(`\n${indent}`);
+}
+
+/** The timeline of a run, one string per line. `now` dates what is still running. */
+export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now: number = Date.now()): string[] {
+  const lines = [
+    `${style.bold(`run ${summary.run_id}`)}  ${summary.job_id}  ${styleStatus(style, summary.status)}${summary.failed_step ? ` at step ${summary.failed_step}` : ""}`,
+    `  trigger   ${formatTrigger(summary)}`,
+    `  started   ${summary.started_at ? formatLocalTime(summary.started_at) : "—"}`,
+    `  duration  ${runDuration(summary, now)}`,
+    `  host      ${summary.host ?? "—"}${summary.pid === null ? "" : `, pid ${summary.pid}`}${summary.version ? `, nomaflow ${summary.version}` : ""}`,
+    `  params    ${formatParams(summary.params)}`,
+    "",
+  ];
+  const nameWidth = Math.max(0, ...summary.steps.map((step) => step.name.length));
+  const typeWidth = Math.max(0, ...summary.steps.map((step) => (step.type ?? "").length));
+  const details = summary.steps.map((step) => stepDetails(step, now));
+  // The first detail (duration or state) is a column only when more details follow it.
+  const firstWidth = Math.max(0, ...details.filter((parts) => parts.length > 1).map((parts) => parts[0]!.length));
+  summary.steps.forEach((step, index) => {
+    const mark = styleStatus(style, step.status, STEP_MARKS[step.status]);
+    const head = `  ${mark} ${step.name.padEnd(nameWidth)}  ${(step.type ?? "").padEnd(typeWidth)}`;
+    const [first = "", ...rest] = details[index]!;
+    const text = [rest.length > 0 ? first.padEnd(firstWidth) : first, ...rest].join("  ");
+    const quiet = step.status === "pending" || step.status === "skipped";
+    lines.push(`${head}  ${quiet ? style.dim(text) : text}`.trimEnd());
+    if (step.error !== null && (step.status === "failed" || step.status === "retrying")) {
+      const label = step.status === "retrying" ? "last error: " : "error: ";
+      lines.push(`      ${style.red(label + indentLines(step.error, "      "))}`);
+    }
+  });
+  if (summary.steps.length === 0) lines.push(style.dim("  (no steps recorded)"));
+  if (summary.status === "abandoned") {
+    lines.push("", styleStatus(style, "abandoned", `abandoned: ${summary.error ?? "the log has no final event"}`));
+  } else if (summary.error !== null) {
+    lines.push("", style.red(`error: ${indentLines(summary.error, "  ")}`));
+  }
+  return lines;
+}

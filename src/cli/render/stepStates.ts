@@ -1,0 +1,82 @@
+/** The state of each step as a run's events arrive: what the live timeline draws. */
+import type { RunEvent } from "../../runs/runEvents.js";
+
+export type StepStatus = "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
+
+export interface StepState {
+  name: string;
+  status: StepStatus;
+  attempt: number;
+  attempts: number;
+  /** When the current try started (ms). */
+  startedAt: number | undefined;
+  durationMs: number | undefined;
+  rows: number | undefined;
+  bytes: number | undefined;
+  /** When the next try starts (ms), while retrying. */
+  retryAt: number | undefined;
+  error: string | undefined;
+  lastLog: string | undefined;
+}
+
+export class StepStates {
+  readonly steps: StepState[] = [];
+  readonly #byName = new Map<string, StepState>();
+
+  apply(event: RunEvent): StepState | undefined {
+    if (event.event === "run_started") {
+      for (const name of event.steps) this.#add(name);
+      return undefined;
+    }
+    if (!("step" in event) || event.step === null) return undefined;
+    const state = this.#byName.get(event.step) ?? this.#add(event.step);
+    const at = Date.parse(event.ts);
+    switch (event.event) {
+      case "step_started":
+        Object.assign(state, { status: "running", attempt: event.attempt, attempts: event.attempts, startedAt: at, retryAt: undefined, error: undefined });
+        break;
+      case "step_progress":
+        if (event.rows !== undefined) state.rows = event.rows;
+        if (event.bytes !== undefined) state.bytes = event.bytes;
+        break;
+      case "log":
+        state.lastLog = event.message;
+        break;
+      case "step_attempt_failed":
+        state.error = event.error;
+        if (event.retry_in_seconds !== null) Object.assign(state, { status: "retrying", retryAt: at + event.retry_in_seconds * 1000 });
+        break;
+      case "step_succeeded":
+        Object.assign(state, { status: "succeeded", durationMs: event.duration_ms, error: undefined });
+        break;
+      case "step_failed":
+        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error });
+        break;
+      case "step_skipped":
+        Object.assign(state, { status: "skipped", error: event.reason });
+        break;
+      default:
+        break;
+    }
+    return state;
+  }
+
+  #add(name: string): StepState {
+    const state: StepState = {
+      name,
+      status: "pending",
+      attempt: 0,
+      attempts: 0,
+      startedAt: undefined,
+      durationMs: undefined,
+      rows: undefined,
+      bytes: undefined,
+      retryAt: undefined,
+      error: undefined,
+      lastLog: undefined,
+    };
+    this.steps.push(state);
+    this.#byName.set(name, state);
+    return state;
+  }
+}

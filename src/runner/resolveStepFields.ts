@@ -1,0 +1,98 @@
+/**
+ * Turns a step's fields, as written, into the values its run function receives: every `${…}`
+ * resolved, then checked against the type's schema (with strings converted where the schema wants
+ * a number or a boolean, as `${env:PORT}` would need). A failure here is the job's fault, so it is
+ * never retried.
+ */
+import { createRequire } from "node:module";
+import type { TObject } from "@sinclair/typebox";
+import type * as AjvModule from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { StepError } from "../errors.js";
+import { renderValue, type TemplateReference } from "../project/template.js";
+import type { StepOutput } from "../step-types/stepType.js";
+import { EXPECTED, REFERENCE } from "../schema/common.js";
+import { schemaProblems } from "../validate/schemaProblems.js";
+
+export interface ResolveScope {
+  env: Readonly<Record<string, string | undefined>>;
+  params: Readonly<Record<string, unknown>>;
+  jobId: string;
+  runId: string;
+  scheduledFor: string | null;
+  /** Outputs of the steps that succeeded so far. */
+  outputs: ReadonlyMap<string, StepOutput>;
+  /** Steps that ran and failed, or were skipped, to say why an output is missing. */
+  missingOutputs: ReadonlyMap<string, string>;
+}
+
+export function resolveReference(reference: TemplateReference, scope: ResolveScope): unknown {
+  switch (reference.kind) {
+    case "env": {
+      const value = scope.env[reference.name] ?? reference.fallback;
+      if (value === undefined) throw new StepError(`environment variable ${reference.name} is not set`, { retryable: false });
+      return value;
+    }
+    case "params":
+      return scope.params[reference.name];
+    case "job":
+      return scope.jobId;
+    case "run":
+      return reference.field === "id" ? scope.runId : (scope.scheduledFor ?? "");
+    case "steps": {
+      const output = scope.outputs.get(reference.step);
+      if (!output) {
+        const why = scope.missingOutputs.get(reference.step) ?? "it has not run";
+        throw new StepError(`${reference.raw}: step ${reference.step} has no output (${why})`, { retryable: false });
+      }
+      let value: unknown = output;
+      for (const key of reference.path) {
+        if (value === null || typeof value !== "object" || !(key in value)) {
+          const keys = value && typeof value === "object" ? Object.keys(value).join(", ") : "";
+          throw new StepError(`${reference.raw}: the output of step ${reference.step} has no ${key}${keys ? ` (it has ${keys})` : ""}`, { retryable: false });
+        }
+        value = (value as Record<string, unknown>)[key];
+      }
+      return value;
+    }
+  }
+}
+
+const coercing = new WeakMap<TObject, ValidateFunction>();
+let ajv: InstanceType<typeof AjvModule.Ajv2020> | undefined;
+
+function coercingValidator(schema: TObject): ValidateFunction {
+  let validate = coercing.get(schema);
+  if (!validate) {
+    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
+    ajv ??= new Ajv2020({ coerceTypes: true, allowUnionTypes: true, strict: false })
+      .addKeyword({ keyword: EXPECTED, schemaType: "string" })
+      .addKeyword({ keyword: REFERENCE, schemaType: "string" });
+    validate = ajv.compile(schema);
+    coercing.set(schema, validate);
+  }
+  return validate;
+}
+
+export interface ResolvedFields {
+  fields: Record<string, unknown>;
+  /** Values that came from the environment. */
+  secrets: string[];
+}
+
+export function resolveStepFields(fields: Record<string, unknown>, schema: TObject, scope: ResolveScope): ResolvedFields {
+  const { value, secrets } = renderValue(
+    fields,
+    (reference) => resolveReference(reference, scope),
+    (problem) => {
+      throw new StepError(problem.message, { retryable: false });
+    },
+  );
+  const resolved = value as Record<string, unknown>;
+  if (JSON.stringify(resolved) === JSON.stringify(fields)) return { fields: resolved, secrets }; // checked by validate already
+  if (!coercingValidator(schema)(resolved)) {
+    const [problem] = schemaProblems(schema, resolved);
+    throw new StepError(`after interpolation, ${problem?.message ?? "the fields do not match the step type"}`, { retryable: false });
+  }
+  return { fields: resolved, secrets };
+}

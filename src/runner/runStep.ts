@@ -1,0 +1,149 @@
+/**
+ * One step, all its tries: fields resolved, the type's run function called with an AbortSignal
+ * that fires on timeout or interrupt, failures retried by the step's policy. A step that ignores
+ * its signal is failed anyway after a grace period, and the run goes on.
+ */
+import { StepError } from "../errors.js";
+import type { StepDefinition } from "../project/job.js";
+import type { RunEvent, UnstampedRunEvent } from "../runs/runEvents.js";
+import type { StepOutput, StepRunContext, StepType } from "../step-types/stepType.js";
+import { formatDuration } from "../text/formatDuration.js";
+import { resolveStepFields, type ResolveScope } from "./resolveStepFields.js";
+import { retryDelaySeconds } from "./retryDelay.js";
+import type { SecretMasker } from "./secretMasker.js";
+
+export interface StepRunEnvironment {
+  type: StepType;
+  scope: ResolveScope;
+  projectRoot: string;
+  masker: SecretMasker;
+  emit: (event: UnstampedRunEvent) => RunEvent;
+  /** Fires when the run is interrupted. */
+  interrupt: AbortSignal;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** How long a step may take to stop after its signal fires. */
+  graceMs: number;
+}
+
+export type StepResult = { status: "succeeded"; output: StepOutput } | { status: "failed"; error: string; interrupted: boolean };
+
+/** Raised into the step's signal when its time is up. */
+export class StepTimeoutError extends StepError {
+  constructor(timeoutMs: number) {
+    super(`timed out after ${formatDuration(timeoutMs)}`, { retryable: true });
+  }
+}
+
+class InterruptedError extends StepError {
+  constructor() {
+    super("interrupted", { retryable: false });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Settles with the step's outcome, or with a failure when it ignores its aborted signal for `graceMs`. */
+async function attempt(
+  run: Promise<StepOutput | void>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<{ ok: true; output: StepOutput } | { ok: false; error: unknown }> {
+  const settled = run.then(
+    (output) => ({ ok: true as const, output: output ?? {} }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  let graceTimer: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<{ ok: false; error: unknown }>((resolve) => {
+    const startGrace = () => {
+      graceTimer = setTimeout(() => {
+        const reason = messageOf(signal.reason);
+        resolve({ ok: false, error: new StepError(`${reason}, and the step did not stop within ${formatDuration(graceMs)}: given up on`, { retryable: signal.reason instanceof StepTimeoutError }) });
+      }, graceMs);
+      graceTimer.unref();
+    };
+    if (signal.aborted) startGrace();
+    else signal.addEventListener("abort", startGrace, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([settled.then((result) => ({ ...result, fromStep: true })), abandoned.then((result) => ({ ...result, fromStep: false }))]);
+    // A step that stopped because of its signal failed for that reason, whatever it threw.
+    if (!outcome.ok && outcome.fromStep && signal.aborted && signal.reason instanceof StepError) return { ok: false, error: signal.reason };
+    return outcome.ok ? { ok: true, output: outcome.output } : { ok: false, error: outcome.error };
+  } finally {
+    clearTimeout(graceTimer);
+  }
+}
+
+/** The policy's wait, or longer when the other side asked for longer (Retry-After), within max_seconds. */
+function retryWait(policy: number, asked: number | undefined, maxSeconds: number | undefined): number {
+  if (asked === undefined || asked <= policy) return policy;
+  return maxSeconds === undefined ? asked : Math.max(policy, Math.min(asked, maxSeconds));
+}
+
+export async function runStep(step: StepDefinition, environment: StepRunEnvironment): Promise<StepResult> {
+  const { emit, interrupt, now, masker } = environment;
+  const attempts = step.retry.attempts;
+  const firstStart = now();
+  let lastError = "";
+  for (let number = 1; number <= attempts; number++) {
+    emit({ event: "step_started", step: step.name, type: step.type, attempt: number, attempts });
+    const started = now();
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort(new InterruptedError());
+    if (interrupt.aborted) onInterrupt();
+    else interrupt.addEventListener("abort", onInterrupt, { once: true });
+    const timer = step.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(step.timeoutMs!)), step.timeoutMs);
+
+    let outcome: { ok: true; output: StepOutput } | { ok: false; error: unknown };
+    try {
+      const { fields, secrets } = resolveStepFields(step.fields, environment.type.fields, environment.scope);
+      for (const secret of secrets) masker.add(secret);
+      const context: StepRunContext = {
+        jobId: environment.scope.jobId,
+        runId: environment.scope.runId,
+        stepName: step.name,
+        attempt: number,
+        projectRoot: environment.projectRoot,
+        env: environment.scope.env,
+        log: (level, message) => void emit({ event: "log", step: step.name, level, message }),
+        progress: (update) => void emit({ event: "step_progress", step: step.name, ...update }),
+        mask: (text) => masker.mask(text),
+      };
+      outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
+    } catch (error) {
+      outcome = { ok: false, error };
+    } finally {
+      clearTimeout(timer);
+      interrupt.removeEventListener("abort", onInterrupt);
+    }
+
+    const duration = now() - started;
+    if (outcome.ok) {
+      const output = JSON.parse(JSON.stringify(outcome.output)) as StepOutput;
+      emit({ event: "step_succeeded", step: step.name, attempt: number, duration_ms: duration, output });
+      return { status: "succeeded", output };
+    }
+    lastError = messageOf(outcome.error);
+    const retryable = !interrupt.aborted && (outcome.error instanceof StepError ? outcome.error.retryable : true);
+    const retry = retryable && number < attempts;
+    const asked = outcome.error instanceof StepError ? outcome.error.retryAfterSeconds : undefined;
+    const wait = retry ? retryWait(retryDelaySeconds(step.retry, number, environment.random), asked, step.retry.maxSeconds) : null;
+    emit({ event: "step_attempt_failed", step: step.name, attempt: number, error: lastError, retry_in_seconds: wait, duration_ms: duration });
+    if (wait === null) {
+      emit({ event: "step_failed", step: step.name, attempt: number, duration_ms: now() - firstStart, error: lastError });
+      return { status: "failed", error: lastError, interrupted: interrupt.aborted };
+    }
+    try {
+      await environment.sleep(wait * 1000, interrupt);
+    } catch {
+      emit({ event: "step_failed", step: step.name, attempt: number, duration_ms: now() - firstStart, error: `${lastError}; interrupted before the next try` });
+      return { status: "failed", error: lastError, interrupted: true };
+    }
+  }
+  // Not reached: the last try either succeeds or fails above.
+  return { status: "failed", error: lastError, interrupted: interrupt.aborted };
+}

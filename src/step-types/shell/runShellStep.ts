@@ -1,0 +1,150 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { execa } from "execa";
+import { StepError } from "../../errors.js";
+import { cancelledError } from "../cancelledError.js";
+import type { StepOutput, StepRunContext } from "../stepType.js";
+import type { ShellStepFields } from "./index.js";
+import { LineSplitter, TailBuffer } from "./outputLines.js";
+import { KILL_GRACE_MS, ProcessGroup } from "./processGroup.js";
+
+/** How much of stdout the step output keeps (the end of it). */
+const STDOUT_OUTPUT_LIMIT = 64 * 1024;
+/** How many stderr lines a failure message quotes, and how long each may be. */
+const STDERR_QUOTED_LINES = 5;
+const STDERR_QUOTED_LENGTH = 500;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs the command in a process group of its own, streams its output to the log line by line and
+ * returns `{ exit_code, stdout, truncated }`. When the command ends, or `signal` aborts, whatever is
+ * left in its group is stopped too: a step leaves nothing running behind it.
+ */
+export async function runShellStep(fields: ShellStepFields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+  if (signal.aborted) throw cancelledError("command", signal);
+  const cwd = await workingFolder(fields.cwd, context);
+  // The signal may have aborted while cwd was checked; from here on the abort listener covers it.
+  if (signal.aborted) throw cancelledError("command", signal);
+  const [file, ...args] = typeof fields.command === "string" ? ["/bin/sh", "-c", fields.command] : fields.command;
+
+  const subprocess = execa(file!, args, {
+    cwd,
+    env: environment(context, fields.env),
+    extendEnv: false,
+    stdin: "ignore",
+    buffer: false,
+    reject: false,
+    detached: true,
+    // execa's own cleanup does not cover detached children; ProcessGroup does.
+    cleanup: false,
+  });
+
+  const stdoutTail = new TailBuffer(STDOUT_OUTPUT_LIMIT);
+  const stdoutLines = new LineSplitter((line) => context.log("info", line));
+  const stderrTail: string[] = [];
+  const stderrLines = new LineSplitter((line) => {
+    context.log("warning", line);
+    stderrTail.push(line.length > STDERR_QUOTED_LENGTH ? `${line.slice(0, STDERR_QUOTED_LENGTH)} …` : line);
+    if (stderrTail.length > STDERR_QUOTED_LINES) stderrTail.shift();
+  });
+  subprocess.stdout?.on("data", (chunk: Buffer) => {
+    stdoutTail.write(chunk);
+    stdoutLines.write(chunk);
+  });
+  subprocess.stderr?.on("data", (chunk: Buffer) => stderrLines.write(chunk));
+
+  // No pid: the program could not be started; execa's result says why.
+  const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid);
+  let exit: Exit | undefined;
+  let streamGuard: NodeJS.Timeout | undefined;
+  subprocess.once("exit", (code, exitSignal) => {
+    exit = { code, signal: exitSignal };
+    if (!signal.aborted && group?.terminate()) context.log("debug", `stopping what the command left running in its process group (${group.pgid})`);
+    // A process that left the group (setsid) may still hold our pipes; do not wait for it.
+    streamGuard = setTimeout(() => {
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+    }, KILL_GRACE_MS + 500);
+  });
+  const onAbort = () => group?.terminate();
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  let result: Awaited<typeof subprocess>;
+  try {
+    // With reject: false this settles, never rejects, once the process is gone and its pipes are closed.
+    result = await subprocess;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    clearTimeout(streamGuard);
+    group?.release();
+  }
+  stdoutLines.end();
+  stderrLines.end();
+
+  if (signal.aborted) throw cancelledError("command", signal);
+  if (!exit) throw startError(result, file!, context);
+  const failure = exitFailure(exit, typeof fields.command === "string");
+  if (failure) {
+    const quoted = stderrTail.length ? `; last lines of stderr:\n${stderrTail.map((line) => `  ${line}`).join("\n")}` : "";
+    throw new StepError(context.mask(failure.message + quoted), { retryable: failure.retryable });
+  }
+  return { exit_code: 0, stdout: stdoutTail.text().trim(), truncated: stdoutTail.truncated };
+}
+
+async function workingFolder(cwd: string | undefined, context: StepRunContext): Promise<string> {
+  const folder = resolve(context.projectRoot, cwd ?? ".");
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new StepError(`cwd ${context.mask(cwd ?? ".")} is not a folder (resolved to ${context.mask(folder)})`, {
+      retryable: false,
+      hint: "cwd is relative to the project folder",
+    });
+  }
+  return folder;
+}
+
+/**
+ * The project's environment, then where the command runs (NOMAFLOW_JOB_ID, NOMAFLOW_RUN_ID,
+ * NOMAFLOW_STEP, NOMAFLOW_ATTEMPT), then the step's `env` over both; unset variables are left out.
+ */
+function environment(context: StepRunContext, stepEnv: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(context.env)) if (value !== undefined) env[name] = value;
+  Object.assign(env, {
+    NOMAFLOW_JOB_ID: context.jobId,
+    NOMAFLOW_RUN_ID: context.runId,
+    NOMAFLOW_STEP: context.stepName,
+    NOMAFLOW_ATTEMPT: String(context.attempt),
+  });
+  return Object.assign(env, stepEnv);
+}
+
+/** What a finished command's exit status means; undefined for success. */
+function exitFailure(exit: Exit, throughShell: boolean): { message: string; retryable: boolean } | undefined {
+  if (exit.signal) return { message: `command was killed by signal ${exit.signal}`, retryable: true };
+  if (exit.code === 0) return undefined;
+  // The shell's own codes for a command it could not find or run; another try will not change that.
+  if (throughShell && exit.code === 127) return { message: "command not found (exit code 127)", retryable: false };
+  if (throughShell && exit.code === 126) return { message: "command could not be run (exit code 126: not executable)", retryable: false };
+  return { message: `command exited with code ${exit.code}`, retryable: true };
+}
+
+/** The program could not be started at all (argv form: not found, not executable). */
+function startError(result: { code?: string; cause?: unknown; shortMessage?: string }, file: string, context: StepRunContext): StepError {
+  const program = context.mask(file);
+  if (result.code === "ENOENT") {
+    return new StepError(`command not found: ${program}`, {
+      retryable: false,
+      cause: result.cause,
+      hint: "a program name without a slash is looked up in the PATH of the project environment",
+    });
+  }
+  if (result.code === "EACCES") {
+    return new StepError(`command could not be run: ${program} is not executable (permission denied)`, { retryable: false, cause: result.cause });
+  }
+  return new StepError(`command could not be started: ${context.mask(result.shortMessage ?? String(result.cause))}`, { cause: result.cause });
+}
