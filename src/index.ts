@@ -3,6 +3,7 @@
  * Everything else in the package is internal and may change.
  */
 export { defineStepType } from "./step-types/stepType.js";
-export type { StepCheckContext, StepFieldProblem, StepType } from "./step-types/stepType.js";
+export type { LogLevel, StepCheckContext, StepFieldProblem, StepOutput, StepRunContext, StepType } from "./step-types/stepType.js";
+export { StepError } from "./errors.js";
 export { Type } from "@sinclair/typebox";
 export type { Static, TObject } from "@sinclair/typebox";

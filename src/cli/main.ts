@@ -2,10 +2,17 @@
  * The command line: parse, call a library function, print, set the exit code. Commands are
  * imported only when chosen, so `--version` and `--help` load almost nothing.
  */
+import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { NomaflowError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { createOutput } from "./output.js";
+
+// undici parses HTTP with a WebAssembly module (llhttp); V8's optimising wasm tier costs ~35 MB of
+// peak memory to compile it and buys nothing measurable for requests this size, so the baseline
+// tier (Liftoff) is kept. Measured in test/bench/run-overhead.mjs; revisit if a wasm-heavy
+// dependency (PGlite) needs the optimising tier.
+setFlagsFromString("--liftoff-only");
 
 function positiveInteger(value: string): number {
   const number = Number(value);

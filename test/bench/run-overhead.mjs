@@ -1,7 +1,7 @@
 // Runner overhead: a job of 200 http steps against a local server answering 204, beside the same
 // 200 requests made by a bare undici loop in one process. Goals: overhead per step under 2 ms
 // beyond the request itself, and the whole run's peak RSS under 100 MB. Run `npm run build` first.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -45,19 +45,32 @@ const { request } = require(${JSON.stringify(undiciPath)});
 })();
 `;
 
+// The server lives in this process, so children must be awaited, never waited for synchronously.
+function runChild(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, options);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ours = [];
 const floor = [];
 const rss = [];
 try {
   for (let round = 0; round < rounds; round++) {
-    const measured = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, bin, "run", "bench", "--json"], { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 });
+    const measured = await runChild("/usr/bin/time", ["-f", "%M", process.execPath, bin, "run", "bench", "--json"], { cwd: root });
     if (measured.status !== 0) throw new Error(`nomaflow run failed: ${measured.stderr}`);
     const final = JSON.parse(measured.stdout.trimEnd().split("\n").at(-1));
     if (final.event !== "run_succeeded") throw new Error(`run ended with ${final.event}`);
     ours.push(final.duration_ms);
     rss.push(Number(measured.stderr.trim().split("\n").at(-1)) / 1024);
-    const bare = spawnSync(process.execPath, ["-e", floorScript], { encoding: "utf8" });
+    const bare = await runChild(process.execPath, ["-e", floorScript]);
     floor.push(Number(bare.stdout));
   }
 } finally {
