@@ -213,3 +213,29 @@ steps:
     expect(result.out).toContain("run succeeded");
   });
 });
+
+describe("nomaflow show --follow on a real run", () => {
+  it("follows a run another process is making, to its end", async () => {
+    const root = project(`steps:
+  - { name: first, type: shell, command: "echo one; sleep 0.6; echo two" }
+  - { name: second, type: shell, command: "echo three" }
+`);
+    const runner = spawn(process.execPath, [BIN, "run", "job", "--json"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+    let runOut = "";
+    const runId = await new Promise<string>((resolve) => {
+      runner.stdout.on("data", (chunk: Buffer) => {
+        runOut += chunk.toString();
+        const match = /"run_id":"([^"]+)"/.exec(runOut);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const follow = await runCli(["show", runId, "--follow"], { cwd: root });
+    const runExit = await new Promise<number | null>((resolve) => (runner.exitCode === null ? runner.on("exit", resolve) : resolve(runner.exitCode)));
+    expect(runExit).toBe(0);
+    expect(follow.code).toBe(0);
+    const lines = follow.stdout.trimEnd().split("\n");
+    expect(lines.some((line) => line.includes("first info: two"))).toBe(true);
+    expect(lines.some((line) => /✓ second succeeded/.test(line))).toBe(true);
+    expect(lines.at(-1)).toMatch(/✓ run succeeded in /);
+  });
+});
