@@ -242,7 +242,8 @@ describe("http step: cancellation", () => {
     const abortedAt = Date.now();
     controller.abort(new Error("step timed out after 30 s"));
     const error = await result;
-    expect(Date.now() - abortedAt).toBeLessThan(200);
+    // Settles promptly (not after undici's own 300 s timeouts); generous for a loaded CI machine.
+    expect(Date.now() - abortedAt).toBeLessThan(2000);
     expect(error).toBeInstanceOf(StepError);
     expect((error as StepError).message).toBe(`POST ${server.base}/slow cancelled: step timed out after 30 s`);
     await socketClosed;
