@@ -98,6 +98,24 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
       setExitCode(await showCommand(runId, options));
     });
 
+  const connectors = program.command("connectors").description("the database connections of nomaflow.yaml");
+  withProject(connectors.command("list"))
+    .description("each connector with where it points (passwords left out)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { connectorsListCommand } = await import("./commands/connectors.js");
+      setExitCode(await connectorsListCommand(options));
+    });
+  withProject(connectors.command("test"))
+    .description("connect, show the server version and a round trip's latency, or one clear reason")
+    .argument("[name]", "one connector (default: all)")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExit status: 0 all connected, 1 one failed, 2 unknown connector.")
+    .action(async (name: string | undefined, options) => {
+      const { connectorsTestCommand } = await import("./commands/connectors.js");
+      setExitCode(await connectorsTestCommand(name, options));
+    });
+
   program
     .command("cron")
     .description("next fire times of a bare cron expression")

@@ -4,6 +4,7 @@
  */
 import { hostname } from "node:os";
 import { setTimeout as sleepFor } from "node:timers/promises";
+import { ConnectorSet } from "../connectors/connectorSet.js";
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
 import { forEachString, parseTemplate } from "../project/template.js";
@@ -102,6 +103,7 @@ export function startRun(options: RunOptions): RunHandle {
     return { runId, logPath: writer.path, status, durationMs, failedStep, error: error === null ? null : masker.mask(error) };
   };
 
+  const connectors = new ConnectorSet({ connectors: project.config.connectors, environment: project.environment, projectRoot: project.root });
   const steps = async (): Promise<RunResult> => {
     emit({
       event: "run_started",
@@ -131,6 +133,7 @@ export function startRun(options: RunOptions): RunHandle {
       if (!type) throw new Error(`step type ${step.type} vanished from the registry after validation`);
       const outcome = await runStep(step, {
         type,
+        connectors,
         scope: { env: project.environment.values, params: options.params, jobId: job.id, runId, scheduledFor: options.scheduledFor ?? null, outputs, missingOutputs },
         projectRoot: project.root,
         masker,
@@ -154,8 +157,10 @@ export function startRun(options: RunOptions): RunHandle {
     if (interrupt.aborted) return finish("interrupted", failedStep, failure ?? "interrupted");
     return failedStep === null ? finish("succeeded", null, null) : finish("failed", failedStep, failure);
   };
-  // Whatever happens, the log ends with its one final event.
-  const result = steps().catch((error: unknown) => finish("failed", null, `internal error: ${error instanceof Error ? error.message : String(error)}`));
+  // Whatever happens, the log ends with its one final event, and every connection is closed.
+  const result = steps()
+    .catch((error: unknown) => finish("failed", null, `internal error: ${error instanceof Error ? error.message : String(error)}`))
+    .finally(() => connectors.closeAll());
 
   return {
     runId,

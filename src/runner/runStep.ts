@@ -3,6 +3,7 @@
  * that fires on timeout or interrupt, failures retried by the step's policy. A step that ignores
  * its signal is failed anyway after a grace period, and the run goes on.
  */
+import type { ConnectorSet } from "../connectors/connectorSet.js";
 import { StepError } from "../errors.js";
 import type { StepDefinition } from "../project/job.js";
 import type { RunEvent, UnstampedRunEvent } from "../runs/runEvents.js";
@@ -14,6 +15,7 @@ import type { SecretMasker } from "./secretMasker.js";
 
 export interface StepRunEnvironment {
   type: StepType;
+  connectors: ConnectorSet;
   scope: ResolveScope;
   projectRoot: string;
   masker: SecretMasker;
@@ -112,6 +114,8 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         log: (level, message) => void emit({ event: "log", step: step.name, level, message }),
         progress: (update) => void emit({ event: "step_progress", step: step.name, ...update }),
         mask: (text) => masker.mask(text),
+        connector: (name) => environment.connectors.get(name),
+        applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
       };
       outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
     } catch (error) {

@@ -4,6 +4,7 @@
  * same way and go through the same registry; nothing else in Nomaflow knows a type by name.
  */
 import type { Static, TObject } from "@sinclair/typebox";
+import type { Connector } from "../connectors/connector.js";
 
 /** What a step type's `check` may look at: the project, never the network. */
 export interface StepCheckContext {
@@ -39,6 +40,10 @@ export interface StepRunContext {
   progress(update: { rows?: number; bytes?: number }): void;
   /** Replaces every secret in a text with `***` (for text a step builds itself, such as a URL). */
   mask(text: string): string;
+  /** A connector of nomaflow.yaml, opened on first use and closed when the run ends. */
+  connector(name: string): Connector;
+  /** `nomaflow:<job>:<step>`, for the sessions a step opens (visible in pg_stat_activity). */
+  applicationName: string;
 }
 
 /** The step's result: JSON-serialisable, recorded in the run log, usable as `${steps.NAME.output.KEY}`. */

@@ -31,6 +31,10 @@ export function recordingContext(options: Partial<Omit<StepRunContext, "log" | "
     attempt: 1,
     projectRoot: process.cwd(),
     env: process.env,
+    applicationName: "nomaflow:test-job:step",
+    connector: (name) => {
+      throw new Error(`no connector ${name} in this test context`);
+    },
     ...fields,
     log: (level, message) => logs.push({ level, message: mask(message), at: Date.now() }),
     progress: (update) => progress.push(update),

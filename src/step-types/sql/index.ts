@@ -2,20 +2,22 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Reference } from "../../schema/common.js";
-import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
+import { runSqlStep } from "./runSqlStep.js";
+
+export const sqlFields = Type.Object(
+  {
+    connector: Reference("connector", { description: "Connector to run the SQL on." }),
+    sql: Type.Optional(Type.String({ minLength: 1, description: "The SQL text, one or more statements (or give file)." })),
+    file: Type.Optional(Type.String({ minLength: 1, description: "Path of a .sql file, from the project folder (or give sql)." })),
+  },
+  { additionalProperties: false },
+);
 
 export const sqlStep = defineStepType({
   name: "sql",
   description: "Runs SQL on one connector in one transaction; output: rows affected.",
-  fields: Type.Object(
-    {
-      connector: Reference("connector", { description: "Connector to run the SQL on." }),
-      sql: Type.Optional(Type.String({ minLength: 1, description: "The SQL text (or give file)." })),
-      file: Type.Optional(Type.String({ minLength: 1, description: "Path of a .sql file, from the project folder (or give sql)." })),
-    },
-    { additionalProperties: false },
-  ),
+  fields: sqlFields,
   check(fields, context) {
     if ((fields.sql === undefined) === (fields.file === undefined)) {
       return [{ path: [], message: "an sql step needs exactly one of `sql` and `file`" }];
@@ -25,5 +27,5 @@ export const sqlStep = defineStepType({
     }
     return [];
   },
-  run: notRunnableYet("sql", "the PostgreSQL connectors"),
+  run: runSqlStep,
 });

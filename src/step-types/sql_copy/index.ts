@@ -1,47 +1,49 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED, Reference } from "../../schema/common.js";
-import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
+import { runSqlCopy } from "./runSqlCopy.js";
 
 const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
+
+export const sqlCopyFields = Type.Object(
+  {
+    source: Type.Object(
+      {
+        connector: Reference("connector", { description: "Connector to read from." }),
+        schema: Schema(),
+        table: Type.Optional(Type.String({ minLength: 1, description: "Table to copy (or give query)." })),
+        query: Type.Optional(Type.String({ minLength: 1, description: "SELECT whose rows are copied (or give table)." })),
+      },
+      { additionalProperties: false },
+    ),
+    target: Type.Object(
+      {
+        connector: Reference("connector", { description: "Connector to write to." }),
+        schema: Schema(),
+        table: Type.String({ minLength: 1, description: "Table to fill; created from the source's columns when missing." }),
+      },
+      { additionalProperties: false },
+    ),
+    mode: Type.Union([Type.Literal("overwrite"), Type.Literal("append"), Type.Literal("upsert")], {
+      description: "overwrite: atomic swap of a full copy; append: insert all rows; upsert: update by key, insert the rest.",
+    }),
+    key: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+        description: "Upsert key columns; default: the target's primary key.",
+        [EXPECTED]: "a column name or a list of column names",
+      }),
+    ),
+    batch_size: Type.Optional(
+      Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const sqlCopyStep = defineStepType({
   name: "sql_copy",
   description: "Streams rows with COPY from a source table or query into a target table.",
-  fields: Type.Object(
-    {
-      source: Type.Object(
-        {
-          connector: Reference("connector", { description: "Connector to read from." }),
-          schema: Schema(),
-          table: Type.Optional(Type.String({ minLength: 1, description: "Table to copy (or give query)." })),
-          query: Type.Optional(Type.String({ minLength: 1, description: "SELECT whose rows are copied (or give table)." })),
-        },
-        { additionalProperties: false },
-      ),
-      target: Type.Object(
-        {
-          connector: Reference("connector", { description: "Connector to write to." }),
-          schema: Schema(),
-          table: Type.String({ minLength: 1, description: "Table to fill; created from the source's columns when missing." }),
-        },
-        { additionalProperties: false },
-      ),
-      mode: Type.Union([Type.Literal("overwrite"), Type.Literal("append"), Type.Literal("upsert")], {
-        description: "overwrite: atomic swap of a full copy; append: insert all rows; upsert: update by key, insert the rest.",
-      }),
-      key: Type.Optional(
-        Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
-          description: "Upsert key columns; default: the target's primary key.",
-          [EXPECTED]: "a column name or a list of column names",
-        }),
-      ),
-      batch_size: Type.Optional(
-        Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
+  fields: sqlCopyFields,
   check(fields) {
     const { source } = fields;
     if (source.table === undefined && source.query === undefined) {
@@ -58,5 +60,5 @@ export const sqlCopyStep = defineStepType({
     }
     return [];
   },
-  run: notRunnableYet("sql_copy", "the PostgreSQL connectors"),
+  run: runSqlCopy,
 });

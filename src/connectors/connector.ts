@@ -1,0 +1,69 @@
+/**
+ * One interface for every database Nomaflow talks to: PostgreSQL servers (through `pg`) and
+ * embedded PostgreSQL (PGlite). `sql_copy`, the `sql` step and plugins (`scalar`, `fetch`,
+ * `fetchrow`, `execute`) use nothing else, so a copy works the same between any two of them.
+ */
+
+export interface QueryField {
+  name: string;
+  /** The PostgreSQL type OID. */
+  dataTypeId: number;
+}
+
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  /** Rows returned or affected (INSERT/UPDATE/DELETE/COPY), 0 when the server says none. */
+  rowCount: number;
+  fields: QueryField[];
+}
+
+/** One connection, held for a unit of work: a transaction, a copy. */
+export interface Session {
+  /** The server process serving this session (for pg_stat_activity checks); undefined for PGlite. */
+  readonly backendPid: number | undefined;
+  /** Parameters are `$1`, `$2`, …; values are sent separately, never spliced into the text. */
+  query(sql: string, params?: readonly unknown[]): Promise<QueryResult>;
+  /**
+   * Runs `COPY … TO STDOUT …` and yields its data in chunks as it comes; memory stays bounded
+   * whatever the table size (the consumer's pace is the producer's).
+   */
+  copyOut(sql: string): AsyncIterable<Uint8Array>;
+  /** Runs `COPY … FROM STDIN …` fed from `data`; resolves with the number of rows copied. */
+  copyIn(sql: string, data: AsyncIterable<Uint8Array>): Promise<number>;
+}
+
+export interface SessionOptions {
+  /** Aborting it cancels the statement running on the server, then ends the session. */
+  signal?: AbortSignal;
+  /** Shown in pg_stat_activity.application_name: `nomaflow:<job>:<step>`. */
+  applicationName?: string;
+}
+
+export interface ServerDescription {
+  /** `PostgreSQL 15.20 …` */
+  version: string;
+  /** One `select 1` round trip, in ms. */
+  latencyMs: number;
+}
+
+export interface Connector {
+  readonly name: string;
+  readonly kind: "postgres" | "pglite";
+  /**
+   * Runs `work` on a dedicated session and releases it after, whatever happens. When `signal`
+   * aborts, the running statement is cancelled on the server (not just abandoned) and `work`'s
+   * promise rejects.
+   */
+  withSession<T>(work: (session: Session) => Promise<T>, options?: SessionOptions): Promise<T>;
+  /** The first column of the first row, or null. */
+  scalar(sql: string, params?: readonly unknown[], options?: SessionOptions): Promise<unknown>;
+  fetch(sql: string, params?: readonly unknown[], options?: SessionOptions): Promise<Record<string, unknown>[]>;
+  /** The first row, or null. */
+  fetchrow(sql: string, params?: readonly unknown[], options?: SessionOptions): Promise<Record<string, unknown> | null>;
+  /** Rows affected. */
+  execute(sql: string, params?: readonly unknown[], options?: SessionOptions): Promise<number>;
+  /** For `nomaflow connectors test`: connects, asks the version, times a round trip. */
+  describe(options?: SessionOptions): Promise<ServerDescription>;
+  /** Closes every connection; the connector cannot be used after. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,34 @@
+/**
+ * `COPY … FROM STDIN` on PGlite: PGlite reads COPY input from one Blob, so the data is cut into
+ * pieces of whole rows (pgliteRowChunks.ts) and each piece is loaded by its own
+ * `COPY … FROM '/dev/blob'`, all in one transaction (the caller's, or one opened here), so memory
+ * stays a few times the piece size whatever the table size and the load is still all or nothing.
+ */
+import { ConnectorError } from "../errors.js";
+import { parseCopyIn } from "./pgliteCopyStatement.js";
+import { wholeRowPieces } from "./pgliteRowChunks.js";
+import type { PgliteStatements } from "./pgliteSession.js";
+
+export async function copyInByChunks(statements: PgliteStatements, sql: string, data: AsyncIterable<Uint8Array>, pieceBytes: number): Promise<number> {
+  statements.checkUsable();
+  let statement;
+  try {
+    statement = parseCopyIn(sql);
+  } catch (error) {
+    throw new ConnectorError(statements.connector, `copyIn: ${(error as Error).message}`, { cause: error });
+  }
+  const ownTransaction = !statements.inTransaction();
+  if (ownTransaction) await statements.run("BEGIN");
+  let rows = 0;
+  try {
+    for await (const piece of wholeRowPieces(data, statement.layout, pieceBytes)) {
+      const [result] = await statements.run(statement.fromBlob, undefined, new Blob(piece as Uint8Array<ArrayBuffer>[]));
+      rows += result?.affectedRows ?? 0;
+    }
+    if (ownTransaction) await statements.run("COMMIT");
+    return rows;
+  } catch (error) {
+    if (ownTransaction && statements.usable()) await statements.run("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

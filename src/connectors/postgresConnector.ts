@@ -1,0 +1,173 @@
+/**
+ * PostgreSQL servers through `pg`: a pool per connector, sessions that can be cancelled on the
+ * server, and COPY streamed with pg-copy-streams so memory stays bounded.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { ConnectorError } from "../errors.js";
+import type { Connector, QueryResult, Session, SessionOptions } from "./connector.js";
+import { connectorError } from "./connectionErrors.js";
+import { pgTypes } from "./typeParsers.js";
+
+export interface PostgresPoolSettings {
+  /** @default 4 */
+  max?: number;
+  /** @default 30 */
+  idle_timeout_seconds?: number;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+function toResult(results: pg.QueryResult | pg.QueryResult[]): QueryResult {
+  // Several statements in one text (simple protocol) answer with one result each: the last
+  // one's rows, every statement's row count.
+  if (Array.isArray(results)) {
+    const last = results.at(-1);
+    return {
+      rows: (last?.rows ?? []) as Record<string, unknown>[],
+      rowCount: results.reduce((total, result) => total + (result.rowCount ?? 0), 0),
+      fields: (last?.fields ?? []).map((field) => ({ name: field.name, dataTypeId: field.dataTypeID })),
+    };
+  }
+  const result = results;
+  return {
+    rows: result.rows as Record<string, unknown>[],
+    rowCount: result.rowCount ?? 0,
+    fields: result.fields.map((field) => ({ name: field.name, dataTypeId: field.dataTypeID })),
+  };
+}
+
+export function openPostgresConnector(name: string, url: string, settings: PostgresPoolSettings = {}): Connector {
+  const parsed = new URL(url);
+  const where = {
+    host: parsed.hostname || "localhost",
+    port: Number(parsed.port || 5432),
+    database: decodeURIComponent(parsed.pathname.slice(1)) || undefined,
+    user: decodeURIComponent(parsed.username) || undefined,
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.max ?? 4,
+    idleTimeoutMillis: (settings.idle_timeout_seconds ?? 30) * 1000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    types: pgTypes,
+  });
+  // An idle client's error (server restart) must not crash the process; the next use reconnects.
+  pool.on("error", () => {});
+  const applicationNames = new WeakMap<pg.PoolClient, string>();
+  let closed = false;
+
+  /** Cancels the statement a backend is running, from a connection of its own. */
+  async function cancelBackend(pid: number): Promise<void> {
+    const canceller = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    try {
+      await canceller.connect();
+      await canceller.query("select pg_cancel_backend($1)", [pid]);
+    } catch {
+      // Best effort: the session is destroyed after, which ends the statement anyway.
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
+
+  async function withSession<T>(work: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
+    if (closed) throw new ConnectorError(name, "the connector is closed");
+    const { signal, applicationName } = options;
+    if (signal?.aborted) throw new ConnectorError(name, "cancelled before connecting", { cause: signal.reason });
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw connectorError(name, error, where);
+    }
+    const name_ = applicationName ?? "nomaflow";
+    const backendPid = (client as pg.PoolClient & { processID?: number }).processID;
+    let broken = false;
+    let cancelled: Promise<void> | undefined;
+    const onAbort = () => {
+      broken = true;
+      if (backendPid !== undefined) cancelled = cancelBackend(backendPid);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (applicationNames.get(client) !== name_) {
+        await client.query("select set_config('application_name', $1, false)", [name_]);
+        applicationNames.set(client, name_);
+      }
+      const session: Session = {
+        backendPid,
+        query: async (sql, params) => {
+          try {
+            return toResult((await client.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[]);
+          } catch (error) {
+            throw connectorError(name, error, where);
+          }
+        },
+        copyOut: (sql) => copyOutOf(client, sql, name, where),
+        copyIn: async (sql, data) => {
+          const stream = client.query(copyFrom(sql));
+          try {
+            await pipeline(Readable.from(data, { objectMode: false }), stream);
+          } catch (error) {
+            throw connectorError(name, error, where);
+          }
+          return stream.rowCount;
+        },
+      };
+      return await work(session);
+    } catch (error) {
+      broken = true;
+      if (signal?.aborted) {
+        await cancelled;
+        throw new ConnectorError(name, `cancelled: ${(signal.reason as Error | undefined)?.message ?? "aborted"}`, { cause: signal.reason });
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      // A session that failed mid-statement, or that was left inside a transaction, is closed
+      // rather than handed to the next user (closing it rolls the transaction back).
+      const idle = (client as pg.PoolClient & { getTransactionStatus?: () => string | null }).getTransactionStatus?.() === "I";
+      client.release(broken || !idle ? true : undefined);
+    }
+  }
+
+  const single = async (sql: string, params: readonly unknown[] | undefined, options: SessionOptions | undefined) =>
+    withSession((session) => session.query(sql, params), options);
+
+  return {
+    name,
+    kind: "postgres",
+    withSession,
+    scalar: async (sql, params, options) => {
+      const result = await single(sql, params, options);
+      const row = result.rows[0];
+      const field = result.fields[0];
+      return row && field ? (row[field.name] ?? null) : null;
+    },
+    fetch: async (sql, params, options) => (await single(sql, params, options)).rows,
+    fetchrow: async (sql, params, options) => (await single(sql, params, options)).rows[0] ?? null,
+    execute: async (sql, params, options) => (await single(sql, params, options)).rowCount,
+    describe: (options) =>
+      withSession(async (session) => {
+        const version = String((await session.query("select version() as version")).rows[0]?.version ?? "");
+        const started = performance.now();
+        await session.query("select 1");
+        return { version, latencyMs: performance.now() - started };
+      }, options),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+async function* copyOutOf(client: pg.PoolClient, sql: string, name: string, where: Record<string, unknown>): AsyncIterable<Uint8Array> {
+  const stream = client.query(copyTo(sql));
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    throw connectorError(name, error, where);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `overwrite` of an existing table: load a stash table beside the target, then swap it in (see
+ * swapStash.ts for what the swap keeps). The stash is committed as it is built, so a failure
+ * drops it here, and a run killed mid-way leaves one that the next run of the step drops first.
+ */
+import type { Connector, Session } from "../../connectors/connector.js";
+import { StepError } from "../../errors.js";
+import type { StepRunContext } from "../stepType.js";
+import { checkSwappable } from "./checkSwappable.js";
+import { completeStash } from "./completeStash.js";
+import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
+import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "./stashTable.js";
+import { swapStash } from "./swapStash.js";
+import type { Query } from "./transaction.js";
+
+/** Tries of the swap alone when its lock wait times out (readers holding the table). */
+const SWAP_TRIES = 5;
+const SWAP_LOCK_TIMEOUT_MS = 500;
+
+const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
+
+/** Refusals (partitioned, materialized views, …) before any data moves; leftovers of killed runs dropped. */
+export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext): Promise<void> {
+  const query = queryOf(session);
+  await checkSwappable(query, target);
+  for (const leftover of await findStashTables(query, target.schema, target.table)) {
+    await dropStash(query, target, leftover);
+    context.log("info", `dropped ${displayName(target.schema, leftover)}, left by an earlier run that did not finish`);
+  }
+}
+
+export interface OverwriteResult {
+  lockHeldMs: number;
+}
+
+/**
+ * Creates the stash, lets `load` fill it (COPY into the qualified name it is given), builds its
+ * keys and indexes, and swaps it in. On any failure the stash is dropped from a fresh session
+ * (the step's own may have been cancelled) and the target is left as it was.
+ */
+export async function overwriteTarget(
+  session: Session,
+  sink: Connector,
+  target: TableName,
+  context: StepRunContext,
+  load: (stash: string) => Promise<number>,
+): Promise<OverwriteResult> {
+  const query = queryOf(session);
+  const plan: StashPlan = await createStash(query, target, stashName(target.table, context.runId));
+  try {
+    await load(qualifiedName(target.schema, plan.stash));
+    await completeStash(query, plan);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const swapped = await swapStash(query, plan, { lockTimeoutMs: SWAP_LOCK_TIMEOUT_MS });
+        if (swapped.oldTableKept) context.log("warning", swapped.oldTableKept);
+        for (const key of swapped.unvalidatedForeignKeys) context.log("warning", `foreign key ${JSON.stringify(key)} stays NOT VALID after the swap`);
+        return { lockHeldMs: Math.round(swapped.lockHeldMs * 100) / 100 };
+      } catch (error) {
+        if (!(error instanceof StepError) || !error.retryable || attempt >= SWAP_TRIES) throw error;
+        context.log("info", `swap of ${displayName(target.schema, target.table)} waited too long for its lock; trying again (${attempt}/${SWAP_TRIES})`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  } catch (error) {
+    await sink.withSession((cleanup) => dropStash(queryOf(cleanup), target, plan.stash), { applicationName: context.applicationName }).catch(() => {
+      // Left for the next run, which drops leftovers before it starts.
+    });
+    throw error;
+  }
+}

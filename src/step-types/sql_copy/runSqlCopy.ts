@@ -1,0 +1,204 @@
+/**
+ * sql_copy (DESIGN 5): rows stream from `COPY … TO STDOUT` on the source into `COPY … FROM STDIN`
+ * on the target, in binary when every column's type matches, else in text. All of the target's
+ * work happens in one session and one transaction, under an advisory lock on the target table, so
+ * a failure or a kill rolls everything back and two runs never write the same table at once.
+ */
+import type { Static } from "@sinclair/typebox";
+import type { Session } from "../../connectors/connector.js";
+import { databaseStepError } from "../../connectors/connectionErrors.js";
+import { StepError } from "../../errors.js";
+import type { StepOutput, StepRunContext } from "../stepType.js";
+import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
+import type { sqlCopyFields } from "./index.js";
+import { overwriteTarget, prepareOverwrite } from "./overwriteTarget.js";
+import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
+import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
+
+type Fields = Static<typeof sqlCopyFields>;
+
+export interface CopyPlan {
+  columns: string[];
+  format: "binary" | "text";
+  copyOutSql: string;
+  /** COPY … FROM STDIN into `table` (the target, a stash or a temporary table). */
+  copyInSql(table: string): string;
+}
+
+function lockKey(connector: string, schema: string, table: string): string {
+  return `nomaflow:sql_copy:${connector}:${schema}.${table}`;
+}
+
+/** Columns matched by name; every source column must exist in the target. */
+function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo | undefined): CopyPlan {
+  const copied = sourceColumns.filter((column) => !column.generated);
+  const targetByName = new Map((target?.columns ?? []).map((column) => [column.name, column]));
+  if (target) {
+    const missing = copied.filter((column) => !targetByName.has(column.name)).map((column) => column.name);
+    if (missing.length > 0) {
+      throw new StepError(
+        `source column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing from the target ${displayName(fields.target.schema ?? "public", fields.target.table)} on connector ${fields.target.connector}`,
+        { retryable: false },
+      );
+    }
+    const generated = copied.filter((column) => targetByName.get(column.name)?.generated).map((column) => column.name);
+    if (generated.length > 0) {
+      throw new StepError(`target column${generated.length > 1 ? "s" : ""} ${generated.join(", ")} ${generated.length > 1 ? "are" : "is"} generated and cannot be written`, { retryable: false });
+    }
+  }
+  const binary = copied.every((column) => {
+    const other = target ? targetByName.get(column.name) : column;
+    return other !== undefined && other.type === column.type && column.typeOid < FIRST_USER_OID;
+  });
+  const format = binary ? "binary" : "text";
+  const columns = copied.map((column) => column.name);
+  const list = columns.map(quoteIdentifier).join(", ");
+  const { source } = fields;
+  const copyOutSql =
+    source.query !== undefined
+      ? `COPY (SELECT ${list} FROM (${source.query}) AS nomaflow_source) TO STDOUT (FORMAT ${format})`
+      : `COPY ${qualifiedName(source.schema ?? "public", source.table!)} (${list}) TO STDOUT (FORMAT ${format})`;
+  return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
+}
+
+/** CREATE TABLE for a missing target: the source's columns, types, NOT NULL and primary key. */
+function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[]): string {
+  const definitions = columns.filter((column) => !column.generated).map((column) => `${quoteIdentifier(column.name)} ${column.type}${column.notNull ? " NOT NULL" : ""}`);
+  if (primaryKey.length > 0) definitions.push(`PRIMARY KEY (${primaryKey.map(quoteIdentifier).join(", ")})`);
+  return `CREATE TABLE ${name} (${definitions.join(", ")})`;
+}
+
+export async function runSqlCopy(fields: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+  const started = performance.now();
+  const targetSchema = fields.target.schema ?? "public";
+  const targetName = displayName(targetSchema, fields.target.table);
+  const target = qualifiedName(targetSchema, fields.target.table);
+  const batchSize = fields.batch_size ?? 10_000;
+  const options = { signal, applicationName: context.applicationName };
+  const source = context.connector(fields.source.connector);
+  const sink = context.connector(fields.target.connector);
+  let bytes = 0;
+
+  try {
+    return await sink.withSession(async (targetSession) => {
+      const locked = await targetSession.query("select pg_try_advisory_lock(hashtextextended($1, 0)) as locked", [lockKey(fields.target.connector, targetSchema, fields.target.table)]);
+      if (locked.rows[0]?.locked !== true) {
+        context.log("info", `waiting for another run writing ${targetName}`);
+        await targetSession.query("select pg_advisory_lock(hashtextextended($1, 0))", [lockKey(fields.target.connector, targetSchema, fields.target.table)]);
+      }
+      const existing = await describeTable(targetSession, targetSchema, fields.target.table);
+      if (existing && existing.kind !== "r" && existing.kind !== "p") {
+        throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
+      }
+
+      const swap = existing !== undefined && fields.mode === "overwrite";
+      if (swap) await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context);
+
+      return await source.withSession(async (sourceSession) => {
+        const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
+        let sourceColumns: ColumnInfo[];
+        let sourceKey: string[] = [];
+        if (fields.source.query !== undefined) {
+          sourceColumns = await describeQuery(sourceSession, fields.source.query);
+        } else {
+          const table = await describeTable(sourceSession, fields.source.schema ?? "public", fields.source.table!);
+          if (!table) throw new StepError(`source table ${sourceLabel} does not exist on connector ${fields.source.connector}`, { retryable: false });
+          sourceColumns = table.columns;
+          sourceKey = table.primaryKey;
+        }
+        const plan = planCopy(fields, sourceColumns, existing);
+        const key = fields.mode === "upsert" ? upsertKey(fields, existing, sourceKey, targetName) : [];
+
+        const counter = plan.format === "binary" ? binaryRowCounter() : textRowCounter();
+        let reported = 0;
+        const counted = async function* (data: AsyncIterable<Uint8Array>) {
+          for await (const chunk of data) {
+            counter.count(chunk);
+            bytes += chunk.byteLength;
+            if (counter.rows - reported >= batchSize) {
+              reported = counter.rows - (counter.rows % batchSize);
+              context.progress({ rows: counter.rows, bytes });
+            }
+            yield chunk;
+          }
+        };
+        const stream = () => counted(sourceSession.copyOut(plan.copyOutSql));
+
+        let lockHeldMs: number | undefined;
+        if (swap) {
+          const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
+            targetSession.copyIn(plan.copyInSql(stash), stream()),
+          );
+          lockHeldMs = swapped.lockHeldMs;
+        } else {
+          // Created, appended or upserted in one transaction: all rows or none.
+          await targetSession.query("BEGIN");
+          if (!existing) {
+            await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
+            context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
+          }
+          if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
+          else await upsert(targetSession, plan, target, existing, key, stream);
+          await targetSession.query("COMMIT");
+        }
+        const created = !existing;
+        context.progress({ rows: counter.rows, bytes });
+
+        const seconds = Math.max((performance.now() - started) / 1000, 0.001);
+        context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
+        return {
+          rows: counter.rows,
+          bytes,
+          duration_ms: Math.round(seconds * 1000),
+          rows_per_second: Math.round(counter.rows / seconds),
+          megabytes_per_second: Math.round((bytes / 1_048_576 / seconds) * 100) / 100,
+          mode: fields.mode,
+          format: plan.format,
+          target: targetName,
+          created_target: created,
+          ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
+        };
+      }, options);
+    }, options);
+  } catch (error) {
+    throw databaseStepError(error);
+  }
+}
+
+function upsertKey(fields: Fields, existing: TableInfo | undefined, sourceKey: string[], targetName: string): string[] {
+  const key = fields.key === undefined ? (existing ? existing.primaryKey : sourceKey) : typeof fields.key === "string" ? [fields.key] : fields.key;
+  if (key.length === 0) {
+    throw new StepError(`upsert into ${targetName} needs a key: the table has no primary key and the step gives no key`, {
+      retryable: false,
+      hint: "add key: [column, …] to the step, or a primary key to the table",
+    });
+  }
+  const names = new Set((existing?.columns ?? []).map((column) => column.name));
+  const unknown = existing ? key.filter((column) => !names.has(column)) : [];
+  if (unknown.length > 0) throw new StepError(`upsert key column ${unknown.join(", ")} is not a column of ${targetName}`, { retryable: false });
+  return key;
+}
+
+/**
+ * Loads into a temporary table, then updates the rows whose key exists and inserts the rest:
+ * with ON CONFLICT when a unique index covers exactly the key, else with UPDATE then INSERT.
+ */
+async function upsert(session: Session, plan: CopyPlan, target: string, existing: TableInfo, key: string[], stream: () => AsyncIterable<Uint8Array>): Promise<void> {
+  const staging = quoteIdentifier("nomaflow_upsert");
+  await session.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await session.copyIn(plan.copyInSql(staging), stream());
+  const list = plan.columns.map(quoteIdentifier).join(", ");
+  const others = plan.columns.filter((column) => !key.includes(column));
+  const sortedKey = [...key].sort().join("\u0000");
+  const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
+  if (unique) {
+    const action = others.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ")}`;
+    await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
+    return;
+  }
+  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
+  if (others.length > 0) {
+    await session.query(`UPDATE ${target} AS t SET ${others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ")} FROM ${staging} AS s WHERE ${match}`);
+  }
+  await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
+}

@@ -1,0 +1,68 @@
+/**
+ * Real PostgreSQL for tests (DEVELOPERS.md): NOMAFLOW_TEST_PG_URL names a server; each test file
+ * makes its own databases and drops them. Without the variable the file's tests are skipped with
+ * one visible line; with NOMAFLOW_REQUIRE_PG=1 a missing server is a failure.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { describe } from "vitest";
+
+export const PG_URL = process.env.NOMAFLOW_TEST_PG_URL;
+const REQUIRED = process.env.NOMAFLOW_REQUIRE_PG === "1";
+
+if (!PG_URL && REQUIRED) throw new Error("NOMAFLOW_REQUIRE_PG=1 but NOMAFLOW_TEST_PG_URL is not set");
+
+/** `describe` that runs only with a PostgreSQL server, saying so once when it does not. */
+export function describeWithPostgres(name: string, body: () => void): void {
+  if (!PG_URL) {
+    console.log(`skipped (no PostgreSQL: set NOMAFLOW_TEST_PG_URL to run): ${name}`);
+    describe.skip(name, body);
+    return;
+  }
+  describe(name, body);
+}
+
+/** A URL for another database on the same server. */
+export function databaseUrl(database: string): string {
+  const url = new URL(PG_URL!);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A plain pg client on it, for setting up and checking. */
+  query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh database named after `label`; drop() closes the helper client and drops it. */
+export async function createDatabase(label: string): Promise<TestDatabase> {
+  const name = `nomaflow_test_${label.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    name,
+    url,
+    query: (sql, params) => client.query(sql, params),
+    drop: async () => {
+      await client.end().catch(() => {});
+      const dropper = new pg.Client({ connectionString: PG_URL });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
