@@ -50,7 +50,8 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
     connectionString: url,
     max: settings.max ?? 4,
     idleTimeoutMillis: (settings.idle_timeout_seconds ?? 30) * 1000,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // libpq's connect_timeout in the URL wins over our default.
+    connectionTimeoutMillis: parsed.searchParams.has("connect_timeout") ? Number(parsed.searchParams.get("connect_timeout")) * 1000 : CONNECT_TIMEOUT_MS,
     types: pgTypes,
   });
   // An idle client's error (server restart) must not crash the process; the next use reconnects.
