@@ -31,6 +31,8 @@ await build({
   define: { __NOMAFLOW_VERSION__: JSON.stringify(version), __NOMAFLOW_SCHEMA_HASH__: JSON.stringify(builtInSchemas().hash) },
   // CommonJS dependencies inside an ES module bundle need a require of their own.
   banner: { js: "import { createRequire as __nomaflowCreateRequire } from 'node:module'; const require = __nomaflowCreateRequire(import.meta.url);" },
+  // PGlite loads its WebAssembly and data files from beside its own modules: it stays in node_modules.
+  external: ["@electric-sql/pglite", "@electric-sql/pglite/*"],
   logLevel: "warning",
 });
 console.log(`built nomaflow ${version} into dist/`);
