@@ -162,13 +162,19 @@ steps:
 `);
     const child = spawn(process.execPath, [BIN, "run", "job", "--json"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
+    let sent = false;
+    // Once only: a second Ctrl-C means "stop at once", which is another test's matter.
+    const interruptOnce = () => {
+      if (!sent && stdout.includes('"step_started"') && existsSync(join(root, "shell.pid"))) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    };
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes('"step_started"') && existsSync(join(root, "shell.pid"))) child.kill("SIGINT");
+      interruptOnce();
     });
-    const poll = setInterval(() => {
-      if (stdout.includes('"step_started"') && existsSync(join(root, "shell.pid"))) child.kill("SIGINT");
-    }, 50);
+    const poll = setInterval(interruptOnce, 50);
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     clearInterval(poll);
     expect(code).toBe(130);
