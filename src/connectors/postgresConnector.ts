@@ -86,6 +86,12 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
     const backendPid = (client as pg.PoolClient & { processID?: number }).processID;
     let broken = false;
     let cancelled: Promise<void> | undefined;
+    // A connection that dies mid-session (terminated by an administrator, server restart) also
+    // fails the statement running on it; the event itself must not crash the process.
+    const onConnectionError = () => {
+      broken = true;
+    };
+    client.on("error", onConnectionError);
     const onAbort = () => {
       broken = true;
       if (backendPid !== undefined) cancelled = cancelBackend(backendPid);
@@ -126,6 +132,7 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
       throw error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      client.off("error", onConnectionError);
       // A session that failed mid-statement, or that was left inside a transaction, is closed
       // rather than handed to the next user (closing it rolls the transaction back).
       const idle = (client as pg.PoolClient & { getTransactionStatus?: () => string | null }).getTransactionStatus?.() === "I";

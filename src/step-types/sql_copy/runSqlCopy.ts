@@ -7,7 +7,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
-import { StepError } from "../../errors.js";
+import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
@@ -161,6 +161,12 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
       }, options);
     }, options);
   } catch (error) {
+    if (error instanceof ConnectorError) {
+      // Say which copy it was: the driver's message names a table, not its schema or connector.
+      const from = fields.source.query !== undefined ? `a query on ${fields.source.connector}` : `${displayName(fields.source.schema ?? "public", fields.source.table!)} on ${fields.source.connector}`;
+      const copy = `copying ${from} to ${targetName} on ${fields.target.connector}`;
+      throw databaseStepError(new ConnectorError(error.connector, `${error.message.replace(/^connector \S+: /, "")} (${copy})`, { cause: error.cause }));
+    }
     throw databaseStepError(error);
   }
 }

@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { stashName } from "../../../src/step-types/sql_copy/stashTable.js";
 import { createDatabase, describeWithPostgres, PG_URL, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
@@ -87,7 +88,9 @@ describeWithPostgres("sql_copy faults", () => {
   it("an unreachable target is one clear error naming the connector", async () => {
     const root = project(`steps:\n${bigCopy}`, `connectors:\n  ops-db: { url: "${ops.url}" }\n  reporting-db: { url: "postgres://postgres@127.0.0.1:1/reporting" }\n`);
     const run = await runJobIn(root, "copy");
-    expect(run.error("big")).toBe("connector reporting-db: connection refused by 127.0.0.1:1 (is the server running and listening there?)");
+    expect(run.error("big")).toBe(
+      "connector reporting-db: connection refused by 127.0.0.1:1 (is the server running and listening there?) (copying public.big on ops-db to reporting.big on reporting-db)",
+    );
   });
 
   it("permission denied on the source names the table and is not retried", async () => {
@@ -98,7 +101,56 @@ describeWithPostgres("sql_copy faults", () => {
       `connectors:\n  ops-db: { url: "${url.toString()}" }\n  reporting-db: { url: "${reporting.url}" }\n`,
     );
     const run = await runJobIn(root, "copy");
-    expect(run.error("secret")).toMatch(/^connector ops-db: permission denied for table secret/);
+    expect(run.error("secret")).toBe("connector ops-db: permission denied for table secret (copying public.secret on ops-db to reporting.secret on reporting-db)");
     expect(run.events.filter((event) => event.event === "step_started")).toHaveLength(1);
+  });
+});
+
+describeWithPostgres("sql_copy: one writer per target, and leftovers of killed runs", () => {
+  let ops: TestDatabase;
+  let reporting: TestDatabase;
+  let remove = () => {};
+
+  beforeAll(async () => {
+    ops = await createDatabase("writers_ops");
+    reporting = await createDatabase("writers_reporting");
+    await ops.query("create table public.items (id int primary key, payload text)");
+    await ops.query("insert into public.items select g, repeat(md5(g::text), 10) from generate_series(1, 100000) g");
+    await reporting.query("create schema reporting; create table reporting.items (id int primary key, payload text)");
+  });
+  afterAll(async () => {
+    remove();
+    await ops?.drop();
+    await reporting?.drop();
+  });
+
+  function project(): string {
+    const made = makeProject({
+      "nomaflow.yaml": `connectors:\n  ops-db: { url: "${ops.url}" }\n  reporting-db: { url: "${reporting.url}" }\n`,
+      "jobs/a.yaml": `id: a\nsteps:\n  - { name: items, type: sql_copy, source: { connector: ops-db, table: items }, target: { connector: reporting-db, schema: reporting, table: items }, mode: overwrite }\n`,
+      "jobs/b.yaml": `id: b\nsteps:\n  - { name: items, type: sql_copy, source: { connector: ops-db, table: items }, target: { connector: reporting-db, schema: reporting, table: items }, mode: overwrite }\n`,
+    });
+    remove = made.remove;
+    return made.root;
+  }
+
+  it("two runs writing the same target take turns: the second waits, both succeed", async () => {
+    const root = project();
+    const [first, second] = await Promise.all([runJobIn(root, "a"), runJobIn(root, "b")]);
+    expect([first.result.status, second.result.status]).toEqual(["succeeded", "succeeded"]);
+    const waited = [first, second].filter((run) => run.events.some((event) => event.event === "log" && event.message === "waiting for another run writing reporting.items"));
+    expect(waited).toHaveLength(1);
+    expect(Number((await reporting.query("select count(*) from reporting.items")).rows[0].count)).toBe(100000);
+  });
+
+  it("drops a stash table a killed run left behind before it starts", async () => {
+    const root = project();
+    const leftover = stashName("items", "20261128T010000000Z-deadbe");
+    await reporting.query(`create table reporting."${leftover}" (id int, payload text)`);
+    const run = await runJobIn(root, "a");
+    expect(run.result.status).toBe("succeeded");
+    const logs = run.events.filter((event) => event.event === "log").map((event) => (event as { message: string }).message);
+    expect(logs.some((message) => message.includes("left by an earlier run that did not finish"))).toBe(true);
+    expect((await reporting.query("select relname from pg_class where relname like '%nomaflow%'")).rows).toEqual([]);
   });
 });
