@@ -54,8 +54,11 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
     connectionTimeoutMillis: parsed.searchParams.has("connect_timeout") ? Number(parsed.searchParams.get("connect_timeout")) * 1000 : CONNECT_TIMEOUT_MS,
     types: pgTypes,
   });
-  // An idle client's error (server restart) must not crash the process; the next use reconnects.
+  // A connection's death (server restart, an administrator's pg_terminate_backend) surfaces as the
+  // failure of whatever statement it was running; the event itself, which can come after a
+  // session ended, must never crash the process.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const applicationNames = new WeakMap<pg.PoolClient, string>();
   let closed = false;
 
