@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // DROP DATABASE waits for a checkpoint, which a busy server can make slow.
+    hookTimeout: 120_000,
     reporters: ["default", "./test/support/summaryReporter.ts"],
   },
 });
