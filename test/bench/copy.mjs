@@ -174,7 +174,8 @@ async function freshTable(client, schema, item) {
 function runChild(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, options);
+    // stdin closed: a tool that drops into an interactive debugger (pgloader's SBCL does) ends instead of waiting.
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -225,13 +226,18 @@ async function runPgloader(client, item) {
   await client.query("CHECKPOINT");
   const command = join(project, `pgloader-${item.id}.load`);
   // data only: load into the existing, indexed table (like the pipe); no DROP/CREATE of indexes.
+  // Fewer workers and prefetched rows than the defaults (4, 100000): with those, its 1 GB heap ran out on these tables.
   writeFileSync(
     command,
     `LOAD DATABASE\n  FROM ${urlOf(sourceDb).replace(/^postgres(ql)?:/, "pgsql:")}\n  INTO ${urlOf(targetDb).replace(/^postgres(ql)?:/, "pgsql:")}\n` +
-      `  WITH data only\n  INCLUDING ONLY TABLE NAMES MATCHING '${item.id}' IN SCHEMA 'public'\n  ALTER SCHEMA 'public' RENAME TO 'pgl'\n;\n`,
+      `  WITH data only, workers = 2, concurrency = 1, prefetch rows = 10000\n  INCLUDING ONLY TABLE NAMES MATCHING '${item.id}' IN SCHEMA 'public'\n  ALTER SCHEMA 'public' RENAME TO 'pgl'\n;\n`,
   );
   const result = await runChild("/usr/bin/time", ["-f", "%M %U %S", "pgloader", "--root-dir", join(project, "pgloader"), command]);
-  if (result.status !== 0) throw new Error(`pgloader for ${item.id} failed (${result.status}): ${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`);
+  if (result.status !== 0) {
+    const reason = /Heap exhausted/.test(result.stdout + result.stderr) ? "heap exhausted" : `exit ${result.status}`;
+    console.error(`pgloader for ${item.id} failed (${reason}): ${result.stdout.slice(-600)}`);
+    return { failed: reason };
+  }
   const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM pgl.${item.id}`);
   if (Number(rows[0].n) !== item.rows) throw new Error(`pgloader loaded ${rows[0].n} rows into pgl.${item.id}, expected ${item.rows}`);
   return { seconds: result.seconds, ...timeLine(result.stderr) };
@@ -355,7 +361,13 @@ try {
           results.get(item.id)[tool].push(await run());
         }
       }
-      console.log(`round ${round + 1}/${rounds}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`);
+      const seen = cases.map((item) => {
+        const { pipe, ours, pgloader } = results.get(item.id);
+        const last = (list) => (list.length > round ? (list.at(-1).failed ?? `${list.at(-1).seconds.toFixed(2)} s`) : undefined);
+        const parts = [["pipe", last(pipe)], ["sql_copy", last(ours)], ["pgloader", last(pgloader)]].filter(([, value]) => value !== undefined);
+        return `${item.id} ${parts.map(([tool, value]) => `${tool} ${value}`).join(", ")}`;
+      });
+      console.log(`round ${round + 1}/${rounds} (${((performance.now() - roundStarted) / 1000).toFixed(0)} s): ${seen.join("; ")}`);
     }
   });
 } finally {
@@ -376,6 +388,8 @@ const summary = (id) => {
     ours: pick(ours, (entry) => entry.seconds),
     step: pick(ours, (entry) => entry.output.duration_ms / 1000),
     pgloader: pick(pgloader, (entry) => entry.seconds),
+    pgloaderFailures: [...new Set(pgloader.filter((entry) => entry.failed).map((entry) => entry.failed))],
+    pgloaderFailed: pgloader.filter((entry) => entry.failed).length,
     pgloaderRss: pick(pgloader, (entry) => entry.rssMb),
     rowsPerSecond: pick(ours, (entry) => entry.output.rows_per_second),
     mbPerSecond: pick(ours, (entry) => entry.output.megabytes_per_second),
@@ -400,7 +414,7 @@ printTable(
       fixed(s.pipe, 2),
       fixed(s.ours, 2),
       goal(ratio, (value) => value <= 1.15, ratio.toFixed(2)),
-      item.pgloader ? (pgloaderVersion ? fixed(s.pgloader, 2) : "not installed") : "—",
+      !item.pgloader ? "—" : !pgloaderVersion ? "not installed" : s.pgloaderFailed === 0 ? fixed(s.pgloader, 2) : `${fixed(s.pgloader, 2)} (${s.pgloaderFailed}/${rounds} failed: ${s.pgloaderFailures.join(", ")})`,
       Math.round(s.rowsPerSecond).toLocaleString("en-US"),
       fixed(s.mbPerSecond, 1),
       goal(s.rss, (value) => value < 150, s.rss.toFixed(1)),

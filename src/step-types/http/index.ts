@@ -1,7 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EXPECTED, StringMap } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { runHttpStep } from "./runHttpStep.js";
 
 export const httpFields = Type.Object(
   {
@@ -47,5 +46,6 @@ export const httpStep = defineStepType({
     }
     return [];
   },
-  run: runHttpStep,
+  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+  run: async (fields, context, signal) => (await import("./runHttpStep.js")).runHttpStep(fields, context, signal),
 });

@@ -1,7 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EXPECTED, StringMap } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { runShellStep } from "./runShellStep.js";
 
 export const shellFields = Type.Object(
   {
@@ -21,5 +20,6 @@ export const shellStep = defineStepType({
   name: "shell",
   description: "Runs a command; stdout and stderr become log events and a non-zero exit fails the step.",
   fields: shellFields,
-  run: runShellStep,
+  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+  run: async (fields, context, signal) => (await import("./runShellStep.js")).runShellStep(fields, context, signal),
 });

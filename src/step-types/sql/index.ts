@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Reference } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { runSqlStep } from "./runSqlStep.js";
 
 export const sqlFields = Type.Object(
   {
@@ -27,5 +26,6 @@ export const sqlStep = defineStepType({
     }
     return [];
   },
-  run: runSqlStep,
+  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+  run: async (fields, context, signal) => (await import("./runSqlStep.js")).runSqlStep(fields, context, signal),
 });

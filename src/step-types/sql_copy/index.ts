@@ -1,7 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED, Reference } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { runSqlCopy } from "./runSqlCopy.js";
 
 const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
 
@@ -60,5 +59,6 @@ export const sqlCopyStep = defineStepType({
     }
     return [];
   },
-  run: runSqlCopy,
+  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+  run: async (fields, context, signal) => (await import("./runSqlCopy.js")).runSqlCopy(fields, context, signal),
 });
