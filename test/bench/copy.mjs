@@ -246,6 +246,7 @@ async function runPgloader(client, item) {
 // ---------------------------------------------------------------------------------------------
 // Where sql_copy's time goes: every statement of nomaflow's sessions, from pg_stat_activity
 // sampled every SAMPLE_MS (start = query_start; end = state_change once idle, else the last sample).
+// Client backends only: a parallel index build's workers show the same query and would count it thrice.
 
 function createSampler() {
   const client = new pg.Client({ connectionString: urlOf("postgres") });
@@ -255,7 +256,7 @@ function createSampler() {
   const poll = async () => {
     const { rows } = await client.query(
       `SELECT pid, datname, state, query, extract(epoch FROM query_start) AS started, extract(epoch FROM state_change) AS changed, extract(epoch FROM clock_timestamp()) AS now
-       FROM pg_stat_activity WHERE application_name LIKE 'nomaflow%' AND datname = ANY($1) AND query_start IS NOT NULL`,
+       FROM pg_stat_activity WHERE application_name LIKE 'nomaflow%' AND backend_type = 'client backend' AND datname = ANY($1) AND query_start IS NOT NULL`,
       [[sourceDb, targetDb]],
     );
     for (const row of rows) {

@@ -35,6 +35,12 @@ export const sqlCopyFields = Type.Object(
     batch_size: Type.Optional(
       Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
     ),
+    format: Type.Optional(
+      Type.Union([Type.Literal("auto"), Type.Literal("binary"), Type.Literal("text")], {
+        default: "auto",
+        description: "COPY format: auto = binary when every column has the same built-in type on both sides, else text.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -46,11 +46,14 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo
       throw new StepError(`target column${generated.length > 1 ? "s" : ""} ${generated.join(", ")} ${generated.length > 1 ? "are" : "is"} generated and cannot be written`, { retryable: false });
     }
   }
-  const binary = copied.every((column) => {
+  const binaryFits = copied.every((column) => {
     const other = target ? targetByName.get(column.name) : column;
     return other !== undefined && other.type === column.type && column.typeOid < FIRST_USER_OID;
   });
-  const format = binary ? "binary" : "text";
+  if (fields.format === "binary" && !binaryFits) {
+    throw new StepError("format: binary needs every column to have the same built-in type in source and target; use format: auto or text", { retryable: false });
+  }
+  const format = fields.format === "text" ? "text" : binaryFits ? "binary" : "text";
   const columns = copied.map((column) => column.name);
   const list = columns.map(quoteIdentifier).join(", ");
   const { source } = fields;

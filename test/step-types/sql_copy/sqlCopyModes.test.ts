@@ -140,6 +140,14 @@ describeWithPostgres("sql_copy between two PostgreSQL databases", () => {
     ]);
   });
 
+  it("copies in text when asked, with the same result", async () => {
+    const root = project(`  - name: text\n    type: sql_copy\n    source: { connector: ops-db, table: customers }\n    target: { connector: reporting-db, schema: reporting, table: customers_text }\n    mode: overwrite\n    format: text\n`);
+    const run = await runJobIn(root, "copy");
+    expect(run.output("text")).toMatchObject({ rows: 3, format: "text" });
+    const sourceText = (await ops.query("select customers::text as row from public.customers order by id")).rows;
+    expect((await reporting.query("select customers_text::text as row from reporting.customers_text order by id")).rows).toEqual(sourceText);
+  });
+
   it("quotes identifiers: mixed case, spaces and quotes work and cannot inject SQL", async () => {
     await ops.query(`create schema "Ops Data"; create table "Ops Data"."We""ird Tab;le" ("Id" int primary key, "the name" text); insert into "Ops Data"."We""ird Tab;le" values (1, 'x')`);
     await reporting.query(`create schema "Rep Data"`);
