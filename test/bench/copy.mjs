@@ -45,8 +45,8 @@ await admin.connect();
 
 const customersColumns = `id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, country char(2) NOT NULL,
   balance numeric(12,2) NOT NULL, created_at timestamptz NOT NULL, tags text[], profile jsonb`;
-const ordersColumns = (statusType = "text") => `id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(12,2) NOT NULL,
-  status ${statusType} NOT NULL, ordered_at timestamptz NOT NULL, lines int NOT NULL, note text`;
+const ordersColumns = `id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(12,2) NOT NULL,
+  status text NOT NULL, ordered_at timestamptz NOT NULL, lines int NOT NULL, note text`;
 
 // Deterministic rows, generated on the server; `first`..`last` so a target's "some rows" match the source's shape.
 const customersSelect = (first, last) => `SELECT i, 'Customer ' || i, 'customer' || i || '@example.' || (ARRAY['com','org','net','de','fr'])[1 + i % 5],
@@ -70,7 +70,7 @@ function targetTableSql(schema, table, kind) {
     return [`CREATE TABLE ${name} (${customersColumns})`, `CREATE INDEX ON ${name} (email)`, `CREATE INDEX ON ${name} (country, created_at)`];
   }
   return [
-    `CREATE TABLE ${name} (${ordersColumns(kind === "orders_text" ? "varchar" : "text")})`,
+    `CREATE TABLE ${name} (${ordersColumns})`,
     `CREATE INDEX ON ${name} (customer_id)`,
     `CREATE INDEX ON ${name} (ordered_at)`,
   ];
@@ -116,7 +116,7 @@ async function prepareSource() {
   const started = performance.now();
   await withDatabase(sourceDb, async (client) => {
     await client.query(`CREATE TABLE customers (${customersColumns})`);
-    await client.query(`CREATE TABLE orders (${ordersColumns()})`);
+    await client.query(`CREATE TABLE orders (${ordersColumns})`);
     await client.query(`INSERT INTO customers ${customersSelect(1, customerRows)}`);
     await client.query(`INSERT INTO orders ${ordersSelect(1, orderRows)}`);
     await client.query("VACUUM (FREEZE, ANALYZE) customers");
@@ -142,8 +142,8 @@ const cases = [
     query: `SELECT * FROM public.orders WHERE id <= ${ordersSubset}`,
     pgloader: false,
   },
-  // Same rows as "orders", but the target's status is varchar, so the types differ and sql_copy uses text COPY.
-  { id: "orders_text", kind: "orders_text", rows: orderRows, title: `${label(orderRows)} orders, text COPY`, sourceSql: "public.orders", pgloader: false, pipe: false },
+  // The same copy as "orders" into an identical table, with the step's `format: text` (auto picks binary there).
+  { id: "orders_text", kind: "orders", rows: orderRows, title: `${label(orderRows)} orders, format: text`, sourceSql: "public.orders", format: "text", pgloader: false, pipe: false },
 ];
 
 async function prepareTarget() {
@@ -171,17 +171,46 @@ async function freshTable(client, schema, item) {
 // ---------------------------------------------------------------------------------------------
 // Runners
 
+// Each child in a process group of its own (time → bash → psql | psql), so that an interrupted
+// benchmark can stop the whole group: SIGTERM first (nomaflow cancels and drops its stash), then SIGKILL.
+const running = new Set();
+let interrupted;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = signal;
+    console.error(`\n${signal}: stopping the running copy, then dropping the databases`);
+    for (const child of running) {
+      const group = (name) => {
+        try {
+          process.kill(-child.pid, name);
+        } catch {
+          // already gone
+        }
+      };
+      group("SIGTERM");
+      setTimeout(() => group("SIGKILL"), 5000).unref();
+    }
+  });
+}
+
 function runChild(command, args, options = {}) {
+  if (interrupted) return Promise.reject(new Error(`interrupted by ${interrupted}`));
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     // stdin closed: a tool that drops into an interactive debugger (pgloader's SBCL does) ends instead of waiting.
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
+    running.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+    child.on("close", (status) => {
+      running.delete(child);
+      if (interrupted) reject(new Error(`interrupted by ${interrupted}`));
+      else resolve({ status, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    });
   });
 }
 
@@ -268,7 +297,10 @@ function createSampler() {
   };
   return {
     connect: () => client.connect(),
-    end: () => client.end(),
+    end() {
+      clearInterval(timer);
+      return client.end();
+    },
     start() {
       statements = new Map();
       timer = setInterval(() => {
@@ -320,7 +352,7 @@ function writeProject() {
     const source = item.query ? `{ connector: ops, query: "${item.query}" }` : `{ connector: ops, table: ${item.sourceSql.split(".")[1]} }`;
     writeFileSync(
       join(project, "jobs", `${id}.yaml`),
-      `id: ${id}\nsteps:\n  - name: copy\n    type: sql_copy\n    source: ${source}\n    target: { connector: reporting, table: ${item.id} }\n    mode: overwrite\n    timeout: 1800\n`,
+      `id: ${id}\nsteps:\n  - name: copy\n    type: sql_copy\n    source: ${source}\n    target: { connector: reporting, table: ${item.id} }\n    mode: overwrite\n${item.format ? `    format: ${item.format}\n` : ""}    timeout: 1800\n`,
     );
   }
 }
@@ -429,7 +461,7 @@ const textCase = cases.find((item) => item.id === "orders_text");
 const binary = summary("orders");
 const text = summary("orders_text");
 printTable(
-  "binary vs text COPY: the same orders, the target's status column text (binary chosen) or varchar (types differ: text chosen)",
+  "binary vs text COPY: the same orders into identical tables, format auto (binary chosen) vs format: text",
   ["copy", "format", "sql_copy s", "step s", "rows/s", "MB/s", "bytes streamed MB", "node CPU s", "peak RSS MB"],
   [
     [cases[1].title, binary.formats, fixed(binary.ours, 2), fixed(binary.step, 2), Math.round(binary.rowsPerSecond).toLocaleString("en-US"), fixed(binary.mbPerSecond, 1), fixed(binary.bytes / 1_048_576, 1), fixed(binary.cpu, 1), fixed(binary.rss, 1)],

@@ -23,12 +23,18 @@ export function textRowCounter(): RowCounter {
 }
 
 const SIGNATURE_AND_FLAGS = 11 + 4;
+const HEADER_SIZE = SIGNATURE_AND_FLAGS + 4;
+const EMPTY = Buffer.alloc(0);
 
-/** PGCOPY binary: header, then tuples of (int16 field count, per field int32 length + bytes), then -1. */
+/**
+ * PGCOPY binary: header, then tuples of (int16 field count, per field int32 length + bytes), then
+ * -1. Lengths are read in place; bytes are only carried over when a length straddles two chunks,
+ * so counting costs next to nothing beside the copy itself (test/bench/copy.mjs).
+ */
 export function binaryRowCounter(): RowCounter {
   let rows = 0;
-  let stage: "header" | "extension" | "tuple" | "length" | "data" | "done" = "header";
-  let carry = Buffer.alloc(0);
+  let stage: "header" | "skip" | "tuple" | "length" | "done" = "header";
+  let carry: Buffer = EMPTY;
   let skip = 0;
   let fieldsLeft = 0;
 
@@ -38,60 +44,52 @@ export function binaryRowCounter(): RowCounter {
     },
     count(chunk) {
       const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const end = buffer.length;
       let position = 0;
-      /** The next `size` bytes, joining what an earlier chunk left; undefined when not all here yet. */
-      const take = (size: number): Buffer | undefined => {
-        const available = carry.length + buffer.length - position;
-        if (available < size) {
-          carry = Buffer.concat([carry, buffer.subarray(position)]);
-          position = buffer.length;
-          return undefined;
+      while (position < end && stage !== "done") {
+        if (stage === "skip") {
+          const taken = Math.min(skip, end - position);
+          position += taken;
+          skip -= taken;
+          if (skip > 0) return;
+          stage = fieldsLeft > 0 ? "length" : "tuple";
+          continue;
         }
-        const fromChunk = size - carry.length;
-        const bytes = carry.length ? Buffer.concat([carry, buffer.subarray(position, position + fromChunk)]) : buffer.subarray(position, position + fromChunk);
-        position += fromChunk;
-        carry = Buffer.alloc(0);
-        return bytes;
-      };
-      while (position < buffer.length && stage !== "done") {
-        switch (stage) {
-          case "header": {
-            const header = take(SIGNATURE_AND_FLAGS + 4);
-            if (!header) return;
-            skip = header.readInt32BE(SIGNATURE_AND_FLAGS);
-            stage = "extension";
-            break;
+        const size = stage === "header" ? HEADER_SIZE : stage === "tuple" ? 2 : 4;
+        let bytes: Buffer;
+        let offset: number;
+        if (carry.length === 0 && end - position >= size) {
+          bytes = buffer;
+          offset = position;
+          position += size;
+        } else {
+          const needed = size - carry.length;
+          if (end - position < needed) {
+            carry = Buffer.concat([carry, buffer.subarray(position)]);
+            return;
           }
-          case "extension":
-          case "data": {
-            const taken = Math.min(skip, buffer.length - position);
-            position += taken;
-            skip -= taken;
-            if (skip > 0) return;
-            stage = stage === "data" && fieldsLeft > 0 ? "length" : "tuple";
-            break;
-          }
-          case "tuple": {
-            const count = take(2);
-            if (!count) return;
-            const fields = count.readInt16BE(0);
-            if (fields === -1) {
-              stage = "done";
-              break;
-            }
+          bytes = Buffer.concat([carry, buffer.subarray(position, position + needed)]);
+          offset = 0;
+          position += needed;
+          carry = EMPTY;
+        }
+        if (stage === "header") {
+          skip = bytes.readInt32BE(offset + SIGNATURE_AND_FLAGS);
+          fieldsLeft = 0;
+          stage = "skip";
+        } else if (stage === "tuple") {
+          const fields = bytes.readInt16BE(offset);
+          if (fields === -1) {
+            stage = "done";
+          } else {
             rows++;
             fieldsLeft = fields;
             stage = fields > 0 ? "length" : "tuple";
-            break;
           }
-          case "length": {
-            const length = take(4);
-            if (!length) return;
-            fieldsLeft--;
-            skip = Math.max(0, length.readInt32BE(0));
-            stage = "data";
-            break;
-          }
+        } else {
+          fieldsLeft--;
+          skip = Math.max(0, bytes.readInt32BE(offset));
+          stage = skip > 0 ? "skip" : fieldsLeft > 0 ? "length" : "tuple";
         }
       }
     },

@@ -48,7 +48,8 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo
   }
   const binaryFits = copied.every((column) => {
     const other = target ? targetByName.get(column.name) : column;
-    return other !== undefined && other.type === column.type && column.typeOid < FIRST_USER_OID;
+    // Same type OID: binary receive functions apply the target column's own length/precision.
+    return other !== undefined && other.typeOid === column.typeOid && column.typeOid < FIRST_USER_OID;
   });
   if (fields.format === "binary" && !binaryFits) {
     throw new StepError("format: binary needs every column to have the same built-in type in source and target; use format: auto or text", { retryable: false });
