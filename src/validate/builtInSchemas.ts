@@ -2,7 +2,8 @@
  * Every schema Nomaflow itself validates with, by a stable id. The build compiles them ahead of
  * time (precompiledValidators.ts) so that `validate` does not pay for ajv's code generation.
  */
-import { createHash } from "node:crypto";
+import type * as Crypto from "node:crypto";
+import { createRequire } from "node:module";
 import type { TSchema } from "@sinclair/typebox";
 import { channelTypes } from "../notifications/channelTypes.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
@@ -10,20 +11,36 @@ import { JobFile } from "../schema/jobSchema.js";
 import { builtInStepTypes } from "../step-types/registry.js";
 import { fullStepSchema } from "./fullStepSchema.js";
 
-let cache: { byId: Map<string, TSchema>; idOf: Map<TSchema, string>; hash: string } | undefined;
+interface BuiltInSchemas {
+  byId: ReadonlyMap<string, TSchema>;
+  idOf: ReadonlyMap<TSchema, string>;
+  /** A hash of every schema, computed on first use (the bundled CLI never needs it). */
+  readonly hash: string;
+}
 
-function build() {
+let cache: BuiltInSchemas | undefined;
+
+function build(): BuiltInSchemas {
   const byId = new Map<string, TSchema>([
     ["config", ProjectConfigFile],
     ["job", JobFile],
     ...builtInStepTypes.map((type): [string, TSchema] => [`step:${type.name}`, fullStepSchema(type)]),
     ...Object.entries(channelTypes).map(([name, schema]): [string, TSchema] => [`channel:${name}`, schema]),
   ]);
-  const hash = createHash("sha256").update(JSON.stringify([...byId])).digest("hex");
-  return { byId, idOf: new Map([...byId].map(([id, schema]) => [schema, id])), hash };
+  let hash: string | undefined;
+  return {
+    byId,
+    idOf: new Map([...byId].map(([id, schema]) => [schema, id])),
+    get hash() {
+      // node:crypto is loaded only here: start-up of the bundled CLI does not pay for it.
+      const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof Crypto;
+      hash ??= createHash("sha256").update(JSON.stringify([...byId])).digest("hex");
+      return hash;
+    },
+  };
 }
 
-export function builtInSchemas(): { byId: ReadonlyMap<string, TSchema>; idOf: ReadonlyMap<TSchema, string>; hash: string } {
+export function builtInSchemas(): BuiltInSchemas {
   cache ??= build();
   return cache;
 }
