@@ -49,8 +49,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("http step: requests", () => {
-  it("is wired as the run function of the http type", () => {
-    expect(httpStep.run).toBe(runHttpStep);
+  it("is wired as the run function of the http type (loaded when first run)", async () => {
+    const { context } = recordingContext();
+    const signal = new AbortController().signal;
+    const direct = await runHttpStep({ url: "ftp://example.invalid/" }, context, signal).catch((error: Error) => error.message);
+    const throughType = await httpStep.run({ url: "ftp://example.invalid/" }, context, signal).catch((error: Error) => error.message);
+    expect(throughType).toBe(direct);
   });
 
   it("sends a GET by default and returns the status and the parsed JSON body", async () => {
