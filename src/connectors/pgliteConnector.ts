@@ -12,7 +12,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ConnectorError } from "../errors.js";
-import type { Connector, QueryResult, Session, SessionOptions } from "./connector.js";
+import type { Connector, Session, SessionOptions } from "./connector.js";
+import { connectorQueries } from "./connectorQueries.js";
 import { acquirePglite, releasePglite, type PgliteInstance } from "./pgliteInstances.js";
 import { cancelledError, pgliteSession, pgliteStatements, type PgliteSessionState } from "./pgliteSession.js";
 
@@ -97,29 +98,11 @@ export function openPgliteConnector(name: string, dataDir: string, options: Pgli
     return promise;
   }
 
-  const single = (sql: string, params: readonly unknown[] | undefined, sessionOptions: SessionOptions | undefined): Promise<QueryResult> =>
-    tracked((session) => session.query(sql, params), sessionOptions);
-
   return {
     name,
     kind: "pglite",
     withSession: tracked,
-    scalar: async (sql, params, sessionOptions) => {
-      const result = await single(sql, params, sessionOptions);
-      const row = result.rows[0];
-      const field = result.fields[0];
-      return row && field ? (row[field.name] ?? null) : null;
-    },
-    fetch: async (sql, params, sessionOptions) => (await single(sql, params, sessionOptions)).rows,
-    fetchrow: async (sql, params, sessionOptions) => (await single(sql, params, sessionOptions)).rows[0] ?? null,
-    execute: async (sql, params, sessionOptions) => (await single(sql, params, sessionOptions)).rowCount,
-    describe: (sessionOptions) =>
-      tracked(async (session) => {
-        const version = String((await session.query("select version() as version")).rows[0]?.version ?? "");
-        const started = performance.now();
-        await session.query("select 1");
-        return { version, latencyMs: performance.now() - started };
-      }, sessionOptions),
+    ...connectorQueries(tracked),
     close: async () => {
       if (closed) return;
       closed = true;

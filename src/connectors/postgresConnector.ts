@@ -9,6 +9,7 @@ import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { ConnectorError } from "../errors.js";
 import type { Connector, QueryResult, Session, SessionOptions } from "./connector.js";
 import { connectorError } from "./connectionErrors.js";
+import { connectorQueries } from "./connectorQueries.js";
 import { pgTypes } from "./typeParsers.js";
 
 export interface PostgresPoolSettings {
@@ -143,29 +144,11 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
     }
   }
 
-  const single = async (sql: string, params: readonly unknown[] | undefined, options: SessionOptions | undefined) =>
-    withSession((session) => session.query(sql, params), options);
-
   return {
     name,
     kind: "postgres",
     withSession,
-    scalar: async (sql, params, options) => {
-      const result = await single(sql, params, options);
-      const row = result.rows[0];
-      const field = result.fields[0];
-      return row && field ? (row[field.name] ?? null) : null;
-    },
-    fetch: async (sql, params, options) => (await single(sql, params, options)).rows,
-    fetchrow: async (sql, params, options) => (await single(sql, params, options)).rows[0] ?? null,
-    execute: async (sql, params, options) => (await single(sql, params, options)).rowCount,
-    describe: (options) =>
-      withSession(async (session) => {
-        const version = String((await session.query("select version() as version")).rows[0]?.version ?? "");
-        const started = performance.now();
-        await session.query("select 1");
-        return { version, latencyMs: performance.now() - started };
-      }, options),
+    ...connectorQueries(withSession),
     close: async () => {
       if (closed) return;
       closed = true;
