@@ -114,6 +114,7 @@ export function startRun(options: RunOptions): RunHandle {
       pid: process.pid,
       version: VERSION,
       steps: job.steps.map((step) => step.name),
+      step_types: job.steps.map((step) => step.type),
     });
     const outputs = new Map<string, StepOutput>();
     const missingOutputs = new Map<string, string>();

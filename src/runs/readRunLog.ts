@@ -152,7 +152,7 @@ function newStep(name: string): StepSummary {
 /** Folds step events into per-step summaries, in job order. */
 function summarizeSteps(events: RunEvent[], started: RunStartedEvent | undefined): Map<string, StepSummary> {
   const steps = new Map<string, StepSummary>();
-  for (const name of started?.steps ?? []) steps.set(name, newStep(name));
+  (started?.steps ?? []).forEach((name, index) => steps.set(name, { ...newStep(name), type: started?.step_types?.[index] ?? null }));
   const stepOf = (name: string) => {
     let step = steps.get(name);
     if (!step) steps.set(name, (step = newStep(name)));

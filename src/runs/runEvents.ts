@@ -23,6 +23,8 @@ export interface RunStartedEvent extends EventBase {
   version: string;
   /** Step names in order, so a reader can show steps that have not started. */
   steps: string[];
+  /** Their types, in the same order (absent in logs written before this field existed). */
+  step_types?: string[];
 }
 
 export interface StepStartedEvent extends EventBase {

@@ -49,6 +49,7 @@ describe("runJob", () => {
     const lines = logText.trimEnd().split("\n").map((line) => JSON.parse(line));
     expect(lines).toEqual(events);
     expect(Object.keys(lines[0])).toEqual(expect.arrayContaining(["ts", "event", "run_id", "job_id", "trigger", "scheduled_for", "params", "host", "pid", "version"]));
+    expect(lines[0]).toMatchObject({ steps: ["a", "b"], step_types: ["probe", "probe"] });
     expect(events.find((event) => event.event === "step_succeeded" && event.step === "b")).toMatchObject({ output: { echo: 42, attempt: 1 } });
   });
 

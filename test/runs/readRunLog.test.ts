@@ -158,3 +158,31 @@ describe("running or abandoned", () => {
     expect(summarizeRun([], alive, { runId, jobId: "nightly", now: startMs + 60_000 }).status).toBe("abandoned");
   });
 });
+
+describe("summarizeRun of steps that never started", () => {
+  it("knows their types from run_started", () => {
+    const summary = summarizeRun(
+      [
+        {
+          ts: "2026-11-28T10:00:00.000Z",
+          event: "run_started",
+          run_id: "20261128T100000000Z-aaaaaa",
+          job_id: "job",
+          trigger: "manual",
+          scheduled_for: null,
+          params: {},
+          host: hostname(),
+          pid: process.pid,
+          version: "0.1.0",
+          steps: ["copy", "notify"],
+          step_types: ["sql_copy", "http"],
+        },
+      ],
+      () => true,
+    );
+    expect(summary.steps.map((step) => [step.name, step.type, step.status])).toEqual([
+      ["copy", "sql_copy", "pending"],
+      ["notify", "http", "pending"],
+    ]);
+  });
+});
