@@ -90,26 +90,20 @@ function skipped(cron: ParsedCron, zone: string, change: ZoneTransition, walls: 
   const list = describeList(times, walls.count);
   const one = walls.count === 1;
 
-  if (cron.fixedTime) {
-    const outcome = `so the job fires once at ${jumpTo} (${formatOffset(change.offsetAfter)})`;
-    return {
-      kind: "skipped",
-      localDate,
-      wallTimes: times,
-      count: walls.count,
-      changeAt: change.at,
-      firesAt: [change.at],
-      message: `${opening}: ${list} ${one ? "does" : "do"} not exist, ${outcome}`,
-    };
-  }
+  // A fixed-time schedule fires once at the jump (cron(8)); a wildcard one just loses those fires.
+  const message = cron.fixedTime
+    ? `${opening}: ${list} ${one ? "does" : "do"} not exist, so the job fires once at ${jumpTo} (${formatOffset(change.offsetAfter)})`
+    : one
+      ? `${opening}: the fire at ${list} is skipped`
+      : `${opening}: fires at ${list} are skipped`;
   return {
     kind: "skipped",
     localDate,
     wallTimes: times,
     count: walls.count,
     changeAt: change.at,
-    firesAt: [],
-    message: one ? `${opening}: the fire at ${list} is skipped` : `${opening}: fires at ${list} are skipped`,
+    firesAt: cron.fixedTime ? [change.at] : [],
+    message,
   };
 }
 

@@ -3,7 +3,7 @@
  * plain JSON Schema (draft 2020-12) and gives the TypeScript type of each shape, so a shape is
  * written once (STYLE 2).
  */
-import { Type, type SchemaOptions, type TSchema } from "@sinclair/typebox";
+import { Type, type SchemaOptions } from "@sinclair/typebox";
 
 /**
  * Annotation keywords our validator understands; ajv is told about them in `schemaValidator.ts`.
@@ -86,7 +86,3 @@ export const Concurrency = Type.Union([Type.Literal("forbid"), Type.Literal("all
 /** An object of string values (HTTP headers, environment variables). */
 export const StringMap = (options: SchemaOptions = {}) =>
   Type.Record(Type.String(), Type.String(), options);
-
-export function isSchema(value: unknown): value is TSchema {
-  return typeof value === "object" && value !== null;
-}
