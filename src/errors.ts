@@ -54,12 +54,25 @@ export class CronSyntaxError extends NomaflowError {
   }
 }
 
+const STEP_ERROR_BRAND = Symbol.for("nomaflow.StepError");
+
 /**
  * A step failed. `retryable` false means another attempt cannot help (bad config, 4xx).
  * `retryAfterSeconds` is a wait the other side asked for (HTTP Retry-After); the runner waits at
  * least that long before the next try. Exit 1.
  */
 export class StepError extends NomaflowError {
+  /**
+   * Plugins may load another copy of this module (the package entry beside the bundled CLI), so
+   * `instanceof` looks for a brand shared by every copy rather than for this one class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (a timeout, an HTTP status) are told apart by their own class, as usual.
+    if (this !== StepError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[STEP_ERROR_BRAND] === true;
+  }
+
+  readonly [STEP_ERROR_BRAND] = true;
   readonly exitCode = 1;
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;

@@ -137,6 +137,7 @@ export function startRun(options: RunOptions): RunHandle {
         connectors,
         scope: { env: project.environment.values, params: options.params, jobId: job.id, runId, scheduledFor: options.scheduledFor ?? null, outputs, missingOutputs },
         projectRoot: project.root,
+        pythonInterpreter: project.config.pythonInterpreter,
         masker,
         emit,
         interrupt,
@@ -144,6 +145,8 @@ export function startRun(options: RunOptions): RunHandle {
         sleep: options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal })),
         random: options.random ?? Math.random,
         graceMs: options.graceMs ?? 5000,
+        // Until the notification channels are wired, a plugin's notification is recorded in the run log.
+        notify: async (stepName, text) => void emit({ event: "log", step: stepName, level: "info", message: `notification: ${text}` }),
       });
       if (outcome.status === "succeeded") {
         outputs.set(step.name, outcome.output);

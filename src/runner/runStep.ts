@@ -18,6 +18,7 @@ export interface StepRunEnvironment {
   connectors: ConnectorSet;
   scope: ResolveScope;
   projectRoot: string;
+  pythonInterpreter: string;
   masker: SecretMasker;
   emit: (event: UnstampedRunEvent) => RunEvent;
   /** Fires when the run is interrupted. */
@@ -27,6 +28,8 @@ export interface StepRunEnvironment {
   random: () => number;
   /** How long a step may take to stop after its signal fires. */
   graceMs: number;
+  /** A plugin's `notify`: through the project's channels, on behalf of `step`. */
+  notify: (step: string, text: string, recipients: readonly string[] | undefined) => Promise<void>;
 }
 
 export type StepResult = { status: "succeeded"; output: StepOutput } | { status: "failed"; error: string; interrupted: boolean };
@@ -116,6 +119,9 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         mask: (text) => masker.mask(text),
         connector: (name) => environment.connectors.get(name),
         applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
+        pythonInterpreter: environment.pythonInterpreter,
+        params: environment.scope.params,
+        notify: (text, recipients) => environment.notify(step.name, text, recipients),
       };
       outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
     } catch (error) {

@@ -44,6 +44,15 @@ export interface StepRunContext {
   connector(name: string): Connector;
   /** `nomaflow:<job>:<step>`, for the sessions a step opens (visible in pg_stat_activity). */
   applicationName: string;
+  /** The Python interpreter of python steps (nomaflow.yaml `python.interpreter`). */
+  pythonInterpreter: string;
+  /** The run's parameters, typed, defaults filled in. */
+  params: Readonly<Record<string, unknown>>;
+  /**
+   * Sends `text` through the project's notification channels: `recipients` (channel names), else
+   * the job's alert recipients, else `notifications.default`. A failing channel is logged, never thrown.
+   */
+  notify(text: string, recipients?: readonly string[]): Promise<void>;
 }
 
 /** The step's result: JSON-serialisable, recorded in the run log, usable as `${steps.NAME.output.KEY}`. */

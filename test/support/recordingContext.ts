@@ -35,6 +35,9 @@ export function recordingContext(options: Partial<Omit<StepRunContext, "log" | "
     connector: (name) => {
       throw new Error(`no connector ${name} in this test context`);
     },
+    pythonInterpreter: "python3",
+    params: {},
+    notify: async (text) => void logs.push({ level: "info", message: `notification: ${mask(text)}`, at: Date.now() }),
     ...fields,
     log: (level, message) => logs.push({ level, message: mask(message), at: Date.now() }),
     progress: (update) => progress.push(update),

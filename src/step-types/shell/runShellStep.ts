@@ -5,8 +5,8 @@ import { StepError } from "../../errors.js";
 import { cancelledError } from "../cancelledError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { ShellStepFields } from "./index.js";
-import { LineSplitter, TailBuffer } from "./outputLines.js";
-import { KILL_GRACE_MS, ProcessGroup } from "./processGroup.js";
+import { LineSplitter, TailBuffer } from "../outputLines.js";
+import { KILL_GRACE_MS, ProcessGroup } from "../processGroup.js";
 
 /** How much of stdout the step output keeps (the end of it). */
 const STDOUT_OUTPUT_LIMIT = 64 * 1024;
