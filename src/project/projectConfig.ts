@@ -35,6 +35,8 @@ export interface ProjectConfig {
   envFile: string;
   runsDir: string;
   pythonInterpreter: string;
+  /** `step_types:` — plugin modules (paths from plugins/) that add step types. */
+  stepTypeModules: string[];
   defaults: JobDefaults;
   connectors: Map<string, ConnectorConfig>;
   channels: Map<string, ChannelConfig>;
@@ -91,6 +93,7 @@ export function resolveProjectConfig(
     envFile: within(stringOr(raw.env_file, ".env")),
     runsDir: within(runsDir),
     pythonInterpreter,
+    stepTypeModules: Array.isArray(raw.step_types) ? raw.step_types.filter((path): path is string => typeof path === "string") : [],
     defaults: isRecord(raw.defaults) ? (raw.defaults as JobDefaults) : {},
     connectors,
     channels,

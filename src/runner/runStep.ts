@@ -75,8 +75,9 @@ async function attempt(
   });
   try {
     const outcome = await Promise.race([settled.then((result) => ({ ...result, fromStep: true })), abandoned.then((result) => ({ ...result, fromStep: false }))]);
-    // A step that stopped because of its signal failed for that reason, whatever it threw.
-    if (!outcome.ok && outcome.fromStep && signal.aborted && signal.reason instanceof StepError) return { ok: false, error: signal.reason };
+    // A step whose signal fired failed for that reason, whatever it threw or returned after it:
+    // an in-process plugin may finish its work past the timeout, but the time was up.
+    if (outcome.fromStep && signal.aborted && signal.reason instanceof StepError) return { ok: false, error: signal.reason };
     return outcome.ok ? { ok: true, output: outcome.output } : { ok: false, error: outcome.error };
   } finally {
     clearTimeout(graceTimer);

@@ -25,6 +25,9 @@ export const Name = (options: SchemaOptions = {}) =>
 export const Reference = (kind: ReferenceKind, options: SchemaOptions = {}) =>
   Type.String({ minLength: 1, [REFERENCE]: kind, ...options });
 
+/** For plugin step types: a field naming a connector, checked by `validate` like built-in ones. */
+export const ConnectorName = (options: SchemaOptions = {}) => Reference("connector", options);
+
 /** `30`, `2.5`, `"90s"`, `"30m"`, `"1h30m"`, `"500ms"`. */
 export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$";
 

@@ -42,6 +42,16 @@ export const ProjectConfigFile = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    step_types: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: "\\.(?:ts|js|mjs)$",
+          description: "A module under plugins/ (.ts, .js or .mjs) whose exports are step types made with defineStepType.",
+          [EXPECTED]: "a path from plugins/ ending in .ts, .js or .mjs, e.g. checks/row_count.ts",
+        }),
+        { uniqueItems: true, description: "Plugin modules that add step types." },
+      ),
+    ),
     defaults: Type.Optional(
       Type.Object(
         {

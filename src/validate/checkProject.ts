@@ -7,6 +7,7 @@ import { ConfigError } from "../errors.js";
 import { countErrors, sortDiagnostics, type Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import type { JobFileEntry, Project } from "../project/loadProject.js";
+import { loadPluginStepTypes } from "../plugins/pluginStepTypes.js";
 import { checkConfig } from "./checkConfig.js";
 import { checkJobFile } from "./checkJobFile.js";
 
@@ -41,7 +42,8 @@ export interface CheckedProject {
 
 export async function checkProject(project: Project, options: CheckOptions = {}): Promise<CheckedProject> {
   const requireEnv = options.requireEnv ?? false;
-  const configDiagnostics = checkConfig(project, requireEnv);
+  // Plugin step types first: the jobs' steps are checked against them.
+  const configDiagnostics = [...checkConfig(project, requireEnv), ...(await loadPluginStepTypes(project))];
   const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? project.cwd);
   const results = selected.map((entry) => checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom }));
 
