@@ -5,14 +5,16 @@
 import { hostname } from "node:os";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { ConnectorSet } from "../connectors/connectorSet.js";
+import { Notifier } from "../notifications/notifier.js";
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import { forEachString, parseTemplate } from "../project/template.js";
 import type { RunEvent, Trigger, UnstampedRunEvent } from "../runs/runEvents.js";
 import { RunLogWriter } from "../runs/runLogWriter.js";
 import { newRunId } from "../runs/runId.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { VERSION } from "../version.js";
+import { collectKnownSecrets } from "./knownSecrets.js";
+import { RunAlerts } from "./runAlerts.js";
 import { runStep } from "./runStep.js";
 import { SecretMasker } from "./secretMasker.js";
 
@@ -37,6 +39,10 @@ export interface RunOptions {
   random?: () => number;
   /** How long a step may take to stop after a timeout or an interrupt. @default 5000 */
   graceMs?: number;
+  /** Delivers alerts and plugins' notifications. @default Notifier.forProject(project) */
+  notifier?: Notifier;
+  /** How long a minute of `on_long_run_minutes` is; tests shorten it. @default 60000 */
+  minuteMs?: number;
 }
 
 export interface RunResult {
@@ -56,27 +62,21 @@ export interface RunHandle {
   forceStop(): void;
 }
 
-/** Secrets known before anything runs: every `${env:…}` the job and the project's connectors and channels use. */
-function collectSecrets(project: Project, job: Job, masker: SecretMasker): void {
-  const sources: unknown[] = [job.steps.map((step) => step.fields), [...project.config.connectors.values()].map((connector) => connector.url)];
-  sources.push([...project.config.channels.values()].map((channel) => channel.fields));
-  for (const source of sources) {
-    forEachString(source, (text) => {
-      for (const part of parseTemplate(text).parts) {
-        if (typeof part === "object" && part.kind === "env") {
-          const value = project.environment.values[part.name];
-          if (value !== undefined) masker.add(value);
-        }
-      }
-    });
-  }
+/** How the steps ended, before alerts and the final event. */
+interface StepsOutcome {
+  status: RunResult["status"];
+  failedStep: string | null;
+  /** For the run's final event: `step NAME failed: …`. */
+  error: string | null;
+  /** The failed step's own error, for the alert. */
+  stepError: string | null;
 }
 
 export function startRun(options: RunOptions): RunHandle {
   const { project, job } = options;
   const now = options.now ?? Date.now;
   const masker = new SecretMasker();
-  collectSecrets(project, job, masker);
+  collectKnownSecrets(project, job, masker);
   const runId = newRunId(new Date(now()));
   const writer = RunLogWriter.open(project.config.runsDir, job.id, runId, (text: string) => masker.mask(text));
   let finished = false;
@@ -90,9 +90,22 @@ export function startRun(options: RunOptions): RunHandle {
   };
   const interrupt = options.interrupt ?? new AbortController().signal;
   const started = now();
+  const host = hostname();
+  const alerts = new RunAlerts({
+    notifier: options.notifier ?? Notifier.forProject(project),
+    job,
+    runId,
+    host,
+    startedAt: started,
+    now,
+    masker,
+    emit,
+    minuteMs: options.minuteMs ?? 60_000,
+    interrupt,
+  });
 
-  const finish = (status: RunResult["status"], failedStep: string | null, error: string | null): RunResult => {
-    const durationMs = now() - started;
+  const finish = (status: RunResult["status"], failedStep: string | null, error: string | null, endedAt: number = now()): RunResult => {
+    const durationMs = endedAt - started;
     if (!finished) {
       finished = true;
       const event = status === "succeeded" ? "run_succeeded" : status === "failed" ? "run_failed" : "run_interrupted";
@@ -104,22 +117,24 @@ export function startRun(options: RunOptions): RunHandle {
   };
 
   const connectors = new ConnectorSet({ connectors: project.config.connectors, environment: project.environment, projectRoot: project.root });
-  const steps = async (): Promise<RunResult> => {
+  const steps = async (): Promise<StepsOutcome> => {
     emit({
       event: "run_started",
       trigger: options.trigger ?? "manual",
       scheduled_for: options.scheduledFor ?? null,
       params: options.params,
-      host: hostname(),
+      host,
       pid: process.pid,
       version: VERSION,
       steps: job.steps.map((step) => step.name),
       step_types: job.steps.map((step) => step.type),
     });
+    alerts.start();
     const outputs = new Map<string, StepOutput>();
     const missingOutputs = new Map<string, string>();
     let failedStep: string | null = null;
     let failure: string | null = null;
+    let stepError: string | null = null;
     for (const step of job.steps) {
       if (interrupt.aborted || finished) break;
       const failed = failedStep !== null;
@@ -132,6 +147,7 @@ export function startRun(options: RunOptions): RunHandle {
       }
       const type = project.registry.get(step.type);
       if (!type) throw new Error(`step type ${step.type} vanished from the registry after validation`);
+      alerts.currentStep = step.name;
       const outcome = await runStep(step, {
         type,
         connectors,
@@ -145,8 +161,7 @@ export function startRun(options: RunOptions): RunHandle {
         sleep: options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal })),
         random: options.random ?? Math.random,
         graceMs: options.graceMs ?? 5000,
-        // Until the notification channels are wired, a plugin's notification is recorded in the run log.
-        notify: async (stepName, text) => void emit({ event: "log", step: stepName, level: "info", message: `notification: ${text}` }),
+        notify: (stepName, text, recipients) => alerts.notify(stepName, text, recipients),
       });
       if (outcome.status === "succeeded") {
         outputs.set(step.name, outcome.output);
@@ -155,14 +170,28 @@ export function startRun(options: RunOptions): RunHandle {
         if (failedStep === null) {
           failedStep = step.name;
           failure = `step ${step.name} failed: ${outcome.error}`;
+          stepError = outcome.error;
         }
       }
     }
-    if (interrupt.aborted) return finish("interrupted", failedStep, failure ?? "interrupted");
-    return failedStep === null ? finish("succeeded", null, null) : finish("failed", failedStep, failure);
+    if (interrupt.aborted) return { status: "interrupted", failedStep, error: failure ?? "interrupted", stepError };
+    return { status: failedStep === null ? "succeeded" : "failed", failedStep, error: failure, stepError };
+  };
+  // Alerts go out before the final event, so the log holds their outcome and still ends with it.
+  // An interrupted run is not alerted: someone stopped it on purpose (Ctrl-C, the daemon's SIGTERM).
+  const end = async (outcome: StepsOutcome): Promise<RunResult> => {
+    const endedAt = now();
+    if (outcome.status === "failed") await alerts.failed(outcome.failedStep, outcome.stepError ?? outcome.error ?? "unknown error", endedAt);
+    await alerts.settle();
+    return finish(outcome.status, outcome.failedStep, outcome.error, endedAt);
   };
   // Whatever happens, the log ends with its one final event, and every connection is closed.
   const result = steps()
+    .catch((error: unknown): StepsOutcome => {
+      const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      return { status: "failed", failedStep: null, error: message, stepError: message };
+    })
+    .then(end)
     .catch((error: unknown) => finish("failed", null, `internal error: ${error instanceof Error ? error.message : String(error)}`))
     .finally(() => connectors.closeAll());
 

@@ -83,10 +83,21 @@ export interface StepSkippedEvent extends EventBase {
   reason: string;
 }
 
+/** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
+export type AlertKind = "on_failure" | "on_long_run" | "notify" | "abandoned";
+
 export interface AlertEvent extends EventBase {
   event: "alert_sent" | "alert_failed";
+  /** The channel's name in nomaflow.yaml. */
   channel: string;
-  kind: "on_failure" | "on_long_run" | "notify";
+  /** Its type (slack, teams, webhook, email); absent when no such channel is defined. */
+  channel_type?: string;
+  kind: AlertKind;
+  /** For `notify`: the step whose plugin sent it. */
+  step?: string;
+  /** Tries made; 0 when the channel could not be used at all (undefined, or a variable unset). */
+  attempts?: number;
+  /** For alert_failed: the last try's error. */
   error?: string;
 }
 

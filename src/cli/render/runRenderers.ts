@@ -8,7 +8,7 @@ import type { RunResult } from "../../runner/runJob.js";
 import type { RunEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import type { Output } from "../output.js";
-import { RunEventLines } from "./runEventLines.js";
+import { alertLine, RunEventLines } from "./runEventLines.js";
 import { StepStates, type StepState } from "./stepStates.js";
 
 export interface RunRenderer {
@@ -115,6 +115,11 @@ export function liveRenderer(output: Output, stream: NodeJS.WriteStream = proces
       if (event.event === "log" && (event.level === "warning" || event.level === "error")) {
         draw.clear();
         output.out(`${event.level === "error" ? style.red(event.level) : style.yellow(event.level)} ${event.step ?? "run"}: ${event.message}`);
+      }
+      // Alerts belong to no step's line: printed above the timeline, as they happen.
+      if (event.event === "alert_sent" || event.event === "alert_failed") {
+        draw.clear();
+        output.out(alertLine(event, style).trimStart());
       }
       states.apply(event);
       render();

@@ -28,7 +28,9 @@ export class StepStates {
       for (const name of event.steps) this.#add(name);
       return undefined;
     }
-    if (!("step" in event) || event.step === null) return undefined;
+    // Alerts change no step's state, not even a plugin's notification that names its step.
+    if (event.event === "alert_sent" || event.event === "alert_failed") return undefined;
+    if (!("step" in event) || typeof event.step !== "string") return undefined;
     const state = this.#byName.get(event.step) ?? this.#add(event.step);
     const at = Date.parse(event.ts);
     switch (event.event) {
