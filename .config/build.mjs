@@ -1,7 +1,7 @@
 // The build: TypeScript to dist/ (library and types), precompiled validators, then one bundled,
 // code-split CLI in dist/cli/ so that start-up reads a few files instead of hundreds.
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -12,6 +12,11 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", ".config/tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+// The python step's bridge is Python, run from beside the compiled step (and found from the bundle).
+const pythonBridge = new URL("../src/step-types/python/bridge/", import.meta.url);
+const pythonBridgeOut = new URL("../dist/step-types/python/bridge/", import.meta.url);
+mkdirSync(pythonBridgeOut, { recursive: true });
+for (const name of readdirSync(pythonBridge).filter((file) => file.endsWith(".py"))) copyFileSync(new URL(name, pythonBridge), new URL(name, pythonBridgeOut));
 
 const { writePrecompiledValidators } = await import("../dist/validate/writePrecompiledValidators.js");
 const { builtInSchemas } = await import("../dist/validate/builtInSchemas.js");

@@ -2,7 +2,6 @@
  * Checks one job file and, when it has no errors, builds its job model. Every finding carries the
  * position of the field it concerns and the job and step it belongs to.
  */
-import { checkPythonCallable } from "../plugins/callables.js";
 import type { Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import { readJobFile, type JobFileEntry, type Project } from "../project/loadProject.js";
@@ -162,14 +161,7 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
     for (const problem of type.check?.(step as never, { projectRoot: project.root }) ?? []) {
       at([...path, ...problem.path], problem.message, { hint: problem.hint, severity: problem.severity ?? "error" });
     }
-    checkPythonStepCallable(type.name, step, path, project.root, at);
   });
-}
-
-/** Until the python step type checks its own callable (it will, like node's). */
-function checkPythonStepCallable(typeName: string, step: Record<string, unknown>, path: Path, root: string, at: (path: Path, message: string, extra?: At) => void): void {
-  if (typeName !== "python" || typeof step.callable !== "string" || hasReference(step.callable)) return;
-  for (const problem of checkPythonCallable(root, step.callable)) at([...path, ...problem.path], problem.message, { hint: problem.hint });
 }
 
 function checkParams(params: unknown, at: (path: Path, message: string, extra?: At) => void): void {

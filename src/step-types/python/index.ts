@@ -1,21 +1,27 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
+import { checkPythonCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
-import { notRunnableYet } from "../notRunnableYet.js";
 import { defineStepType } from "../stepType.js";
+
+export const pythonFields = Type.Object(
+  {
+    callable: Type.String({
+      pattern: "^[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$",
+      description: "package.module:function, resolved under plugins/.",
+      [EXPECTED]: "package.module:function, e.g. reporting.sanity:assert_row_counts",
+    }),
+    op_kwargs: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Keyword arguments." })),
+  },
+  { additionalProperties: false },
+);
+export type PythonStepFields = Static<typeof pythonFields>;
 
 export const pythonStep = defineStepType({
   name: "python",
   description: "Calls a Python function under plugins/ with a context and keyword arguments.",
-  fields: Type.Object(
-    {
-      callable: Type.String({
-        pattern: "^[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$",
-        description: "package.module:function, resolved under plugins/.",
-        [EXPECTED]: "package.module:function, e.g. reporting.sanity:assert_row_counts",
-      }),
-      op_kwargs: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Keyword arguments." })),
-    },
-    { additionalProperties: false },
-  ),
-  run: notRunnableYet("python", "the Python plugin bridge"),
+  fields: pythonFields,
+  // Reads the module (without running Python) to see that it defines the function.
+  check: (fields, context) => checkPythonCallable(context.projectRoot, fields.callable),
+  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+  run: async (fields, context, signal) => (await import("./runPythonStep.js")).runPythonStep(fields, context, signal),
 });

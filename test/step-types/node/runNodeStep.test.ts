@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogEvent } from "../../../src/runs/runEvents.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { startReceiver } from "../../support/httpReceiver.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
@@ -56,8 +57,10 @@ export const notAFunction = 3;
     "plugins/js/hello.mjs": "export default function hello() { return { hello: 'world' }; }\nexport const greet = (ctx, { who }) => ({ greeting: `hi ${who}` });\n",
   };
 
-  it("runs a TypeScript function with its relative imports, logs at each level and returns nested data", async () => {
-    const root = project("", step("report", "checks/report.ts:report", "    op_kwargs: { n: 21, label: \"${params.limit}\" }\n") + step("after", "js/hello.mjs:greet", '    op_kwargs: { who: "${steps.report.output.doubled}" }\n'), files);
+  it("runs a TypeScript function with its relative imports, logs at each level, notifies and returns nested data", async () => {
+    const slack = await startReceiver((_request, response) => response.end("ok"));
+    const config = `notifications:\n  channels:\n    oncall: { type: slack, url: "${slack.url}/hook" }\n  default: [oncall]\n`;
+    const root = project(config, step("report", "checks/report.ts:report", "    op_kwargs: { n: 21, label: \"${params.limit}\" }\n") + step("after", "js/hello.mjs:greet", '    op_kwargs: { who: "${steps.report.output.doubled}" }\n'), files);
     const run = await runJobIn(root, "job", { params: { limit: 7 } });
     expect(run.result.status).toBe("succeeded");
     expect(run.output("report")).toEqual({
@@ -68,7 +71,10 @@ export const notAFunction = 3;
       run: run.result.runId,
       limit: 7,
     });
-    expect(logs(run.events, "report")).toEqual(["debug: debugging", "info: n=21", "warning: careful", "error: bad but not fatal", "info: notification: heads up"]);
+    expect(logs(run.events, "report")).toEqual(["debug: debugging", "info: n=21", "warning: careful", "error: bad but not fatal"]);
+    expect(run.events.filter((event) => event.event === "alert_sent")).toMatchObject([{ channel: "oncall", kind: "notify", step: "report" }]);
+    expect(JSON.parse(slack.requests[0]!.body).text).toMatch(/^heads up — job, step report, run /);
+    await slack.close();
     expect(run.output("after")).toEqual({ greeting: "hi 42" });
     // Compiled once into the project's cache, named by content.
     expect(readdirSync(join(root, ".nomaflow", "plugins")).filter((name) => name.endsWith(".mjs"))).toHaveLength(2);
