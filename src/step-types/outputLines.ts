@@ -72,3 +72,23 @@ export class TailBuffer {
     return bytes.subarray(start).toString("utf8");
   }
 }
+
+/** The last few stderr lines of a process, each cut to a readable length, for a failure message. */
+export class StderrTail {
+  readonly #lines: string[] = [];
+
+  constructor(
+    private readonly count = 5,
+    private readonly length = 500,
+  ) {}
+
+  push(line: string): void {
+    this.#lines.push(line.length > this.length ? `${line.slice(0, this.length)} …` : line);
+    if (this.#lines.length > this.count) this.#lines.shift();
+  }
+
+  /** `; last lines of stderr:` and the lines, indented; empty when there were none. */
+  quoted(): string {
+    return this.#lines.length ? `; last lines of stderr:\n${this.#lines.map((line) => `  ${line}`).join("\n")}` : "";
+  }
+}

@@ -3,7 +3,8 @@ import type { Duplex } from "node:stream";
 import { execa } from "execa";
 import { StepError } from "../../errors.js";
 import { cancelledError } from "../cancelledError.js";
-import { LineSplitter } from "../outputLines.js";
+import { LineSplitter, StderrTail } from "../outputLines.js";
+import { processEnvironment } from "../processEnvironment.js";
 import { KILL_GRACE_MS, ProcessGroup } from "../processGroup.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { BridgeConnection, type BridgeOutcome } from "./bridgeConnection.js";
@@ -11,9 +12,6 @@ import { bridgeFiles } from "./bridgeFiles.js";
 import { toPython } from "./bridgeValues.js";
 import type { PythonStepFields } from "./index.js";
 
-/** How many stderr lines a failure message quotes, and how long each may be. */
-const STDERR_QUOTED_LINES = 5;
-const STDERR_QUOTED_LENGTH = 500;
 /** Said in every error about the interpreter itself: where to change it. */
 const CONFIGURED_BY = "set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable";
 
@@ -46,11 +44,10 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
   });
 
   const stdoutLines = new LineSplitter((line) => context.log("info", line));
-  const stderrTail: string[] = [];
+  const stderrTail = new StderrTail();
   const stderrLines = new LineSplitter((line) => {
     context.log("warning", line);
-    stderrTail.push(line.length > STDERR_QUOTED_LENGTH ? `${line.slice(0, STDERR_QUOTED_LENGTH)} …` : line);
-    if (stderrTail.length > STDERR_QUOTED_LINES) stderrTail.shift();
+    stderrTail.push(line);
   });
   subprocess.stdout?.on("data", (chunk: Buffer) => stdoutLines.write(chunk));
   subprocess.stderr?.on("data", (chunk: Buffer) => stderrLines.write(chunk));
@@ -108,21 +105,15 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
 
 /** The project's environment, where the function runs (as for shell steps), and unbuffered output. */
 function environment(context: StepRunContext): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(context.env)) if (value !== undefined) env[name] = value;
-  return Object.assign(env, {
-    NOMAFLOW_JOB_ID: context.jobId,
-    NOMAFLOW_RUN_ID: context.runId,
-    NOMAFLOW_STEP: context.stepName,
-    NOMAFLOW_ATTEMPT: String(context.attempt),
+  return processEnvironment(context, {
     // Prints reach the log as they happen, interleaved in time with ctx.log lines.
     PYTHONUNBUFFERED: "1",
-    PYTHONIOENCODING: env.PYTHONIOENCODING ?? "utf-8",
+    PYTHONIOENCODING: context.env.PYTHONIOENCODING ?? "utf-8",
   });
 }
 
 /** The step's output or failure, from what the bridge said and how the interpreter ended. */
-function outcome(bridge: BridgeConnection | undefined, exit: Exit, stderrTail: string[], callable: string, context: StepRunContext): StepOutput {
+function outcome(bridge: BridgeConnection | undefined, exit: Exit, stderrTail: StderrTail, callable: string, context: StepRunContext): StepOutput {
   const said: BridgeOutcome | undefined = bridge?.outcome;
   const program = context.mask(context.pythonInterpreter);
   switch (said?.t) {
@@ -140,7 +131,7 @@ function outcome(bridge: BridgeConnection | undefined, exit: Exit, stderrTail: s
     default:
       break;
   }
-  const quoted = stderrTail.length ? `; last lines of stderr:\n${stderrTail.map((line) => `  ${line}`).join("\n")}` : "";
+  const quoted = stderrTail.quoted();
   const ending = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
   if (!bridge?.started) {
     // It never ran the bridge: not a Python at all, or a broken one. A signal may be a passing accident.

@@ -5,14 +5,12 @@ import { StepError } from "../../errors.js";
 import { cancelledError } from "../cancelledError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { ShellStepFields } from "./index.js";
-import { LineSplitter, TailBuffer } from "../outputLines.js";
+import { LineSplitter, StderrTail, TailBuffer } from "../outputLines.js";
+import { processEnvironment } from "../processEnvironment.js";
 import { KILL_GRACE_MS, ProcessGroup } from "../processGroup.js";
 
 /** How much of stdout the step output keeps (the end of it). */
 const STDOUT_OUTPUT_LIMIT = 64 * 1024;
-/** How many stderr lines a failure message quotes, and how long each may be. */
-const STDERR_QUOTED_LINES = 5;
-const STDERR_QUOTED_LENGTH = 500;
 
 interface Exit {
   code: number | null;
@@ -33,7 +31,7 @@ export async function runShellStep(fields: ShellStepFields, context: StepRunCont
 
   const subprocess = execa(file!, args, {
     cwd,
-    env: environment(context, fields.env),
+    env: processEnvironment(context, fields.env),
     extendEnv: false,
     stdin: "ignore",
     buffer: false,
@@ -45,11 +43,10 @@ export async function runShellStep(fields: ShellStepFields, context: StepRunCont
 
   const stdoutTail = new TailBuffer(STDOUT_OUTPUT_LIMIT);
   const stdoutLines = new LineSplitter((line) => context.log("info", line));
-  const stderrTail: string[] = [];
+  const stderrTail = new StderrTail();
   const stderrLines = new LineSplitter((line) => {
     context.log("warning", line);
-    stderrTail.push(line.length > STDERR_QUOTED_LENGTH ? `${line.slice(0, STDERR_QUOTED_LENGTH)} …` : line);
-    if (stderrTail.length > STDERR_QUOTED_LINES) stderrTail.shift();
+    stderrTail.push(line);
   });
   subprocess.stdout?.on("data", (chunk: Buffer) => {
     stdoutTail.write(chunk);
@@ -89,8 +86,7 @@ export async function runShellStep(fields: ShellStepFields, context: StepRunCont
   if (!exit) throw startError(result, file!, context);
   const failure = exitFailure(exit, typeof fields.command === "string");
   if (failure) {
-    const quoted = stderrTail.length ? `; last lines of stderr:\n${stderrTail.map((line) => `  ${line}`).join("\n")}` : "";
-    throw new StepError(context.mask(failure.message + quoted), { retryable: failure.retryable });
+    throw new StepError(context.mask(failure.message + stderrTail.quoted()), { retryable: failure.retryable });
   }
   return { exit_code: 0, stdout: stdoutTail.text().trim(), truncated: stdoutTail.truncated };
 }
@@ -105,22 +101,6 @@ async function workingFolder(cwd: string | undefined, context: StepRunContext): 
     });
   }
   return folder;
-}
-
-/**
- * The project's environment, then where the command runs (NOMAFLOW_JOB_ID, NOMAFLOW_RUN_ID,
- * NOMAFLOW_STEP, NOMAFLOW_ATTEMPT), then the step's `env` over both; unset variables are left out.
- */
-function environment(context: StepRunContext, stepEnv: Record<string, string> | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(context.env)) if (value !== undefined) env[name] = value;
-  Object.assign(env, {
-    NOMAFLOW_JOB_ID: context.jobId,
-    NOMAFLOW_RUN_ID: context.runId,
-    NOMAFLOW_STEP: context.stepName,
-    NOMAFLOW_ATTEMPT: String(context.attempt),
-  });
-  return Object.assign(env, stepEnv);
 }
 
 /** What a finished command's exit status means; undefined for success. */
