@@ -20,6 +20,20 @@ function positiveInteger(value: string): number {
   return number;
 }
 
+function nonNegativeSeconds(value: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number < 0 || number > 86400) throw new InvalidArgumentError("expected seconds from 0 to 86400");
+  return number;
+}
+
+function wholeNumberUpTo(max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1 || number > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return number;
+  };
+}
+
 function withProject(command: Command): Command {
   return command.option("-C, --project <dir>", "project folder (default: the current folder or the nearest parent with nomaflow.yaml)");
 }
@@ -114,6 +128,39 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .action(async (name: string | undefined, options) => {
       const { connectorsTestCommand } = await import("./commands/connectors.js");
       setExitCode(await connectorsTestCommand(name, options));
+    });
+
+  withProject(program.command("daemon"))
+    .description("fire scheduled jobs on time (DESIGN 6.3): SIGHUP reloads the project, SIGTERM stops gracefully")
+    .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
+    .option("--grace <seconds>", "on SIGTERM, how long running steps may take to finish before they are cancelled", nonNegativeSeconds, 30)
+    .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
+    .option("--print-systemd-unit", "print a systemd service unit for this project and exit")
+    .addHelpText("after", "\nExit status: 0 stopped cleanly, 2 configuration error or another daemon holds the project, 130 stopped at once by a second signal.")
+    .action(async (options) => {
+      const { daemonCommand } = await import("./commands/daemon.js");
+      setExitCode(await daemonCommand(options));
+    });
+
+  withProject(program.command("demo"))
+    .description("run the example job on embedded databases, seeded on first use, with a stand-in for Slack")
+    .option("--reset", "seed the demo databases again (in .nomaflow/demo/)")
+    .addOption(new Option("--customers <n>", "customers to seed (orders: 5 per customer)").argParser(wholeNumberUpTo(10_000_000)).hideHelp())
+    .addHelpText("after", "\nExit status: 0 the run succeeded, 1 it failed, 2 not the example project, 130 interrupted.")
+    .action(async (options) => {
+      const { demoCommand } = await import("./commands/demo.js");
+      setExitCode(await demoCommand(options));
+    });
+
+  program
+    .command("init")
+    .description("create a new project: nomaflow.yaml, jobs/ with an example job, plugins/, .env.example, .gitignore")
+    .argument("[dir]", "the project folder, created if missing (default: the current folder)")
+    .option("--force", "overwrite files that are already there")
+    .addHelpText("after", "\nExit status: 0 created, 2 a file is already there (nothing written) or the folder cannot be written.")
+    .action(async (dir: string | undefined, options) => {
+      const { initCommand } = await import("./commands/init.js");
+      setExitCode(await initCommand(dir, options));
     });
 
   program

@@ -1,0 +1,46 @@
+import { realpathSync } from "node:fs";
+import { relative, isAbsolute } from "node:path";
+import { parseListenAddress } from "../../daemon/httpServer.js";
+import type { DaemonLogFormat } from "../../daemon/daemonLog.js";
+import { runDaemon } from "../../daemon/runDaemon.js";
+import { systemdUnit } from "../../daemon/systemdUnit.js";
+import { supportsTypeNotify } from "../../daemon/sdNotify.js";
+import { loadProject } from "../../project/loadProject.js";
+import { createOutput } from "../output.js";
+
+export interface DaemonCommandOptions {
+  project?: string;
+  http?: string;
+  /** Seconds. */
+  grace: number;
+  logFormat: DaemonLogFormat;
+  printSystemdUnit?: boolean;
+}
+
+/** A daemon whose stop left something running (a step ignoring its cancel) still exits this soon. */
+const EXIT_AFTER_STOP_MS = 2000;
+
+export async function daemonCommand(options: DaemonCommandOptions): Promise<number> {
+  const http = options.http === undefined ? undefined : parseListenAddress(options.http);
+  if (options.printSystemdUnit) {
+    const project = loadProject({ projectDir: options.project });
+    const root = realpathSync(project.root);
+    const runsDir = project.config.runsDir;
+    const outside = relative(project.root, runsDir);
+    createOutput().out(
+      systemdUnit({
+        projectRoot: root,
+        nomaflowCommand: [process.execPath, realpathSync(process.argv[1] ?? "nomaflow")],
+        // Type=notify needs a systemd-notify that waits for the manager (systemd 246+).
+        notify: supportsTypeNotify(),
+        http: options.http,
+        graceSeconds: options.grace,
+        readWritePaths: outside.startsWith("..") || isAbsolute(outside) ? [runsDir] : [],
+      }),
+    );
+    return 0;
+  }
+  const code = await runDaemon({ projectDir: options.project, graceSeconds: options.grace, logFormat: options.logFormat, http });
+  setTimeout(() => process.exit(code), EXIT_AFTER_STOP_MS).unref();
+  return code;
+}

@@ -1,0 +1,53 @@
+/**
+ * Runs a job in this process for a command (`run`, `demo`): with the renderer that suits where
+ * the output goes (a live timeline on a terminal, plain lines elsewhere, NDJSON with --json) and
+ * Ctrl-C handled: the first one stops the running step and writes run_interrupted, the second
+ * stops at once.
+ */
+import type { Job } from "../project/job.js";
+import type { Project } from "../project/loadProject.js";
+import { startRun, type RunResult } from "../runner/runJob.js";
+import type { Output } from "./output.js";
+import { jsonRenderer, liveRenderer, plainRenderer } from "./render/runRenderers.js";
+
+/** Exit status of a command that ran a job, for each way a run ends. */
+export const RUN_EXIT_CODES = { succeeded: 0, failed: 1, interrupted: 130 } as const;
+
+export interface ForegroundRunOptions {
+  project: Project;
+  job: Job;
+  /** Typed, with defaults filled in (see parseParams). */
+  params: Record<string, unknown>;
+  output: Output;
+  /** Stream the events as NDJSON on stdout. @default false */
+  json?: boolean;
+}
+
+export async function runInForeground({ project, job, params, output, json }: ForegroundRunOptions): Promise<RunResult> {
+  // A terminal that reports no size (some pseudo-terminals) cannot hold a redrawn timeline.
+  const terminal = process.stdout.isTTY && (process.stdout.rows ?? 0) > 0 && (process.stdout.columns ?? 0) > 0;
+  const renderer = json ? jsonRenderer(output) : terminal ? liveRenderer(output) : plainRenderer(output);
+
+  const interrupt = new AbortController();
+  let handle: ReturnType<typeof startRun> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!interrupt.signal.aborted) {
+      renderer.notice(`${signal}: stopping the running step (press Ctrl-C again to stop at once)`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
+      return;
+    }
+    handle?.forceStop();
+    process.exit(RUN_EXIT_CODES.interrupted);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    handle = startRun({ project, job, params, interrupt: interrupt.signal, onEvent: (event) => renderer.onEvent(event) });
+    const result = await handle.result;
+    renderer.finish(result);
+    return result;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * One daemon per project: `<runs_dir>/.daemon.lock` names the daemon that holds the project. Two
+ * daemons on one project would both fire every job, so the second refuses to start (exit 2). A
+ * lock whose process is gone (killed, or the machine rebooted) is stale and taken over.
+ *
+ * Pids are reused, after a reboot especially; on Linux the lock also records when its process
+ * started (from /proc), so a reused pid is not taken for the old daemon. Two daemons taking over
+ * the same stale lock at the same instant could both succeed; that needs a crash and a race
+ * together and is left alone, as for the PGlite folder lock.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { UsageError } from "../errors.js";
+import type { IsAlive } from "../runs/processIsAlive.js";
+
+export const DAEMON_LOCK_FILE = ".daemon.lock";
+
+interface LockRecord {
+  pid: number;
+  host: string;
+  /** Field 22 of /proc/<pid>/stat (clock ticks after boot), when there is a /proc. */
+  process_start: string | null;
+  started_at: string;
+}
+
+export interface DaemonLockOptions {
+  pid: number;
+  host?: string;
+  isAlive: IsAlive;
+  nowMs: number;
+}
+
+/** When process `pid` started, as /proc tells it; null where there is no /proc. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function readLock(path: string): LockRecord | undefined {
+  try {
+    const value = JSON.parse(readFileSync(path, "utf8")) as Partial<LockRecord>;
+    if (typeof value.pid !== "number" || typeof value.host !== "string") return undefined;
+    return { pid: value.pid, host: value.host, process_start: value.process_start ?? null, started_at: String(value.started_at ?? "") };
+  } catch {
+    return undefined;
+  }
+}
+
+function holderAlive(lock: LockRecord, isAlive: IsAlive): boolean {
+  if (!isAlive(lock.host, lock.pid)) return false;
+  if (lock.host !== hostname() || lock.process_start === null) return true;
+  const start = processStartTicks(lock.pid);
+  return start === null || start === lock.process_start;
+}
+
+/**
+ * Takes the lock or throws a UsageError naming the daemon that holds it. Returns the function
+ * that gives it back (only if it is still ours).
+ */
+export function acquireDaemonLock(path: string, options: DaemonLockOptions): () => void {
+  const record: LockRecord = {
+    pid: options.pid,
+    host: options.host ?? hostname(),
+    process_start: options.pid === process.pid ? processStartTicks(process.pid) : null,
+    started_at: new Date(options.nowMs).toISOString(),
+  };
+  const mine = `${JSON.stringify(record)}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, mine, { flag: "wx" });
+      return () => {
+        let current: string | undefined;
+        try {
+          current = readFileSync(path, "utf8");
+        } catch {
+          return;
+        }
+        if (current === mine) rmSync(path, { force: true });
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") {
+        throw new UsageError(`cannot create the daemon lock file ${path}: ${(error as Error).message}`, {
+          cause: error,
+          hint: "runs_dir in nomaflow.yaml must be a folder Nomaflow can write to",
+        });
+      }
+    }
+    const holder = readLock(path);
+    if (attempt === 0 && (holder === undefined || !holderAlive(holder, options.isAlive))) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    const who = holder ? `pid ${holder.pid}${holder.host !== hostname() ? ` on host ${holder.host}` : ""}, started ${holder.started_at}` : "unknown";
+    throw new UsageError(`another nomaflow daemon is already running for this project (${who}); lock file ${path}`, {
+      hint: "stop that daemon first; if it is gone for good, delete the lock file",
+    });
+  }
+}

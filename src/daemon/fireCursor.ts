@@ -1,0 +1,71 @@
+/**
+ * One job's position in its schedule: the next fire time, and the fires that came due since the
+ * daemon last looked (one after an ordinary wait; many after downtime or a jump of the clock).
+ */
+import type { JobSchedule } from "../project/job.js";
+import { fireTimesAfter } from "../schedule/nextFireTimes.js";
+
+/** Past this many due fires, the rest before the catch-up window are skipped over uncounted. */
+const MAX_COUNTED = 10_000;
+
+export interface DueFires {
+  /** The latest fire time at or before now. */
+  latest: number;
+  /** How many fires came due before it. */
+  earlier: number;
+  /** The first of those, when there are some. */
+  firstEarlier: number | undefined;
+  /** `earlier` is a lower bound: a very long backlog was skipped over. */
+  countCapped: boolean;
+}
+
+export class FireCursor {
+  readonly #schedule: JobSchedule;
+  #fires: Generator<number, void, undefined>;
+  #next: number | undefined;
+
+  /** Fires strictly after `fromMs`. */
+  constructor(schedule: JobSchedule, fromMs: number) {
+    this.#schedule = schedule;
+    this.#fires = fireTimesAfter(schedule.cron, schedule.timezone, fromMs);
+    this.#next = this.#pull();
+  }
+
+  /** The next fire not yet taken; undefined when the schedule never fires again. */
+  get next(): number | undefined {
+    return this.#next;
+  }
+
+  /**
+   * Takes every fire at or before `nowMs`, leaving `next` after it. Undefined when none is due.
+   * @param windowStartMs fires before this cannot be run late any more; a long backlog before it is skipped
+   */
+  takeDue(nowMs: number, windowStartMs: number): DueFires | undefined {
+    if (this.#next === undefined || this.#next > nowMs) return undefined;
+    let latest = this.#next;
+    let earlier = 0;
+    let firstEarlier: number | undefined;
+    let countCapped = false;
+    for (;;) {
+      const fire = this.#pull();
+      if (fire === undefined || fire > nowMs) {
+        this.#next = fire;
+        break;
+      }
+      firstEarlier ??= latest;
+      earlier += 1;
+      latest = fire;
+      if (earlier >= MAX_COUNTED && latest < windowStartMs && !countCapped) {
+        // A second-by-second schedule after a week down: jump to the window instead of walking it.
+        countCapped = true;
+        this.#fires = fireTimesAfter(this.#schedule.cron, this.#schedule.timezone, windowStartMs);
+      }
+    }
+    return { latest, earlier, firstEarlier, countCapped };
+  }
+
+  #pull(): number | undefined {
+    const result = this.#fires.next();
+    return result.done ? undefined : result.value;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * How the daemon starts a run: `startRun` with the job's default parameters, the daemon's one
+ * interrupt signal (aborted when the grace period after SIGTERM is over), and the run's alert
+ * events copied into the daemon's log.
+ */
+import { parseParams } from "../runner/parseParams.js";
+import { startRun, type RunHandle } from "../runner/runJob.js";
+import type { RunEvent } from "../runs/runEvents.js";
+import type { LaunchRun } from "./daemonJob.js";
+import type { DaemonLog } from "./daemonLog.js";
+
+export interface RunLauncherOptions {
+  log: DaemonLog;
+  /** Aborted to interrupt every run (the grace period is over). */
+  interrupt: AbortSignal;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface RunLauncher {
+  launch: LaunchRun;
+  /** Ends every run going at once, writing run_interrupted (a second SIGTERM). */
+  forceStopAll(): void;
+}
+
+export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
+  const handles = new Map<string, RunHandle>();
+  const onEvent = (event: RunEvent) => {
+    if (event.event !== "alert_sent" && event.event !== "alert_failed") return;
+    const fields = { run: event.run_id, channel: event.channel, kind: event.kind, error: event.error };
+    if (event.event === "alert_sent") options.log.info("alert_sent", event.job_id, fields);
+    else options.log.error("alert_failed", event.job_id, fields);
+  };
+  return {
+    launch: ({ daemonJob, trigger, scheduledFor }) => {
+      const { job, project } = daemonJob;
+      // A parameter that is required and has no default cannot be given to a scheduled run.
+      const params = parseParams(job, []);
+      const handle = startRun({ project, job, params, trigger, scheduledFor, interrupt: options.interrupt, onEvent, now: options.now });
+      handles.set(handle.runId, handle);
+      const result = handle.result.then(
+        (outcome) => ({ status: outcome.status, durationMs: outcome.durationMs }),
+      ).finally(() => handles.delete(handle.runId));
+      return { runId: handle.runId, result };
+    },
+    forceStopAll: () => {
+      for (const handle of handles.values()) handle.forceStop();
+    },
+  };
+}

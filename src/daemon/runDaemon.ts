@@ -1,0 +1,209 @@
+/**
+ * `nomaflow daemon` as a process: loads the project, takes the fire store, reports the runs a
+ * killed daemon abandoned, serves /healthz and /metrics, and runs the scheduler until SIGTERM.
+ *
+ * - SIGHUP reloads the project (see jobSet.ts); runs going are not touched.
+ * - SIGTERM or SIGINT stops firing and gives the runs going `graceSeconds` to finish; then
+ *   interrupts them (each writes run_interrupted) and resolves with 0. A second one ends the
+ *   runs at once and resolves with 130.
+ */
+import { setMaxListeners } from "node:events";
+import { ConfigError, formatPosition } from "../errors.js";
+import { loadProject, type Project } from "../project/loadProject.js";
+import { checkProject } from "../validate/checkProject.js";
+import { VERSION } from "../version.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { DaemonJob } from "./daemonJob.js";
+import { DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
+import { DaemonSignals } from "./daemonSignals.js";
+import type { FireStore } from "./fireStore.js";
+import { startHttpServer, type DaemonHttpServer } from "./httpServer.js";
+import { resolveJobSet, type JobSet } from "./jobSet.js";
+import { createRunLauncher } from "./launchRun.js";
+import { LocalFireStore } from "./localFireStore.js";
+import { DaemonMetrics } from "./metrics.js";
+import { reportAbandoned, type OnAbandoned } from "./reportAbandoned.js";
+import { Scheduler } from "./scheduler.js";
+import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
+
+export interface RunDaemonOptions {
+  /** `-C DIR`. */
+  projectDir?: string;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** Seconds the runs going get to finish after SIGTERM. @default 30 */
+  graceSeconds?: number;
+  /** @default "text" */
+  logFormat?: DaemonLogFormat;
+  /** Serve /healthz and /metrics here. */
+  http?: { host: string; port: number };
+  /** @default process.stdout / process.stderr */
+  out?: (line: string) => void;
+  err?: (line: string) => void;
+  /** @default the real clock */
+  clock?: Clock;
+  /** @default the local store on runs_dir */
+  store?: (project: Project) => FireStore;
+  /** Alerts about a run a killed daemon abandoned. @default alertAbandonedRun: the notification channels */
+  onAbandoned?: OnAbandoned;
+}
+
+/**
+ * The alert about an abandoned run: to the job's recipients (else notifications.default) when
+ * the job alerts on failure, which an abandoned run is taken for. A job gone from the project
+ * alerts the default channels.
+ */
+export const alertAbandonedRun = (fallback: Project): OnAbandoned => async (run, daemonJob) => {
+  if (daemonJob && !daemonJob.job.alerts.onFailure) return [];
+  const { abandonedRunRequest, sendRunAlert } = await import("../notifications/index.js");
+  return sendRunAlert(daemonJob?.project ?? fallback, abandonedRunRequest(run.summary, run.lastEventAt), { job: daemonJob?.job });
+};
+
+/** The loop is stuck (/healthz answers 503, no watchdog ping) when it has not ticked for this long. */
+const STUCK_AFTER_MS = 10_000;
+
+function logJobSet(log: DaemonLog, set: JobSet): void {
+  for (const error of set.configErrors) {
+    log.error("reload_failed", null, { file: formatPosition(error), error: error.message, kept: "previous project" });
+  }
+  for (const invalid of set.invalid) {
+    log.error("job_invalid", invalid.id, {
+      file: formatPosition(invalid.error),
+      error: invalid.error.message,
+      errors: invalid.errorCount,
+      kept: invalid.kept ? "previous version" : "not scheduled",
+    });
+  }
+}
+
+/** Runs the daemon until it is stopped; resolves with the exit code. */
+export async function runDaemon(options: RunDaemonOptions = {}): Promise<number> {
+  const signals = new DaemonSignals();
+  try {
+    return await serve(options, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise<number> {
+  const clock = options.clock ?? systemClock;
+  const log = new DaemonLog({
+    format: options.logFormat ?? "text",
+    out: options.out ?? ((line) => void process.stdout.write(line)),
+    err: options.err ?? ((line) => void process.stderr.write(line)),
+    now: () => clock.now(),
+  });
+  const graceSeconds = options.graceSeconds ?? 30;
+  const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
+  const project = load();
+  const initial = resolveJobSet(new Map(), project, await checkProject(project));
+  if (initial.configErrors.length > 0) {
+    const first = initial.configErrors[0]!;
+    throw new ConfigError(`${formatPosition(first)}: ${first.message}`, { hint: "fix nomaflow.yaml first; nomaflow validate lists every problem" });
+  }
+  logJobSet(log, initial);
+  let jobs: Map<string, DaemonJob> = initial.jobs;
+
+  const store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
+  const opened = await store.open([...jobs.keys()], clock.now());
+  const metrics = new DaemonMetrics(() => clock.now());
+  const interrupt = new AbortController();
+  // Every run going listens to it: a thousand at once is normal here, not a leak.
+  setMaxListeners(0, interrupt.signal);
+  const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
+  const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics });
+  const startedMs = clock.now();
+  let http: DaemonHttpServer | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  try {
+    await scheduler.start(jobs, opened.previous);
+    const reports = reportAbandoned(await store.abandonedRuns(), {
+      store,
+      log,
+      metrics,
+      jobs,
+      onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
+      now: () => clock.now(),
+    });
+    const health = () => {
+      const state = scheduler.health();
+      return { ...state, stuck: state.lastTickAgoMs > STUCK_AFTER_MS, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) };
+    };
+    if (options.http) http = await startHttpServer({ ...options.http, health, metrics: () => metrics.render() });
+
+    const reload = async () => {
+      sdNotify("RELOADING=1");
+      try {
+        const next = load();
+        const set = resolveJobSet(jobs, next, await checkProject(next));
+        logJobSet(log, set);
+        if (set.configErrors.length === 0) {
+          const changes = scheduler.replaceJobs(set.jobs);
+          jobs = set.jobs;
+          log.info("reloaded", null, {
+            jobs: jobs.size,
+            scheduled: changes.scheduled,
+            added: changes.added.join(",") || undefined,
+            changed: changes.changed.join(",") || undefined,
+            unscheduled: changes.unscheduled.join(",") || undefined,
+            invalid: set.invalid.length || undefined,
+          });
+        }
+      } catch (error) {
+        log.error("reload_failed", null, { error: (error as Error).message, kept: "previous project" });
+      }
+      sdNotify("READY=1");
+    };
+    // Stopped while starting: fire nothing (not even a catch-up), just stop.
+    const loop = signals.stopping ? Promise.resolve() : scheduler.run();
+    log.info("daemon_started", null, {
+      project: project.root,
+      jobs: jobs.size,
+      scheduled: scheduler.health().jobs,
+      pid: process.pid,
+      version: VERSION,
+      http: http?.url,
+      grace_s: graceSeconds,
+      previous_stop: opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
+    });
+    signals.ready(reload, (signal) => {
+      log.warn("forced_stop", null, { signal, running: scheduler.runningCount });
+      launcher.forceStopAll();
+    });
+    sdNotify(`READY=1\nSTATUS=${jobs.size} jobs, ${scheduler.health().jobs} scheduled`);
+    const watchdogMs = watchdogIntervalMs();
+    if (watchdogMs !== undefined) {
+      watchdog = setInterval(() => !health().stuck && sdNotify("WATCHDOG=1"), watchdogMs);
+      watchdog.unref();
+    }
+
+    const signal = await signals.stopped;
+    log.info("stopping", null, { signal, running: scheduler.runningCount, grace_s: graceSeconds });
+    sdNotify("STOPPING=1");
+    scheduler.stop();
+    await loop;
+    await signals.reloading;
+    if (scheduler.runningCount > 0) {
+      const grace = new AbortController();
+      const graceOver = clock.sleep(graceSeconds * 1000, grace.signal).then(() => true);
+      const graceRanOut = await Promise.race([scheduler.settled().then(() => false), graceOver]);
+      grace.abort();
+      if (graceRanOut && scheduler.runningCount > 0) {
+        log.warn("interrupting", null, { running: scheduler.runningCount, grace_s: graceSeconds });
+        interrupt.abort(new Error(`the daemon is stopping and the ${graceSeconds} s grace period is over`));
+      }
+      await scheduler.settled();
+    }
+    await reports;
+    await store.close(clock.now());
+    log.info("stopped", null, { signal, forced: signals.forced || undefined });
+    return signals.forced ? 130 : 0;
+  } finally {
+    if (watchdog) clearInterval(watchdog);
+    scheduler.stop();
+    await http?.close();
+    await store.close(clock.now());
+    await flushSdNotify();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Overlap (DESIGN 6.3): `concurrency: forbid` skips a fire while the job's previous run is still
+ * going (logged and counted); `allow` starts another; different jobs always run side by side.
+ * Reload on the scheduler: changed schedules take effect, removed jobs stop, runs carry on.
+ */
+import { unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FakeClock } from "./fakeClock.js";
+import { jobYaml, loadJobs, TestDaemon, writeProject, type JobSpec } from "./schedulerHarness.js";
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function start(jobs: Record<string, JobSpec>, at: string) {
+  const made = writeProject(jobs);
+  cleanups.push(made.remove);
+  const clock = new FakeClock(at);
+  const daemon = await TestDaemon.start(made.root, clock, { launcher: "record", autoFinish: false, heartbeatMs: 60_000 });
+  cleanups.push(() => daemon.stop());
+  return { root: made.root, clock, daemon };
+}
+
+const fired = (daemon: TestDaemon, job: string) => daemon.fires.filter((fire) => fire.daemonJob.job.id === job).map((fire) => fire.scheduledFor);
+
+describe("concurrency", () => {
+  it("forbid skips a fire while the previous run goes, logs and counts it, and fires again once it ended", async () => {
+    const { clock, daemon } = await start({ minutely: { cron: "* * * * *", concurrency: "forbid" } }, "2027-01-01T00:00:30Z");
+    await clock.runUntil("2027-01-01T00:02:30Z");
+    expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00"]);
+    expect(daemon.events("skipped")).toMatchObject([{ job: "minutely", scheduled_for: "2027-01-01T00:02:00+00:00", reason: "still_running", running: "run-1" }]);
+    expect(daemon.metrics.render()).toContain('nomaflow_fires_skipped_total{job="minutely"} 1');
+
+    daemon.fires[0]!.finish();
+    await clock.runUntil("2027-01-01T00:03:00Z");
+    expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00", "2027-01-01T00:03:00+00:00"]);
+    expect(daemon.events("run_finished")).toMatchObject([{ job: "minutely", run: "run-1", status: "succeeded" }]);
+  });
+
+  it("allow starts a run while the previous one still goes", async () => {
+    const { clock, daemon } = await start({ minutely: { cron: "* * * * *", concurrency: "allow" } }, "2027-01-01T00:00:30Z");
+    await clock.runUntil("2027-01-01T00:03:00Z");
+    expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00", "2027-01-01T00:02:00+00:00", "2027-01-01T00:03:00+00:00"]);
+    expect(daemon.scheduler.runningCount).toBe(3);
+    expect(daemon.events("skipped")).toEqual([]);
+  });
+
+  it("runs different jobs in parallel, each at its instant", async () => {
+    const jobs: Record<string, JobSpec> = {};
+    for (let index = 0; index < 50; index++) jobs[`job-${index}`] = { cron: "0 * * * *" };
+    const { clock, daemon } = await start(jobs, "2027-01-01T00:59:00Z");
+    await clock.runUntil("2027-01-01T01:00:00Z");
+    expect(daemon.fires).toHaveLength(50);
+    expect(daemon.scheduler.runningCount).toBe(50);
+    expect(new Set(daemon.fires.map((fire) => fire.launchedAt))).toEqual(new Set([Date.parse("2027-01-01T01:00:00Z")]));
+  });
+});
+
+describe("reload on the scheduler", () => {
+  it("a changed schedule takes effect, a removed job stops firing, and a run of the removed job carries on", async () => {
+    const { root, clock, daemon } = await start(
+      { keep: { cron: "*/10 * * * *", concurrency: "allow" }, change: { cron: "0 * * * *", concurrency: "allow" }, remove: { cron: "*/10 * * * *" } },
+      "2027-01-01T00:05:00Z",
+    );
+    await clock.runUntil("2027-01-01T00:10:00Z");
+    expect(daemon.scheduler.runningCount).toBe(2);
+
+    writeFileSync(join(root, "jobs", "change.yaml"), jobYaml("change", { cron: "*/15 * * * *", concurrency: "allow" }));
+    unlinkSync(join(root, "jobs", "remove.yaml"));
+    const changes = daemon.scheduler.replaceJobs(await loadJobs(root));
+    expect(changes).toEqual({ added: [], changed: ["change"], unscheduled: ["remove"], scheduled: 2 });
+
+    await clock.runUntil("2027-01-01T00:30:00Z");
+    expect(fired(daemon, "keep")).toEqual(["2027-01-01T00:10:00+00:00", "2027-01-01T00:20:00+00:00", "2027-01-01T00:30:00+00:00"]);
+    expect(fired(daemon, "change")).toEqual(["2027-01-01T00:15:00+00:00", "2027-01-01T00:30:00+00:00"]);
+    expect(fired(daemon, "remove")).toEqual(["2027-01-01T00:10:00+00:00"]);
+    // The removed job's run was not touched, and its end is still recorded.
+    const removedRun = daemon.fires.find((fire) => fire.daemonJob.job.id === "remove")!;
+    removedRun.finish();
+    await clock.settle();
+    expect(daemon.events("run_finished", "remove")).toMatchObject([{ status: "succeeded" }]);
+    expect(daemon.metrics.render()).not.toContain('nomaflow_next_fire_timestamp_seconds{job="remove"}');
+  });
+
+  it("a disabled job is not scheduled; enabling it on reload schedules it from now on", async () => {
+    const { root, clock, daemon } = await start({ off: { cron: "*/10 * * * *", enabled: false } }, "2027-01-01T00:05:00Z");
+    await clock.runUntil("2027-01-01T00:25:00Z");
+    expect(daemon.fires).toEqual([]);
+    writeFileSync(join(root, "jobs", "off.yaml"), jobYaml("off", { cron: "*/10 * * * *" }));
+    expect(daemon.scheduler.replaceJobs(await loadJobs(root))).toMatchObject({ added: ["off"] });
+    await clock.runUntil("2027-01-01T00:30:00Z");
+    expect(fired(daemon, "off")).toEqual(["2027-01-01T00:30:00+00:00"]);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The local fire store on a real runs folder: the daemon lock, the record read back from run logs,
+ * locks held by runs of other processes, and abandoned runs reported once across restarts.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DAEMON_LOCK_FILE } from "../../src/daemon/daemonLockFile.js";
+import { LocalFireStore } from "../../src/daemon/localFireStore.js";
+import { UsageError } from "../../src/errors.js";
+import { RunLogWriter } from "../../src/runs/runLogWriter.js";
+import { newRunId } from "../../src/runs/runId.js";
+import { exitedPid, writeSampleRun } from "../runs/sampleRun.js";
+import { makeProject } from "../support/tempProject.js";
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function runsDir(): string {
+  const made = makeProject({});
+  cleanups.push(made.remove);
+  return join(made.root, "runs");
+}
+
+function openStore(dir: string, options: Partial<ConstructorParameters<typeof LocalFireStore>[0]> = {}): LocalFireStore {
+  const store = new LocalFireStore({ runsDir: dir, ...options });
+  cleanups.push(() => store.close(Date.now()));
+  return store;
+}
+
+/** A finished run log with run_started as the daemon writes it. */
+function writeRun(dir: string, jobId: string, start: string, trigger: "schedule" | "catchup" | "manual", scheduledFor: string | null): string {
+  const runId = newRunId(new Date(start));
+  const writer = RunLogWriter.open(dir, jobId, runId, (text) => text);
+  writer.write({ event: "run_started", trigger, scheduled_for: scheduledFor, params: {}, host: "h", pid: 1, version: "0", steps: ["a"] }, new Date(start));
+  writer.write({ event: "run_succeeded", duration_ms: 5 }, new Date(start));
+  writer.close();
+  return runId;
+}
+
+describe("the daemon lock", () => {
+  it("refuses a second daemon on the same project, naming the first", async () => {
+    const dir = runsDir();
+    await openStore(dir).open([], Date.now());
+    const second = openStore(dir);
+    const refused = second.open([], Date.now());
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow(`another nomaflow daemon is already running for this project (pid ${process.pid}`);
+  });
+
+  it("takes over a lock whose daemon is gone, and gives it back on close", async () => {
+    const dir = runsDir();
+    const dead = await exitedPid();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify({ pid: dead, host: hostname(), process_start: null, started_at: "" })}\n`);
+    const store = openStore(dir);
+    await store.open([], Date.now());
+    await store.close(Date.now());
+    await openStore(dir).open([], Date.now());
+  });
+
+  it("takes over a lock whose pid now belongs to another process (a reboot reuses pids)", async () => {
+    const dir = runsDir();
+    mkdirSync(dir, { recursive: true });
+    const reused = { pid: process.pid, host: hostname(), process_start: "1", started_at: "2026-01-01T00:00:00.000Z" };
+    writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify(reused)}\n`);
+    await openStore(dir).open([], Date.now());
+  });
+});
+
+describe("the record of fires", () => {
+  it("reads each job's latest scheduled fire from its run logs, past manual runs after it", async () => {
+    const dir = runsDir();
+    writeRun(dir, "nightly", "2027-01-01T01:00:00.000Z", "schedule", "2027-01-01T02:00:00+01:00");
+    writeRun(dir, "nightly", "2027-01-02T01:05:00.000Z", "catchup", "2027-01-02T02:00:00+01:00");
+    writeRun(dir, "nightly", "2027-01-02T09:00:00.000Z", "manual", null);
+    const store = openStore(dir);
+    await store.open(["nightly"], Date.now());
+    expect(await store.lastScheduledFire("nightly")).toBe(Date.parse("2027-01-02T01:00:00Z"));
+    expect(await store.lastScheduledFire("never-ran")).toBeUndefined();
+    expect(await store.claimFire("nightly", Date.parse("2027-01-02T01:00:00Z"))).toBe(false);
+    expect(await store.claimFire("nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(true);
+    expect(await store.claimFire("nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(false);
+  });
+
+  it("keeps decisions no run log records (skips, misses) for the next daemon", async () => {
+    const dir = runsDir();
+    const first = openStore(dir);
+    await first.open(["job"], Date.parse("2027-01-01T00:00:00Z"));
+    expect(await first.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(true);
+    await first.close(Date.parse("2027-01-01T05:30:00Z"));
+    const second = openStore(dir);
+    const opened = await second.open(["job"], Date.parse("2027-01-01T06:00:00Z"));
+    expect(opened.previous).toEqual({ lastAliveMs: Date.parse("2027-01-01T05:30:00Z"), stoppedCleanly: true });
+    expect(await second.lastScheduledFire("job")).toBe(Date.parse("2027-01-01T05:00:00Z"));
+  });
+
+  it("a corrupt state file is ignored: the run logs alone are the record", async () => {
+    const dir = runsDir();
+    writeRun(dir, "job", "2027-01-01T01:00:00.000Z", "schedule", "2027-01-01T01:00:00+00:00");
+    writeFileSync(join(dir, ".daemon-state.json"), "{not json");
+    const store = openStore(dir);
+    expect((await store.open(["job"], Date.now())).previous).toBeUndefined();
+    expect(await store.lastScheduledFire("job")).toBe(Date.parse("2027-01-01T01:00:00Z"));
+  });
+});
+
+describe("runs of other processes and abandoned runs", () => {
+  it("a forbid job's lock is refused while a live process (nomaflow run) runs the job, granted once it ends", async () => {
+    const dir = runsDir();
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    cleanups.push(() => child.kill("SIGKILL"));
+    const running = writeSampleRun(dir, { jobId: "job", pid: child.pid!, final: null, eventCount: 3 });
+    const store = openStore(dir);
+    await store.open(["job"], Date.now());
+    expect(await store.abandonedRuns()).toEqual([]);
+    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: running.runId });
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
+    const locked = await store.tryLockJob("job");
+    expect(locked.acquired).toBe(true);
+    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: null });
+    if (locked.acquired) await locked.lock.release();
+    expect((await store.tryLockJob("job")).acquired).toBe(true);
+  });
+
+  it("finds runs whose process is gone, and reports each once, across restarts", async () => {
+    const dir = runsDir();
+    const dead = await exitedPid();
+    const abandoned = writeSampleRun(dir, { jobId: "job", pid: dead, final: null, eventCount: 5, trigger: "schedule", start: new Date("2027-01-01T01:00:00Z") });
+    writeSampleRun(dir, { jobId: "job", pid: dead, final: "run_succeeded", start: new Date("2027-01-01T00:00:00Z") });
+    const first = openStore(dir);
+    await first.open(["job"], Date.now());
+    const found = await first.abandonedRuns();
+    expect(found.map((run) => [run.runId, run.summary.status, run.summary.failed_step])).toEqual([[abandoned.runId, "abandoned", "copy"]]);
+    expect(found[0]!.lastEventAt).toBe("2027-01-01T01:00:00.400Z");
+    // Its scheduled time counts as fired.
+    expect(await first.lastScheduledFire("job")).toBe(Date.parse("2026-11-28T02:00:00+01:00"));
+    // Killed before reporting it: the next daemon finds it again.
+    const second = openStore(dir, { pid: await exitedPid() });
+    await first.close(Date.now());
+    await second.open(["job"], Date.now());
+    expect((await second.abandonedRuns()).map((run) => run.runId)).toEqual([abandoned.runId]);
+    await second.markAbandonedReported(abandoned.runId);
+    expect(await second.abandonedRuns()).toEqual([]);
+    await second.close(Date.now());
+    const third = openStore(dir);
+    await third.open(["job"], Date.now());
+    expect(await third.abandonedRuns()).toEqual([]);
+  });
+});
