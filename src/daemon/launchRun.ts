@@ -31,16 +31,30 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
     if (event.event === "alert_sent") options.log.info("alert_sent", event.job_id, fields);
     else options.log.error("alert_failed", event.job_id, fields);
   };
+  // Each run listens to a signal of its own: a thousand runs listening to the daemon's one signal
+  // would make every listener added cost a walk over all the others (EventTarget keeps a list).
+  const interrupts = new Set<AbortController>();
+  const interruptAll = () => {
+    for (const controller of interrupts) controller.abort(options.interrupt.reason);
+  };
+  if (options.interrupt.aborted) interruptAll();
+  else options.interrupt.addEventListener("abort", interruptAll, { once: true });
   return {
     launch: ({ daemonJob, trigger, scheduledFor }) => {
       const { job, project } = daemonJob;
       // A parameter that is required and has no default cannot be given to a scheduled run.
       const params = parseParams(job, []);
-      const handle = startRun({ project, job, params, trigger, scheduledFor, interrupt: options.interrupt, onEvent, now: options.now });
+      const interrupt = new AbortController();
+      if (options.interrupt.aborted) interrupt.abort(options.interrupt.reason);
+      interrupts.add(interrupt);
+      const handle = startRun({ project, job, params, trigger, scheduledFor, interrupt: interrupt.signal, onEvent, now: options.now });
       handles.set(handle.runId, handle);
       const result = handle.result.then(
         (outcome) => ({ status: outcome.status, durationMs: outcome.durationMs }),
-      ).finally(() => handles.delete(handle.runId));
+      ).finally(() => {
+        handles.delete(handle.runId);
+        interrupts.delete(interrupt);
+      });
       return { runId: handle.runId, result };
     },
     forceStopAll: () => {

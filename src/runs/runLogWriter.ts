@@ -7,7 +7,7 @@
  * of a short line costs microseconds, and the event is on disk (in the page cache) before the
  * runner moves on, so a log never lags behind what happened.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { close as closeAsync, fsync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
 import type { RunEvent, UnstampedRunEvent } from "./runEvents.js";
@@ -15,16 +15,57 @@ import type { RunEvent, UnstampedRunEvent } from "./runEvents.js";
 /** Replaces every secret in a text with `***`. */
 export type MaskText = (text: string) => string;
 
-/** Applies `mask` to every string (keys too) inside a JSON-serialisable value. */
+/** Folders this process created or found, so that starting many runs at once does not ask again. */
+const knownFolders = new Set<string>();
+
+/**
+ * Applies `mask` to every string (keys too) inside a JSON-serialisable value. Returns the value
+ * itself when nothing in it changed, so that the common case (no secret in the event) costs no copy.
+ */
 function maskStrings(value: unknown, mask: MaskText): unknown {
   if (typeof value === "string") return mask(value);
-  if (Array.isArray(value)) return value.map((item) => maskStrings(item, mask));
+  if (Array.isArray(value)) {
+    const items = value.map((item) => maskStrings(item, mask));
+    return items.every((item, index) => item === value[index]) ? value : items;
+  }
   if (value !== null && typeof value === "object") {
+    let changed = false;
     const masked: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) masked[mask(key)] = maskStrings(item, mask);
-    return masked;
+    for (const [key, item] of Object.entries(value)) {
+      const maskedKey = mask(key);
+      const maskedItem = maskStrings(item, mask);
+      if (maskedKey !== key || maskedItem !== item) changed = true;
+      masked[maskedKey] = maskedItem;
+    }
+    return changed ? masked : value;
   }
   return value;
+}
+
+/** Creates the file, failing if it exists; creates its folder again if it was removed meanwhile. */
+function openExclusive(path: string, folder: string): number {
+  try {
+    return openSync(path, "ax");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    makeFolder(folder);
+    return openSync(path, "ax");
+  }
+}
+
+/**
+ * `mkdir -p`, trying the one folder first: a recursive mkdir was measured at ten to twenty times
+ * the cost of a plain one on this machine, which counts when a daemon starts 1,000 runs at once.
+ */
+function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    if (code !== "ENOENT") throw error;
+    mkdirSync(folder, { recursive: true });
+  }
 }
 
 export class RunLogWriter {
@@ -52,8 +93,11 @@ export class RunLogWriter {
     const folder = join(runsDir, jobId);
     const path = join(folder, `${runId}.ndjson`);
     try {
-      mkdirSync(folder, { recursive: true });
-      return new RunLogWriter(path, openSync(path, "ax"), jobId, runId, mask);
+      if (!knownFolders.has(folder)) {
+        makeFolder(folder);
+        knownFolders.add(folder);
+      }
+      return new RunLogWriter(path, openExclusive(path, folder), jobId, runId, mask);
     } catch (error) {
       throw new ConfigError(`cannot create the run log ${path}: ${(error as Error).message}`, {
         cause: error,
@@ -97,16 +141,16 @@ export class RunLogWriter {
     return written;
   }
 
-  /** Flushes the log to disk and closes it; later calls do nothing. */
+  /**
+   * Closes the log; later calls do nothing. The flush to disk happens in the background: the
+   * events are already written (in the page cache, visible to every reader), and a synchronous
+   * fsync would stall every other run of a daemon while the disk catches up.
+   */
   close(): void {
     const fd = this.fd;
     if (fd === undefined) return;
     this.fd = undefined;
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsync(fd, () => closeAsync(fd, () => {}));
   }
 
   private append(text: string): void {
