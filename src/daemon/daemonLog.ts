@@ -27,6 +27,26 @@ export interface DaemonLogOptions {
   syslogPrefix?: boolean;
 }
 
+/**
+ * Lines written in one turn of the event loop go out in one write: when a thousand jobs fire
+ * together, a thousand writes to a pipe (synchronous on Linux) would delay the later fires.
+ * Whatever is pending when the process exits is written then.
+ */
+export function batchLines(write: (text: string) => void): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line);
+  };
+}
+
 const PRIORITY: Record<DaemonLogLevel, string> = { info: "<6>", warn: "<4>", error: "<3>" };
 
 /** A value as `key=value` text: bare when it is one plain word, else JSON-quoted. */

@@ -7,6 +7,7 @@
  * At start each job's logs are read newest first, from their ends only, down to its latest
  * scheduled run; after that every answer comes from memory and no log is read on a tick.
  */
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { listRunLogs } from "../runs/listRuns.js";
@@ -82,7 +83,12 @@ export class LocalFireStore implements FireStore {
     for (const [job, at] of Object.entries(previous?.decided ?? {})) this.#decided.set(job, at);
     this.#reported = previous?.reported_abandoned ?? [];
     // The runs the previous daemon had going when it last wrote its state, then each job's newest.
-    for (const record of previous?.active_runs ?? []) this.#checkForAbandoned(record.job, record.run, join(this.#runsDir, record.job, `${record.run}.ndjson`));
+    // A run recorded as going whose log is missing never started: the daemon stopped between the
+    // fire and the log's creation (it is made in the background). Its scheduled time stays decided.
+    for (const record of previous?.active_runs ?? []) {
+      const path = join(this.#runsDir, record.job, `${record.run}.ndjson`);
+      if (existsSync(path)) this.#checkForAbandoned(record.job, record.run, path);
+    }
     for (const jobId of jobIds) this.#historyOf(jobId);
     this.#startedAt = new Date(nowMs).toISOString();
     this.#write(nowMs);

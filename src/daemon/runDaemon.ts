@@ -14,7 +14,7 @@ import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../version.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { DaemonJob } from "./daemonJob.js";
-import { DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
+import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore } from "./fireStore.js";
 import { startHttpServer, type DaemonHttpServer } from "./httpServer.js";
@@ -90,8 +90,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const clock = options.clock ?? systemClock;
   const log = new DaemonLog({
     format: options.logFormat ?? "text",
-    out: options.out ?? ((line) => void process.stdout.write(line)),
-    err: options.err ?? ((line) => void process.stderr.write(line)),
+    out: options.out ?? batchLines((text) => void process.stdout.write(text)),
+    err: options.err ?? batchLines((text) => void process.stderr.write(text)),
     now: () => clock.now(),
   });
   const graceSeconds = options.graceSeconds ?? 30;

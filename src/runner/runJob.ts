@@ -43,6 +43,11 @@ export interface RunOptions {
   notifier?: Notifier;
   /** How long a minute of `on_long_run_minutes` is; tests shorten it. @default 60000 */
   minuteMs?: number;
+  /**
+   * Create the run log off the event loop (the daemon, starting many runs at once); a failure to
+   * create it then fails the run instead of throwing from startRun. @default false
+   */
+  openLogInBackground?: boolean;
 }
 
 export interface RunResult {
@@ -78,7 +83,10 @@ export function startRun(options: RunOptions): RunHandle {
   const masker = new SecretMasker();
   collectKnownSecrets(project, job, masker);
   const runId = newRunId(new Date(now()));
-  const writer = RunLogWriter.open(project.config.runsDir, job.id, runId, (text: string) => masker.mask(text));
+  const maskText = (text: string) => masker.mask(text);
+  const writer = options.openLogInBackground
+    ? RunLogWriter.openInBackground(project.config.runsDir, job.id, runId, maskText)
+    : RunLogWriter.open(project.config.runsDir, job.id, runId, maskText);
   let finished = false;
   let closed = false;
   const emit = (event: UnstampedRunEvent): RunEvent => {
@@ -129,6 +137,9 @@ export function startRun(options: RunOptions): RunHandle {
       steps: job.steps.map((step) => step.name),
       step_types: job.steps.map((step) => step.type),
     });
+    // With the log created in the background, nothing runs before it exists.
+    const logProblem = await writer.ready.then(() => null, (error: Error) => error.message);
+    if (logProblem !== null) return { status: "failed", failedStep: null, error: logProblem, stepError: logProblem };
     alerts.start();
     const outputs = new Map<string, StepOutput>();
     const missingOutputs = new Map<string, string>();

@@ -7,13 +7,18 @@
  * of a short line costs microseconds, and the event is on disk (in the page cache) before the
  * runner moves on, so a log never lags behind what happened.
  */
-import { close as closeAsync, fsync, mkdirSync, openSync, writeSync } from "node:fs";
+import { close as closeAsync, fsync, mkdirSync, open as openCallback, openSync, writeSync } from "node:fs";
+import { mkdir as mkdirAsync } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
 import type { RunEvent, UnstampedRunEvent } from "./runEvents.js";
 
 /** Replaces every secret in a text with `***`. */
 export type MaskText = (text: string) => string;
+
+/** `open(2)` giving the descriptor itself (a FileHandle closes itself when collected). */
+const openAsync = promisify(openCallback);
 
 /** Folders this process created or found, so that starting many runs at once does not ask again. */
 const knownFolders = new Set<string>();
@@ -73,15 +78,59 @@ export class RunLogWriter {
   readonly path: string;
   readonly jobId: string;
   readonly runId: string;
+  /** Settles when the file exists (at once for `open`); rejects with the ConfigError of `openInBackground`. */
+  readonly ready: Promise<void>;
   private readonly mask: MaskText;
   private fd: number | undefined;
+  private closed = false;
+  /** Lines written before the file was created (`openInBackground`), in order. */
+  private pending: string[] | undefined;
+  private failed = false;
 
-  private constructor(path: string, fd: number, jobId: string, runId: string, mask: MaskText) {
+  private constructor(path: string, fd: number | undefined, jobId: string, runId: string, mask: MaskText, ready?: (writer: RunLogWriter) => Promise<void>) {
     this.path = path;
     this.fd = fd;
     this.jobId = jobId;
     this.runId = runId;
     this.mask = mask;
+    if (ready) this.pending = [];
+    this.ready = ready ? ready(this) : Promise.resolve();
+  }
+
+  /**
+   * Like `open`, but the folder and the file are created off the event loop; events written
+   * meanwhile are kept and written, in order, once the file exists. For the daemon: when a
+   * thousand jobs fire together, each file creation (a tenth of a millisecond or more) would
+   * otherwise delay every later fire. A failure rejects `ready` (nothing is written then).
+   */
+  static openInBackground(runsDir: string, jobId: string, runId: string, mask: MaskText): RunLogWriter {
+    const folder = join(runsDir, jobId);
+    const path = join(folder, `${runId}.ndjson`);
+    const writer = new RunLogWriter(path, undefined, jobId, runId, mask, async (self) => {
+      let fd: number;
+      try {
+        if (!knownFolders.has(folder)) {
+          await mkdirAsync(folder, { recursive: true });
+          knownFolders.add(folder);
+        }
+        fd = await openAsync(path, "ax");
+      } catch (error) {
+        self.failed = true;
+        self.pending = undefined;
+        throw new ConfigError(`cannot create the run log ${path}: ${(error as Error).message}`, {
+          cause: error,
+          hint: "runs_dir in nomaflow.yaml (or NOMAFLOW_RUNS_DIR) must be a folder Nomaflow can write to",
+        });
+      }
+      self.fd = fd;
+      const lines = self.pending ?? [];
+      self.pending = undefined;
+      if (lines.length > 0) self.append(lines.join(""));
+      if (self.closed) self.release();
+    });
+    // Whoever needs the file awaits `ready`; a failure nobody awaited is not an unhandled rejection.
+    writer.ready.catch(() => {});
+    return writer;
   }
 
   /**
@@ -113,7 +162,7 @@ export class RunLogWriter {
    * @throws ConfigError when the line cannot be written (disk full, file system gone).
    */
   write(event: UnstampedRunEvent, now: Date = new Date()): RunEvent {
-    if (this.fd === undefined) throw new Error(`run log ${this.path} is closed`);
+    if (this.closed) throw new Error(`run log ${this.path} is closed`);
     const ts = now.toISOString();
     // The first four keys are placed first so every line starts the same way (readers rely on
     // it to skip log events cheaply); assigning an existing key keeps its place.
@@ -137,7 +186,8 @@ export class RunLogWriter {
       line = structural;
       written = JSON.parse(line) as RunEvent;
     }
-    this.append(`${line}\n`);
+    if (this.pending) this.pending.push(`${line}\n`);
+    else if (!this.failed) this.append(`${line}\n`);
     return written;
   }
 
@@ -147,6 +197,13 @@ export class RunLogWriter {
    * fsync would stall every other run of a daemon while the disk catches up.
    */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // A file still being created is closed once it exists and its pending lines are written.
+    if (this.fd !== undefined) this.release();
+  }
+
+  private release(): void {
     const fd = this.fd;
     if (fd === undefined) return;
     this.fd = undefined;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunStartedEvent } from "../../src/runs/runEvents.js";
 import { exitedPid } from "../runs/sampleRun.js";
+import { eventually } from "../support/processState.js";
 import { FakeClock } from "./fakeClock.js";
 import { TestDaemon, writeProject, type JobSpec } from "./schedulerHarness.js";
 
@@ -146,6 +147,10 @@ describe("no scheduled time fires twice", () => {
     // The crashed daemon's lock names a pid that is gone, as after a real SIGKILL.
     const crashed = await daemon(root, clock, { launcher: "real", pid: await exitedPid() });
     await clock.runUntil("2027-01-01T01:00:05Z");
+    // The run log is created in the background: the run has really started once it exists.
+    const logs = join(root, "runs", "hourly");
+    const started = () => existsSync(logs) && readdirSync(logs).some((name) => readFileSync(join(logs, name), "utf8").includes('"step_started"'));
+    expect(await eventually(started)).toBe(true);
     await crashed.crash();
     expect(crashed.scheduler.runningCount).toBe(1);
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -130,6 +130,37 @@ describe("RunLogWriter", () => {
         expect(event).toMatchObject({ job_id: run.jobId, run_id: run.runId });
         expect((event as { message: string }).message).toBe(`${seq}:${run.jobId.repeat(3000)}`);
       });
+    }
+  });
+});
+
+describe("RunLogWriter.openInBackground", () => {
+  it("keeps what is written before the file exists, in order, and closes after", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nomaflow-bg-log-"));
+    try {
+      const writer = RunLogWriter.openInBackground(join(dir, "runs"), "job", "20261128T000000000Z-aaaaaa", (text) => text.split("secret").join("***"));
+      writer.write({ event: "log", step: "s", level: "info", message: "first secret" } as never, new Date(0));
+      writer.write({ event: "log", step: "s", level: "info", message: "second" } as never, new Date(1));
+      writer.close();
+      await writer.ready;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const lines = readFileSync(writer.path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { message: string });
+      expect(lines.map((line) => line.message)).toEqual(["first ***", "second"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects ready with a ConfigError when the folder cannot be made", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nomaflow-bg-log-"));
+    try {
+      writeFileSync(join(dir, "runs"), "a file, not a folder");
+      const writer = RunLogWriter.openInBackground(join(dir, "runs"), "job", "20261128T000000000Z-bbbbbb", (text) => text);
+      writer.write({ event: "log", step: "s", level: "info", message: "lost" } as never);
+      await expect(writer.ready).rejects.toThrow(/^cannot create the run log .*runs\/job\/20261128T000000000Z-bbbbbb\.ndjson/);
+      writer.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@ import { compilePlugin, PluginCompileError } from "../../plugins/compilePlugin.j
 import { cancelledError } from "../cancelledError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { NodeStepFields } from "./index.js";
+import { withConsoleCapture } from "./consoleCapture.js";
 import { nodeStepContext } from "./nodeContext.js";
 
 /**
@@ -19,7 +20,7 @@ export async function runNodeStep(fields: NodeStepFields, context: StepRunContex
   if (signal.aborted) throw cancelledError("function", signal);
   let result: unknown;
   try {
-    result = await run(nodeStepContext(context, signal), { ...fields.op_kwargs });
+    result = await withConsoleCapture(context.log, () => run(nodeStepContext(context, signal), { ...fields.op_kwargs }));
   } catch (error) {
     if (signal.aborted) throw cancelledError("function", signal);
     throw failure(error, context);

@@ -34,6 +34,7 @@ import { double } from "./helpers/math.ts";
 interface Args { n: number; label?: string }
 
 export async function report(ctx: NodeStepContext, { n, label = "none" }: Args) {
+  console.log("printed", { n });
   ctx.log.debug("debugging");
   ctx.log.info(\`n=\${n}\`);
   ctx.log.warning("careful");
@@ -71,7 +72,7 @@ export const notAFunction = 3;
       run: run.result.runId,
       limit: 7,
     });
-    expect(logs(run.events, "report")).toEqual(["debug: debugging", "info: n=21", "warning: careful", "error: bad but not fatal"]);
+    expect(logs(run.events, "report")).toEqual(["info: printed { n: 21 }", "debug: debugging", "info: n=21", "warning: careful", "error: bad but not fatal"]);
     expect(run.events.filter((event) => event.event === "alert_sent")).toMatchObject([{ channel: "oncall", kind: "notify", step: "report" }]);
     expect(JSON.parse(slack.requests[0]!.body).text).toMatch(/^heads up — job, step report, run /);
     await slack.close();
