@@ -68,3 +68,64 @@ export class ProcessGroup {
     if (!this.#killPending) liveGroups.delete(this.pgid);
   }
 }
+
+/** How a process ended. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** What `superviseGroup` needs of a subprocess (an execa subprocess started `detached`). */
+export interface GroupLeader<Result> extends PromiseLike<Result> {
+  pid?: number | undefined;
+  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+
+export interface SuperviseOptions {
+  /** Written to the step's log when the group still had processes after its leader exited. */
+  onLeftovers: (pgid: number) => void;
+  /** Streams to let go of if a process that left the group keeps them open. */
+  streams: ReadonlyArray<{ destroy(): void } | null | undefined>;
+  /** Also called when the leader exits (before the group is stopped). */
+  onExit?: () => void;
+  /** Also called when `signal` aborts (before the group is stopped). */
+  onAbort?: () => void;
+  /** Awaited after the subprocess has settled, before the group is released. */
+  afterSettled?: () => Promise<void>;
+}
+
+/**
+ * Waits for a detached subprocess and its process group: when the leader exits, or `signal`
+ * aborts, whatever is left in the group is stopped; a process that left the group (setsid) and
+ * still holds the pipes is not waited for. Resolves with the subprocess's result and how the
+ * leader ended (undefined: it never started).
+ */
+export async function superviseGroup<Result>(subprocess: GroupLeader<Result>, signal: AbortSignal, options: SuperviseOptions): Promise<{ result: Result; exit: ProcessExit | undefined }> {
+  // No pid: the program could not be started; the subprocess's result says why.
+  const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid);
+  let exit: ProcessExit | undefined;
+  let streamGuard: NodeJS.Timeout | undefined;
+  subprocess.once("exit", (code, exitSignal) => {
+    exit = { code, signal: exitSignal };
+    options.onExit?.();
+    if (!signal.aborted && group?.terminate()) options.onLeftovers(group.pgid);
+    streamGuard = setTimeout(() => {
+      for (const stream of options.streams) stream?.destroy();
+    }, KILL_GRACE_MS + 500);
+  });
+  const onAbort = () => {
+    options.onAbort?.();
+    group?.terminate();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    // With execa's reject: false this settles, never rejects, once the process is gone and its pipes are closed.
+    const result = await subprocess;
+    await options.afterSettled?.();
+    return { result, exit };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    clearTimeout(streamGuard);
+    group?.release();
+  }
+}

@@ -5,7 +5,7 @@ import { StepError } from "../../errors.js";
 import { cancelledError } from "../cancelledError.js";
 import { LineSplitter, StderrTail } from "../outputLines.js";
 import { processEnvironment } from "../processEnvironment.js";
-import { KILL_GRACE_MS, ProcessGroup } from "../processGroup.js";
+import { superviseGroup, type ProcessExit } from "../processGroup.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { BridgeConnection, type BridgeOutcome } from "./bridgeConnection.js";
 import { bridgeFiles } from "./bridgeFiles.js";
@@ -14,11 +14,6 @@ import type { PythonStepFields } from "./index.js";
 
 /** Said in every error about the interpreter itself: where to change it. */
 const CONFIGURED_BY = "set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable";
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 /**
  * Calls `fields.callable` in a Python interpreter of its own (its own process group), through
@@ -64,37 +59,13 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
     ctx: { job_id: context.jobId, run_id: context.runId, step: context.stepName, attempt: context.attempt, params: toPython(context.params) },
   });
 
-  // No pid: the interpreter could not be started; execa's result says why.
-  const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid);
-  let exit: Exit | undefined;
-  let streamGuard: NodeJS.Timeout | undefined;
-  subprocess.once("exit", (code, exitSignal) => {
-    exit = { code, signal: exitSignal };
-    queries.abort(new Error("the python interpreter exited"));
-    if (!signal.aborted && group?.terminate()) context.log("debug", `stopping what the function left running in its process group (${group.pgid})`);
-    // A process that left the group (setsid) may still hold our pipes; do not wait for it.
-    streamGuard = setTimeout(() => {
-      subprocess.stdout?.destroy();
-      subprocess.stderr?.destroy();
-      pipe?.destroy();
-    }, KILL_GRACE_MS + 500);
+  const { result, exit } = await superviseGroup(subprocess, signal, {
+    onLeftovers: (pgid) => context.log("debug", `stopping what the function left running in its process group (${pgid})`),
+    streams: [subprocess.stdout, subprocess.stderr, pipe],
+    onExit: () => queries.abort(new Error("the python interpreter exited")),
+    onAbort: () => queries.abort(signal.reason),
+    afterSettled: async () => bridge?.settled(),
   });
-  const onAbort = () => {
-    queries.abort(signal.reason);
-    group?.terminate();
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-
-  let result: Awaited<typeof subprocess>;
-  try {
-    // With reject: false this settles, never rejects, once the process is gone and its pipes are closed.
-    result = await subprocess;
-    await bridge?.settled();
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    clearTimeout(streamGuard);
-    group?.release();
-  }
   stdoutLines.end();
   stderrLines.end();
 
@@ -113,7 +84,7 @@ function environment(context: StepRunContext): Record<string, string> {
 }
 
 /** The step's output or failure, from what the bridge said and how the interpreter ended. */
-function outcome(bridge: BridgeConnection | undefined, exit: Exit, stderrTail: StderrTail, callable: string, context: StepRunContext): StepOutput {
+function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderrTail: StderrTail, callable: string, context: StepRunContext): StepOutput {
   const said: BridgeOutcome | undefined = bridge?.outcome;
   const program = context.mask(context.pythonInterpreter);
   switch (said?.t) {

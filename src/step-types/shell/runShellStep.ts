@@ -7,15 +7,10 @@ import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { ShellStepFields } from "./index.js";
 import { LineSplitter, StderrTail, TailBuffer } from "../outputLines.js";
 import { processEnvironment } from "../processEnvironment.js";
-import { KILL_GRACE_MS, ProcessGroup } from "../processGroup.js";
+import { superviseGroup, type ProcessExit } from "../processGroup.js";
 
 /** How much of stdout the step output keeps (the end of it). */
 const STDOUT_OUTPUT_LIMIT = 64 * 1024;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 /**
  * Runs the command in a process group of its own, streams its output to the log line by line and
@@ -54,31 +49,10 @@ export async function runShellStep(fields: ShellStepFields, context: StepRunCont
   });
   subprocess.stderr?.on("data", (chunk: Buffer) => stderrLines.write(chunk));
 
-  // No pid: the program could not be started; execa's result says why.
-  const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid);
-  let exit: Exit | undefined;
-  let streamGuard: NodeJS.Timeout | undefined;
-  subprocess.once("exit", (code, exitSignal) => {
-    exit = { code, signal: exitSignal };
-    if (!signal.aborted && group?.terminate()) context.log("debug", `stopping what the command left running in its process group (${group.pgid})`);
-    // A process that left the group (setsid) may still hold our pipes; do not wait for it.
-    streamGuard = setTimeout(() => {
-      subprocess.stdout?.destroy();
-      subprocess.stderr?.destroy();
-    }, KILL_GRACE_MS + 500);
+  const { result, exit } = await superviseGroup(subprocess, signal, {
+    onLeftovers: (pgid) => context.log("debug", `stopping what the command left running in its process group (${pgid})`),
+    streams: [subprocess.stdout, subprocess.stderr],
   });
-  const onAbort = () => group?.terminate();
-  signal.addEventListener("abort", onAbort, { once: true });
-
-  let result: Awaited<typeof subprocess>;
-  try {
-    // With reject: false this settles, never rejects, once the process is gone and its pipes are closed.
-    result = await subprocess;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    clearTimeout(streamGuard);
-    group?.release();
-  }
   stdoutLines.end();
   stderrLines.end();
 
@@ -104,7 +78,7 @@ async function workingFolder(cwd: string | undefined, context: StepRunContext): 
 }
 
 /** What a finished command's exit status means; undefined for success. */
-function exitFailure(exit: Exit, throughShell: boolean): { message: string; retryable: boolean } | undefined {
+function exitFailure(exit: ProcessExit, throughShell: boolean): { message: string; retryable: boolean } | undefined {
   if (exit.signal) return { message: `command was killed by signal ${exit.signal}`, retryable: true };
   if (exit.code === 0) return undefined;
   // The shell's own codes for a command it could not find or run; another try will not change that.
