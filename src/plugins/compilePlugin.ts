@@ -61,10 +61,21 @@ function readManifest(path: string): CacheManifest | undefined {
   }
 }
 
+function inputsUnchanged(inputs: Record<string, string>): boolean {
+  for (const path in inputs) if (fingerprint(path) !== inputs[path]) return false;
+  return true;
+}
+
 function isFresh(manifest: CacheManifest, modulePath: string, cacheDir: string): boolean {
   if (manifest.entryPoint !== modulePath || manifest.nomaflow !== nomaflowEntry() || !existsSync(join(cacheDir, manifest.outputFile))) return false;
-  return Object.entries(manifest.inputs).every(([path, print]) => fingerprint(path) === print);
+  return inputsUnchanged(manifest.inputs);
 }
+
+/**
+ * What this process last compiled or found kept, by module: a daemon starting the same plugin for
+ * a thousand runs checks its inputs' stat only, without reading the manifest again.
+ */
+const known = new Map<string, { inputs: Record<string, string>; compiled: CompiledPlugin }>();
 
 /** Writes through a temporary file, so a reader (another run, the daemon) never sees half a file. */
 function writeAtomically(path: string, content: string | Uint8Array): void {
@@ -78,11 +89,20 @@ function writeAtomically(path: string, content: string | Uint8Array): void {
  * when none of its inputs changed. Throws PluginCompileError for a syntax or import error.
  */
 export function compilePlugin(projectRoot: string, modulePath: string): CompiledPlugin {
+  const knownKey = `${projectRoot}\u0000${modulePath}`;
+  const remembered = known.get(knownKey);
+  if (remembered && inputsUnchanged(remembered.inputs) && existsSync(remembered.compiled.outputPath)) return remembered.compiled;
+  const compiled = compileOrReuse(projectRoot, modulePath);
+  known.set(knownKey, compiled);
+  return compiled.compiled;
+}
+
+function compileOrReuse(projectRoot: string, modulePath: string): { inputs: Record<string, string>; compiled: CompiledPlugin } {
   const cacheDir = join(projectRoot, PLUGIN_CACHE_DIR);
   const slug = slugOf(projectRoot, modulePath);
   const manifestPath = join(cacheDir, `${slug}.json`);
   const kept = readManifest(manifestPath);
-  if (kept && isFresh(kept, modulePath, cacheDir)) return { outputPath: join(cacheDir, kept.outputFile), exports: kept.exports };
+  if (kept && isFresh(kept, modulePath, cacheDir)) return { inputs: kept.inputs, compiled: { outputPath: join(cacheDir, kept.outputFile), exports: kept.exports } };
 
   // esbuild is loaded only here: validating or running a project without TS plugins never pays for it.
   esbuild ??= createRequire(import.meta.url)("esbuild") as typeof Esbuild;
@@ -127,7 +147,7 @@ export function compilePlugin(projectRoot: string, modulePath: string): Compiled
   const manifest: CacheManifest = { version: 1, entryPoint: modulePath, nomaflow: nomaflowEntry(), outputFile, exports: outputMeta.exports, inputs };
   writeAtomically(manifestPath, JSON.stringify(manifest));
   removeOlderOutputs(cacheDir, slug, outputFile);
-  return { outputPath, exports: outputMeta.exports };
+  return { inputs, compiled: { outputPath, exports: outputMeta.exports } };
 }
 
 /** Earlier bundles of the same module; one already imported by a running process stays loaded in it. */

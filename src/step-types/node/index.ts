@@ -2,6 +2,9 @@ import { Type, type Static } from "@sinclair/typebox";
 import { checkNodeCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
+import { loadOnce } from "../loadOnce.js";
+
+const runNodeStepModule = loadOnce(() => import("./runNodeStep.js"));
 
 export const nodeFields = Type.Object(
   {
@@ -22,5 +25,5 @@ export const nodeStep = defineStepType({
   fields: nodeFields,
   // Compiles the module (without running it) to see that it exports the function.
   check: (fields, context) => (fields.callable.includes("${") ? [] : checkNodeCallable(context.projectRoot, fields.callable)),
-  run: async (fields, context, signal) => (await import("./runNodeStep.js")).runNodeStep(fields, context, signal),
+  run: async (fields, context, signal) => (await runNodeStepModule()).runNodeStep(fields, context, signal),
 });

@@ -30,13 +30,27 @@ export async function runNodeStep(fields: NodeStepFields, context: StepRunContex
 
 type PluginFunction = (context: unknown, kwargs: Record<string, unknown>) => unknown;
 
+/** Bundles imported by this process, by path: a bundle's name holds its content hash, so it never changes. */
+const imported = new Map<string, Promise<Record<string, unknown>>>();
+
+function importBundle(outputPath: string): Promise<Record<string, unknown>> {
+  let loading = imported.get(outputPath);
+  if (!loading) {
+    loading = import(pathToFileURL(outputPath).href) as Promise<Record<string, unknown>>;
+    imported.set(outputPath, loading);
+    // A module that failed to load is tried again by the next run (it may have been fixed).
+    loading.catch(() => imported.delete(outputPath));
+  }
+  return loading;
+}
+
 async function loadFunction(callable: string, { module, name }: { module: string; name: string }, context: StepRunContext): Promise<PluginFunction> {
   const file = nodeModuleFile(context.projectRoot, module);
   if (!file) throw new StepError(`callable ${callable}: ${module} is outside plugins/`, { retryable: false });
   let loaded: Record<string, unknown>;
   try {
     const { outputPath } = compilePlugin(context.projectRoot, file);
-    loaded = (await import(pathToFileURL(outputPath).href)) as Record<string, unknown>;
+    loaded = await importBundle(outputPath);
   } catch (error) {
     if (error instanceof PluginCompileError) throw new StepError(`callable ${callable}: ${error.message}`, { cause: error, retryable: false, hint: error.hint });
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new StepError(`callable ${callable}: module plugins/${module} does not exist`, { cause: error, retryable: false });

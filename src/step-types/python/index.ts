@@ -2,6 +2,9 @@ import { Type, type Static } from "@sinclair/typebox";
 import { checkPythonCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
+import { loadOnce } from "../loadOnce.js";
+
+const runPythonStepModule = loadOnce(() => import("./runPythonStep.js"));
 
 export const pythonFields = Type.Object(
   {
@@ -23,5 +26,5 @@ export const pythonStep = defineStepType({
   // Reads the module (without running Python) to see that it defines the function.
   check: (fields, context) => checkPythonCallable(context.projectRoot, fields.callable),
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await import("./runPythonStep.js")).runPythonStep(fields, context, signal),
+  run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal),
 });

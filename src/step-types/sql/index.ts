@@ -3,6 +3,9 @@ import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Reference } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
+import { loadOnce } from "../loadOnce.js";
+
+const runSqlStepModule = loadOnce(() => import("./runSqlStep.js"));
 
 export const sqlFields = Type.Object(
   {
@@ -27,5 +30,5 @@ export const sqlStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await import("./runSqlStep.js")).runSqlStep(fields, context, signal),
+  run: async (fields, context, signal) => (await runSqlStepModule()).runSqlStep(fields, context, signal),
 });

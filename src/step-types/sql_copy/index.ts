@@ -1,6 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import { EXPECTED, Reference } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
+import { loadOnce } from "../loadOnce.js";
+
+const runSqlCopyModule = loadOnce(() => import("./runSqlCopy.js"));
 
 const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
 
@@ -66,5 +69,5 @@ export const sqlCopyStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await import("./runSqlCopy.js")).runSqlCopy(fields, context, signal),
+  run: async (fields, context, signal) => (await runSqlCopyModule()).runSqlCopy(fields, context, signal),
 });

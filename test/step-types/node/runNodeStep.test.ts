@@ -2,7 +2,7 @@
  * node steps: TypeScript and JavaScript callables under plugins/, compiled without a build step
  * and run in this process, against a real PostgreSQL for the connector calls.
  */
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogEvent } from "../../../src/runs/runEvents.js";
@@ -135,6 +135,10 @@ export const notAFunction = 3;
     expect(second).toHaveLength(1);
     expect(second).not.toEqual(first);
     expect(existsSync(join(cache, first[0]!))).toBe(false);
+    // The compiled files removed while this process remembers them: compiled again.
+    rmSync(join(root, ".nomaflow"), { recursive: true });
+    expect((await runJobIn(root, "job")).output("report")).toEqual({ hello: "again" });
+    expect(readdirSync(cache).filter((name) => name.endsWith(".mjs"))).toEqual(second);
   });
 });
 
