@@ -35,6 +35,8 @@ export const REFERENCE_FORMS = "${env:NAME}, ${env:NAME:-default}, ${params.NAME
 
 /** Splits a string into literal text and references. */
 export function parseTemplate(text: string): ParsedTemplate {
+  // Most strings (SQL, URLs, names) have no reference at all.
+  if (!text.includes("${")) return { parts: [text], problems: [] };
   const parts: TemplatePart[] = [];
   const problems: TemplateProblem[] = [];
   let literal = "";
@@ -128,6 +130,8 @@ export interface RenderResult {
   value: unknown;
   /** Values that came from `${env:…}`: the caller masks them. */
   secrets: string[];
+  /** Some string had a reference or an escape (otherwise `value` equals the input). */
+  changed: boolean;
 }
 
 /**
@@ -137,9 +141,12 @@ export interface RenderResult {
  */
 export function renderValue(value: unknown, resolve: ReferenceResolver, onProblem: (problem: TemplateProblem) => never): RenderResult {
   const secrets: string[] = [];
+  let changed = false;
   const renderString = (text: string): unknown => {
     const parsed = parseTemplate(text);
     if (parsed.problems[0]) onProblem(parsed.problems[0]);
+    if (parsed.parts.length === 1 && parsed.parts[0] === text) return text;
+    changed = true;
     const whole = wholeReference(parsed);
     const resolveTracked = (reference: TemplateReference): unknown => {
       const resolved = resolve(reference);
@@ -157,7 +164,7 @@ export function renderValue(value: unknown, resolve: ReferenceResolver, onProble
     }
     return node;
   };
-  return { value: walk(value), secrets };
+  return { value: walk(value), secrets, changed };
 }
 
 function stringify(value: unknown): string {

@@ -7,7 +7,20 @@ import type { Project } from "../project/loadProject.js";
 import { forEachString, parseTemplate } from "../project/template.js";
 import type { SecretMasker } from "./secretMasker.js";
 
-export function collectKnownSecrets(project: Pick<Project, "config" | "environment">, job: Job | undefined, masker: SecretMasker): void {
+type SecretSources = Pick<Project, "config" | "environment">;
+
+/** The values found for a job (or for a project without one), kept while the objects they were read from live. */
+const found = new WeakMap<object, { config: SecretSources["config"]; environment: SecretSources["environment"]; values: string[] }>();
+
+export function collectKnownSecrets(project: SecretSources, job: Job | undefined, masker: SecretMasker): void {
+  for (const value of knownSecretValues(project, job)) masker.add(value);
+}
+
+function knownSecretValues(project: SecretSources, job: Job | undefined): string[] {
+  const key = job ?? project.config;
+  const kept = found.get(key);
+  if (kept && kept.config === project.config && kept.environment === project.environment) return kept.values;
+  const values = new Set<string>();
   const sources: unknown[] = [[...project.config.connectors.values()].map((connector) => connector.url)];
   sources.push([...project.config.channels.values()].map((channel) => channel.fields));
   if (job) sources.push(job.steps.map((step) => step.fields));
@@ -16,9 +29,11 @@ export function collectKnownSecrets(project: Pick<Project, "config" | "environme
       for (const part of parseTemplate(text).parts) {
         if (typeof part === "object" && part.kind === "env") {
           const value = project.environment.values[part.name];
-          if (value !== undefined) masker.add(value);
+          if (value !== undefined) values.add(value);
         }
       }
     });
   }
+  found.set(key, { config: project.config, environment: project.environment, values: [...values] });
+  return [...values];
 }

@@ -81,7 +81,7 @@ export interface ResolvedFields {
 }
 
 export function resolveStepFields(fields: Record<string, unknown>, schema: TObject, scope: ResolveScope): ResolvedFields {
-  const { value, secrets } = renderValue(
+  const { value, secrets, changed } = renderValue(
     fields,
     (reference) => resolveReference(reference, scope),
     (problem) => {
@@ -89,7 +89,7 @@ export function resolveStepFields(fields: Record<string, unknown>, schema: TObje
     },
   );
   const resolved = value as Record<string, unknown>;
-  if (JSON.stringify(resolved) === JSON.stringify(fields)) return { fields: resolved, secrets }; // checked by validate already
+  if (!changed) return { fields: resolved, secrets }; // checked by validate already
   if (!coercingValidator(schema)(resolved)) {
     const [problem] = schemaProblems(schema, resolved);
     throw new StepError(`after interpolation, ${problem?.message ?? "the fields do not match the step type"}`, { retryable: false });

@@ -2,7 +2,6 @@
  * Runs a job now: writes its run log, runs its steps in order by their `run_if`, and ends with
  * exactly one final event. The step types do the work; this file knows none of them by name.
  */
-import { hostname } from "node:os";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { ConnectorSet } from "../connectors/connectorSet.js";
 import { Notifier } from "../notifications/notifier.js";
@@ -11,6 +10,7 @@ import type { Project } from "../project/loadProject.js";
 import type { RunEvent, Trigger, UnstampedRunEvent } from "../runs/runEvents.js";
 import { RunLogWriter } from "../runs/runLogWriter.js";
 import { newRunId } from "../runs/runId.js";
+import { currentHostname } from "../runs/processIsAlive.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { VERSION } from "../version.js";
 import { collectKnownSecrets } from "./knownSecrets.js";
@@ -98,7 +98,7 @@ export function startRun(options: RunOptions): RunHandle {
   };
   const interrupt = options.interrupt ?? new AbortController().signal;
   const started = now();
-  const host = hostname();
+  const host = currentHostname();
   const alerts = new RunAlerts({
     notifier: options.notifier ?? Notifier.forProject(project),
     job,

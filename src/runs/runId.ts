@@ -15,6 +15,10 @@ export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3
 
 const pad = (value: number, width: number) => String(value).padStart(width, "0");
 
+/** Random bytes drawn 256 ids at a time: one call per id cost more than the rest of the id. */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 /** A new run id for a run starting at `now`. */
 export function newRunId(now: Date = new Date()): string {
   const stamp =
@@ -27,9 +31,12 @@ export function newRunId(now: Date = new Date()): string {
     pad(now.getUTCSeconds(), 2) +
     pad(now.getUTCMilliseconds(), 3) +
     "Z";
-  const bytes = randomBytes(SUFFIX_LENGTH);
+  if (poolOffset + SUFFIX_LENGTH > pool.length) {
+    pool = randomBytes(SUFFIX_LENGTH * 256);
+    poolOffset = 0;
+  }
   let suffix = "";
-  for (const byte of bytes) suffix += BASE32[byte & 31];
+  for (let index = 0; index < SUFFIX_LENGTH; index++) suffix += BASE32[pool[poolOffset++]! & 31];
   return `${stamp}-${suffix}`;
 }
 
