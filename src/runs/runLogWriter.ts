@@ -12,6 +12,7 @@ import { mkdir as mkdirAsync } from "node:fs/promises";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { FileWorkQueue } from "./fileWorkQueue.js";
 import type { RunEvent, UnstampedRunEvent } from "./runEvents.js";
 
 /** Replaces every secret in a text with `***`. */
@@ -23,6 +24,9 @@ const openAsync = promisify(openCallback);
 /** Folders this process created or found, so that starting many runs at once does not ask again. */
 const knownFolders = new Set<string>();
 
+/** Creating logs in the background (`openInBackground`). */
+const fileWork = new FileWorkQueue();
+
 /**
  * Applies `mask` to every string (keys too) inside a JSON-serialisable value. Returns the value
  * itself when nothing in it changed, so that the common case (no secret in the event) costs no copy.
@@ -30,21 +34,46 @@ const knownFolders = new Set<string>();
 function maskStrings(value: unknown, mask: MaskText): unknown {
   if (typeof value === "string") return mask(value);
   if (Array.isArray(value)) {
-    const items = value.map((item) => maskStrings(item, mask));
-    return items.every((item, index) => item === value[index]) ? value : items;
+    let items: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item = maskStrings(value[index], mask);
+      if (item !== value[index]) (items ??= [...value])[index] = item;
+    }
+    return items ?? value;
   }
   if (value !== null && typeof value === "object") {
-    let changed = false;
-    const masked: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const maskedKey = mask(key);
-      const maskedItem = maskStrings(item, mask);
-      if (maskedKey !== key || maskedItem !== item) changed = true;
-      masked[maskedKey] = maskedItem;
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (mask(key) !== key || maskStrings(item, mask) !== item) return maskEntries(value as Record<string, unknown>, mask);
     }
-    return changed ? masked : value;
   }
   return value;
+}
+
+/** A masked copy of an object in which something changed. */
+function maskEntries(value: Record<string, unknown>, mask: MaskText): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const key in value) masked[mask(key)] = maskStrings(value[key], mask);
+  return masked;
+}
+
+/** True when JSON.parse(JSON.stringify(value)) would give an equal value (no undefined, Date, NaN…). */
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isPlainJson);
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Creates the file, failing if it exists; creates its folder again if it was removed meanwhile. */
@@ -109,11 +138,13 @@ export class RunLogWriter {
     const writer = new RunLogWriter(path, undefined, jobId, runId, mask, async (self) => {
       let fd: number;
       try {
-        if (!knownFolders.has(folder)) {
-          await mkdirAsync(folder, { recursive: true });
-          knownFolders.add(folder);
-        }
-        fd = await openAsync(path, "ax");
+        fd = await fileWork.run(async () => {
+          if (!knownFolders.has(folder)) {
+            await mkdirAsync(folder, { recursive: true });
+            knownFolders.add(folder);
+          }
+          return openAsync(path, "ax");
+        });
       } catch (error) {
         self.failed = true;
         self.pending = undefined;
@@ -177,14 +208,20 @@ export class RunLogWriter {
     // with a quote or a backslash); masking the whole line afterwards catches anything else, and
     // is what the log's readers rely on. A mask that breaks the JSON (a secret such as `1`
     // matching inside a number) falls back to the structural mask alone, so a line always parses.
-    const structural = JSON.stringify(maskStrings(record, this.mask));
+    const maskedRecord = maskStrings(record, this.mask);
+    const structural = JSON.stringify(maskedRecord);
     let line = this.mask(structural);
     let written: RunEvent;
-    try {
-      written = JSON.parse(line) as RunEvent;
-    } catch {
-      line = structural;
-      written = JSON.parse(line) as RunEvent;
+    if (line === structural && maskedRecord === record && isPlainJson(record)) {
+      // Nothing was masked and the record is JSON as it is: the line says exactly this.
+      written = record as unknown as RunEvent;
+    } else {
+      try {
+        written = JSON.parse(line) as RunEvent;
+      } catch {
+        line = structural;
+        written = JSON.parse(line) as RunEvent;
+      }
     }
     if (this.pending) this.pending.push(`${line}\n`);
     else if (!this.failed) this.append(`${line}\n`);
