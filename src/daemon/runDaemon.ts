@@ -18,6 +18,7 @@ import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore } from "./fireStore.js";
 import { startHttpServer, type DaemonHttpServer } from "./httpServer.js";
+import { IdleGarbage } from "./idleGarbage.js";
 import { resolveJobSet, type JobSet } from "./jobSet.js";
 import { createRunLauncher } from "./launchRun.js";
 import { LocalFireStore } from "./localFireStore.js";
@@ -112,7 +113,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
   const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
-  const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics });
+  const garbage = new IdleGarbage();
+  const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics, whenIdle: (moment) => garbage.whenIdle(moment) });
   const startedMs = clock.now();
   let http: DaemonHttpServer | undefined;
   let watchdog: NodeJS.Timeout | undefined;
@@ -137,6 +139,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       try {
         const next = load();
         const set = resolveJobSet(jobs, next, await checkProject(next));
+        garbage.noteGarbage();
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);

@@ -17,6 +17,7 @@ import type { DaemonLog } from "./daemonLog.js";
 import { FireCursor, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
 import type { FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
+import type { IdleMoment } from "./idleGarbage.js";
 import type { DaemonMetrics } from "./metrics.js";
 
 /** The part of DaemonMetrics the scheduler feeds. */
@@ -32,6 +33,8 @@ export interface SchedulerOptions {
   heartbeatMs?: number;
   /** While the daemon runs, a fire at most this late is on time (trigger `schedule`). @default 5000 */
   onTimeMs?: number;
+  /** Called each time the loop is about to sleep with no run going (the daemon collects garbage). */
+  whenIdle?: (moment: IdleMoment) => unknown;
 }
 
 export interface SchedulerHealth {
@@ -62,17 +65,18 @@ const scheduleKey = (job: Job) => (job.enabled && job.schedule ? `${job.schedule
 const JUMP_MS = 5_000;
 
 export class Scheduler {
-  readonly #options: Required<Omit<SchedulerOptions, "metrics">> & { metrics: SchedulerMetrics | undefined };
+  readonly #options: Required<Omit<SchedulerOptions, "metrics" | "whenIdle">> & Pick<SchedulerOptions, "metrics" | "whenIdle">;
   readonly #states = new Map<string, JobState>();
   readonly #queue = new FireQueue();
   readonly #active = new Map<string, { jobId: string; run: LaunchedRun; settled: Promise<void> }>();
   #version = 0;
+  #runsStarted = 0;
   #lastTickMs: number;
   #stopped = false;
   #wake = new AbortController();
 
   constructor(options: SchedulerOptions) {
-    this.#options = { ...options, heartbeatMs: options.heartbeatMs ?? 1000, onTimeMs: options.onTimeMs ?? 5000, metrics: options.metrics };
+    this.#options = { ...options, heartbeatMs: options.heartbeatMs ?? 1000, onTimeMs: options.onTimeMs ?? 5000 };
     this.#lastTickMs = options.clock.now();
   }
 
@@ -110,6 +114,11 @@ export class Scheduler {
         log.error("store_error", null, { error: (error as Error).message });
       }
       if (this.#stopped) break;
+      if (this.#active.size === 0 && this.#options.whenIdle) {
+        const next = this.#peek();
+        const nowMs = clock.now();
+        await this.#options.whenIdle({ nowMs, untilNextFireMs: next && next.at - nowMs, runsStarted: this.#runsStarted });
+      }
       const next = this.#peek();
       const wait = Math.min(heartbeatMs, next === undefined ? heartbeatMs : next.at - clock.now());
       if (wait > 0) await clock.sleep(wait, this.#wake.signal);
@@ -272,6 +281,7 @@ export class Scheduler {
       log.error("fire_failed", jobId, { scheduled_for: fire.scheduledFor, error: (error as Error).message });
       return;
     }
+    this.#runsStarted++;
     lock?.setRunId(run.runId);
     log.info(fire.trigger === "schedule" ? "fired" : "caught_up", jobId, {
       scheduled_for: fire.scheduledFor,
