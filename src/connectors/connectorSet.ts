@@ -66,6 +66,7 @@ export class ConnectorSet {
   }
 
   async closeAll(): Promise<void> {
+    if (this.#open.size === 0) return;
     const open = [...this.#open.values()];
     this.#open.clear();
     await Promise.allSettled(open.map((connector) => connector.close()));

@@ -99,15 +99,17 @@ export interface DaemonLogRecord {
 
 /** One line, without its newline. Undefined fields are left out; null is written as null. */
 export function formatDaemonLogLine(format: DaemonLogFormat, record: DaemonLogRecord): string {
-  const entries = Object.entries(record.fields).filter((entry): entry is [string, Exclude<DaemonLogValue, undefined>] => entry[1] !== undefined);
   if (format === "json") {
     const object: Record<string, unknown> = { ts: record.ts, level: record.level, event: record.event };
     if (record.job !== null) object.job = record.job;
-    for (const [key, value] of entries) object[key] = value;
+    for (const key in record.fields) if (record.fields[key] !== undefined) object[key] = record.fields[key];
     return JSON.stringify(object);
   }
-  const parts = [record.ts, record.event];
-  if (record.job !== null) parts.push(record.job);
-  for (const [key, value] of entries) parts.push(`${key}=${textValue(value)}`);
-  return parts.join(" ");
+  let line = `${record.ts} ${record.event}`;
+  if (record.job !== null) line += ` ${record.job}`;
+  for (const key in record.fields) {
+    const value = record.fields[key];
+    if (value !== undefined) line += ` ${key}=${textValue(value)}`;
+  }
+  return line;
 }

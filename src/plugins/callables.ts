@@ -24,11 +24,18 @@ export function pythonModuleFile(projectRoot: string, module: string): string | 
   return [`${base}.py`, join(base, "__init__.py")].find((candidate) => existsSync(candidate));
 }
 
+/** Answers of nodeModuleFile, by project root and module: a daemon asks once per run. */
+const moduleFiles = new Map<string, string | undefined>();
+
 /** The file of `path/module.ts` under plugins/, or undefined when it would leave plugins/. */
 export function nodeModuleFile(projectRoot: string, module: string): string | undefined {
+  const key = `${projectRoot}\u0000${module}`;
+  if (moduleFiles.has(key)) return moduleFiles.get(key);
   const plugins = join(projectRoot, PLUGINS_DIR);
   const file = resolve(plugins, module);
-  return file.startsWith(plugins + sep) ? file : undefined;
+  const inside = file.startsWith(plugins + sep) ? file : undefined;
+  if (moduleFiles.size < 10_000) moduleFiles.set(key, inside);
+  return inside;
 }
 
 function missingFunction(callable: string, shown: string, name: string, known: Iterable<string>, kind: string): StepFieldProblem[] {

@@ -131,6 +131,9 @@ function reachedWallAfter(zone: string, instant: number): number {
   return reached;
 }
 
+/** The last instant formatted, kept for the next call. */
+let lastFormatted: { ms: number; zone: string; text: string } | undefined;
+
 /**
  * ISO 8601 local time of an instant in a zone, seconds always shown and the offset written
  * `±HH:MM` (UTC is `+00:00`, never `Z`): `2027-03-28T03:00:00+02:00`.
@@ -138,7 +141,11 @@ function reachedWallAfter(zone: string, instant: number): number {
  * @throws RangeError for an unknown zone
  */
 export function formatFireTime(ms: number, zone: string): string {
+  // Jobs on the same schedule and zone fire at the same instant: the daemon formats it once.
+  if (lastFormatted && lastFormatted.ms === ms && lastFormatted.zone === zone) return lastFormatted.text;
   const offset = offsetAt(zone, ms);
   const wall = Math.floor(ms / SECOND_MS) * SECOND_MS + offset;
-  return `${formatWallDate(wall)}T${formatWallTime(wall, true)}${formatOffset(offset)}`;
+  const text = `${formatWallDate(wall)}T${formatWallTime(wall, true)}${formatOffset(offset)}`;
+  lastFormatted = { ms, zone, text };
+  return text;
 }
