@@ -18,8 +18,10 @@ export interface IdleGarbageOptions {
   collect?: CollectGarbage;
   /** Idle for at least this long before collecting (the last runs' files close meanwhile). @default 1000 */
   quietMs?: number;
-  /** Not when the next fire is sooner than this: the collection must not delay it. @default 2000 */
+  /** Not when the next fire is sooner than this (or three times the last collection): it must not delay a fire. @default 2000 */
   marginMs?: number;
+  /** For the collection's duration. @default performance.now */
+  monotonicNow?: () => number;
 }
 
 /** What the scheduler says each time its loop is about to sleep with no run going. */
@@ -39,11 +41,14 @@ export class IdleGarbage {
   #collectedAtRuns: number | undefined;
   #idleSince: number | undefined;
   #idleAtRuns = -1;
+  readonly #monotonicNow: () => number;
+  #lastDurationMs = 0;
 
   constructor(options: IdleGarbageOptions = {}) {
     this.#collect = options.collect ?? inspectorCollect;
     this.#quietMs = options.quietMs ?? 1000;
     this.#marginMs = options.marginMs ?? 2000;
+    this.#monotonicNow = options.monotonicNow ?? (() => performance.now());
   }
 
   /** More garbage than runs tell of (a reload checked every job file again). */
@@ -60,9 +65,12 @@ export class IdleGarbage {
     }
     if (this.#collectedAtRuns === moment.runsStarted) return false;
     if (moment.nowMs - this.#idleSince < this.#quietMs) return false;
-    if (moment.untilNextFireMs !== undefined && moment.untilNextFireMs < this.#marginMs) return false;
+    const margin = Math.max(this.#marginMs, 3 * this.#lastDurationMs);
+    if (moment.untilNextFireMs !== undefined && moment.untilNextFireMs < margin) return false;
     this.#collectedAtRuns = moment.runsStarted;
+    const started = this.#monotonicNow();
     await this.#collect();
+    this.#lastDurationMs = this.#monotonicNow() - started;
     return true;
   }
 }

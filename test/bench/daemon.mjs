@@ -95,12 +95,16 @@ const lateness = [];
 const stepLateness = [];
 const byRound = new Map();
 let busyPeakRss;
+let busyAfterRss;
 try {
   const daemon = start(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), bin, "daemon", "-C", busyRoot, "--grace", "10"]);
   await daemon.until((state) => state.text.includes("daemon_started"), 60_000);
   // Each round logs a fired and a run_finished line per job.
   await daemon.until((state) => state.lines >= 1 + rounds * 2 * jobs, (rounds + 2) * everySeconds * 1000);
   busyPeakRss = procStatus(daemon.child.pid, "VmHWM");
+  // Once the last runs are over and the next fire is seconds away, the daemon gives memory back.
+  await sleep(4000);
+  busyAfterRss = procStatus(daemon.child.pid, "VmRSS");
   await stop(daemon);
   for (const job of readdirSync(join(busyRoot, "runs")).filter((name) => !name.startsWith("."))) {
     for (const file of readdirSync(join(busyRoot, "runs", job))) {
@@ -187,6 +191,7 @@ printTable(`nomaflow daemon, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKin
   ["first step started p50 / p99 (work begins)", `${percentile(stepLateness, 0.5)} / ${percentile(stepLateness, 0.99)} ms`, "", ""],
   ["fire lateness max", `${lateness.at(-1)} ms (${lateness.length} fires)`, `${floor.at(-1).toFixed(0)} ms`, ""],
   ["peak RSS while firing", `${busyPeakRss.toFixed(1)} MB`, "", `< 150 MB: ${met(busyPeakRss < 150)}`],
+  ["RSS 4 s after the last round (memory given back when idle)", `${busyAfterRss.toFixed(1)} MB`, "", ""],
   ["idle CPU, 1,000 hourly jobs (baseline: empty node)", `${idle.daemonCpu.toFixed(2)} %`, `${idle.baselineCpu.toFixed(2)} %`, `< 1 %: ${met(idle.daemonCpu < 1)}`],
   ["idle RSS, peak since start (baseline: empty node)", `${idle.daemonRss.toFixed(1)} MB (${idle.daemonPeak.toFixed(1)} MB)`, `${idle.baselineRss.toFixed(1)} MB`, ""],
 ]);

@@ -44,6 +44,15 @@ describe("IdleGarbage", () => {
     expect(collections()).toBe(1);
   });
 
+  it("keeps a wider margin before a fire after a slow collection", async () => {
+    let clock = 0;
+    const idle = new IdleGarbage({ collect: async () => void (clock += 1500), quietMs: 0, marginMs: 2000, monotonicNow: () => clock });
+    expect(await idle.whenIdle(at(0, 0, 10_000))).toBe(true);
+    // The last one took 1.5 s: the next waits for a fire at least 4.5 s away.
+    expect(await idle.whenIdle(at(10_000, 5, 4000))).toBe(false);
+    expect(await idle.whenIdle(at(11_000, 5, 5000))).toBe(true);
+  });
+
   it("collects after a reload even without runs", async () => {
     const { idle, collections } = counting();
     await idle.whenIdle(at(0, 0));
