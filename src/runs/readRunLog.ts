@@ -7,7 +7,7 @@ import { basename, dirname } from "node:path";
 import { ConfigError } from "../errors.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { processIsAlive, type IsAlive } from "./processIsAlive.js";
-import { FINAL_EVENTS, type RunEvent, type RunFinishedEvent, type RunStartedEvent, type Trigger } from "./runEvents.js";
+import { FINAL_EVENTS, type AlertEvent, type RunEvent, type RunFinishedEvent, type RunStartedEvent, type Trigger } from "./runEvents.js";
 import { runStartedAt } from "./runId.js";
 
 export { processIsAlive, type IsAlive } from "./processIsAlive.js";
@@ -58,6 +58,8 @@ export interface RunSummary {
   error: string | null;
   /** In job order, then any step the log names that run_started did not list. */
   steps: StepSummary[];
+  /** The run's alert_sent and alert_failed events, in order. */
+  alerts: AlertEvent[];
 }
 
 /** The events of a log, and what could not be read. */
@@ -256,6 +258,7 @@ export function summarizeRun(events: RunEvent[], isAlive: IsAlive = processIsAli
     failed_step: status === "succeeded" ? null : failedStep,
     error,
     steps,
+    alerts: events.filter((event): event is AlertEvent => event.event === "alert_sent" || event.event === "alert_failed"),
   };
 }
 

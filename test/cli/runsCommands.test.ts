@@ -102,6 +102,8 @@ describe("nomaflow show", () => {
         "  ✓ cleanup  shell     40 ms",
         "  … archive            pending",
         "",
+        "  ✉ failure alert sent to oncall",
+        "",
         'error: step copy failed: relation "reporting.customers" does not exist',
         "",
       ].join("\n"),
@@ -116,6 +118,7 @@ describe("nomaflow show", () => {
     expect(summary).toMatchObject({ run_id: failed.runId, status: "failed", params: { threshold_percent: 50 } });
     expect(summary.steps.map((step: { status: string }) => step.status)).toEqual(["succeeded", "failed", "skipped", "succeeded", "pending"]);
     expect(summary.steps[0].output).toEqual({ source_rows: 1200 });
+    expect(summary.alerts).toMatchObject([{ event: "alert_sent", channel: "oncall", kind: "on_failure" }]);
   });
 
   it("exits 2 with one line for an unknown run or an ambiguous prefix", async () => {

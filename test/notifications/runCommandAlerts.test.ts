@@ -67,7 +67,9 @@ describe("nomaflow run alerts", () => {
     expect(log.map((event) => event.event).slice(-3)).toEqual(["step_failed", "alert_sent", "run_failed"]);
     expect(log.at(-2)).toMatchObject({ event: "alert_sent", channel: "oncall", channel_type: "slack", kind: "on_failure", attempts: 1 });
     expect(result.stdout).toContain("✉ failure alert sent to oncall (slack)");
-    for (const text of [result.stdout, result.stderr, JSON.stringify(log)]) {
+    const shown = await runCli(["show", log[0]!.run_id], { cwd: root });
+    expect(shown.stdout).toContain("\n  ✉ failure alert sent to oncall (slack)\n");
+    for (const text of [result.stdout, result.stderr, shown.stdout, JSON.stringify(log)]) {
       expect(text).not.toContain("secrettoken42");
       expect(text).not.toContain(slack.url);
     }

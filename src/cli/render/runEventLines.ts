@@ -3,10 +3,10 @@
  * reads the same in a terminal, a CI log or a file.
  */
 import type { ChalkInstance } from "chalk";
-import type { AlertEvent, RunEvent } from "../../runs/runEvents.js";
+import type { RunEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
-import { formatBytes, formatCompactJson, formatParams, formatRows, formatTrigger, indentLines } from "./runTimeline.js";
+import { alertLine, formatBytes, formatCompactJson, formatParams, formatRows, formatTrigger, indentLines } from "./runTimeline.js";
 
 /** What earlier events said that a later line needs; one per followed run. */
 export class RunEventLines {
@@ -74,20 +74,4 @@ export class RunEventLines {
         return `  ${(event as { event: string }).event}`;
     }
   }
-}
-
-const ALERT_NAMES: Record<AlertEvent["kind"], string> = {
-  on_failure: "failure alert",
-  on_long_run: "long-run alert",
-  notify: "notification",
-  abandoned: "abandoned-run alert",
-};
-
-/** `  ✉ failure alert sent to oncall (slack)`, `  ✉ notification from sanity to hook (webhook) failed after 3 tries: …`. */
-export function alertLine(event: AlertEvent, style: ChalkInstance): string {
-  const what = `${ALERT_NAMES[event.kind] ?? `alert ${event.kind}`}${event.kind === "notify" && event.step ? ` from ${event.step}` : ""}`;
-  const channel = `${event.channel}${event.channel_type ? ` (${event.channel_type})` : ""}`;
-  if (event.event === "alert_sent") return `  ${style.dim("✉")} ${what} sent to ${channel}`;
-  const tries = event.attempts !== undefined && event.attempts > 1 ? ` after ${event.attempts} tries` : "";
-  return `  ${style.yellow("✉")} ${what} to ${channel} failed${tries}: ${style.red(event.error ?? "unknown error")}`;
 }

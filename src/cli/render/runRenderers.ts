@@ -8,7 +8,8 @@ import type { RunResult } from "../../runner/runJob.js";
 import type { RunEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import type { Output } from "../output.js";
-import { alertLine, RunEventLines } from "./runEventLines.js";
+import { RunEventLines } from "./runEventLines.js";
+import { alertLine } from "./runTimeline.js";
 import { StepStates, type StepState } from "./stepStates.js";
 
 export interface RunRenderer {

@@ -1,9 +1,10 @@
 /**
  * A run's timeline as text, for `nomaflow show`: a header, one line per step (plus its error),
- * then the run's error. Also the small formatters `runs` and `show --follow` share.
+ * the alerts, then the run's error. Also the small formatters `runs` and `show --follow` share.
  */
 import type { ChalkInstance } from "chalk";
 import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../runs/readRunLog.js";
+import type { AlertEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalTime } from "../../text/formatLocalTime.js";
 
@@ -147,10 +148,27 @@ export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now
     }
   });
   if (summary.steps.length === 0) lines.push(style.dim("  (no steps recorded)"));
+  if (summary.alerts.length > 0) lines.push("", ...summary.alerts.map((alert) => alertLine(alert, style)));
   if (summary.status === "abandoned") {
     lines.push("", styleStatus(style, "abandoned", `abandoned: ${summary.error ?? "the log has no final event"}`));
   } else if (summary.error !== null) {
     lines.push("", style.red(`error: ${indentLines(summary.error, "  ")}`));
   }
   return lines;
+}
+
+const ALERT_NAMES: Record<AlertEvent["kind"], string> = {
+  on_failure: "failure alert",
+  on_long_run: "long-run alert",
+  notify: "notification",
+  abandoned: "abandoned-run alert",
+};
+
+/** `  ✉ failure alert sent to oncall (slack)`, `  ✉ notification from sanity to hook (webhook) failed after 3 tries: …`. */
+export function alertLine(event: AlertEvent, style: ChalkInstance): string {
+  const what = `${ALERT_NAMES[event.kind] ?? `alert ${event.kind}`}${event.kind === "notify" && event.step ? ` from ${event.step}` : ""}`;
+  const channel = `${event.channel}${event.channel_type ? ` (${event.channel_type})` : ""}`;
+  if (event.event === "alert_sent") return `  ${style.dim("✉")} ${what} sent to ${channel}`;
+  const tries = event.attempts !== undefined && event.attempts > 1 ? ` after ${event.attempts} tries` : "";
+  return `  ${style.yellow("✉")} ${what} to ${channel} failed${tries}: ${style.red(event.error ?? "unknown error")}`;
 }
