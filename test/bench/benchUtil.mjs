@@ -1,5 +1,6 @@
 // Shared by the benchmark scripts: run a command N times and summarise wall times.
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
 
 export function timeCommand(command, args, { runs = 20, cwd, env } = {}) {
   const times = [];
@@ -24,4 +25,17 @@ export function printTable(title, header, rows) {
   console.log(line(header));
   console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
   for (const row of rows) console.log(line(row));
+}
+
+/** A local HTTP server answering 204 to everything, for steps that call out and do nothing. */
+export async function startNoContentServer() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      response.statusCode = 204;
+      response.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }

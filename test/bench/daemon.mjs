@@ -7,11 +7,10 @@
 // startRun in a bare process (no scheduler): the runner's own floor. Run `npm run build` first.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { printTable } from "./benchUtil.mjs";
+import { printTable, startNoContentServer } from "./benchUtil.mjs";
 
 const jobs = Number(process.env.BENCH_JOBS ?? 1000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -21,15 +20,8 @@ const stepKind = process.env.BENCH_STEP ?? "node";
 const bin = fileURLToPath(new URL("../../bin/nomaflow", import.meta.url));
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 
-const server = createServer((request, response) => {
-  request.resume();
-  request.on("end", () => {
-    response.statusCode = 204;
-    response.end();
-  });
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const url = `http://127.0.0.1:${server.address().port}/ping`;
+const { server, origin } = await startNoContentServer();
+const url = `${origin}/ping`;
 
 function makeProject(cron) {
   const root = mkdtempSync(join(tmpdir(), "nomaflow-bench-daemon-"));
@@ -192,6 +184,6 @@ printTable(`nomaflow daemon, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKin
   ["fire lateness max", `${lateness.at(-1)} ms (${lateness.length} fires)`, `${floor.at(-1).toFixed(0)} ms`, ""],
   ["peak RSS while firing", `${busyPeakRss.toFixed(1)} MB`, "", `< 150 MB: ${met(busyPeakRss < 150)}`],
   ["RSS 4 s after the last round (memory given back when idle)", `${busyAfterRss.toFixed(1)} MB`, "", ""],
-  ["idle CPU, 1,000 hourly jobs (baseline: empty node)", `${idle.daemonCpu.toFixed(2)} %`, `${idle.baselineCpu.toFixed(2)} %`, `< 1 %: ${met(idle.daemonCpu < 1)}`],
+  [`idle CPU, ${jobs.toLocaleString("en-US")} hourly jobs (baseline: empty node)`, `${idle.daemonCpu.toFixed(2)} %`, `${idle.baselineCpu.toFixed(2)} %`, `< 1 %: ${met(idle.daemonCpu < 1)}`],
   ["idle RSS, peak since start (baseline: empty node)", `${idle.daemonRss.toFixed(1)} MB (${idle.daemonPeak.toFixed(1)} MB)`, `${idle.baselineRss.toFixed(1)} MB`, ""],
 ]);

@@ -3,26 +3,18 @@
 // beyond the request itself, and the whole run's peak RSS under 100 MB. Run `npm run build` first.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { printTable } from "./benchUtil.mjs";
+import { printTable, startNoContentServer } from "./benchUtil.mjs";
 
 const steps = Number(process.env.BENCH_STEPS ?? 200);
 const rounds = Number(process.env.BENCH_RUNS ?? 5);
 const bin = fileURLToPath(new URL("../../bin/nomaflow", import.meta.url));
 const undiciPath = fileURLToPath(new URL("../../node_modules/undici/index.js", import.meta.url));
 
-const server = createServer((request, response) => {
-  request.resume();
-  request.on("end", () => {
-    response.statusCode = 204;
-    response.end();
-  });
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const url = `http://127.0.0.1:${server.address().port}/hook`;
+const { server, origin } = await startNoContentServer();
+const url = `${origin}/hook`;
 
 const root = mkdtempSync(join(tmpdir(), "nomaflow-bench-run-"));
 mkdirSync(join(root, "jobs"));
