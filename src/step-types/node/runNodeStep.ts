@@ -38,7 +38,7 @@ function importBundle(outputPath: string): Promise<Record<string, unknown>> {
   if (!loading) {
     loading = import(pathToFileURL(outputPath).href) as Promise<Record<string, unknown>>;
     imported.set(outputPath, loading);
-    // A module that failed to load is tried again by the next run (it may have been fixed).
+    // A failed load is not kept here: the next run asks Node's loader again.
     loading.catch(() => imported.delete(outputPath));
   }
   return loading;
