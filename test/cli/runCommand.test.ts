@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/runs/runEvents.js";
-import { startReceiver, type HttpReceiver } from "../support/httpReceiver.js";
+import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { BIN, makeProject, runCli } from "../support/tempProject.js";
 
@@ -15,12 +15,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-async function receiver(respond: Parameters<typeof startReceiver>[0]): Promise<HttpReceiver> {
-  const started = await startReceiver(respond);
-  cleanups.push(() => started.close());
-  return started;
-}
 
 function project(job: string, extra: Record<string, string> = {}): string {
   const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": `id: job\n${job}`, ...extra });
@@ -35,10 +29,9 @@ function runLogs(root: string): string[] {
   return existsSync(folder) ? readdirSync(folder).map((file) => readFileSync(join(folder, file), "utf8")) : [];
 }
 
-
 describe("nomaflow run", () => {
   it("retries 503 with backoff and succeeds; --json streams every event", async () => {
-    const server = await receiver((_, response, index) => {
+    const server = await receiverForTest((_, response, index) => {
       response.statusCode = index < 2 ? 503 : 204;
       response.end(index < 2 ? "busy" : undefined);
     });
@@ -69,7 +62,7 @@ steps:
   });
 
   it("retries 429 but not 404, and says what the server answered", async () => {
-    const server = await receiver((request, response) => {
+    const server = await receiverForTest((request, response) => {
       response.statusCode = request.url === "/busy" ? 429 : 404;
       response.end(request.url === "/busy" ? "slow down" : "no such hook");
     });
@@ -88,7 +81,7 @@ steps:
   });
 
   it("aborts a slow response at the timeout: the server sees the connection close", async () => {
-    const server = await receiver(() => {
+    const server = await receiverForTest(() => {
       /* never answers */
     });
     const root = project(`steps:\n  - { name: slow, type: http, url: "${server.url}/slow", timeout: 300ms }\n`);
@@ -132,7 +125,7 @@ steps:
 
   it("masks secrets from the environment everywhere: terminal output and every file under runs/", async () => {
     const secret = "hook-Secret-9f3a77";
-    const server = await receiver((_, response) => {
+    const server = await receiverForTest((_, response) => {
       response.statusCode = 500;
       response.end(`unknown token ${secret}`);
     });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunStartedEvent } from "../../src/runs/runEvents.js";
-import { startReceiver, type HttpReceiver } from "../support/httpReceiver.js";
+import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 import { runLogs, secondOfDay, startDaemon, type DaemonProcess } from "./daemonProcess.js";
@@ -30,12 +30,6 @@ function daemon(root: string, args: string[] = []): DaemonProcess {
   cleanups.push(() => {
     if (started.child.pid !== undefined && isRunning(started.child.pid)) started.child.kill("SIGKILL");
   });
-  return started;
-}
-
-async function receiver(respond: Parameters<typeof startReceiver>[0]): Promise<HttpReceiver> {
-  const started = await startReceiver(respond);
-  cleanups.push(() => started.close());
   return started;
 }
 
@@ -128,7 +122,7 @@ describe("nomaflow daemon, the real process", () => {
   }, 30_000);
 
   it("after a SIGKILL mid-run, the next daemon reports the abandoned run once (log line and alert) and does not fire its time again", async () => {
-    const hook = await receiver((request, response) => {
+    const hook = await receiverForTest((request, response) => {
       if (request.url.startsWith("/hang")) return; // the step's request: never answered
       response.statusCode = 204;
       response.end();

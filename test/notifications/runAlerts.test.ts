@@ -12,7 +12,7 @@ import { startRun, type RunOptions } from "../../src/runner/runJob.js";
 import type { RunEvent } from "../../src/runs/runEvents.js";
 import { FINAL_EVENTS } from "../../src/runs/runEvents.js";
 import { checkProject, requireJob } from "../../src/validate/checkProject.js";
-import { startReceiver, type HttpReceiver, type Responder } from "../support/httpReceiver.js";
+import { receiverForTest } from "../support/httpReceiver.js";
 import { makeProject } from "../support/tempProject.js";
 import { registryWithAlertProbe } from "./alertProbeStepType.js";
 
@@ -20,12 +20,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-async function receiver(respond: Responder = (_, response) => response.end("ok")): Promise<HttpReceiver> {
-  const started = await startReceiver(respond);
-  cleanups.push(() => started.close());
-  return started;
-}
 
 /** nomaflow.yaml with a slack channel `oncall` (the default) and a webhook `hook`, both from the env. */
 const CONFIG = `runs_dir: runs
@@ -67,7 +61,7 @@ function expectWellFormed(events: RunEvent[], log: RunEvent[]) {
 
 describe("on_failure", () => {
   it("alerts once when the run fails, after the failed step's last attempt and before run_failed", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const { result, events, log } = await run(
       `retry: { attempts: 2, base_seconds: 0 }
 steps:
@@ -87,7 +81,7 @@ steps:
   });
 
   it("reports the same duration in the alert and in run_failed", async () => {
-    const hook = await receiver();
+    const hook = await receiverForTest();
     let clock = Date.parse("2026-11-28T01:00:00.000Z");
     const { events } = await run(
       `alerts: { recipients: [hook] }
@@ -102,7 +96,7 @@ steps:
   });
 
   it("sends nothing when the run succeeds, when on_failure is false, or when the run is interrupted", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const env = { SLACK_URL: slack.url };
     const succeeded = await run(`steps:\n  - { name: a, type: alert_probe }\n`, env);
     const quiet = await run(`alerts: { on_failure: false }\nsteps:\n  - { name: a, type: alert_probe, fail: boom }\n`, env);
@@ -115,8 +109,8 @@ steps:
   });
 
   it("goes to the job's recipients instead of notifications.default", async () => {
-    const slack = await receiver();
-    const hook = await receiver();
+    const slack = await receiverForTest();
+    const hook = await receiverForTest();
     const { events } = await run(`alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: alert_probe, fail: boom }\n`, { SLACK_URL: slack.url, HOOK_URL: hook.url });
     expect(alerts(events)).toEqual([expect.objectContaining({ event: "alert_sent", channel: "hook", channel_type: "webhook" })]);
     expect([slack.requests.length, hook.requests.length]).toEqual([0, 1]);
@@ -131,7 +125,7 @@ steps:
 
 describe("failing channels", () => {
   it("retries a channel that fails, then records it sent", async () => {
-    const slack = await receiver((_, response, index) => {
+    const slack = await receiverForTest((_, response, index) => {
       response.statusCode = index === 0 ? 500 : 200;
       response.end();
     });
@@ -141,7 +135,7 @@ describe("failing channels", () => {
   });
 
   it("records alert_failed for a channel that keeps failing, and the run's result is what it would have been", async () => {
-    const slack = await receiver((_, response) => {
+    const slack = await receiverForTest((_, response) => {
       response.statusCode = 500;
       response.end("down");
     });
@@ -158,7 +152,7 @@ describe("failing channels", () => {
   });
 
   it("records an unknown recipient as alert_failed with a clear error", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const { events, result } = await run(`steps:\n  - { name: a, type: alert_probe, notify: hello, recipients: [pager, oncall] }\n`, { SLACK_URL: slack.url });
     expect(result.status).toBe("succeeded");
     expect(alerts(events)).toEqual([
@@ -171,7 +165,7 @@ describe("failing channels", () => {
 
 describe("on_long_run_minutes", () => {
   it("alerts once when the run passes that age, naming the running step", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const { events, result, log } = await run(
       `alerts: { on_long_run_minutes: 2 }
 steps:
@@ -196,7 +190,7 @@ steps:
   });
 
   it("is cancelled when the run ends first", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const { events } = await run(`alerts: { on_long_run_minutes: 3 }\nsteps:\n  - { name: a, type: alert_probe }\n`, { SLACK_URL: slack.url }, { minuteMs: 50 });
     await sleep(300);
     expect(alerts(events)).toEqual([]);
@@ -204,7 +198,7 @@ steps:
   });
 
   it("fires for a run that then fails, and on_failure follows", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const { events } = await run(
       `alerts: { on_long_run_minutes: 1 }\nsteps:\n  - { name: a, type: alert_probe, wait_ms: 300, fail: boom }\n`,
       { SLACK_URL: slack.url },
@@ -217,7 +211,7 @@ steps:
 
 describe("ctx.notify", () => {
   it("sends a plugin's text through the job's channels, with job and run context", async () => {
-    const hook = await receiver();
+    const hook = await receiverForTest();
     const { events, result } = await run(
       `alerts: { recipients: [hook] }\nsteps:\n  - { name: sanity, type: alert_probe, notify: "row count dropped 40%" }\n`,
       { HOOK_URL: `${hook.url}/alerts` },
@@ -236,14 +230,14 @@ describe("ctx.notify", () => {
   });
 
   it("goes to the recipients the plugin names", async () => {
-    const slack = await receiver();
-    const hook = await receiver();
+    const slack = await receiverForTest();
+    const hook = await receiverForTest();
     await run(`steps:\n  - { name: a, type: alert_probe, notify: hi, recipients: [hook] }\n`, { SLACK_URL: slack.url, HOOK_URL: hook.url });
     expect([slack.requests.length, hook.requests.length]).toEqual([0, 1]);
   });
 
   it("is in the log before the final event even when the plugin does not await it", async () => {
-    const slack = await receiver((_, response) => setTimeout(() => response.end("ok"), 200));
+    const slack = await receiverForTest((_, response) => setTimeout(() => response.end("ok"), 200));
     const { events, log } = await run(`steps:\n  - { name: a, type: alert_probe, notify: hi, no_await: true }\n`, { SLACK_URL: slack.url });
     expect(events.map((event) => event.event).slice(-3)).toEqual(["step_succeeded", "alert_sent", "run_succeeded"]);
     expectWellFormed(events, log);
@@ -257,11 +251,11 @@ describe("ctx.notify", () => {
 
 describe("masking", () => {
   it("keeps secrets out of every alert, event and the run log", async () => {
-    const slack = await receiver((request, response) => {
+    const slack = await receiverForTest((request, response) => {
       response.statusCode = 400;
       response.end(`bad hook ${request.url}`);
     });
-    const hook = await receiver();
+    const hook = await receiverForTest();
     const slackUrl = `${slack.url}/services/T0123/B0456/tokentokentoken`;
     const env = { SLACK_URL: slackUrl, HOOK_URL: hook.url, DB_PASSWORD: "hunter2-very-secret" };
     const { events, logText } = await run(

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/runs/runEvents.js";
-import { startReceiver, type HttpReceiver, type Responder } from "../support/httpReceiver.js";
+import { receiverForTest } from "../support/httpReceiver.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 import { selfSignedCertificate, startSmtpReceiver } from "./smtpReceiver.js";
 
@@ -15,12 +15,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-async function receiver(respond: Responder): Promise<HttpReceiver> {
-  const started = await startReceiver(respond);
-  cleanups.push(() => started.close());
-  return started;
-}
 
 const SLACK_CONFIG = `runs_dir: runs
 notifications:
@@ -53,7 +47,7 @@ function runLog(root: string): RunEvent[] {
 
 describe("nomaflow run alerts", () => {
   it("alerts the slack channel of a failing job, before run_failed, with the URL masked everywhere", async () => {
-    const slack = await receiver((_, response) => response.end("ok"));
+    const slack = await receiverForTest((_, response) => response.end("ok"));
     const slackUrl = `${slack.url}/services/T0123/B0456/secrettoken42`;
     const root = project(slackUrl);
     const result = await runCli(["run", "job"], { cwd: root });
@@ -76,7 +70,7 @@ describe("nomaflow run alerts", () => {
   });
 
   it("shows a channel that cannot be reached, and the run still fails with its own error and exit code", async () => {
-    const slack = await receiver((_, response) => {
+    const slack = await receiverForTest((_, response) => {
       response.statusCode = 404;
       response.end("no_service");
     });

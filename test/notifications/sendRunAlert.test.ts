@@ -4,7 +4,7 @@ import { abandonedRunRequest, sendRunAlert } from "../../src/notifications/index
 import { loadProject } from "../../src/project/loadProject.js";
 import { readRunLog, summarizeRun } from "../../src/runs/readRunLog.js";
 import { checkProject, requireJob } from "../../src/validate/checkProject.js";
-import { startReceiver, type HttpReceiver } from "../support/httpReceiver.js";
+import { receiverForTest } from "../support/httpReceiver.js";
 import { makeProject } from "../support/tempProject.js";
 import { writeSampleRun } from "../runs/sampleRun.js";
 
@@ -12,12 +12,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-async function receiver(): Promise<HttpReceiver> {
-  const started = await startReceiver((_, response) => response.end("ok"));
-  cleanups.push(() => started.close());
-  return started;
-}
 
 function project(env: Record<string, string>, job = "steps:\n  - { name: a, type: shell, command: \"true\" }\n", defaults = "[oncall]") {
   const made = makeProject({
@@ -48,7 +42,7 @@ const ABANDONED = {
 
 describe("sendRunAlert", () => {
   it("alerts notifications.default about an abandoned run and reports each channel", async () => {
-    const slack = await receiver();
+    const slack = await receiverForTest();
     const loaded = project({ SLACK_URL: slack.url, HOOK_URL: "http://127.0.0.1:9" });
     expect(await sendRunAlert(loaded, ABANDONED, { sleep: async () => {} })).toEqual([{ channel: "oncall", channelType: "slack", ok: true, attempts: 1, error: null }]);
     const { text, blocks } = JSON.parse(slack.requests[0]!.body);
@@ -59,8 +53,8 @@ describe("sendRunAlert", () => {
   });
 
   it("uses the job's recipients when given the job, and masks the secrets the project knows", async () => {
-    const slack = await receiver();
-    const hook = await receiver();
+    const slack = await receiverForTest();
+    const hook = await receiverForTest();
     const env = { SLACK_URL: slack.url, HOOK_URL: hook.url, OPS_DB_URL: "postgres://etl:pw-123456@db/ops" };
     const loaded = project(env, "alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: shell, command: \"true\" }\n");
     const job = requireJob(await checkProject(loaded), "nightly");
@@ -77,7 +71,7 @@ describe("sendRunAlert", () => {
   });
 
   it("builds the request from an abandoned run's summary", async () => {
-    const hook = await receiver();
+    const hook = await receiverForTest();
     const loaded = project({ HOOK_URL: hook.url }, undefined, "[hook]");
     // A run cut off after `copy` failed its first try, whose process is gone.
     const { path } = writeSampleRun(loaded.config.runsDir, { jobId: "nightly", start: new Date("2026-11-28T01:00:00.000Z"), final: null, eventCount: 7, host: "etl-1", pid: 4242 });

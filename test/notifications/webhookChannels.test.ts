@@ -3,24 +3,13 @@
  * payload each sends, retries and their limits, per-try time limits, recipients that cannot be
  * used, and masking of secrets in payloads and errors.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Notifier, type NotifierOptions } from "../../src/notifications/notifier.js";
 import { failureAlert, longRunAlert, notifyAlert } from "../../src/notifications/runAlert.js";
 import type { ChannelConfig } from "../../src/project/projectConfig.js";
 import { SecretMasker } from "../../src/runner/secretMasker.js";
 import { VERSION } from "../../src/version.js";
-import { startReceiver, type HttpReceiver, type Responder } from "../support/httpReceiver.js";
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function receiver(respond: Responder = (_, response) => response.end("ok")): Promise<HttpReceiver> {
-  const started = await startReceiver(respond);
-  cleanups.push(() => started.close());
-  return started;
-}
+import { receiverForTest, type HttpReceiver } from "../support/httpReceiver.js";
 
 function channels(definitions: Record<string, Record<string, unknown>>): Map<string, ChannelConfig> {
   return new Map(Object.entries(definitions).map(([name, fields]) => [name, { name, type: String(fields.type), fields }]));
@@ -46,7 +35,7 @@ const body = (server: HttpReceiver, index = 0) => JSON.parse(server.requests[ind
 
 describe("slack", () => {
   it("posts {text, blocks}: the whole alert on one line, then headline, facts, error and command", async () => {
-    const server = await receiver();
+    const server = await receiverForTest();
     const { notifier: slack } = notifier({ oncall: { type: "slack", url: `${server.url}/services/T0/B0/x` } });
     expect(await slack.send(FAILURE, ["oncall"])).toEqual([{ channel: "oncall", channelType: "slack", ok: true, attempts: 1, error: null }]);
     expect(server.requests).toHaveLength(1);
@@ -76,7 +65,7 @@ describe("slack", () => {
   });
 
   it("words long-run alerts and plugin notifications for what they are", async () => {
-    const server = await receiver();
+    const server = await receiverForTest();
     const { notifier: slack } = notifier({ oncall: { type: "slack", url: server.url } });
     await slack.send(longRunAlert(RUN, { minutes: 90, now: RUN.startedAt + 91 * 60_000, step: "copy" }), ["oncall"]);
     await slack.send(notifyAlert(RUN, { step: "sanity", text: "row count dropped 40%", now: RUN.startedAt + 5000 }), ["oncall"]);
@@ -88,7 +77,7 @@ describe("slack", () => {
 
 describe("teams", () => {
   it("posts a message with one Adaptive Card", async () => {
-    const server = await receiver((_, response) => {
+    const server = await receiverForTest((_, response) => {
       response.statusCode = 202;
       response.end();
     });
@@ -133,7 +122,7 @@ describe("teams", () => {
 
 describe("webhook", () => {
   it("posts a self-describing JSON document with the channel's headers, interpolated from the environment", async () => {
-    const server = await receiver();
+    const server = await receiverForTest();
     const { notifier: hook } = notifier(
       { hook: { type: "webhook", url: "${env:HOOK_URL}", headers: { Authorization: "Bearer ${env:HOOK_TOKEN}", "X-Team": "data" } } },
       { HOOK_URL: `${server.url}/alerts`, HOOK_TOKEN: "tok-0123456789" },
@@ -163,7 +152,7 @@ describe("webhook", () => {
   });
 
   it("gives one alert the same id on every channel and every try, so a receiver can drop duplicates", async () => {
-    const server = await receiver((_, response, index) => {
+    const server = await receiverForTest((_, response, index) => {
       response.statusCode = index === 0 ? 503 : 200;
       response.end();
     });
@@ -176,7 +165,7 @@ describe("webhook", () => {
 
 describe("delivery", () => {
   it("retries a 5xx and reports the channel sent on the try that worked", async () => {
-    const server = await receiver((_, response, index) => {
+    const server = await receiverForTest((_, response, index) => {
       response.statusCode = index === 0 ? 500 : 200;
       response.end(index === 0 ? "internal" : "ok");
     });
@@ -188,7 +177,7 @@ describe("delivery", () => {
   });
 
   it("gives up after three tries with backoff, saying what the receiver answered", async () => {
-    const server = await receiver((_, response) => {
+    const server = await receiverForTest((_, response) => {
       response.statusCode = 500;
       response.end("database    on fire\n");
     });
@@ -200,7 +189,7 @@ describe("delivery", () => {
   });
 
   it("does not retry what another try cannot fix (404, 400)", async () => {
-    const server = await receiver((_, response) => {
+    const server = await receiverForTest((_, response) => {
       response.statusCode = 404;
       response.end("no_service");
     });
@@ -210,7 +199,7 @@ describe("delivery", () => {
   });
 
   it("limits each try in time, even when the receiver never answers", async () => {
-    const server = await receiver(() => {});
+    const server = await receiverForTest(() => {});
     const { notifier: slack } = notifier({ oncall: { type: "slack", url: server.url } }, {}, { timeoutMs: 150, tries: 2 });
     const started = Date.now();
     expect(await slack.send(FAILURE, ["oncall"])).toMatchObject([{ ok: false, attempts: 2, error: "timed out after 150 ms" }]);
@@ -219,7 +208,7 @@ describe("delivery", () => {
   });
 
   it("reports a connection refused as retryable and names only the receiver's origin", async () => {
-    const server = await receiver();
+    const server = await receiverForTest();
     const url = `${server.url}/services/secret-path-token`;
     await server.close();
     const { notifier: slack } = notifier({ oncall: { type: "slack", url } });
@@ -231,7 +220,7 @@ describe("delivery", () => {
   });
 
   it("stops trying when the caller gives up (an interrupted run)", async () => {
-    const server = await receiver((_, response) => {
+    const server = await receiverForTest((_, response) => {
       response.statusCode = 503;
       response.end();
     });
@@ -249,7 +238,7 @@ describe("delivery", () => {
   });
 
   it("sends to every recipient at once, in recipient order, each name once", async () => {
-    const server = await receiver((request, response) => {
+    const server = await receiverForTest((request, response) => {
       // The first channel answers last: deliveries still come back in recipient order.
       setTimeout(() => response.end("ok"), request.url === "/slow" ? 200 : 0);
     });
@@ -265,7 +254,7 @@ describe("delivery", () => {
   });
 
   it("reports an unknown channel and an unset variable without trying, and still sends to the others", async () => {
-    const server = await receiver();
+    const server = await receiverForTest();
     const { notifier: mixed } = notifier({ oncall: { type: "slack", url: server.url }, hook: { type: "webhook", url: "${env:ALERT_WEBHOOK_URL}" } });
     expect(await mixed.send(FAILURE, ["pager", "hook", "oncall"])).toEqual([
       { channel: "pager", channelType: null, ok: false, attempts: 0, error: "channel pager is not defined in nomaflow.yaml (notifications.channels has: oncall, hook)" },
@@ -283,7 +272,7 @@ describe("delivery", () => {
 
 describe("masking", () => {
   it("masks secrets in the payload and in errors, the webhook URL's token included", async () => {
-    const server = await receiver((request, response) => {
+    const server = await receiverForTest((request, response) => {
       // A receiver that quotes the request path back, as some gateways do.
       response.statusCode = 400;
       response.end(`unknown hook ${request.url}`);

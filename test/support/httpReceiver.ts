@@ -1,6 +1,7 @@
 /** A real HTTP server on 127.0.0.1 for tests: records requests and answers from a script. */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { onTestFinished } from "vitest";
 
 export interface ReceivedRequest {
   method: string;
@@ -47,4 +48,11 @@ export async function startReceiver(respond: Responder): Promise<HttpReceiver> {
       server.close(() => resolve());
     });
   return receiver;
+}
+
+/** A receiver for the current test, answering 200 "ok" unless told otherwise, closed when the test ends. */
+export async function receiverForTest(respond: Responder = (_, response) => response.end("ok")): Promise<HttpReceiver> {
+  const started = await startReceiver(respond);
+  onTestFinished(() => started.close());
+  return started;
 }
