@@ -37,11 +37,11 @@ export class IdleGarbage {
   readonly #collect: CollectGarbage;
   readonly #quietMs: number;
   readonly #marginMs: number;
+  readonly #monotonicNow: () => number;
   /** Runs started at the last collection; undefined: there is start-up garbage to collect. */
   #collectedAtRuns: number | undefined;
   #idleSince: number | undefined;
   #idleAtRuns = -1;
-  readonly #monotonicNow: () => number;
   #lastDurationMs = 0;
 
   constructor(options: IdleGarbageOptions = {}) {

@@ -34,6 +34,7 @@ function knownSecretValues(project: SecretSources, job: Job | undefined): string
       }
     });
   }
-  found.set(key, { config: project.config, environment: project.environment, values: [...values] });
-  return [...values];
+  const list = [...values];
+  found.set(key, { config: project.config, environment: project.environment, values: list });
+  return list;
 }

@@ -1,7 +1,7 @@
 /**
- * A step type's run module, loaded on its first use only: `validate` and start-up never pay for
- * drivers and clients, and a daemon starting a thousand steps imports the module once instead of
- * asking the module loader a thousand times.
+ * A module loaded on its first use only, and once: a step type's run module (so `validate` and
+ * start-up never pay for drivers and clients) or a plugin bundle. A daemon starting a thousand
+ * steps imports each once instead of asking the module loader a thousand times.
  */
 export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;

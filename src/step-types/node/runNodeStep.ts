@@ -4,6 +4,7 @@ import { StepError } from "../../errors.js";
 import { nodeModuleFile, splitCallable } from "../../plugins/callables.js";
 import { compilePlugin, PluginCompileError } from "../../plugins/compilePlugin.js";
 import { cancelledError } from "../cancelledError.js";
+import { loadOnce } from "../loadOnce.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { NodeStepFields } from "./index.js";
 import { withConsoleCapture } from "./consoleCapture.js";
@@ -31,17 +32,15 @@ export async function runNodeStep(fields: NodeStepFields, context: StepRunContex
 type PluginFunction = (context: unknown, kwargs: Record<string, unknown>) => unknown;
 
 /** Bundles imported by this process, by path: a bundle's name holds its content hash, so it never changes. */
-const imported = new Map<string, Promise<Record<string, unknown>>>();
+const imported = new Map<string, () => Promise<Record<string, unknown>>>();
 
 function importBundle(outputPath: string): Promise<Record<string, unknown>> {
-  let loading = imported.get(outputPath);
-  if (!loading) {
-    loading = import(pathToFileURL(outputPath).href) as Promise<Record<string, unknown>>;
-    imported.set(outputPath, loading);
-    // A failed load is not kept here: the next run asks Node's loader again.
-    loading.catch(() => imported.delete(outputPath));
+  let load = imported.get(outputPath);
+  if (!load) {
+    load = loadOnce(() => import(pathToFileURL(outputPath).href) as Promise<Record<string, unknown>>);
+    imported.set(outputPath, load);
   }
-  return loading;
+  return load();
 }
 
 async function loadFunction(callable: string, { module, name }: { module: string; name: string }, context: StepRunContext): Promise<PluginFunction> {
