@@ -3,7 +3,7 @@
  * daylight saving are not involved here; nextFireTimes.ts maps wall times to instants.
  */
 import type { ParsedCron } from "./parseCron.js";
-import { SECOND_MS, daysInMonth } from "./wallClock.js";
+import { SECOND_MS, daysInMonth, wallMs, weekdayOf } from "./wallClock.js";
 
 /** Per value, the smallest member of the set that is >= it, or -1; one entry past the maximum. */
 type NextTable = Int8Array;
@@ -18,6 +18,8 @@ interface CompiledCron {
   readonly dayOfWeek: Uint8Array;
   /** Vixie: the day fields are OR-ed only when neither starts with `*`. */
   readonly eitherDayField: boolean;
+  /** Day-of-month has `L`, `L-n`, `15W` or `LW`: days that depend on the month's length. */
+  readonly monthRelativeDays: boolean;
 }
 
 // Parsed crons are immutable, so their lookup tables can be built once and shared.
@@ -35,6 +37,7 @@ function compile(cron: ParsedCron): CompiledCron {
       dayOfMonth: membership(cron.daysOfMonth, 31),
       dayOfWeek: membership(cron.daysOfWeek, 6),
       eitherDayField: !cron.dayOfMonthStartsWithStar && !cron.dayOfWeekStartsWithStar,
+      monthRelativeDays: cron.daysFromLast.length > 0 || cron.nearestWeekdays.length > 0 || cron.lastWeekdayOfMonth,
     };
     compiled.set(cron, result);
   }
@@ -64,13 +67,31 @@ export function dayMatches(cron: ParsedCron, year: number, month: number, day: n
 
 function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number): boolean {
   const lastDay = daysInMonth(year, month);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  const byDayOfMonth = table.dayOfMonth[day] === 1 || (cron.lastDayOfMonth && day === lastDay);
+  const weekday = weekdayOf(year, month, day);
+  const byDayOfMonth = table.dayOfMonth[day] === 1 || (table.monthRelativeDays && matchesMonthRelativeDay(cron, day, weekday, lastDay));
   const byDayOfWeek =
     table.dayOfWeek[weekday] === 1 ||
     (day + 7 > lastDay && cron.lastWeekdays.includes(weekday)) ||
     cron.nthWeekdays.some((rule) => rule.weekday === weekday && Math.ceil(day / 7) === rule.nth);
   return table.eitherDayField ? byDayOfMonth || byDayOfWeek : byDayOfMonth && byDayOfWeek;
+}
+
+/** `L`, `L-n`, `15W`, `LW` on `day`, which falls on `weekday` in a month of `lastDay` days. */
+function matchesMonthRelativeDay(cron: ParsedCron, day: number, weekday: number, lastDay: number): boolean {
+  if (cron.daysFromLast.includes(lastDay - day)) return true;
+  const weekdayOfDay = (other: number) => (((weekday + other - day) % 7) + 7) % 7;
+  if (cron.lastWeekdayOfMonth && nearestWeekday(lastDay, weekdayOfDay(lastDay), lastDay) === day) return true;
+  return cron.nearestWeekdays.some((target) => target <= lastDay && nearestWeekday(target, weekdayOfDay(target), lastDay) === day);
+}
+
+/**
+ * Quartz's `W`: a Saturday moves to the Friday before and a Sunday to the Monday after, but never
+ * out of the month (a Saturday 1st moves to Monday the 3rd, a Sunday last day to Friday).
+ */
+function nearestWeekday(target: number, weekday: number, lastDay: number): number {
+  if (weekday === 6) return target === 1 ? 3 : target - 1;
+  if (weekday === 0) return target === lastDay ? target - 2 : target + 1;
+  return target;
 }
 
 /**
@@ -92,29 +113,29 @@ export function nextMatchingWall(cron: ParsedCron, fromWall: number, limitWall: 
     const month = monthIndex + 1;
     if (table.nextMonth[month] !== month) {
       const next = table.nextMonth[month] ?? -1;
-      wall = next === -1 ? Date.UTC(year + 1, table.firstMonth - 1, 1) : Date.UTC(year, next - 1, 1);
+      wall = next === -1 ? wallMs(year + 1, table.firstMonth - 1, 1) : wallMs(year, next - 1, 1);
       continue;
     }
     if (!matchesDay(cron, table, year, month, day)) {
-      wall = Date.UTC(year, monthIndex, day + 1);
+      wall = wallMs(year, monthIndex, day + 1);
       continue;
     }
     const nextHour = table.nextHour[hour] ?? -1;
     if (nextHour !== hour) {
-      wall = nextHour === -1 ? Date.UTC(year, monthIndex, day + 1) : Date.UTC(year, monthIndex, day, nextHour);
+      wall = nextHour === -1 ? wallMs(year, monthIndex, day + 1) : wallMs(year, monthIndex, day, nextHour);
       continue;
     }
     const nextMinute = table.nextMinute[minute] ?? -1;
     if (nextMinute !== minute) {
-      wall = nextMinute === -1 ? Date.UTC(year, monthIndex, day, hour + 1) : Date.UTC(year, monthIndex, day, hour, nextMinute);
+      wall = nextMinute === -1 ? wallMs(year, monthIndex, day, hour + 1) : wallMs(year, monthIndex, day, hour, nextMinute);
       continue;
     }
     const nextSecond = table.nextSecond[date.getUTCSeconds()] ?? -1;
     if (nextSecond === -1) {
-      wall = Date.UTC(year, monthIndex, day, hour, minute + 1);
+      wall = wallMs(year, monthIndex, day, hour, minute + 1);
       continue;
     }
-    wall = Date.UTC(year, monthIndex, day, hour, minute, nextSecond);
+    wall = wallMs(year, monthIndex, day, hour, minute, nextSecond);
     return wall < limitWall ? wall : undefined;
   }
   return undefined;
