@@ -108,7 +108,7 @@ export function parseCron(expression: string, options: ParseCronOptions = {}): P
 /** Macros other cron implementations know, and what to write instead. */
 const REFUSED_MACROS: Readonly<Record<string, string>> = {
   "@reboot":
-    "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line)",
+    "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)",
   "@every":
     "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours",
 };

@@ -150,7 +150,7 @@ describe("parseCron rejects bad expressions with a sentence and the bad field's 
     ["0 0 * * 1-5#6", "day-of-week field `1-5#6` has an occurrence after `#` that is not 1-5", 8],
     ["H(5-2) * * * *", "minute field `H(5-2)` has `H(a-b)` with a above b; write the smaller value first", 0],
     ["Hx * * * *", "minute field `Hx` is not a number in 0-59", 0],
-    ["@reboot", "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line)", 0],
+    ["@reboot", "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)", 0],
     ["@every 5m", "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours", 0],
     ["0 L * * *", "hour field `L` is not a number in 0-23", 2],
     ["@fortnightly", "unknown cron macro `@fortnightly`; use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, or five fields", 0],
