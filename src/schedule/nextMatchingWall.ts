@@ -3,7 +3,7 @@
  * daylight saving are not involved here; nextFireTimes.ts maps wall times to instants.
  */
 import type { ParsedCron } from "./parseCron.js";
-import { SECOND_MS, daysInMonth, wallMs, weekdayOf } from "./wallClock.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, daysInMonth, wallMs, weekdayOf } from "./wallClock.js";
 
 /** Per value, the smallest member of the set that is >= it, or -1; one entry past the maximum. */
 type NextTable = Int8Array;
@@ -20,6 +20,8 @@ interface CompiledCron {
   readonly eitherDayField: boolean;
   /** Day-of-month has `L`, `L-n`, `15W` or `LW`: days that depend on the month's length. */
   readonly monthRelativeDays: boolean;
+  /** Some day rule (those above, or a last weekday such as `5L`) needs the month's length. */
+  readonly needsMonthLength: boolean;
 }
 
 // Parsed crons are immutable, so their lookup tables can be built once and shared.
@@ -28,6 +30,7 @@ const compiled = new WeakMap<ParsedCron, CompiledCron>();
 function compile(cron: ParsedCron): CompiledCron {
   let result = compiled.get(cron);
   if (result === undefined) {
+    const monthRelativeDays = cron.daysFromLast.length > 0 || cron.nearestWeekdays.length > 0 || cron.lastWeekdayOfMonth;
     result = {
       nextSecond: nextTable(cron.seconds, 59),
       nextMinute: nextTable(cron.minutes, 59),
@@ -37,7 +40,8 @@ function compile(cron: ParsedCron): CompiledCron {
       dayOfMonth: membership(cron.daysOfMonth, 31),
       dayOfWeek: membership(cron.daysOfWeek, 6),
       eitherDayField: !cron.dayOfMonthStartsWithStar && !cron.dayOfWeekStartsWithStar,
-      monthRelativeDays: cron.daysFromLast.length > 0 || cron.nearestWeekdays.length > 0 || cron.lastWeekdayOfMonth,
+      monthRelativeDays,
+      needsMonthLength: monthRelativeDays || cron.lastWeekdays.length > 0,
     };
     compiled.set(cron, result);
   }
@@ -62,12 +66,12 @@ function membership(values: readonly number[], max: number): Uint8Array {
 
 /** Whether the date (month 1-12) satisfies the cron's day-of-month and day-of-week rules. */
 export function dayMatches(cron: ParsedCron, year: number, month: number, day: number): boolean {
-  return matchesDay(cron, compile(cron), year, month, day);
+  return matchesDay(cron, compile(cron), year, month, day, weekdayOf(year, month, day));
 }
 
-function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number): boolean {
-  const lastDay = daysInMonth(year, month);
-  const weekday = weekdayOf(year, month, day);
+function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number, weekday: number): boolean {
+  // Only rules about the end of the month need its length, and most crons have none.
+  const lastDay = table.needsMonthLength ? daysInMonth(year, month) : 31;
   const byDayOfMonth = table.dayOfMonth[day] === 1 || (table.monthRelativeDays && matchesMonthRelativeDay(cron, day, weekday, lastDay));
   const byDayOfWeek =
     table.dayOfWeek[weekday] === 1 ||
@@ -109,6 +113,10 @@ export function nextMatchingWall(cron: ParsedCron, fromWall: number, limitWall: 
     const day = date.getUTCDate();
     const hour = date.getUTCHours();
     const minute = date.getUTCMinutes();
+    const second = date.getUTCSeconds();
+    // Naive wall ms have no daylight saving: within a month, hours and days are plain arithmetic.
+    const hourStart = wall - (minute * 60 + second) * SECOND_MS;
+    const dayStart = hourStart - hour * HOUR_MS;
 
     const month = monthIndex + 1;
     if (table.nextMonth[month] !== month) {
@@ -116,26 +124,26 @@ export function nextMatchingWall(cron: ParsedCron, fromWall: number, limitWall: 
       wall = next === -1 ? wallMs(year + 1, table.firstMonth - 1, 1) : wallMs(year, next - 1, 1);
       continue;
     }
-    if (!matchesDay(cron, table, year, month, day)) {
-      wall = wallMs(year, monthIndex, day + 1);
+    if (!matchesDay(cron, table, year, month, day, date.getUTCDay())) {
+      wall = dayStart + DAY_MS;
       continue;
     }
     const nextHour = table.nextHour[hour] ?? -1;
     if (nextHour !== hour) {
-      wall = nextHour === -1 ? wallMs(year, monthIndex, day + 1) : wallMs(year, monthIndex, day, nextHour);
+      wall = nextHour === -1 ? dayStart + DAY_MS : dayStart + nextHour * HOUR_MS;
       continue;
     }
     const nextMinute = table.nextMinute[minute] ?? -1;
     if (nextMinute !== minute) {
-      wall = nextMinute === -1 ? wallMs(year, monthIndex, day, hour + 1) : wallMs(year, monthIndex, day, hour, nextMinute);
+      wall = nextMinute === -1 ? hourStart + HOUR_MS : hourStart + nextMinute * MINUTE_MS;
       continue;
     }
-    const nextSecond = table.nextSecond[date.getUTCSeconds()] ?? -1;
+    const nextSecond = table.nextSecond[second] ?? -1;
     if (nextSecond === -1) {
-      wall = wallMs(year, monthIndex, day, hour, minute + 1);
+      wall = hourStart + (minute + 1) * MINUTE_MS;
       continue;
     }
-    wall = wallMs(year, monthIndex, day, hour, minute, nextSecond);
+    wall = hourStart + minute * MINUTE_MS + nextSecond * SECOND_MS;
     return wall < limitWall ? wall : undefined;
   }
   return undefined;
