@@ -1,11 +1,16 @@
 /** Shared by `next` and `cron`: reading --from and printing fire times. */
 import { DateTime } from "luxon";
 import { UsageError } from "../errors.js";
-import { formatFireTime, nextFireTimes } from "../schedule/nextFireTimes.js";
+import { fireWeekday, formatFireTime, nextFireTimes } from "../schedule/nextFireTimes.js";
 import type { ParsedCron } from "../schedule/parseCron.js";
+import { FIRST_YEAR, LAST_YEAR } from "../schedule/wallClock.js";
 import { createOutput, printJson } from "./output.js";
 
-/** `--from`: ISO 8601; a time without an offset is read in `zone`. Default: now. */
+/**
+ * `--from`: ISO 8601; a time without an offset is read in `zone`. Default: now. A local time
+ * the clocks skip (02:30 on a spring-forward night in Paris) is read with the offset in force
+ * before the jump, so it lands as far after the jump as it was after its start (03:30+02:00).
+ */
 export function parseFrom(text: string | undefined, zone: string): number {
   if (text === undefined) return Date.now();
   const parsed = DateTime.fromISO(text, { zone });
@@ -13,6 +18,11 @@ export function parseFrom(text: string | undefined, zone: string): number {
     throw new UsageError(`--from ${JSON.stringify(text)} is not an ISO 8601 date-time`, {
       hint: "for example 2027-03-27T12:00:00+01:00, or 2027-03-27T12:00 in the schedule's time zone",
     });
+  }
+  // The year as the schedule's zone sees it, which is what the fire times are printed in.
+  const localYear = parsed.setZone(zone).year;
+  if (localYear < FIRST_YEAR || localYear > LAST_YEAR) {
+    throw new UsageError(`--from ${JSON.stringify(text)} lies in year ${localYear} in ${zone}; fire times are computed for years ${FIRST_YEAR} to ${LAST_YEAR}`);
   }
   return parsed.toMillis();
 }
@@ -30,16 +40,20 @@ export interface FireTimesRequest {
 
 export function printFireTimes(request: FireTimesRequest): number {
   const output = createOutput();
-  const fires = nextFireTimes(request.cron, request.timezone, request.fromMs, request.count).map((ms) => formatFireTime(ms, request.timezone));
+  let instants: number[];
+  try {
+    instants = nextFireTimes(request.cron, request.timezone, request.fromMs, request.count);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new UsageError(`${request.expression} in ${request.timezone}: ${error.message}`, { cause: error, hint: "ask for fewer (-n) or start earlier (--from)" });
+  }
+  const fires = instants.map((ms) => formatFireTime(ms, request.timezone));
   if (request.json) {
     printJson(output, { cron: request.expression, timezone: request.timezone, fires });
     return 0;
   }
   output.out(output.style.bold(request.title));
-  for (const fire of fires) {
-    const weekday = DateTime.fromISO(fire, { setZone: true }).toFormat("ccc");
-    output.out(`  ${fire}  ${output.style.dim(weekday)}`);
-  }
+  instants.forEach((ms, index) => output.out(`  ${fires[index]}  ${output.style.dim(fireWeekday(ms, request.timezone))}`));
   if (fires.length === 0) output.out("  (never fires)");
   return 0;
 }

@@ -170,6 +170,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("--tz <zone>", "IANA time zone", "UTC")
     .option("-n, --count <n>", "how many", positiveInteger, 5)
     .option("--from <iso>", "start after this instant (ISO 8601; without an offset, in --tz)")
+    .option("--seed <job-id>", "the job id that H (a stable per-job spread) hashes, as the daemon does")
     .option("--json", "print JSON")
     .action(async (expression: string, options) => {
       const { cronCommand } = await import("./commands/cron.js");

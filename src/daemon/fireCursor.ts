@@ -21,7 +21,7 @@ export interface DueFires {
 
 export class FireCursor {
   readonly #schedule: JobSchedule;
-  #fires: Generator<number, void, undefined>;
+  #fires: ReturnType<typeof fireTimesAfter>;
   #next: number | undefined;
 
   /** Fires strictly after `fromMs`. */

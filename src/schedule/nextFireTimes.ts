@@ -13,10 +13,13 @@
  */
 import type { ParsedCron } from "./parseCron.js";
 import { nextMatchingWall } from "./nextMatchingWall.js";
-import { DAY_MS, HOUR_MS, SECOND_MS, formatOffset, formatWallDate, formatWallTime } from "./wallClock.js";
+import { DAY_MS, END_WALL, HOUR_MS, LAST_YEAR, SECOND_MS, formatOffset, formatWallDate, formatWallTime, wallParts } from "./wallClock.js";
 import { assertKnownZone, offsetAt, offsetSegments, transitionsBetween } from "./zoneTransitions.js";
 
-/** The Gregorian calendar repeats every 400 years: a schedule silent that long never fires. */
+/**
+ * The Gregorian calendar repeats every 400 years: a schedule silent that long from any wall time
+ * never fires again.
+ */
 const SEARCH_HORIZON_MS = 400 * 366 * DAY_MS;
 /**
  * Offsets stay within -12 h and +14 h (16 h keeps a margin for old local mean times): wall W is
@@ -24,48 +27,63 @@ const SEARCH_HORIZON_MS = 400 * 366 * DAY_MS;
  */
 const MAX_OFFSET_MARGIN_MS = 16 * HOUR_MS;
 
+/** Why {@link fireTimesAfter} ended: the schedule never fires again, or its next fire lies past year 9999. */
+export type FireTimesEnd = "never-again" | "past-last-year";
+
 /**
  * The first `count` fire times strictly after `fromMs`, in increasing order, as epoch ms.
  * Fewer only if the schedule can never fire again, which parseCron does not rule out for every
  * odd combination of day rules.
  *
  * @param zone an IANA zone name Intl accepts, or "UTC"
- * @throws RangeError for an unknown zone or a count that is not a whole number >= 0
+ * @throws RangeError for an unknown zone, a count that is not a whole number >= 0, or when the
+ * `count`th fire would lie past the end of year 9999 (local time), where fire times are not computed
  */
 export function nextFireTimes(cron: ParsedCron, zone: string, fromMs: number, count: number): number[] {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number >= 0; got ${count}`);
   const fires: number[] = [];
   if (count === 0) return fires;
-  for (const fire of fireTimesAfter(cron, zone, fromMs)) {
-    fires.push(fire);
-    if (fires.length === count) break;
+  const fireTimes = fireTimesAfter(cron, zone, fromMs);
+  while (fires.length < count) {
+    const next = fireTimes.next();
+    if (next.done !== true) {
+      fires.push(next.value);
+      continue;
+    }
+    if (next.value === "past-last-year") {
+      throw new RangeError(
+        `fire times are computed up to the end of year ${LAST_YEAR}; ${count} were asked for and only ${fires.length} come before it`,
+      );
+    }
+    break;
   }
   return fires;
 }
 
 /**
  * Lazily, every fire time strictly after `fromMs`, in increasing order, as epoch ms: the
- * daemon's clock source. Same rules as {@link nextFireTimes}; ends only if the schedule never
- * fires again.
+ * daemon's clock source. Same rules as {@link nextFireTimes}; ends if the schedule never fires
+ * again, or at the end of year 9999 (local time), saying which in its return value.
  *
  * @throws RangeError (on the first `next()`) for an unknown zone or a non-finite `fromMs`
  */
-export function* fireTimesAfter(cron: ParsedCron, zone: string, fromMs: number): Generator<number, void, undefined> {
+export function* fireTimesAfter(cron: ParsedCron, zone: string, fromMs: number): Generator<number, FireTimesEnd, undefined> {
   assertKnownZone(zone);
   if (!Number.isFinite(fromMs)) throw new RangeError(`fromMs must be a finite epoch ms; got ${fromMs}`);
   const start = Math.floor(fromMs) + 1;
-  const horizonWall = start + SEARCH_HORIZON_MS;
 
-  // Memo of the last search: no wall time in [memoFrom, memoFound) matches.
+  // Memo of the last search: no wall time in [memoFrom, memoFound) matches; when nothing was
+  // found, none in [memoFrom, memoFrom + horizon) does, so none ever will (or none before the end).
   let memoFrom = Number.NaN;
   let memoFound: number | undefined;
   const firstMatch = (fromWall: number): number | undefined => {
     if (!(fromWall >= memoFrom && (memoFound === undefined || fromWall <= memoFound))) {
       memoFrom = fromWall;
-      memoFound = nextMatchingWall(cron, fromWall, horizonWall);
+      memoFound = nextMatchingWall(cron, fromWall, Math.min(fromWall + SEARCH_HORIZON_MS, END_WALL));
     }
     return memoFound;
   };
+  const end = (): FireTimesEnd => (memoFrom + SEARCH_HORIZON_MS > END_WALL ? "past-last-year" : "never-again");
 
   // Fixed-time only: wall times below this were already reached by the clock (and fired if due).
   let reached = cron.fixedTime ? reachedWallAfter(zone, start - 1) : Number.NEGATIVE_INFINITY;
@@ -91,7 +109,7 @@ export function* fireTimesAfter(cron: ParsedCron, zone: string, fromMs: number):
       }
       for (;;) {
         const match = firstMatch(wall);
-        if (match === undefined) return;
+        if (match === undefined) return end();
         if (match >= segmentWallEnd) {
           // A rare schedule: go straight to the stretch where the match can be shown. Wildcard
           // schedules must not leap over a fall-back that shows wall times below `wall` again.
@@ -110,7 +128,7 @@ export function* fireTimesAfter(cron: ParsedCron, zone: string, fromMs: number):
       if (jumpTo !== undefined) break;
     }
     // offsetSegments never ends, so only a jump gets here.
-    if (jumpTo === undefined) return;
+    if (jumpTo === undefined) return end();
     // Nothing matches before the match found, so the clock may be taken to have reached it.
     if (cron.fixedTime) reached = Math.max(reached, firstMatch(reached) ?? reached);
     from = jumpTo;
@@ -148,4 +166,11 @@ export function formatFireTime(ms: number, zone: string): string {
   const text = `${formatWallDate(wall)}T${formatWallTime(wall, true)}${formatOffset(offset)}`;
   lastFormatted = { ms, zone, text };
   return text;
+}
+
+const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+/** The local weekday of an instant in a zone, `Mon`: the day {@link formatFireTime} prints. */
+export function fireWeekday(ms: number, zone: string): string {
+  return WEEKDAY_NAMES[wallParts(ms + offsetAt(zone, ms)).weekday] as string;
 }

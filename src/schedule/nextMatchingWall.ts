@@ -3,7 +3,7 @@
  * daylight saving are not involved here; nextFireTimes.ts maps wall times to instants.
  */
 import type { ParsedCron } from "./parseCron.js";
-import { SECOND_MS, daysInMonth } from "./wallClock.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, daysInMonth, wallMs, weekdayOf } from "./wallClock.js";
 
 /** Per value, the smallest member of the set that is >= it, or -1; one entry past the maximum. */
 type NextTable = Int8Array;
@@ -18,6 +18,10 @@ interface CompiledCron {
   readonly dayOfWeek: Uint8Array;
   /** Vixie: the day fields are OR-ed only when neither starts with `*`. */
   readonly eitherDayField: boolean;
+  /** Day-of-month has `L`, `L-n`, `15W` or `LW`: days that depend on the month's length. */
+  readonly monthRelativeDays: boolean;
+  /** Some day rule (those above, or a last weekday such as `5L`) needs the month's length. */
+  readonly needsMonthLength: boolean;
 }
 
 // Parsed crons are immutable, so their lookup tables can be built once and shared.
@@ -26,6 +30,7 @@ const compiled = new WeakMap<ParsedCron, CompiledCron>();
 function compile(cron: ParsedCron): CompiledCron {
   let result = compiled.get(cron);
   if (result === undefined) {
+    const monthRelativeDays = cron.daysFromLast.length > 0 || cron.nearestWeekdays.length > 0 || cron.lastWeekdayOfMonth;
     result = {
       nextSecond: nextTable(cron.seconds, 59),
       nextMinute: nextTable(cron.minutes, 59),
@@ -35,6 +40,8 @@ function compile(cron: ParsedCron): CompiledCron {
       dayOfMonth: membership(cron.daysOfMonth, 31),
       dayOfWeek: membership(cron.daysOfWeek, 6),
       eitherDayField: !cron.dayOfMonthStartsWithStar && !cron.dayOfWeekStartsWithStar,
+      monthRelativeDays,
+      needsMonthLength: monthRelativeDays || cron.lastWeekdays.length > 0,
     };
     compiled.set(cron, result);
   }
@@ -59,18 +66,36 @@ function membership(values: readonly number[], max: number): Uint8Array {
 
 /** Whether the date (month 1-12) satisfies the cron's day-of-month and day-of-week rules. */
 export function dayMatches(cron: ParsedCron, year: number, month: number, day: number): boolean {
-  return matchesDay(cron, compile(cron), year, month, day);
+  return matchesDay(cron, compile(cron), year, month, day, weekdayOf(year, month, day));
 }
 
-function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number): boolean {
-  const lastDay = daysInMonth(year, month);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  const byDayOfMonth = table.dayOfMonth[day] === 1 || (cron.lastDayOfMonth && day === lastDay);
+function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number, weekday: number): boolean {
+  // Only rules about the end of the month need its length, and most crons have none.
+  const lastDay = table.needsMonthLength ? daysInMonth(year, month) : 31;
+  const byDayOfMonth = table.dayOfMonth[day] === 1 || (table.monthRelativeDays && matchesMonthRelativeDay(cron, day, weekday, lastDay));
   const byDayOfWeek =
     table.dayOfWeek[weekday] === 1 ||
     (day + 7 > lastDay && cron.lastWeekdays.includes(weekday)) ||
     cron.nthWeekdays.some((rule) => rule.weekday === weekday && Math.ceil(day / 7) === rule.nth);
   return table.eitherDayField ? byDayOfMonth || byDayOfWeek : byDayOfMonth && byDayOfWeek;
+}
+
+/** `L`, `L-n`, `15W`, `LW` on `day`, which falls on `weekday` in a month of `lastDay` days. */
+function matchesMonthRelativeDay(cron: ParsedCron, day: number, weekday: number, lastDay: number): boolean {
+  if (cron.daysFromLast.includes(lastDay - day)) return true;
+  const weekdayOfDay = (other: number) => (((weekday + other - day) % 7) + 7) % 7;
+  if (cron.lastWeekdayOfMonth && nearestWeekday(lastDay, weekdayOfDay(lastDay), lastDay) === day) return true;
+  return cron.nearestWeekdays.some((target) => target <= lastDay && nearestWeekday(target, weekdayOfDay(target), lastDay) === day);
+}
+
+/**
+ * Quartz's `W`: a Saturday moves to the Friday before and a Sunday to the Monday after, but never
+ * out of the month (a Saturday 1st moves to Monday the 3rd, a Sunday last day to Friday).
+ */
+function nearestWeekday(target: number, weekday: number, lastDay: number): number {
+  if (weekday === 6) return target === 1 ? 3 : target - 1;
+  if (weekday === 0) return target === lastDay ? target - 2 : target + 1;
+  return target;
 }
 
 /**
@@ -88,33 +113,37 @@ export function nextMatchingWall(cron: ParsedCron, fromWall: number, limitWall: 
     const day = date.getUTCDate();
     const hour = date.getUTCHours();
     const minute = date.getUTCMinutes();
+    const second = date.getUTCSeconds();
+    // Naive wall ms have no daylight saving: within a month, hours and days are plain arithmetic.
+    const hourStart = wall - (minute * 60 + second) * SECOND_MS;
+    const dayStart = hourStart - hour * HOUR_MS;
 
     const month = monthIndex + 1;
     if (table.nextMonth[month] !== month) {
       const next = table.nextMonth[month] ?? -1;
-      wall = next === -1 ? Date.UTC(year + 1, table.firstMonth - 1, 1) : Date.UTC(year, next - 1, 1);
+      wall = next === -1 ? wallMs(year + 1, table.firstMonth - 1, 1) : wallMs(year, next - 1, 1);
       continue;
     }
-    if (!matchesDay(cron, table, year, month, day)) {
-      wall = Date.UTC(year, monthIndex, day + 1);
+    if (!matchesDay(cron, table, year, month, day, date.getUTCDay())) {
+      wall = dayStart + DAY_MS;
       continue;
     }
     const nextHour = table.nextHour[hour] ?? -1;
     if (nextHour !== hour) {
-      wall = nextHour === -1 ? Date.UTC(year, monthIndex, day + 1) : Date.UTC(year, monthIndex, day, nextHour);
+      wall = nextHour === -1 ? dayStart + DAY_MS : dayStart + nextHour * HOUR_MS;
       continue;
     }
     const nextMinute = table.nextMinute[minute] ?? -1;
     if (nextMinute !== minute) {
-      wall = nextMinute === -1 ? Date.UTC(year, monthIndex, day, hour + 1) : Date.UTC(year, monthIndex, day, hour, nextMinute);
+      wall = nextMinute === -1 ? hourStart + HOUR_MS : hourStart + nextMinute * MINUTE_MS;
       continue;
     }
-    const nextSecond = table.nextSecond[date.getUTCSeconds()] ?? -1;
+    const nextSecond = table.nextSecond[second] ?? -1;
     if (nextSecond === -1) {
-      wall = Date.UTC(year, monthIndex, day, hour, minute + 1);
+      wall = hourStart + (minute + 1) * MINUTE_MS;
       continue;
     }
-    wall = Date.UTC(year, monthIndex, day, hour, minute, nextSecond);
+    wall = hourStart + minute * MINUTE_MS + nextSecond * SECOND_MS;
     return wall < limitWall ? wall : undefined;
   }
   return undefined;

@@ -18,14 +18,18 @@ export interface ParsedCron {
   readonly seconds: readonly number[];
   readonly minutes: readonly number[];
   readonly hours: readonly number[];
-  /** Plain days 1-31; `L` is in {@link ParsedCron.lastDayOfMonth}. */
+  /** Plain days 1-31; `L`, `L-3`, `15W` and `LW` are kept apart. */
   readonly daysOfMonth: readonly number[];
   /** 1-12. */
   readonly months: readonly number[];
   /** Plain weekdays 0-6, 0 = Sunday (7 is folded into 0); `5L` and `1#2` are kept apart. */
   readonly daysOfWeek: readonly number[];
-  /** Day-of-month `L`. */
-  readonly lastDayOfMonth: boolean;
+  /** Day-of-month `L` (0) and `L-n` (n): days counted back from the last day of the month. */
+  readonly daysFromLast: readonly number[];
+  /** Day-of-month `15W`: the weekday (Monday to Friday) nearest the 15th, in the same month. */
+  readonly nearestWeekdays: readonly number[];
+  /** Day-of-month `LW`: the last weekday (Monday to Friday) of the month. */
+  readonly lastWeekdayOfMonth: boolean;
   /** Day-of-week `5L`: the weekdays that match on their last occurrence in the month. */
   readonly lastWeekdays: readonly number[];
   /** Day-of-week `1#2`: the second Monday. */
@@ -54,6 +58,15 @@ const MACROS: Readonly<Record<string, string>> = {
 const FIVE_FIELDS: readonly CronFieldName[] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
 const FIELD_COUNT_RULE = "5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first";
 
+/** What parseCron needs besides the text. */
+export interface ParseCronOptions {
+  /**
+   * What `H` hashes: the job's id, so each job keeps its own spread-out time. Without it an
+   * expression using `H` is refused.
+   */
+  readonly seed?: string;
+}
+
 interface Token {
   readonly text: string;
   readonly offset: number;
@@ -64,26 +77,46 @@ interface Token {
  * day-of-week), six with a leading seconds field, or a macro (`@yearly`, `@annually`,
  * `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`).
  *
+ * Refused with what to write instead: Quartz's seventh field (a year), `@reboot` and `@every`.
+ *
  * @throws CronSyntaxError naming the bad field, its value and what is allowed; `offset` is the
  * index of that field in `expression` (for a missing field, the end of the text; for a surplus
  * one, the first field too many).
  */
-export function parseCron(expression: string): ParsedCron {
+export function parseCron(expression: string, options: ParseCronOptions = {}): ParsedCron {
   const tokens: Token[] = [...expression.matchAll(/\S+/g)].map((match) => ({ text: match[0], offset: match.index }));
   const first = tokens[0];
   if (first === undefined) throw new CronSyntaxError(`cron expression is empty; it needs ${FIELD_COUNT_RULE}`, 0);
 
   if (first.text.startsWith("@")) return parseMacro(expression, tokens, first);
 
+  const year = tokens[6];
+  if (tokens.length === 7 && year !== undefined && /^([*?]|\d{4}([-,/]\d{1,4})*)$/.test(year.text)) {
+    const without = expression.slice(0, year.offset).trimEnd();
+    const advice = /^[*?]$/.test(year.text)
+      ? `drop it: \`${without}\` means the same`
+      : `write \`${without}\`, and disable or delete the job when the year is over`;
+    throw new CronSyntaxError(`cron has a 7th field, \`${year.text}\` (a Quartz year), but Nomaflow has no year field; ${advice}`, year.offset);
+  }
   if (tokens.length !== 5 && tokens.length !== 6) {
     const offset = tokens[6]?.offset ?? expression.trimEnd().length;
     throw new CronSyntaxError(`cron needs ${FIELD_COUNT_RULE}; got ${tokens.length}`, offset);
   }
-  return buildCron(expression, tokens);
+  return buildCron(expression, tokens, options.seed);
 }
+
+/** Macros other cron implementations know, and what to write instead. */
+const REFUSED_MACROS: Readonly<Record<string, string>> = {
+  "@reboot":
+    "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)",
+  "@every":
+    "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours",
+};
 
 function parseMacro(expression: string, tokens: readonly Token[], macro: Token): ParsedCron {
   const expansion = MACROS[macro.text.toLowerCase()];
+  const refused = REFUSED_MACROS[macro.text.toLowerCase()];
+  if (refused !== undefined) throw new CronSyntaxError(refused, macro.offset);
   if (expansion === undefined) {
     throw new CronSyntaxError(
       `unknown cron macro \`${macro.text}\`; use ${Object.keys(MACROS).join(", ")}, or five fields`,
@@ -99,12 +132,12 @@ function parseMacro(expression: string, tokens: readonly Token[], macro: Token):
   return buildCron(expression, expanded);
 }
 
-function buildCron(source: string, tokens: readonly Token[]): ParsedCron {
+function buildCron(source: string, tokens: readonly Token[], seed?: string): ParsedCron {
   const hasSeconds = tokens.length === 6;
   const names: readonly CronFieldName[] = hasSeconds ? ["second", ...FIVE_FIELDS] : FIVE_FIELDS;
   const field = (name: CronFieldName) => {
     const token = tokens[names.indexOf(name)];
-    return token === undefined ? undefined : { token, parsed: parseCronField(CRON_FIELDS[name], token.text, token.offset) };
+    return token === undefined ? undefined : { token, parsed: parseCronField(CRON_FIELDS[name], token.text, token.offset, seed) };
   };
 
   const second = field("second");
@@ -124,7 +157,9 @@ function buildCron(source: string, tokens: readonly Token[]): ParsedCron {
     daysOfMonth: dayOfMonth.parsed.values,
     months: month.parsed.values,
     daysOfWeek: dayOfWeek.parsed.values,
-    lastDayOfMonth: dayOfMonth.parsed.lastDayOfMonth,
+    daysFromLast: dayOfMonth.parsed.daysFromLast,
+    nearestWeekdays: dayOfMonth.parsed.nearestWeekdays,
+    lastWeekdayOfMonth: dayOfMonth.parsed.lastWeekdayOfMonth,
     lastWeekdays: dayOfWeek.parsed.lastWeekdays,
     nthWeekdays: dayOfWeek.parsed.nthWeekdays,
     dayOfMonthStartsWithStar: dayOfMonth.parsed.startsWithStar,
@@ -143,9 +178,12 @@ function buildCron(source: string, tokens: readonly Token[]): ParsedCron {
  */
 function assertCanFire(cron: ParsedCron, dayOfMonth: Token, month: Token): void {
   const dayOfMonthMustHold = cron.dayOfWeekStartsWithStar && !cron.dayOfMonthStartsWithStar;
-  if (!dayOfMonthMustHold || cron.lastDayOfMonth) return;
-  // 2000 is a leap year, so February counts its 29th.
-  const fits = cron.months.some((m) => cron.daysOfMonth.some((day) => day <= daysInMonth(2000, m)));
+  if (!dayOfMonthMustHold || cron.lastWeekdayOfMonth) return;
+  // 2000 is a leap year, so February counts its 29th. `15W` needs its 15th; `L-n` a month longer than n days.
+  const fits = cron.months.some((m) => {
+    const length = daysInMonth(2000, m);
+    return [...cron.daysOfMonth, ...cron.nearestWeekdays].some((day) => day <= length) || cron.daysFromLast.some((back) => back < length);
+  });
   if (!fits) {
     throw new CronSyntaxError(
       `day-of-month field \`${dayOfMonth.text}\` never occurs in month field \`${month.text}\`, so the schedule would never fire`,

@@ -3,6 +3,7 @@
  * here so that `validate` (which needs offsets for its DST warnings) does not load all of luxon
  * at start-up, where the 150 ms budget has no room for it.
  */
+import { wallMs } from "./wallClock.js";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -84,8 +85,7 @@ function offsetFromFields(zone: string, instant: number): number {
       default: break;
     }
   }
-  const wall = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
-  wall.setUTCFullYear(beforeCommonEra ? 1 - year : year); // Date.UTC reads years 0-99 as 19xx
+  const wall = wallMs(beforeCommonEra ? 1 - year : year, month - 1, day, hour, minute, second);
   const wholeSecond = instant - (((instant % 1000) + 1000) % 1000);
-  return wall.getTime() - wholeSecond;
+  return wall - wholeSecond;
 }

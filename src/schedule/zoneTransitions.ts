@@ -3,7 +3,7 @@
  * asking Intl for an offset costs microseconds, so schedules must not ask per fire time.
  */
 import { isKnownZone, zoneOffsetMs } from "./zoneOffset.js";
-import { DAY_MS, SECOND_MS } from "./wallClock.js";
+import { DAY_MS, SECOND_MS, wallMs } from "./wallClock.js";
 
 /** A change of UTC offset at instant `at`; offsets in ms (east of Greenwich positive). */
 export interface ZoneTransition {
@@ -59,8 +59,8 @@ export function transitionsInYear(zone: string, year: number): readonly ZoneTran
 function scanYear(zone: string, year: number): ZoneTransition[] {
   const found: ZoneTransition[] = [];
   if (zone === "UTC") return found;
-  const end = Date.UTC(year + 1, 0, 1);
-  let at = Date.UTC(year, 0, 1);
+  const end = wallMs(year + 1, 0);
+  let at = wallMs(year, 0);
   let offset = offsetAt(zone, at);
   while (at < end) {
     const next = Math.min(at + DAY_MS, end);
@@ -112,7 +112,7 @@ export function* offsetSegments(zone: string, fromMs: number): Generator<OffsetS
     const year = new Date(start).getUTCFullYear();
     const transition = transitionsInYear(zone, year).find((candidate) => candidate.at > start);
     if (transition === undefined) {
-      const end = Date.UTC(year + 1, 0, 1);
+      const end = wallMs(year + 1, 0);
       yield { start, end, offset };
       start = end;
     } else {

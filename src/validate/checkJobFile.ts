@@ -103,7 +103,11 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
   const schedule = data.schedule as { cron?: unknown; timezone?: unknown } | undefined;
   const timezone = jobTimezone({ schedule: schedule as JobFile["schedule"] }, config.defaults);
   const scheduleCheck = schedule && typeof schedule.cron === "string" && typeof timezone === "string"
-    ? checkSchedule(schedule.cron, timezone, { timezoneGiven: typeof schedule.timezone === "string", dstFrom: data.enabled === false ? undefined : options.dstFrom })
+    ? checkSchedule(schedule.cron, timezone, {
+        timezoneGiven: typeof schedule.timezone === "string",
+        dstFrom: data.enabled === false ? undefined : options.dstFrom,
+        seed: id,
+      })
     : { findings: [], cron: undefined };
   for (const finding of scheduleCheck.findings) at(["schedule", finding.field], finding.message, finding);
 

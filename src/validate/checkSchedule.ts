@@ -24,12 +24,17 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 const memo = new Map<string, ScheduleCheck>();
 const MEMO_LIMIT = 10_000;
 
-export function checkSchedule(
-  expression: string,
-  timezone: string,
-  options: { timezoneGiven: boolean; dstFrom: number | undefined },
-): ScheduleCheck {
-  const key = JSON.stringify([expression, timezone, options.timezoneGiven, options.dstFrom]);
+export interface ScheduleCheckOptions {
+  timezoneGiven: boolean;
+  dstFrom: number | undefined;
+  /** The job's id, which `H` hashes. */
+  seed: string;
+}
+
+export function checkSchedule(expression: string, timezone: string, options: ScheduleCheckOptions): ScheduleCheck {
+  // Only an expression with `H` depends on the job; the others are shared by every job using them.
+  const seed = /h/i.test(expression) ? options.seed : "";
+  const key = JSON.stringify([expression, timezone, options.timezoneGiven, options.dstFrom, seed]);
   let check = memo.get(key);
   if (!check) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
@@ -39,15 +44,11 @@ export function checkSchedule(
   return check;
 }
 
-function computeScheduleCheck(
-  expression: string,
-  timezone: string,
-  options: { timezoneGiven: boolean; dstFrom: number | undefined },
-): ScheduleCheck {
+function computeScheduleCheck(expression: string, timezone: string, options: ScheduleCheckOptions): ScheduleCheck {
   const findings: ScheduleFinding[] = [];
   let cron: ParsedCron | undefined;
   try {
-    cron = parseCron(expression);
+    cron = parseCron(expression, { seed: options.seed });
   } catch (error) {
     if (!(error instanceof CronSyntaxError)) throw error;
     findings.push({

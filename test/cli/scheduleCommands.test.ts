@@ -2,7 +2,7 @@
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeProject, REPO_ROOT, runCli } from "../support/tempProject.js";
+import { makeProject, MINIMAL_CONFIG, REPO_ROOT, runCli } from "../support/tempProject.js";
 
 // A copy of the example project, so runs someone made in the repository do not show up here.
 const example = makeProject({});
@@ -102,5 +102,67 @@ describe("nomaflow --help and --version", () => {
     const result = await runCli(["validat"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("(Did you mean validate?)");
+  });
+});
+
+describe("cron syntax and calendar edges through the binary", () => {
+  const shellJob = (id: string, cron: string) => `id: ${id}\nschedule: { cron: "${cron}", timezone: UTC }\nsteps:\n  - { name: a, type: shell, command: "true" }\n`;
+  const spread = makeProject({
+    "nomaflow.yaml": MINIMAL_CONFIG,
+    "jobs/orders-hourly.yaml": shellJob("orders-hourly", "H 2 * * *"),
+    "jobs/billing-sync.yaml": shellJob("billing-sync", "H 2 * * *"),
+    "jobs/every-day.yaml": shellJob("every-day", "0 3 * * MON-SUN"),
+  });
+  afterAll(() => spread.remove());
+  const from = "2026-11-28T12:00:00+00:00";
+
+  it("cron with H needs --seed; with it, the fires are those of next for the job of that id", async () => {
+    const unseeded = await runCli(["cron", "H 2 * * *", "--from", from]);
+    expect(unseeded.code).toBe(2);
+    expect(unseeded.stderr).toContain("minute field `H` needs the job's id to pick its value, and none was given (`nomaflow cron` takes `--seed JOB_ID`)");
+    const minutes = new Set<string>();
+    for (const id of ["orders-hourly", "billing-sync"]) {
+      const seeded = await runCli(["cron", "H 2 * * *", "--seed", id, "--from", from, "-n", "2", "--json"]);
+      const next = await runCli(["next", id, "-C", spread.root, "--from", from, "-n", "2", "--json"]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(JSON.parse(next.stdout).fires).toEqual(JSON.parse(seeded.stdout).fires);
+      minutes.add(JSON.parse(next.stdout).fires[0]);
+    }
+    // Two jobs on one H expression: each keeps its own minute (validate's memo must not share it).
+    expect(minutes.size).toBe(2);
+  });
+
+  it("MON-SUN validates and fires every day", async () => {
+    const result = await runCli(["next", "every-day", "-C", spread.root, "--from", from, "-n", "3", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).fires).toEqual(["2026-11-29T03:00:00+00:00", "2026-11-30T03:00:00+00:00", "2026-12-01T03:00:00+00:00"]);
+  });
+
+  it("asking for fires past year 9999 exits 2 instead of printing invalid dates", async () => {
+    const last = await runCli(["cron", "0 0 1 1 *", "--from", "9998-06-01T00:00:00Z", "-n", "1"]);
+    expect(last.stdout).toBe("0 0 1 1 * in UTC:\n  9999-01-01T00:00:00+00:00  Fri\n");
+    const beyond = await runCli(["cron", "0 0 1 1 *", "--from", "9998-06-01T00:00:00Z", "-n", "3"]);
+    expect(beyond.code).toBe(2);
+    expect(beyond.stdout).toBe("");
+    expect(beyond.stderr).toContain("0 0 1 1 * in UTC: fire times are computed up to the end of year 9999; 3 were asked for and only 1 come before it");
+  });
+
+  it("a --from outside years 1-9999 exits 2 naming the year", async () => {
+    for (const [text, year] of [["0000-06-01T00:00:00Z", 0], ["+010000-01-01T00:00:00Z", 10000]] as const) {
+      const result = await runCli(["cron", "0 0 * * *", "--from", text]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--from "${text}" lies in year ${year} in UTC; fire times are computed for years 1 to 9999`);
+    }
+  });
+
+  it("local mean time is printed to the second, with the right weekday", async () => {
+    const result = await runCli(["cron", "0 2 * * *", "--tz", "Europe/Paris", "--from", "1900-01-01T00:00:00Z", "-n", "1"]);
+    expect(result.stdout).toBe("0 2 * * * in Europe/Paris:\n  1900-01-01T02:00:00+00:09:21  Mon\n");
+  });
+
+  it("a --from without offset inside a spring-forward gap is read with the offset before the jump", async () => {
+    // 02:30 does not exist in Paris on 2027-03-28; read at +01:00 it is the instant 03:30+02:00.
+    const result = await runCli(["cron", "0 * * * *", "--tz", "Europe/Paris", "--from", "2027-03-28T02:30", "-n", "2", "--json"]);
+    expect(JSON.parse(result.stdout).fires).toEqual(["2027-03-28T04:00:00+02:00", "2027-03-28T05:00:00+02:00"]);
   });
 });

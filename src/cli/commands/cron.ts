@@ -7,6 +7,8 @@ export interface CronOptions {
   tz: string;
   count: number;
   from?: string;
+  /** What `H` hashes: the id of the job the expression is meant for. */
+  seed?: string;
   json?: boolean;
 }
 
@@ -17,7 +19,7 @@ export async function cronCommand(expression: string, options: CronOptions): Pro
   }
   let cron;
   try {
-    cron = parseCron(expression);
+    cron = parseCron(expression, options.seed === undefined ? {} : { seed: options.seed });
   } catch (error) {
     if (!(error instanceof CronSyntaxError)) throw error;
     throw new UsageError(`cron ${JSON.stringify(expression)}: ${error.message}`, {
