@@ -35,7 +35,8 @@ const count = (value: number) => value.toLocaleString("en-US");
 const rows = (sizes: DemoSizes) => `${count(sizes.customers)} customers, ${count(sizes.orders)} orders`;
 
 export async function demoCommand(options: DemoOptions): Promise<number> {
-  const output = createOutput();
+  // Like `run`: the run goes on to its end when the reader of its output goes away.
+  const output = createOutput({ whenStdoutCloses: "drop" });
   const cwd = process.cwd();
   const root = findProjectRoot(options.project, cwd);
   const folders = demoFolders(root);
