@@ -69,6 +69,13 @@ export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv 
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
 }
 
+/** Text folded to fit is folded to the terminal's width; elsewhere (a file, a pipe) to this many columns. */
+const WIDTH_OFF_TERMINAL = 100;
+
+export function textWidth(stream: NodeJS.WriteStream = process.stdout): number {
+  return stream.isTTY && stream.columns > 0 ? stream.columns : WIDTH_OFF_TERMINAL;
+}
+
 const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
 
 export function createOutput({ stdout = process.stdout, stderr = process.stderr, whenStdoutCloses = "stop" }: OutputOptions = {}): Output {

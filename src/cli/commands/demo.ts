@@ -18,7 +18,7 @@ import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
 import { checkProject, requireJob } from "../../validate/checkProject.js";
-import { createOutput, type Output } from "../output.js";
+import { createOutput, textWidth, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
 import { selfCommand, shellQuote } from "../selfCommand.js";
@@ -87,7 +87,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     output.out(style.bold(`the run's timeline, as \`nomaflow show ${result.runId}\` prints it:`));
     const log = readRunLog(result.logPath);
     const summary = summarizeRun(log.events, processIsAlive, { runId: result.runId, jobId: job.id });
-    for (const line of formatRunTimeline(summary, style)) output.out(line);
+    for (const line of formatRunTimeline(summary, style, Date.now(), textWidth())) output.out(line);
 
     output.out("");
     const masker = new SecretMasker();
