@@ -131,7 +131,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     });
 
   withProject(program.command("daemon"))
-    .description("fire scheduled jobs on time (DESIGN 6.3): SIGHUP reloads the project, SIGTERM stops gracefully")
+    .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
     .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
     .option("--grace <seconds>", "on SIGTERM, how long running steps may take to finish before they are cancelled", nonNegativeSeconds, 30)
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
