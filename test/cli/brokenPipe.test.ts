@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../support/processState.js";
 import { BIN, makeProject } from "../support/tempProject.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -81,6 +82,24 @@ describe("a closed stdout", () => {
     const events = runLogEvents(root);
     expect(events.filter((event) => event === "step_succeeded")).toHaveLength(3);
     expect(events.at(-1)).toBe("run_succeeded");
+  });
+
+  it("does not stop the daemon: its jobs go on firing", async () => {
+    const made = makeProject({
+      "nomaflow.yaml": "runs_dir: runs\n",
+      "jobs/tick.yaml": 'id: tick\nschedule: { cron: "* * * * * *" }\nsteps:\n  - { name: a, type: shell, command: "true" }\n',
+    });
+    cleanups.push(made.remove);
+    const daemon = spawn(process.execPath, [BIN, "daemon"], { cwd: made.root, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    daemon.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const ended = new Promise<number | null>((resolve) => daemon.on("close", resolve));
+    daemon.stdout.once("data", () => daemon.stdout.destroy());
+    const runs = () => (existsSync(join(made.root, "runs", "tick")) ? readdirSync(join(made.root, "runs", "tick")).length : 0);
+    // Each fire writes a line to the closed stdout; three fires mean it lived through them.
+    const fired = await eventually(() => runs() >= 3, 6_000);
+    daemon.kill("SIGTERM");
+    expect({ fired, code: await ended, stderr }).toEqual({ fired: true, code: 0, stderr: "" });
   });
 
   it("ends `show --follow` quietly while the run it follows goes on", async () => {
