@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { NomaflowError } from "../errors.js";
 import { VERSION } from "../version.js";
-import { createOutput } from "./output.js";
+import { createOutput, StdoutClosed } from "./output.js";
 
 // undici parses HTTP with a WebAssembly module (llhttp); V8's optimising wasm tier costs ~35 MB of
 // peak memory to compile it and buys nothing measurable for requests this size, so the baseline
@@ -131,7 +131,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     });
 
   withProject(program.command("daemon"))
-    .description("fire scheduled jobs on time (DESIGN 6.3): SIGHUP reloads the project, SIGTERM stops gracefully")
+    .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
     .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
     .option("--grace <seconds>", "on SIGTERM, how long running steps may take to finish before they are cancelled", nonNegativeSeconds, 30)
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
@@ -194,6 +194,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? 0 : 2;
+    }
+    if (error instanceof StdoutClosed) {
+      if (error.quiet) return 0;
+      output.err(`${output.errStyle.red("nomaflow: error:")} ${error.message}`);
+      return 1;
     }
     if (error instanceof NomaflowError) {
       output.err(`${output.errStyle.red("nomaflow: error:")} ${error.message}`);

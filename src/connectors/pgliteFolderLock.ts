@@ -8,6 +8,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { fileProblem } from "../files/fileProblem.js";
 import { processIsAlive } from "../runs/processIsAlive.js";
 
 export const LOCK_FILE = "nomaflow-pglite.lock";
@@ -31,7 +32,7 @@ export async function lockFolder(folder: string): Promise<() => Promise<void>> {
       };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") throw new Error(`cannot create the lock file ${path} (${code ?? String(error)})`, { cause: error });
+      if (code !== "EEXIST") throw new Error(`cannot create the lock file ${path}: ${fileProblem(error)}`, { cause: error });
     }
     const [pidText = "", host = ""] = (await readFile(path, "utf8").catch(() => "")).split("\n");
     const pid = Number(pidText);

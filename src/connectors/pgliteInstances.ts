@@ -4,10 +4,12 @@
  * only then, so commands that never touch PGlite never load it (nor compile its WebAssembly).
  */
 import { constants } from "node:fs";
-import { access, mkdir, readdir, stat } from "node:fs/promises";
+import { access, readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type * as PgliteModule from "@electric-sql/pglite";
 import type { PGlite, QueryOptions } from "@electric-sql/pglite";
+import { fileProblem } from "../files/fileProblem.js";
+import { makeFolder } from "../files/makeFolder.js";
 import { lockFolder, LOCK_FILE } from "./pgliteFolderLock.js";
 import { SessionQueue } from "./pgliteSessionQueue.js";
 import { rawTextOptions } from "./pgliteValues.js";
@@ -121,10 +123,8 @@ async function openInstance(folder: string): Promise<PgliteInstance> {
 /** Creates the folder if missing; refuses a file, a read-only folder, or a folder of something else. */
 async function prepareFolder(folder: string): Promise<void> {
   try {
-    await mkdir(folder, { recursive: true });
+    await makeFolder(folder);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOTDIR") throw new Error(`${folder} is not a folder (a file is in the way)`, { cause: error });
     throw new Error(`cannot create the PGlite folder ${folder}: ${fileProblem(error)}`, { cause: error });
   }
   if (!(await stat(folder)).isDirectory()) throw new Error(`${folder} is not a folder`);
@@ -147,14 +147,6 @@ function startupFailure(log: readonly string[]): string | undefined {
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => match[2]!.trim());
   return lines.length > 0 ? lines.join(" ") : undefined;
-}
-
-function fileProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOSPC") return "no space left on the device";
-  return errorText(error);
 }
 
 function errorText(error: unknown): string {

@@ -8,10 +8,12 @@
  * the same stale lock at the same instant could both succeed; that needs a crash and a race
  * together and is left alone, as for the PGlite folder lock.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { UsageError } from "../errors.js";
+import { fileProblem } from "../files/fileProblem.js";
+import { makeFolderSync } from "../files/makeFolder.js";
 import type { IsAlive } from "../runs/processIsAlive.js";
 
 export const DAEMON_LOCK_FILE = ".daemon.lock";
@@ -59,6 +61,13 @@ function holderAlive(lock: LockRecord, isAlive: IsAlive): boolean {
   return start === null || start === lock.process_start;
 }
 
+function cannotCreate(path: string, error: unknown): UsageError {
+  return new UsageError(`cannot create the daemon lock file ${path}: ${fileProblem(error)}`, {
+    cause: error,
+    hint: "runs_dir in nomaflow.yaml must be a folder Nomaflow can write to",
+  });
+}
+
 /**
  * Takes the lock or throws a UsageError naming the daemon that holds it. Returns the function
  * that gives it back (only if it is still ours).
@@ -71,7 +80,11 @@ export function acquireDaemonLock(path: string, options: DaemonLockOptions): () 
     started_at: new Date(options.nowMs).toISOString(),
   };
   const mine = `${JSON.stringify(record)}\n`;
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    makeFolderSync(dirname(path));
+  } catch (error) {
+    throw cannotCreate(path, error);
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(path, mine, { flag: "wx" });
@@ -87,10 +100,7 @@ export function acquireDaemonLock(path: string, options: DaemonLockOptions): () 
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "EEXIST") {
-        throw new UsageError(`cannot create the daemon lock file ${path}: ${(error as Error).message}`, {
-          cause: error,
-          hint: "runs_dir in nomaflow.yaml must be a folder Nomaflow can write to",
-        });
+        throw cannotCreate(path, error);
       }
     }
     const holder = readLock(path);

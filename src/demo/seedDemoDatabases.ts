@@ -3,13 +3,14 @@
  * marker file records what was seeded, and a later demo finds it and seeds nothing. Seeding again
  * (--reset, other sizes, a seeding that was cut short) starts from empty folders.
  */
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Connector } from "../connectors/connector.js";
 import { openPgliteConnector } from "../connectors/pgliteConnector.js";
 import { lockFolder, LOCK_FILE } from "../connectors/pgliteFolderLock.js";
 import { ConnectorError } from "../errors.js";
+import { makeFolder } from "../files/makeFolder.js";
 import type { DemoFolders } from "./demoFolders.js";
 import { DEMO_SIZES, lastNightSizes, opsDbStatements, reportingDbStatements, type DemoSizes } from "./sampleData.js";
 
@@ -82,7 +83,7 @@ export async function seedDemoDatabases(options: SeedOptions): Promise<SeedResul
   if ((await seedReason(folders, sizes, options.reset)) === undefined) return { seeded: false, sizes, durationMs: 0 };
 
   await removeDatabases(folders);
-  await mkdir(folders.root, { recursive: true });
+  await makeFolder(folders.root);
   // PGlite's initdb is most of a first open's time (seconds) and memory: it runs once, and the
   // empty database, cleanly closed, is copied for the second one.
   await withConnector("ops-db", folders.opsDb, (connector) => connector.scalar("select 1"));

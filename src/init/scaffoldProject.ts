@@ -3,9 +3,11 @@
  * (added to a .gitignore already there, never replacing it). Files already there are refused,
  * all of them named and nothing written, unless `force` says to overwrite them.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
+import { fileProblem } from "../files/fileProblem.js";
+import { makeFolderSync } from "../files/makeFolder.js";
 import { gitignoreText, GITIGNORE_LINES, templateFiles, type ModelineTargets, type TemplateFile } from "./projectTemplate.js";
 import { CONFIG_SCHEMA, findSchemaFolder, JOB_SCHEMA, modelineTarget, runningSchemasFolder, type SchemaFolder } from "./schemaModelines.js";
 
@@ -37,11 +39,10 @@ const GITIGNORE = ".gitignore";
 const GITIGNORE_PURPOSE = "run logs, .env and embedded databases kept out of git";
 
 function ensureFolder(dir: string): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} is a file, not a folder`, { hint: "give nomaflow init a folder to create the project in" });
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolderSync(dir);
   } catch (error) {
-    throw new UsageError(`cannot create the folder ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot create the folder ${dir}: ${fileProblem(error)}`, { cause: error, hint: "give nomaflow init a folder it can create and write to" });
   }
 }
 
@@ -54,10 +55,10 @@ function covered(existing: readonly string[], wanted: string): boolean {
 function writeFile(dir: string, file: Pick<TemplateFile, "path" | "content">): void {
   const path = join(dir, file.path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolderSync(dirname(path));
     writeFileSync(path, file.content);
   } catch (error) {
-    throw new UsageError(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot write ${path}: ${fileProblem(error)}`, { cause: error });
   }
 }
 
@@ -93,7 +94,12 @@ function mergeGitignore(dir: string): ScaffoldedFile["action"] {
     writeFile(dir, { path: GITIGNORE, content: gitignoreText(GITIGNORE_LINES) });
     return "created";
   }
-  const text = readFileSync(path, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${fileProblem(error)}`, { cause: error });
+  }
   const missing = GITIGNORE_LINES.filter((line) => !covered(text.split(/\r?\n/), line));
   if (missing.length === 0) return "kept";
   writeFile(dir, { path: GITIGNORE, content: `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}\n${gitignoreText(missing)}` });

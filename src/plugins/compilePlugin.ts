@@ -5,12 +5,13 @@
  * size and mtime of every input, so an unchanged plugin costs a few stat calls, not esbuild.
  */
 import type * as Crypto from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Esbuild from "esbuild";
 import { ConfigError } from "../errors.js";
+import { makeFolderSync } from "../files/makeFolder.js";
 import { nomaflowEntry } from "./nomaflowEntry.js";
 
 /** Where compiled plugins go, inside the project. */
@@ -135,7 +136,7 @@ function compileOrReuse(projectRoot: string, modulePath: string): { inputs: Reco
   const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof Crypto;
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 12);
   const outputFile = `${slug}.${hash}.mjs`;
-  mkdirSync(cacheDir, { recursive: true });
+  makeFolderSync(cacheDir);
   const outputPath = join(cacheDir, outputFile);
   if (!existsSync(outputPath)) writeAtomically(outputPath, code);
   const inputs: Record<string, string> = {};

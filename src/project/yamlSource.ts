@@ -4,7 +4,7 @@
  * content, syntax errors and emptiness come back as diagnostics.
  */
 import { readFileSync, statSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from "yaml";
+import { CST, isMap, isPair, isScalar, isSeq, LineCounter, Parser, parseDocument, Scalar, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostic.js";
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -86,9 +86,11 @@ export function parseYamlText(bytes: Buffer, absolutePath: string, file: string)
   const diagnostics: Diagnostic[] = [];
   // The first syntax error is the one to fix; later ones are mostly its echoes.
   for (const problem of [...doc.errors.slice(0, 1), ...doc.warnings]) {
-    const { line, col: column } = lineCounter.linePos(problem.pos[0]);
+    const opened = UNCLOSED.test(problem.message) ? unclosedTokenStart(text, problem) : undefined;
+    const { line, col: column } = lineCounter.linePos(opened?.offset ?? problem.pos[0]);
+    const hint = opened ? `the ${opened.opener} opened here is never closed` : null;
     diagnostics.push({
-      ...fileDiagnostic(file, `YAML: ${firstLine(problem.message)}`, line, column),
+      ...fileDiagnostic(file, `YAML: ${firstLine(problem.message)}`, line, column, hint),
       severity: problem.name === "YAMLWarning" ? "warning" : "error",
     });
   }
@@ -104,6 +106,30 @@ export function parseYamlText(bytes: Buffer, absolutePath: string, file: string)
     return { source: undefined, diagnostics: [...diagnostics, fileDiagnostic(file, `YAML: ${firstLine((error as Error).message)}`)] };
   }
   return { source: { file, absolutePath, text, doc, lineCounter, data }, diagnostics };
+}
+
+/** The errors the parser reports where the file (or the enclosing block) ends, not where the token opened. */
+const UNCLOSED = /^(Missing closing .?quote|Flow (map|sequence) )/;
+const OPENING_TOKENS: ReadonlySet<string> = new Set(["double-quoted-scalar", "single-quoted-scalar", "flow-collection"]);
+
+/**
+ * The innermost quoted scalar or flow collection that runs up to the error: where it opens, and
+ * with what (`"`, `'`, `{`, `[`).
+ */
+function unclosedTokenStart(text: string, problem: YAMLError): { offset: number; opener: string } | undefined {
+  const at = problem.pos[0];
+  let found: { offset: number; opener: string } | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== "document") continue;
+    CST.visit(token, (item) => {
+      for (const node of [item.key, item.value]) {
+        if (!node || !OPENING_TOKENS.has(node.type) || !("offset" in node)) continue;
+        const end = node.offset + CST.stringify(node).length;
+        if (node.offset < at && at <= end && (found === undefined || node.offset > found.offset)) found = { offset: node.offset, opener: text[node.offset]! };
+      }
+    });
+  }
+  return found;
 }
 
 function firstLine(message: string): string {

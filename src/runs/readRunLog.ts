@@ -7,7 +7,16 @@ import { basename, dirname } from "node:path";
 import { ConfigError } from "../errors.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { processIsAlive, type IsAlive } from "./processIsAlive.js";
-import { FINAL_EVENTS, type AlertEvent, type RunEvent, type RunFinishedEvent, type RunStartedEvent, type Trigger } from "./runEvents.js";
+import {
+  FINAL_EVENTS,
+  type AlertEvent,
+  type RunEvent,
+  type RunFinishedEvent,
+  type RunStartedEvent,
+  type StepFailedEvent,
+  type StepSucceededEvent,
+  type Trigger,
+} from "./runEvents.js";
 import { runStartedAt } from "./runId.js";
 
 export { processIsAlive, type IsAlive } from "./processIsAlive.js";
@@ -25,8 +34,10 @@ export interface StepSummary {
   attempts: number;
   /** When the first try started (ISO 8601 UTC). */
   started_at: string | null;
-  /** As the runner reported it when the step ended; null while it runs. */
+  /** The whole step, from its first try's start to its end, the waits between tries included; null while it runs. */
   duration_ms: number | null;
+  /** Each finished try's own time, in order. */
+  attempt_durations_ms: number[];
   /** Why it failed, or why the last try failed while it is retrying. */
   error: string | null;
   output: StepOutput | null;
@@ -143,12 +154,23 @@ function newStep(name: string): StepSummary {
     attempts: 0,
     started_at: null,
     duration_ms: null,
+    attempt_durations_ms: [],
     error: null,
     output: null,
     rows: null,
     bytes: null,
     skip_reason: null,
   };
+}
+
+/**
+ * The whole time of a step that ended, from the start of its first try (`firstStartedAt`, the
+ * ts of its first step_started), waits between tries included. step_failed carries it already;
+ * step_succeeded carries its last try's time only, so a retried step is timed by the log.
+ */
+export function stepDurationMs(end: StepSucceededEvent | StepFailedEvent, firstStartedAt: string | null | undefined): number {
+  if (end.event === "step_failed" || end.attempt <= 1 || !firstStartedAt) return end.duration_ms;
+  return Math.max(end.duration_ms, Date.parse(end.ts) - Date.parse(firstStartedAt));
 }
 
 /** Folds step events into per-step summaries, in job order. */
@@ -179,19 +201,21 @@ function summarizeSteps(events: RunEvent[], started: RunStartedEvent | undefined
       case "step_attempt_failed": {
         const step = stepOf(event.step);
         step.error = event.error;
+        step.attempt_durations_ms.push(event.duration_ms);
         // With no retry coming the step_failed event follows; until then it is still running.
         if (event.retry_in_seconds !== null) step.status = "retrying";
         break;
       }
       case "step_succeeded": {
         const step = stepOf(event.step);
-        Object.assign(step, { status: "succeeded", duration_ms: event.duration_ms, output: event.output ?? null, error: null });
+        Object.assign(step, { status: "succeeded", duration_ms: stepDurationMs(event, step.started_at), output: event.output ?? null, error: null });
+        step.attempt_durations_ms.push(event.duration_ms);
         step.attempts = Math.max(step.attempts, event.attempt);
         break;
       }
       case "step_failed": {
         const step = stepOf(event.step);
-        Object.assign(step, { status: "failed", duration_ms: event.duration_ms, error: event.error });
+        Object.assign(step, { status: "failed", duration_ms: stepDurationMs(event, step.started_at), error: event.error });
         step.attempts = Math.max(step.attempts, event.attempt);
         break;
       }

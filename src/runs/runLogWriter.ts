@@ -7,11 +7,12 @@
  * of a short line costs microseconds, and the event is on disk (in the page cache) before the
  * runner moves on, so a log never lags behind what happened.
  */
-import { close as closeAsync, fsync, mkdirSync, open as openCallback, openSync, writeSync } from "node:fs";
-import { mkdir as mkdirAsync } from "node:fs/promises";
+import { close as closeAsync, fsync, open as openCallback, openSync, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { fileProblem } from "../files/fileProblem.js";
+import { makeFolder, makeFolderSync } from "../files/makeFolder.js";
 import { FileWorkQueue } from "./fileWorkQueue.js";
 import type { RunEvent, UnstampedRunEvent } from "./runEvents.js";
 
@@ -82,23 +83,8 @@ function openExclusive(path: string, folder: string): number {
     return openSync(path, "ax");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    makeFolder(folder);
+    makeFolderSync(folder);
     return openSync(path, "ax");
-  }
-}
-
-/**
- * `mkdir -p`, trying the one folder first: a recursive mkdir was measured at ten to twenty times
- * the cost of a plain one on this machine, which counts when a daemon starts 1,000 runs at once.
- */
-function makeFolder(folder: string): void {
-  try {
-    mkdirSync(folder);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return;
-    if (code !== "ENOENT") throw error;
-    mkdirSync(folder, { recursive: true });
   }
 }
 
@@ -140,7 +126,7 @@ export class RunLogWriter {
       try {
         fd = await fileWork.run(async () => {
           if (!knownFolders.has(folder)) {
-            await mkdirAsync(folder, { recursive: true });
+            await makeFolder(folder);
             knownFolders.add(folder);
           }
           return openAsync(path, "ax");
@@ -148,7 +134,7 @@ export class RunLogWriter {
       } catch (error) {
         self.failed = true;
         self.pending = undefined;
-        throw new ConfigError(`cannot create the run log ${path}: ${(error as Error).message}`, {
+        throw new ConfigError(`cannot create the run log ${path}: ${fileProblem(error)}`, {
           cause: error,
           hint: "runs_dir in nomaflow.yaml (or NOMAFLOW_RUNS_DIR) must be a folder Nomaflow can write to",
         });
@@ -174,12 +160,12 @@ export class RunLogWriter {
     const path = join(folder, `${runId}.ndjson`);
     try {
       if (!knownFolders.has(folder)) {
-        makeFolder(folder);
+        makeFolderSync(folder);
         knownFolders.add(folder);
       }
       return new RunLogWriter(path, openExclusive(path, folder), jobId, runId, mask);
     } catch (error) {
-      throw new ConfigError(`cannot create the run log ${path}: ${(error as Error).message}`, {
+      throw new ConfigError(`cannot create the run log ${path}: ${fileProblem(error)}`, {
         cause: error,
         hint: "runs_dir in nomaflow.yaml (or NOMAFLOW_RUNS_DIR) must be a folder Nomaflow can write to",
       });
@@ -254,7 +240,7 @@ export class RunLogWriter {
       // One write in practice; a regular file only writes short when the disk fills up.
       while (offset < bytes.length) offset += writeSync(this.fd!, bytes, offset, bytes.length - offset);
     } catch (error) {
-      throw new ConfigError(`cannot write the run log ${this.path}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`cannot write the run log ${this.path}: ${fileProblem(error)}`, { cause: error });
     }
   }
 }

@@ -14,6 +14,7 @@ import { didYouMean } from "../text/closestMatch.js";
 import { checkSchedule } from "./checkSchedule.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { fullStepSchema } from "./fullStepSchema.js";
+import { jobIdHint } from "./jobIdHint.js";
 import { findReferences } from "./references.js";
 import { schemaProblems } from "./schemaProblems.js";
 
@@ -73,7 +74,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   for (const problem of schemaProblems(JobFile, data)) at(problem.path, problem.message, problem);
   if (typeof data.id === "string" && data.id !== entry.expectedId) {
-    at(["id"], `job id ${data.id} differs from its file name ${entry.expectedId}`, { hint: `rename the file to ${data.id}.yaml or set id: ${entry.expectedId}` });
+    at(["id"], `job id ${data.id} differs from its file name ${entry.expectedId}`, { hint: jobIdHint(data.id, entry.expectedId, entry.file) });
   }
 
   checkSteps(rawSteps, project, at);

@@ -285,7 +285,7 @@ describe("instances and folders", () => {
 
   it("says why a folder cannot be used: a file in the way, someone else's files", async () => {
     await writeFile(join(root, "a-file"), "not a folder");
-    await expect(openPgliteConnector("file", join(root, "a-file")).scalar("select 1")).rejects.toThrow(`connector file: ${join(root, "a-file")} is not a folder`);
+    await expect(openPgliteConnector("file", join(root, "a-file")).scalar("select 1")).rejects.toThrow(`connector file: cannot create the PGlite folder ${join(root, "a-file")}: ${join(root, "a-file")} is a file, not a folder`);
     await mkdir(join(root, "photos"));
     await writeFile(join(root, "photos", "cat.jpg"), "meow");
     const foreign = openPgliteConnector("photos", join(root, "photos"));

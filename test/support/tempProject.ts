@@ -33,13 +33,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `bin/nomaflow` (npm test builds first) with a clean colour environment. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/**
+ * Runs the built `bin/nomaflow` (npm test builds first) with a clean colour environment.
+ * `killAfterMs`: a command that hangs is killed (SIGKILL: a busy loop never sees SIGTERM) and ends with code -1.
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; killAfterMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env } as NodeJS.ProcessEnv;
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+    const limits = { maxBuffer: 64 * 1024 * 1024, timeout: options.killAfterMs ?? 0, killSignal: "SIGKILL" as const };
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env, ...limits }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : error.killed ? -1 : 1) : 0;
       resolvePromise({ code, stdout, stderr });
     });
   });

@@ -18,7 +18,7 @@ import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
 import { checkProject, requireJob } from "../../validate/checkProject.js";
-import { createOutput, type Output } from "../output.js";
+import { createOutput, textWidth, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
 import { selfCommand, shellQuote } from "../selfCommand.js";
@@ -35,7 +35,8 @@ const count = (value: number) => value.toLocaleString("en-US");
 const rows = (sizes: DemoSizes) => `${count(sizes.customers)} customers, ${count(sizes.orders)} orders`;
 
 export async function demoCommand(options: DemoOptions): Promise<number> {
-  const output = createOutput();
+  // Like `run`: the run goes on to its end when the reader of its output goes away.
+  const output = createOutput({ whenStdoutCloses: "drop" });
   const cwd = process.cwd();
   const root = findProjectRoot(options.project, cwd);
   const folders = demoFolders(root);
@@ -86,7 +87,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     output.out(style.bold(`the run's timeline, as \`nomaflow show ${result.runId}\` prints it:`));
     const log = readRunLog(result.logPath);
     const summary = summarizeRun(log.events, processIsAlive, { runId: result.runId, jobId: job.id });
-    for (const line of formatRunTimeline(summary, style)) output.out(line);
+    for (const line of formatRunTimeline(summary, style, Date.now(), textWidth())) output.out(line);
 
     output.out("");
     const masker = new SecretMasker();

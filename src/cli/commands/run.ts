@@ -11,7 +11,8 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(jobId: string, options: RunCommandOptions): Promise<number> {
-  const output = createOutput();
+  // The run goes on to its end, writing its log, when the reader of its output goes away.
+  const output = createOutput({ whenStdoutCloses: "drop" });
   const project = loadProject({ projectDir: options.project });
   const job = requireJob(await checkProject(project), jobId);
   const params = parseParams(job, options.param);

@@ -4,7 +4,7 @@ import { followRunLog } from "../../runs/followRunLog.js";
 import { findRunLog } from "../../runs/listRuns.js";
 import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.js";
 import type { RunEvent, RunStartedEvent } from "../../runs/runEvents.js";
-import { createOutput, printJson, type Output } from "../output.js";
+import { createOutput, printJson, textWidth, type Output } from "../output.js";
 import { RunEventLines } from "../render/runEventLines.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 
@@ -35,7 +35,7 @@ export async function showCommand(runId: string, options: ShowOptions): Promise<
   const parsed = readRunLog(path);
   const summary = summarizeRun(parsed.events, processIsAlive, { runId: basename(path, ".ndjson"), jobId: basename(dirname(path)) });
   if (options.json) printJson(output, summary);
-  else for (const line of formatRunTimeline(summary, output.style)) output.out(line);
+  else for (const line of formatRunTimeline(summary, output.style, Date.now(), textWidth())) output.out(line);
   if (parsed.badLines > 0) {
     output.err(`warning: ${displayPath(path, project.cwd)} has ${parsed.badLines} unreadable ${parsed.badLines === 1 ? "line" : "lines"}, skipped`);
   }

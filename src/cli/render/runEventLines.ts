@@ -3,6 +3,7 @@
  * reads the same in a terminal, a CI log or a file.
  */
 import type { ChalkInstance } from "chalk";
+import { stepDurationMs } from "../../runs/readRunLog.js";
 import type { RunEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
@@ -11,6 +12,8 @@ import { alertLine, formatBytes, formatCompactJson, formatParams, formatRows, fo
 /** What earlier events said that a later line needs; one per followed run. */
 export class RunEventLines {
   private readonly lastAttemptError = new Map<string, string>();
+  /** The ts of each step's first try, for the whole time of a retried step. */
+  private readonly firstStarted = new Map<string, string>();
 
   constructor(private readonly style: ChalkInstance) {}
 
@@ -27,6 +30,7 @@ export class RunEventLines {
       case "run_started":
         return `${style.cyan("▶")} run ${event.run_id} of ${event.job_id} started: ${formatTrigger(event)}, ${event.host} pid ${event.pid}, params ${formatParams(event.params)}`;
       case "step_started": {
+        if (!this.firstStarted.has(event.step)) this.firstStarted.set(event.step, event.ts);
         const attempt = event.attempt > 1 ? ` attempt ${event.attempt} of ${event.attempts}` : "";
         return `${style.cyan("▶")} ${event.step}${attempt} started (${event.type})`;
       }
@@ -45,8 +49,9 @@ export class RunEventLines {
       }
       case "step_succeeded": {
         const attempt = event.attempt > 1 ? ` on attempt ${event.attempt}` : "";
+        const whole = event.attempt > 1 ? ` (${formatDuration(stepDurationMs(event, this.firstStarted.get(event.step)))} in all)` : "";
         const output = event.output && Object.keys(event.output).length > 0 ? `  ${formatCompactJson(event.output)}` : "";
-        return `${style.green("✓")} ${event.step} succeeded${attempt} in ${formatDuration(event.duration_ms)}${output}`;
+        return `${style.green("✓")} ${event.step} succeeded${attempt} in ${formatDuration(event.duration_ms)}${whole}${output}`;
       }
       case "step_failed": {
         const attempts = event.attempt > 1 ? ` after ${event.attempt} attempts` : "";

@@ -7,6 +7,7 @@ import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../runs/
 import type { AlertEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalTime } from "../../text/formatLocalTime.js";
+import { wrapText } from "../../text/wrapText.js";
 
 /** The mark before a step: ✓ succeeded, ✗ failed, ↷ skipped, … pending, ▶ running or retrying. */
 export const STEP_MARKS: Record<StepStatus, string> = {
@@ -107,11 +108,28 @@ function stepDetails(step: StepSummary, now: number): string[] {
     default:
       details.push(step.duration_ms === null ? "—" : formatDuration(step.duration_ms));
   }
-  if (step.attempts > 1 && step.status !== "retrying") details.push(`${step.attempts} attempts`);
+  if (step.attempts > 1) details.push(attemptTimes(step));
   if (step.rows !== null) details.push(formatRows(step.rows));
   if (step.bytes !== null) details.push(formatBytes(step.bytes));
-  if (step.output !== null && Object.keys(step.output).length > 0) details.push(formatCompactJson(step.output));
   return details;
+}
+
+/** `3 attempts: 1.0 s, 1.1 s, 5 ms`: each try's own time; a try not finished is `…`. */
+function attemptTimes(step: StepSummary): string {
+  const times = Array.from({ length: step.attempts }, (_, index) => {
+    const ms = step.attempt_durations_ms[index];
+    return ms === undefined ? "…" : formatDuration(ms);
+  });
+  return `${step.attempts} attempts: ${times.join(", ")}`;
+}
+
+const OUTPUT_LABEL = "      output: ";
+
+/** A step's whole output as JSON, folded to `width` columns under its label. */
+function outputLines(output: StepSummary["output"], width: number): string[] {
+  if (output === null || Object.keys(output).length === 0) return [];
+  const indent = " ".repeat(OUTPUT_LABEL.length);
+  return wrapText(JSON.stringify(output), Math.max(20, width - indent.length)).map((piece, index) => (index === 0 ? OUTPUT_LABEL : indent) + piece);
 }
 
 /** Every line after the first of a multi-line text, indented to sit under the first. */
@@ -119,8 +137,11 @@ export function indentLines(text: string, indent: string): string {
   return text.split("\n").join(`\n${indent}`);
 }
 
-/** The timeline of a run, one string per line. `now` dates what is still running. */
-export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now: number = Date.now()): string[] {
+/**
+ * The timeline of a run, one string per line. `now` dates what is still running; step outputs
+ * are folded to `width` columns.
+ */
+export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now: number = Date.now(), width = 100): string[] {
   const lines = [
     `${style.bold(`run ${summary.run_id}`)}  ${summary.job_id}  ${styleStatus(style, summary.status)}${summary.failed_step ? ` at step ${summary.failed_step}` : ""}`,
     `  trigger   ${formatTrigger(summary)}`,
@@ -142,6 +163,7 @@ export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now
     const text = [rest.length > 0 ? first.padEnd(firstWidth) : first, ...rest].join("  ");
     const quiet = step.status === "pending" || step.status === "skipped";
     lines.push(`${head}  ${quiet ? style.dim(text) : text}`.trimEnd());
+    lines.push(...outputLines(step.output, width));
     if (step.error !== null && (step.status === "failed" || step.status === "retrying")) {
       const label = step.status === "retrying" ? "last error: " : "error: ";
       lines.push(`      ${style.red(label + indentLines(step.error, "      "))}`);

@@ -1,4 +1,5 @@
 /** The state of each step as a run's events arrive: what the live timeline draws. */
+import { stepDurationMs } from "../../runs/readRunLog.js";
 import type { RunEvent } from "../../runs/runEvents.js";
 
 export type StepStatus = "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
@@ -10,6 +11,9 @@ export interface StepState {
   attempts: number;
   /** When the current try started (ms). */
   startedAt: number | undefined;
+  /** The ts of the first try's step_started. */
+  firstStartedTs: string | undefined;
+  /** The whole step, waits between tries included. */
   durationMs: number | undefined;
   rows: number | undefined;
   bytes: number | undefined;
@@ -35,6 +39,7 @@ export class StepStates {
     const at = Date.parse(event.ts);
     switch (event.event) {
       case "step_started":
+        state.firstStartedTs ??= event.ts;
         Object.assign(state, { status: "running", attempt: event.attempt, attempts: event.attempts, startedAt: at, retryAt: undefined, error: undefined });
         break;
       case "step_progress":
@@ -49,7 +54,7 @@ export class StepStates {
         if (event.retry_in_seconds !== null) Object.assign(state, { status: "retrying", retryAt: at + event.retry_in_seconds * 1000 });
         break;
       case "step_succeeded":
-        Object.assign(state, { status: "succeeded", durationMs: event.duration_ms, error: undefined });
+        Object.assign(state, { status: "succeeded", durationMs: stepDurationMs(event, state.firstStartedTs), error: undefined });
         break;
       case "step_failed":
         Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error });
@@ -70,6 +75,7 @@ export class StepStates {
       attempt: 0,
       attempts: 0,
       startedAt: undefined,
+      firstStartedTs: undefined,
       durationMs: undefined,
       rows: undefined,
       bytes: undefined,
