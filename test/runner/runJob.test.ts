@@ -154,7 +154,7 @@ steps:
     expect(result).toMatchObject({ status: "failed", failedStep: "stuck" });
     expect(events.find((event) => event.event === "step_failed")).toMatchObject({
       step: "stuck",
-      error: "timed out after 50 ms, and the step did not stop within 200 ms: given up on",
+      error: "timed out after 50 ms, and the step did not stop within 200 ms: given up on, not tried again",
     });
     expect(events.find((event) => event.event === "step_succeeded")).toMatchObject({ step: "after" });
   });
