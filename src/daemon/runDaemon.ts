@@ -5,7 +5,7 @@
  * - SIGHUP reloads the project (see jobSet.ts); runs going are not touched.
  * - SIGTERM or SIGINT stops firing and gives the runs going `graceSeconds` to finish; then
  *   interrupts them (each writes run_interrupted) and resolves with 0. A second one ends the
- *   runs at once and resolves with 130.
+ *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
 import { ConfigError, formatPosition } from "../errors.js";
@@ -171,8 +171,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       previous_stop: opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
     });
     signals.ready(reload, (signal) => {
-      log.warn("forced_stop", null, { signal, running: scheduler.runningCount });
-      launcher.forceStopAll();
+      const running = scheduler.runningCount;
+      const killed = launcher.forceStopAll();
+      log.warn("forced_stop", null, { signal, running, process_groups_killed: killed });
     });
     sdNotify(`READY=1\nSTATUS=${jobs.size} jobs, ${scheduler.health().jobs} scheduled`);
     const watchdogMs = watchdogIntervalMs();
