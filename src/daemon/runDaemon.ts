@@ -16,8 +16,8 @@ import { systemClock, type Clock } from "./clock.js";
 import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
-import type { FireStore } from "./fireStore.js";
-import { startHttpServer, type DaemonHttpServer } from "./httpServer.js";
+import type { FireStore, OpenedFireStore } from "./fireStore.js";
+import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { resolveJobSet, type JobSet } from "./jobSet.js";
 import { createRunLauncher } from "./launchRun.js";
@@ -106,17 +106,27 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
 
-  const store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
-  const opened = await store.open([...jobs.keys()], clock.now());
+  // Every check before the first side effect (the store's state file, alerts about abandoned
+  // runs): a port in use ends the daemon here, having done nothing.
   const metrics = new DaemonMetrics(() => clock.now());
+  const startedMs = clock.now();
+  let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
+  const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
+  let store: FireStore;
+  let opened: OpenedFireStore;
+  try {
+    store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
+    opened = await store.open([...jobs.keys()], clock.now());
+  } catch (error) {
+    await http?.close();
+    throw error;
+  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
   const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
   const garbage = new IdleGarbage();
   const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics, whenIdle: (moment) => garbage.whenIdle(moment) });
-  const startedMs = clock.now();
-  let http: DaemonHttpServer | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
@@ -128,11 +138,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
       now: () => clock.now(),
     });
-    const health = () => {
+    health = () => {
       const state = scheduler.health();
       return { ...state, stuck: state.lastTickAgoMs > STUCK_AFTER_MS, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) };
     };
-    if (options.http) http = await startHttpServer({ ...options.http, health, metrics: () => metrics.render() });
 
     const reload = async () => {
       sdNotify("RELOADING=1");

@@ -32,7 +32,7 @@ function groupAlive(pgid: number): boolean {
 
 describe("nomaflow daemon, second signal", () => {
   it("kills the step's process group at once, writes the run's end when it happens, and exits 130", async () => {
-    const fireAt = Math.ceil((Date.now() + 2500) / 1000) * 1000;
+    const fireAt = Math.ceil((Date.now() + 4000) / 1000) * 1000;
     // The shell ignores SIGTERM (and so does its child): only a SIGKILL ends the group.
     const command = `trap '' TERM; echo $$ > ${"group.pid"}; sleep 60 & wait`;
     const made = makeProject({
@@ -45,7 +45,7 @@ describe("nomaflow daemon, second signal", () => {
       if (daemon.child.pid !== undefined && isRunning(daemon.child.pid)) daemon.child.kill("SIGKILL");
     });
     const pidFile = join(made.root, "group.pid");
-    await daemon.waitFor((line) => line.event === "fired", 8000);
+    await daemon.waitFor((line) => line.event === "fired", 12_000);
     expect(await eventually(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 5000)).toBe(true);
     const pgid = Number(readFileSync(pidFile, "utf8").trim());
     cleanups.push(() => {
