@@ -19,7 +19,7 @@ import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore, OpenedFireStore } from "./fireStore.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
-import { resolveJobSet, type JobSet } from "./jobSet.js";
+import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
 import { createRunLauncher } from "./launchRun.js";
 import { LocalFireStore } from "./localFireStore.js";
 import { DaemonMetrics } from "./metrics.js";
@@ -105,6 +105,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   }
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
+  let current: JobSet = initial;
 
   // Every check before the first side effect (the store's state file, alerts about abandoned
   // runs): a port in use ends the daemon here, having done nothing.
@@ -152,13 +153,17 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);
+          const { removed, recovered } = reloadedJobs(current, set);
           jobs = set.jobs;
+          current = set;
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
             added: changes.added.join(",") || undefined,
             changed: changes.changed.join(",") || undefined,
             unscheduled: changes.unscheduled.join(",") || undefined,
+            removed: removed.join(",") || undefined,
+            recovered: recovered.join(",") || undefined,
             invalid: set.invalid.length || undefined,
           });
         }
