@@ -59,7 +59,8 @@ describe("nomaflow daemon, second signal", () => {
     daemon.child.kill("SIGTERM");
     const exit = await Promise.race([daemon.exited, new Promise((resolve) => setTimeout(() => resolve("still running 5 s after the second signal"), 5000))]);
     expect(exit).toEqual({ code: 130, signal: null });
-    expect(groupAlive(pgid)).toBe(false);
+    // SIGKILL went out before the exit; the kernel may take a moment to end the processes.
+    expect(await eventually(() => !groupAlive(pgid), 500)).toBe(true);
     expect(Date.now() - forcedAt).toBeLessThan(5000);
 
     expect(daemon.events("forced_stop")).toMatchObject([{ signal: "SIGTERM", running: 1 }]);
