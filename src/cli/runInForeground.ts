@@ -7,6 +7,7 @@
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
 import { startRun, type RunResult } from "../runner/runJob.js";
+import { killProcessGroupsNow } from "../step-types/processGroup.js";
 import type { Output } from "./output.js";
 import { jsonRenderer, liveRenderer, plainRenderer } from "./render/runRenderers.js";
 
@@ -36,8 +37,10 @@ export async function runInForeground({ project, job, params, output, json }: Fo
       interrupt.abort(new Error(`interrupted by ${signal}`));
       return;
     }
-    handle?.forceStop();
-    process.exit(RUN_EXIT_CODES.interrupted);
+    killProcessGroupsNow();
+    const exit = () => process.exit(RUN_EXIT_CODES.interrupted);
+    if (handle) void handle.forceStop().then(exit, exit);
+    else exit();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

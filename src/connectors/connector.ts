@@ -21,7 +21,11 @@ export interface QueryResult {
 export interface Session {
   /** The server process serving this session (for pg_stat_activity checks); undefined for PGlite. */
   readonly backendPid: number | undefined;
-  /** Parameters are `$1`, `$2`, …; values are sent separately, never spliced into the text. */
+  /**
+   * Parameters are `$1`, `$2`, …; values are sent separately, never spliced into the text.
+   * Once the session's signal has fired nothing more is sent (a transaction not committed is
+   * rolled back), but a `COMMIT` already sent is not cancelled: its result is the outcome.
+   */
   query(sql: string, params?: readonly unknown[]): Promise<QueryResult>;
   /**
    * Runs `COPY … TO STDOUT …` and yields its data in chunks as it comes; memory stays bounded

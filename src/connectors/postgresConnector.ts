@@ -20,6 +20,9 @@ export interface PostgresPoolSettings {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/** A statement that is a COMMIT and nothing else (`commit`, `END`, `COMMIT WORK;`, …). */
+const LONE_COMMIT = /^\s*(?:commit|end)(?:\s+(?:work|transaction))?\s*;?\s*$/i;
 function toResult(results: pg.QueryResult | pg.QueryResult[]): QueryResult {
   // Several statements in one text (simple protocol) answer with one result each: the last
   // one's rows, every statement's row count.
@@ -63,6 +66,8 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
   const applicationNames = new WeakMap<pg.PoolClient, string>();
   let closed = false;
 
+  const cancelledBy = (signal: AbortSignal) => new ConnectorError(name, `cancelled: ${(signal.reason as Error | undefined)?.message ?? "aborted"}`, { cause: signal.reason });
+
   /** Cancels the statement a backend is running, from a connection of its own. */
   async function cancelBackend(pid: number): Promise<void> {
     const canceller = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
@@ -96,9 +101,15 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
       broken = true;
     };
     client.on("error", onConnectionError);
+    // A COMMIT once sent is not cancelled: its result is the outcome (the rows may already be
+    // durable), and a cancelled COMMIT would leave the step unsure whether its work landed.
+    let committing = false;
+    const cancel = () => {
+      if (backendPid !== undefined) cancelled = cancelBackend(backendPid);
+    };
     const onAbort = () => {
       broken = true;
-      if (backendPid !== undefined) cancelled = cancelBackend(backendPid);
+      if (!committing) cancel();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -109,10 +120,16 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
       const session: Session = {
         backendPid,
         query: async (sql, params) => {
+          // Nothing more is sent once the signal fired; a transaction not yet committed is
+          // rolled back when the session is closed.
+          if (signal?.aborted) throw cancelledBy(signal);
+          committing = LONE_COMMIT.test(sql);
           try {
             return toResult((await client.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[]);
           } catch (error) {
             throw connectorError(name, error, where);
+          } finally {
+            committing = false;
           }
         },
         copyOut: (sql) => copyOutOf(client, sql, name, where),
@@ -131,7 +148,7 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
       broken = true;
       if (signal?.aborted) {
         await cancelled;
-        throw new ConnectorError(name, `cancelled: ${(signal.reason as Error | undefined)?.message ?? "aborted"}`, { cause: signal.reason });
+        throw cancelledBy(signal);
       }
       throw error;
     } finally {

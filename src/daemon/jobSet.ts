@@ -49,3 +49,12 @@ export function resolveJobSet(previous: ReadonlyMap<string, DaemonJob>, project:
   }
   return { jobs, invalid, configErrors: [] };
 }
+
+/** For the daemon's `reloaded` line: jobs gone from the project, and jobs valid again after a reload found them invalid. */
+export function reloadedJobs(previous: JobSet, next: JobSet): { removed: string[]; recovered: string[] } {
+  const invalidNow = new Set(next.invalid.map((job) => job.id));
+  return {
+    removed: [...previous.jobs.keys()].filter((id) => !next.jobs.has(id) && !invalidNow.has(id)).sort(),
+    recovered: previous.invalid.map((job) => job.id).filter((id) => next.jobs.has(id) && !invalidNow.has(id)).sort(),
+  };
+}

@@ -5,6 +5,7 @@
  */
 import { parseParams } from "../runner/parseParams.js";
 import { startRun, type RunHandle } from "../runner/runJob.js";
+import { killProcessGroupsNow } from "../step-types/processGroup.js";
 import type { RunEvent } from "../runs/runEvents.js";
 import type { LaunchRun } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
@@ -19,8 +20,12 @@ export interface RunLauncherOptions {
 
 export interface RunLauncher {
   launch: LaunchRun;
-  /** Ends every run going at once, writing run_interrupted (a second SIGTERM). */
-  forceStopAll(): void;
+  /**
+   * Ends every run going at once (a second SIGTERM): their steps' signals fire, every process
+   * group is killed now, and each run writes run_interrupted when its step has ended.
+   * Returns how many process groups were killed.
+   */
+  forceStopAll(): number;
 }
 
 export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
@@ -58,7 +63,8 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
       return { runId: handle.runId, result };
     },
     forceStopAll: () => {
-      for (const handle of handles.values()) handle.forceStop();
+      for (const handle of handles.values()) void handle.forceStop();
+      return killProcessGroupsNow();
     },
   };
 }

@@ -5,7 +5,7 @@
  * - SIGHUP reloads the project (see jobSet.ts); runs going are not touched.
  * - SIGTERM or SIGINT stops firing and gives the runs going `graceSeconds` to finish; then
  *   interrupts them (each writes run_interrupted) and resolves with 0. A second one ends the
- *   runs at once and resolves with 130.
+ *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
 import { ConfigError, formatPosition } from "../errors.js";
@@ -16,10 +16,10 @@ import { systemClock, type Clock } from "./clock.js";
 import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
-import type { FireStore } from "./fireStore.js";
-import { startHttpServer, type DaemonHttpServer } from "./httpServer.js";
+import type { FireStore, OpenedFireStore } from "./fireStore.js";
+import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
-import { resolveJobSet, type JobSet } from "./jobSet.js";
+import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
 import { createRunLauncher } from "./launchRun.js";
 import { LocalFireStore } from "./localFireStore.js";
 import { DaemonMetrics } from "./metrics.js";
@@ -105,18 +105,29 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   }
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
+  let current: JobSet = initial;
 
-  const store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
-  const opened = await store.open([...jobs.keys()], clock.now());
+  // Every check before the first side effect (the store's state file, alerts about abandoned
+  // runs): a port in use ends the daemon here, having done nothing.
   const metrics = new DaemonMetrics(() => clock.now());
+  const startedMs = clock.now();
+  let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
+  const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
+  let store: FireStore;
+  let opened: OpenedFireStore;
+  try {
+    store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
+    opened = await store.open([...jobs.keys()], clock.now());
+  } catch (error) {
+    await http?.close();
+    throw error;
+  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
   const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
   const garbage = new IdleGarbage();
   const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics, whenIdle: (moment) => garbage.whenIdle(moment) });
-  const startedMs = clock.now();
-  let http: DaemonHttpServer | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
@@ -128,11 +139,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
       now: () => clock.now(),
     });
-    const health = () => {
+    health = () => {
       const state = scheduler.health();
       return { ...state, stuck: state.lastTickAgoMs > STUCK_AFTER_MS, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) };
     };
-    if (options.http) http = await startHttpServer({ ...options.http, health, metrics: () => metrics.render() });
 
     const reload = async () => {
       sdNotify("RELOADING=1");
@@ -143,13 +153,17 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);
+          const { removed, recovered } = reloadedJobs(current, set);
           jobs = set.jobs;
+          current = set;
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
             added: changes.added.join(",") || undefined,
             changed: changes.changed.join(",") || undefined,
             unscheduled: changes.unscheduled.join(",") || undefined,
+            removed: removed.join(",") || undefined,
+            recovered: recovered.join(",") || undefined,
             invalid: set.invalid.length || undefined,
           });
         }
@@ -171,8 +185,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       previous_stop: opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
     });
     signals.ready(reload, (signal) => {
-      log.warn("forced_stop", null, { signal, running: scheduler.runningCount });
-      launcher.forceStopAll();
+      const running = scheduler.runningCount;
+      const killed = launcher.forceStopAll();
+      log.warn("forced_stop", null, { signal, running, process_groups_killed: killed });
     });
     sdNotify(`READY=1\nSTATUS=${jobs.size} jobs, ${scheduler.health().jobs} scheduled`);
     const watchdogMs = watchdogIntervalMs();

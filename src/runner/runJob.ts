@@ -63,9 +63,17 @@ export interface RunHandle {
   runId: string;
   logPath: string;
   result: Promise<RunResult>;
-  /** Ends the run at once (a second Ctrl-C): writes run_interrupted if no final event is written yet. */
-  forceStop(): void;
+  /**
+   * Ends the run at once (a second Ctrl-C): the running step's signal fires (its queries are
+   * cancelled, its processes stopped), and run_interrupted is written when the step has ended,
+   * or after FORCED_STOP_WAIT_MS if it has not. Resolves when the log is closed.
+   */
+  forceStop(): Promise<RunResult>;
 }
+
+/** How long a forced stop waits for the running step to end before it writes the run's end anyway. */
+export const FORCED_STOP_WAIT_MS = 1_000;
+const FORCED_STOP_ERROR = "stopped at once by a second interrupt";
 
 /** How the steps ended, before alerts and the final event. */
 interface StepsOutcome {
@@ -96,7 +104,8 @@ export function startRun(options: RunOptions): RunHandle {
     options.onEvent?.(written);
     return written;
   };
-  const interrupt = options.interrupt ?? new AbortController().signal;
+  const forced = new AbortController();
+  const interrupt = options.interrupt ? AbortSignal.any([options.interrupt, forced.signal]) : forced.signal;
   const started = now();
   const host = currentHostname();
   const alerts = new RunAlerts({
@@ -185,6 +194,7 @@ export function startRun(options: RunOptions): RunHandle {
         }
       }
     }
+    if (forced.signal.aborted) return { status: "interrupted", failedStep, error: FORCED_STOP_ERROR, stepError };
     if (interrupt.aborted) return { status: "interrupted", failedStep, error: failure ?? "interrupted", stepError };
     return { status: failedStep === null ? "succeeded" : "failed", failedStep, error: failure, stepError };
   };
@@ -197,7 +207,7 @@ export function startRun(options: RunOptions): RunHandle {
     return finish(outcome.status, outcome.failedStep, outcome.error, endedAt);
   };
   // Whatever happens, the log ends with its one final event, and every connection is closed.
-  const result = steps()
+  const natural = steps()
     .catch((error: unknown): StepsOutcome => {
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
       return { status: "failed", failedStep: null, error: message, stepError: message };
@@ -205,13 +215,25 @@ export function startRun(options: RunOptions): RunHandle {
     .then(end)
     .catch((error: unknown) => finish("failed", null, `internal error: ${error instanceof Error ? error.message : String(error)}`))
     .finally(() => connectors.closeAll());
+  let forcedEnd: Promise<RunResult> | undefined;
+  let endForced: ((result: RunResult) => void) | undefined;
+  const result = Promise.race([natural, new Promise<RunResult>((resolve) => (endForced = resolve))]);
 
   return {
     runId,
     logPath: writer.path,
     result,
     forceStop: () => {
-      if (!finished) finish("interrupted", null, "stopped at once by a second interrupt");
+      if (forcedEnd) return forcedEnd;
+      forced.abort(new Error(FORCED_STOP_ERROR));
+      // A step that does not end at once (an in-process function) is not waited for.
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<RunResult>((resolve) => {
+        timer = setTimeout(() => resolve(finish("interrupted", alerts.currentStep, alerts.currentStep === null ? FORCED_STOP_ERROR : `${FORCED_STOP_ERROR}; step ${alerts.currentStep} had not stopped`)), FORCED_STOP_WAIT_MS);
+      });
+      forcedEnd = Promise.race([natural, waited]).finally(() => clearTimeout(timer));
+      void forcedEnd.then(endForced);
+      return forcedEnd;
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * One step, all its tries: fields resolved, the type's run function called with an AbortSignal
- * that fires on timeout or interrupt, failures retried by the step's policy. A step that ignores
- * its signal is failed anyway after a grace period, and the run goes on.
+ * that fires on timeout or interrupt, failures retried by the step's policy. A step that finishes
+ * after its signal fired is judged by its own outcome; one that ignores its signal is failed after
+ * a grace period (and not tried again), and the run goes on.
  */
 import type { ConnectorSet } from "../connectors/connectorSet.js";
 import { StepError } from "../errors.js";
@@ -66,7 +67,9 @@ async function attempt(
     const startGrace = () => {
       graceTimer = setTimeout(() => {
         const reason = messageOf(signal.reason);
-        resolve({ ok: false, error: new StepError(`${reason}, and the step did not stop within ${formatDuration(graceMs)}: given up on`, { retryable: signal.reason instanceof StepTimeoutError }) });
+        // Not tried again: the step may still be running, and its work may yet land (a COMMIT in
+        // flight); a second try could do it twice.
+        resolve({ ok: false, error: new StepError(`${reason}, and the step did not stop within ${formatDuration(graceMs)}: given up on, not tried again`, { retryable: false }) });
       }, graceMs);
       graceTimer.unref();
     };
@@ -75,9 +78,11 @@ async function attempt(
   });
   try {
     const outcome = await Promise.race([settled.then((result) => ({ ...result, fromStep: true })), abandoned.then((result) => ({ ...result, fromStep: false }))]);
-    // A step whose signal fired failed for that reason, whatever it threw or returned after it:
-    // an in-process plugin may finish its work past the timeout, but the time was up.
-    if (outcome.fromStep && signal.aborted && signal.reason instanceof StepError) return { ok: false, error: signal.reason };
+    // The step's own outcome decides, also when it comes after the signal: a step that returns
+    // has done its work (a COMMIT sent before the signal is not cancelled, and its rows are in),
+    // so failing it, and trying it again, would do the work twice. A failure then is for the
+    // signal's reason (`timed out after …`), whatever the step threw on its way out.
+    if (outcome.fromStep && !outcome.ok && signal.aborted && signal.reason instanceof StepError) return { ok: false, error: signal.reason };
     return outcome.ok ? { ok: true, output: outcome.output } : { ok: false, error: outcome.error };
   } finally {
     clearTimeout(graceTimer);

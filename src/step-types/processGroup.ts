@@ -12,7 +12,17 @@ let exitHookInstalled = false;
 
 function killLiveGroupsOnExit(): void {
   // Only synchronous work is possible in an exit handler, so there is no time for a grace period.
-  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+  killProcessGroupsNow();
+}
+
+/**
+ * SIGKILL to every group that may still have processes, without the SIGTERM grace: a forced stop
+ * (a second signal) or Nomaflow's exit. Returns how many groups still had processes.
+ */
+export function killProcessGroupsNow(): number {
+  let killed = 0;
+  for (const pgid of liveGroups) if (signalGroup(pgid, "SIGKILL")) killed++;
+  return killed;
 }
 
 /** Sends `signal` to every process of the group; false when the group has no process left. */

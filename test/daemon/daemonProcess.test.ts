@@ -79,7 +79,7 @@ describe("nomaflow daemon, the real process", () => {
     writeFileSync(join(root, "jobs", "steady.yaml"), job("steady", "*/2 * * * * *", "{ name: work, type: shel, command: true }", "concurrency: allow\n"));
     first.child.kill("SIGHUP");
     const reloaded = await first.waitFor((line) => line.event === "reloaded");
-    expect(reloaded).toMatchObject({ jobs: 2, scheduled: 2, changed: "moved", unscheduled: "dropped", invalid: 1 });
+    expect(reloaded).toMatchObject({ jobs: 2, scheduled: 2, changed: "moved", unscheduled: "dropped", removed: "dropped", invalid: 1 });
     expect(first.events("job_invalid", "steady")).toMatchObject([{ level: "error", file: expect.stringMatching(/steady\.yaml:\d+:\d+$/), kept: "previous version" }]);
     const reloadedAt = Date.parse(reloaded.ts);
 

@@ -2,7 +2,7 @@
 import { unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveJobSet } from "../../src/daemon/jobSet.js";
+import { reloadedJobs, resolveJobSet } from "../../src/daemon/jobSet.js";
 import { loadProject } from "../../src/project/loadProject.js";
 import { checkProject } from "../../src/validate/checkProject.js";
 import { registryWithProbe } from "../runner/probeStepType.js";
@@ -61,5 +61,21 @@ describe("resolveJobSet", () => {
     const next = resolveJobSet(initial.jobs, second.project, second.checked);
     expect(next.configErrors.length).toBeGreaterThan(0);
     expect(next.jobs.get("a")).toBe(initial.jobs.get("a"));
+  });
+
+  it("names for the reloaded line the jobs removed and the jobs valid again", async () => {
+    const made = writeProject({ a: { cron: "0 * * * *" }, b: { cron: "0 2 * * *" }, gone: { cron: "0 3 * * *" } });
+    cleanups.push(made.remove);
+    const first = await check(made.root);
+    const initial = resolveJobSet(new Map(), first.project, first.checked);
+    writeFileSync(join(made.root, "jobs", "b.yaml"), "id: b\nsteps: [\n");
+    const broken = await check(made.root);
+    const second = resolveJobSet(initial.jobs, broken.project, broken.checked);
+    expect(reloadedJobs(initial, second)).toEqual({ removed: [], recovered: [] });
+
+    writeFileSync(join(made.root, "jobs", "b.yaml"), jobYaml("b", { cron: "0 4 * * *" }));
+    unlinkSync(join(made.root, "jobs", "gone.yaml"));
+    const fixed = await check(made.root);
+    expect(reloadedJobs(second, resolveJobSet(second.jobs, fixed.project, fixed.checked))).toEqual({ removed: ["gone"], recovered: ["b"] });
   });
 });

@@ -154,7 +154,7 @@ steps:
     expect(result).toMatchObject({ status: "failed", failedStep: "stuck" });
     expect(events.find((event) => event.event === "step_failed")).toMatchObject({
       step: "stuck",
-      error: "timed out after 50 ms, and the step did not stop within 200 ms: given up on",
+      error: "timed out after 50 ms, and the step did not stop within 200 ms: given up on, not tried again",
     });
     expect(events.find((event) => event.event === "step_succeeded")).toMatchObject({ step: "after" });
   });
@@ -183,11 +183,26 @@ steps:
     const job = requireJob(await checkProject(loaded), "job");
     const handle = startRun({ project: loaded, job, params: {} });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    handle.forceStop();
-    handle.forceStop();
+    void handle.forceStop();
+    const result = await handle.forceStop();
+    expect(await handle.result).toEqual(result);
     const events = readFileSync(handle.logPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
     expect(events.filter((event) => event.event === "run_interrupted")).toHaveLength(1);
-    expect(events.at(-1)).toMatchObject({ event: "run_interrupted", error: "stopped at once by a second interrupt" });
+    // The step ignores its signal: not waited for beyond a second, and the log says so.
+    expect(events.at(-1)).toMatchObject({ event: "run_interrupted", error: "stopped at once by a second interrupt; step stuck had not stopped" });
+  });
+
+  it("on a forced stop, writes the step's end then the run's, once the step has stopped", async () => {
+    const project = makeProject({ "nomaflow.yaml": "{}\n", "jobs/job.yaml": "id: job\nsteps:\n  - { name: long, type: probe, behaviour: hang }\n" });
+    projects.push(project);
+    const loaded = loadProject({ projectDir: project.root, cwd: project.root, processEnv: {}, registry: registryWithProbe() });
+    const job = requireJob(await checkProject(loaded), "job");
+    const handle = startRun({ project: loaded, job, params: {} });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await handle.forceStop();
+    const events = readFileSync(handle.logPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+    expect(kinds(events).slice(-3)).toEqual(["step_attempt_failed:long", "step_failed:long", "run_interrupted"]);
+    expect(events.at(-1)).toMatchObject({ failed_step: "long", error: "stopped at once by a second interrupt" });
   });
 
   it("says why an output is missing", async () => {

@@ -41,7 +41,8 @@ export interface NodeStepContext {
   notify(text: string, recipients?: readonly string[]): Promise<void>;
   /**
    * Aborts on timeout or interrupt. Queries made through `getConnector` are cancelled by it;
-   * other long work should watch it, since an in-process function cannot be killed.
+   * other long work should watch it, since an in-process function cannot be killed. A function
+   * that returns after it fired is taken as stopped by it: the step fails for its reason.
    */
   signal: AbortSignal;
 }

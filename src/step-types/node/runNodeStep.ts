@@ -26,6 +26,9 @@ export async function runNodeStep(fields: NodeStepFields, context: StepRunContex
     if (signal.aborted) throw cancelledError("function", signal);
     throw failure(error, context);
   }
+  // A function that returns after its signal fired may have returned because of it (stopped
+  // half way): nothing tells the two apart, so it is taken as stopped.
+  if (signal.aborted) throw cancelledError("function", signal);
   return stepOutput(result, fields.callable);
 }
 

@@ -13,6 +13,7 @@ import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
 import { overwriteTarget, prepareOverwrite } from "./overwriteTarget.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
+import { lockTarget } from "./targetLock.js";
 import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
 type Fields = Static<typeof sqlCopyFields>;
@@ -73,7 +74,8 @@ function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[
 }
 
 export async function runSqlCopy(fields: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
-  const started = performance.now();
+  let started = performance.now();
+  let lockWaitMs = 0;
   const targetSchema = fields.target.schema ?? "public";
   const targetName = displayName(targetSchema, fields.target.table);
   const target = qualifiedName(targetSchema, fields.target.table);
@@ -85,11 +87,9 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
 
   try {
     return await sink.withSession(async (targetSession) => {
-      const locked = await targetSession.query("select pg_try_advisory_lock(hashtextextended($1, 0)) as locked", [lockKey(fields.target.connector, targetSchema, fields.target.table)]);
-      if (locked.rows[0]?.locked !== true) {
-        context.log("info", `waiting for another run writing ${targetName}`);
-        await targetSession.query("select pg_advisory_lock(hashtextextended($1, 0))", [lockKey(fields.target.connector, targetSchema, fields.target.table)]);
-      }
+      lockWaitMs = await lockTarget(targetSession, lockKey(fields.target.connector, targetSchema, fields.target.table), targetName, context);
+      // The copy's time, and its rows per second, start once the table is ours.
+      started = performance.now();
       const existing = await describeTable(targetSession, targetSchema, fields.target.table);
       if (existing && existing.kind !== "r" && existing.kind !== "p") {
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
@@ -161,6 +161,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           target: targetName,
           created_target: created,
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
+          ...(lockWaitMs === 0 ? {} : { lock_wait_ms: lockWaitMs }),
         };
       }, options);
     }, options);

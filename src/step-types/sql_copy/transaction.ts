@@ -16,7 +16,8 @@ interface TransactionSettings {
 /**
  * Runs `work` in a transaction with an empty search_path, so catalog text read in it
  * (pg_get_viewdef, pg_get_indexdef, …) names every object with its schema, and text replayed in
- * it means the same as when it was read. Rolls back when `work` throws.
+ * it means the same as when it was read. Rolls back when `work` throws. The COMMIT follows the
+ * session's rule (connector.ts): refused once the step's signal fired, never cancelled once sent.
  */
 export async function inTransaction<T>(query: Query, work: () => Promise<T>, settings: TransactionSettings = {}): Promise<T> {
   await query("BEGIN");

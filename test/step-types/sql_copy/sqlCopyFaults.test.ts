@@ -138,7 +138,7 @@ describeWithPostgres("sql_copy: one writer per target, and leftovers of killed r
     const root = project();
     const [first, second] = await Promise.all([runJobIn(root, "a"), runJobIn(root, "b")]);
     expect([first.result.status, second.result.status]).toEqual(["succeeded", "succeeded"]);
-    const waited = [first, second].filter((run) => run.events.some((event) => event.event === "log" && event.message === "waiting for another run writing reporting.items"));
+    const waited = [first, second].filter((run) => run.events.some((event) => event.event === "log" && /^waiting for run \S+ \(job [ab], step items\), which is writing reporting\.items$/.test(event.message)));
     expect(waited).toHaveLength(1);
     expect(Number((await reporting.query("select count(*) from reporting.items")).rows[0].count)).toBe(100000);
   });
