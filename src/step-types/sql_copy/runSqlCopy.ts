@@ -12,6 +12,7 @@ import type { StepOutput, StepRunContext } from "../stepType.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
 import { overwriteTarget, prepareOverwrite } from "./overwriteTarget.js";
+import { withPinnedSettings } from "./pinnedSettings.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
@@ -84,7 +85,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
   let bytes = 0;
 
   try {
-    return await sink.withSession(async (targetSession) => {
+    return await sink.withSession((targetSession) => withPinnedSettings(targetSession, async () => {
       const locked = await targetSession.query("select pg_try_advisory_lock(hashtextextended($1, 0)) as locked", [lockKey(fields.target.connector, targetSchema, fields.target.table)]);
       if (locked.rows[0]?.locked !== true) {
         context.log("info", `waiting for another run writing ${targetName}`);
@@ -98,7 +99,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
       const swap = existing !== undefined && fields.mode === "overwrite";
       if (swap) await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context);
 
-      return await source.withSession(async (sourceSession) => {
+      return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
         let sourceColumns: ColumnInfo[];
         let sourceKey: string[] = [];
@@ -162,8 +163,8 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           created_target: created,
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
         };
-      }, options);
-    }, options);
+      }), options);
+    }), options);
   } catch (error) {
     if (error instanceof ConnectorError) {
       // Say which copy it was: the driver's message names a table, not its schema or connector.
