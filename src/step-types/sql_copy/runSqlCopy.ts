@@ -191,6 +191,12 @@ function upsertKey(fields: Fields, existing: TableInfo | undefined, sourceKey: s
 }
 
 /**
+ * The source's values for identity columns are kept, as COPY keeps them in append and overwrite;
+ * without it a GENERATED ALWAYS column refuses them. A no-op on tables without identity columns.
+ */
+const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
+
+/**
  * Loads into a temporary table, then updates the rows whose key exists and inserts the rest:
  * with ON CONFLICT when a unique index covers exactly the key, else with UPDATE then INSERT.
  */
@@ -204,12 +210,12 @@ async function upsert(session: Session, plan: CopyPlan, target: string, existing
   const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
   if (unique) {
     const action = others.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ")}`;
-    await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
+    await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
     return;
   }
   const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
   if (others.length > 0) {
     await session.query(`UPDATE ${target} AS t SET ${others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ")} FROM ${staging} AS s WHERE ${match}`);
   }
-  await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
+  await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
 }

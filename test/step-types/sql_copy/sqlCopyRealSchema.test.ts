@@ -62,4 +62,16 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     expect(text.output("staff")).toMatchObject({ format: "text" });
     expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
   });
+
+  it("upserts into tables keyed by identity ALWAYS and BY DEFAULT, updating changed rows and inserting new ones", async () => {
+    await target.query('truncate rental.film, rental.staff, rental."Customer"');
+    await target.query("insert into rental.film (film_id, title) overriding system value values (1, 'old title'), (5000, 'kept')");
+    await target.query("insert into rental.staff (staff_id, name) values (2, 'old name')");
+    const run = await runJobIn(project(tableStep("film", "upsert") + tableStep("staff", "upsert")), "copy");
+    expect(run.result.status, run.error("film") ?? run.error("staff")).toBe("succeeded");
+    expect(run.events.filter((event) => event.event === "step_attempt_failed")).toEqual([]);
+    expect(await checksum(target, "(select * from rental.film where film_id <= 1000)", "film_id")).toEqual(await checksum(source, "rental.film", "film_id"));
+    expect((await target.query("select title from rental.film where film_id = 5000")).rows).toEqual([{ title: "kept" }]);
+    expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
+  });
 });
