@@ -9,9 +9,10 @@ import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
 import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
+import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
-import { overwriteTarget, prepareOverwrite } from "./overwriteTarget.js";
+import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
@@ -148,6 +149,8 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
+        const sequencesAdvanced = created ? {} : await advanceOwnedSequences(queryOf(targetSession), targetSchema, fields.target.table);
+        for (const [sequence, value] of Object.entries(sequencesAdvanced)) context.log("info", `advanced sequence ${sequence} to ${value}, the largest loaded value of its column`);
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
@@ -161,6 +164,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           format: plan.format,
           target: targetName,
           created_target: created,
+          sequences_advanced: sequencesAdvanced,
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
         };
       }), options);

@@ -74,4 +74,26 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     expect((await target.query("select title from rental.film where film_id = 5000")).rows).toEqual([{ title: "kept" }]);
     expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
   });
+
+  it("advances serial and identity sequences past the loaded keys in every mode, and says so", async () => {
+    for (const mode of ["append", "upsert", "overwrite"]) {
+      await target.query('truncate rental.film, rental.staff, rental."Customer" restart identity');
+      const run = await runJobIn(project(tableStep("film", mode) + tableStep("staff", mode) + tableStep("Customer", mode)), "copy");
+      expect(run.result.status, `${mode}: ${run.error("film") ?? run.error("staff") ?? run.error("customer")}`).toBe("succeeded");
+      expect(run.output("film")?.sequences_advanced, mode).toEqual({ "rental.film_film_id_seq": 1000 });
+      expect(run.output("staff")?.sequences_advanced, mode).toEqual({ "rental.staff_staff_id_seq": 50 });
+      expect(run.output("customer")?.sequences_advanced, mode).toEqual({ 'rental."Customer_CustomerId_seq"': 500 });
+      const logged = run.events.filter((event) => event.event === "log" && event.step === "film" && /advanced sequence rental\.film_film_id_seq to 1000/.test(String((event as { message?: unknown }).message)));
+      expect(logged, mode).toHaveLength(1);
+      const next = await target.query(`
+        insert into rental.film (title) values ('next') returning film_id as id;
+        insert into rental.staff (name) values ('next') returning staff_id as id;
+        insert into rental."Customer" ("Name") values ('next') returning "CustomerId" as id`);
+      expect((next as unknown as Array<{ rows: Array<{ id: number }> }>).map((result) => result.rows[0]!.id), mode).toEqual([1001, 51, 501]);
+    }
+    // A sequence already past the loaded keys is never moved back.
+    const again = await runJobIn(project(tableStep("staff", "upsert")), "copy");
+    expect(again.output("staff")?.sequences_advanced).toEqual({});
+    expect((await target.query("select nextval('rental.staff_staff_id_seq') as id")).rows).toEqual([{ id: "52" }]);
+  });
 });
