@@ -32,7 +32,7 @@ function lockKey(connector: string, schema: string, table: string): string {
 }
 
 /** Columns matched by name; every source column must exist in the target. */
-function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo | undefined): CopyPlan {
+function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: string | undefined, target: TableInfo | undefined): CopyPlan {
   const copied = sourceColumns.filter((column) => !column.generated);
   const targetByName = new Map((target?.columns ?? []).map((column) => [column.name, column]));
   if (target) {
@@ -60,10 +60,13 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo
   const columns = copied.map((column) => column.name);
   const list = columns.map(quoteIdentifier).join(", ");
   const { source } = fields;
+  const from = source.query !== undefined ? `(${source.query}) AS nomaflow_source` : qualifiedName(source.schema ?? "public", source.table!);
+  // COPY reads a plain table by itself; a partitioned table, a view or a materialized view only
+  // through a query (the format is chosen by the column types all the same).
   const copyOutSql =
-    source.query !== undefined
-      ? `COPY (SELECT ${list} FROM (${source.query}) AS nomaflow_source) TO STDOUT (FORMAT ${format})`
-      : `COPY ${qualifiedName(source.schema ?? "public", source.table!)} (${list}) TO STDOUT (FORMAT ${format})`;
+    sourceKind === "r"
+      ? `COPY ${from} (${list}) TO STDOUT (FORMAT ${format})`
+      : `COPY (SELECT ${list} FROM ${from}) TO STDOUT (FORMAT ${format})`;
   return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
 }
 
@@ -104,6 +107,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
         let sourceColumns: ColumnInfo[];
         let sourceKey: string[] = [];
+        let sourceKind: string | undefined;
         if (fields.source.query !== undefined) {
           sourceColumns = await describeQuery(sourceSession, fields.source.query);
         } else {
@@ -111,8 +115,9 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           if (!table) throw new StepError(`source table ${sourceLabel} does not exist on connector ${fields.source.connector}`, { retryable: false });
           sourceColumns = table.columns;
           sourceKey = table.primaryKey;
+          sourceKind = table.kind;
         }
-        const plan = planCopy(fields, sourceColumns, existing);
+        const plan = planCopy(fields, sourceColumns, sourceKind, existing);
         const key = fields.mode === "upsert" ? upsertKey(fields, existing, sourceKey, targetName) : [];
 
         const counter = plan.format === "binary" ? binaryRowCounter() : textRowCounter();

@@ -96,4 +96,28 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     expect(again.output("staff")?.sequences_advanced).toEqual({});
     expect((await target.query("select nextval('rental.staff_staff_id_seq') as id")).rows).toEqual([{ id: "52" }]);
   });
+
+  it("copies a partitioned table, a view and a materialized view given as source.table, binary where the types allow", async () => {
+    const steps =
+      copyStep("payment", "schema: rental, table: payment", "payment_copy", "overwrite") +
+      copyStep("payment_partitioned", "schema: rental, table: payment", "payment", "append") +
+      copyStep("view", "schema: rental, table: film_list", "film_list", "overwrite") +
+      copyStep("matview", "schema: rental, table: film_count", "film_count", "overwrite");
+    for (const round of [1, 2]) {
+      await target.query("truncate rental.payment");
+      const run = await runJobIn(project(steps), "copy");
+      const failed = ["payment", "payment_partitioned", "view", "matview"].map((step) => run.error(step)).find(Boolean);
+      expect(run.result.status, `round ${round}: ${failed}`).toBe("succeeded");
+      expect(run.events.filter((event) => event.event === "step_attempt_failed")).toEqual([]);
+      expect(run.output("payment")).toMatchObject({ rows: 1500, format: "binary", created_target: round === 1 });
+      expect(run.output("payment_partitioned")).toMatchObject({ rows: 1500, format: "binary" });
+      expect(run.output("view")).toMatchObject({ rows: 1000, format: "text" });
+      expect(run.output("matview")).toMatchObject({ rows: 3 });
+      const payments = await checksum(source, "rental.payment", "payment_id");
+      expect(await checksum(target, "rental.payment_copy", "payment_id")).toEqual(payments);
+      expect(await checksum(target, "rental.payment", "payment_id")).toEqual(payments);
+      expect(await checksum(target, "rental.film_list", "film_id")).toEqual(await checksum(source, "rental.film_list", "film_id"));
+      expect(await checksum(target, "rental.film_count", "mood")).toEqual(await checksum(source, "rental.film_count", "mood"));
+    }
+  });
 });
