@@ -7,6 +7,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
+import { tokenize } from "../../connectors/pgliteCopyStatement.js";
 import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";
@@ -48,13 +49,15 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
       throw new StepError(`target column${generated.length > 1 ? "s" : ""} ${generated.join(", ")} ${generated.length > 1 ? "are" : "is"} generated and cannot be written`, { retryable: false });
     }
   }
-  const binaryFits = copied.every((column) => {
-    const other = target ? targetByName.get(column.name) : column;
-    // Same type OID: binary receive functions apply the target column's own length/precision.
-    return other !== undefined && other.typeOid === column.typeOid && column.typeOid < FIRST_USER_OID;
+  // Same type OID: binary receive functions apply the target column's own length/precision.
+  const misfits = copied.flatMap((column) => {
+    const other = (target ? targetByName.get(column.name) : column)!;
+    if (other.typeOid !== column.typeOid) return [`${column.name} (${column.type} in the source, ${other.type} in the target)`];
+    return column.typeOid < FIRST_USER_OID ? [] : [`${column.name} (${column.type}, not a built-in type)`];
   });
+  const binaryFits = misfits.length === 0;
   if (fields.format === "binary" && !binaryFits) {
-    throw new StepError("format: binary needs every column to have the same built-in type in source and target; use format: auto or text", { retryable: false });
+    throw new StepError(`format: binary needs every column to have the same built-in type in source and target, and ${misfits.join(", ")} ${misfits.length > 1 ? "do" : "does"} not; use format: auto or text`, { retryable: false });
   }
   const format = fields.format === "text" ? "text" : binaryFits ? "binary" : "text";
   const columns = copied.map((column) => column.name);
@@ -77,7 +80,18 @@ function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[
   return `CREATE TABLE ${name} (${definitions.join(", ")})`;
 }
 
-export async function runSqlCopy(fields: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+/**
+ * The query without what may follow its last token — `;`, spaces, comments — which inside our
+ * `(…)` would be a syntax error or, for a `--` comment, hide the closing parenthesis.
+ */
+function bareQuery(query: string): string {
+  const tokens = tokenize(query);
+  while (tokens.at(-1)?.kind === "symbol" && tokens.at(-1)!.value === ";") tokens.pop();
+  return query.slice(0, tokens.at(-1)?.end ?? query.length);
+}
+
+export async function runSqlCopy(given: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+  const fields: Fields = given.source.query === undefined ? given : { ...given, source: { ...given.source, query: bareQuery(given.source.query) } };
   const started = performance.now();
   const targetSchema = fields.target.schema ?? "public";
   const targetName = displayName(targetSchema, fields.target.table);
@@ -146,11 +160,12 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           await targetSession.query("BEGIN");
           if (!existing) {
             await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
-            context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
           }
           if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
           else await upsert(targetSession, plan, target, existing, key, stream);
           await targetSession.query("COMMIT");
+          // Said once it holds: a failed try rolls the table back.
+          if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
@@ -211,9 +226,11 @@ const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
  */
 async function upsert(session: Session, plan: CopyPlan, target: string, existing: TableInfo, key: string[], stream: () => AsyncIterable<Uint8Array>): Promise<void> {
   const staging = quoteIdentifier("nomaflow_upsert");
-  await session.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
-  await session.copyIn(plan.copyInSql(staging), stream());
   const list = plan.columns.map(quoteIdentifier).join(", ");
+  // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
+  // itself, and its error names the target, not this table.
+  await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
+  await session.copyIn(plan.copyInSql(staging), stream());
   const others = plan.columns.filter((column) => !key.includes(column));
   const sortedKey = [...key].sort().join("\u0000");
   const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
