@@ -39,13 +39,25 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const copy = (table: string, mode: string) =>
       `  - { name: ${table}, type: sql_copy, source: { connector: embedded, schema: rental, table: ${table} }, target: { connector: server, schema: rental, table: ${table} }, mode: ${mode} }\n`;
     const made = makeProject({
-      "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n`,
+      "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n  sink: { url: "pglite:data/sink" }\n`,
+      "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${[
+        ["film", "film", "upsert"],
+        ["Customer", "Customer", "append"],
+        ["payment", "payment_copy", "overwrite"],
+        ["film_list", "film_list", "overwrite"],
+      ]
+        .map(([from, to, mode]) => `  - { name: ${from.toLowerCase()}, type: sql_copy, source: { connector: embedded, schema: rental, table: "${from}" }, target: { connector: sink, schema: rental, table: "${to}" }, mode: ${mode} }\n`)
+        .join("")}`,
       "jobs/copy.yaml": `id: copy\nsteps:\n  - { name: styles, type: sql, connector: embedded, sql: "${EUROPEAN_STYLES}" }\n${copy("film", "append")}${copy("staff", "overwrite")}  - name: styles-kept\n    type: sql\n    connector: embedded\n    sql: "do $$ begin if current_setting('DateStyle') <> 'SQL, DMY' or current_setting('IntervalStyle') <> 'sql_standard' then raise exception 'settings not given back: %, %', current_setting('DateStyle'), current_setting('IntervalStyle'); end if; end $$"\n`,
     });
     root = made.root;
     remove = made.remove;
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       await embedded.execute(RENTAL_SCHEMA + RENTAL_ROWS);
+    });
+    await withPglite(join(root, "data", "sink"), async (sink) => {
+      await sink.execute(RENTAL_SCHEMA);
+      await sink.execute("insert into rental.film (film_id, title) overriding system value values (1, 'old'); create table rental.film_list (film_id int, title text, mood rental.mood, opened date)");
     });
   });
   afterAll(async () => {
@@ -61,6 +73,23 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       expect(await serverSum("rental.film", "film_id")).toEqual(await pgliteChecksum(embedded, "rental.film", "film_id"));
       expect(await serverSum("rental.staff", "staff_id")).toEqual(await pgliteChecksum(embedded, "rental.staff", "staff_id"));
+    });
+  });
+
+  it("into PGlite: upsert on an identity ALWAYS key, sequences advanced, a partitioned table and a view as sources", async () => {
+    const run = await runJobIn(root, "to-sink");
+    const failed = ["film", "customer", "payment", "film_list"].map((step) => run.error(step)).find(Boolean);
+    expect(run.result.status, failed).toBe("succeeded");
+    expect(run.output("film")).toMatchObject({ rows: 1000, sequences_advanced: { "rental.film_film_id_seq": 1000 } });
+    expect(run.output("customer")).toMatchObject({ rows: 500, format: "binary", sequences_advanced: { 'rental."Customer_CustomerId_seq"': 500 } });
+    expect(run.output("payment")).toMatchObject({ rows: 1500, format: "binary", created_target: true });
+    await withPglite(join(root, "data", "embedded"), async (embedded) => {
+      await withPglite(join(root, "data", "sink"), async (sink) => {
+        for (const [from, to, key] of [["rental.film", "rental.film", "film_id"], ['rental."Customer"', 'rental."Customer"', '"CustomerId"'], ["rental.payment", "rental.payment_copy", "payment_id"], ["rental.film_list", "rental.film_list", "film_id"]] as const) {
+          expect(await pgliteChecksum(sink, to, key), to).toEqual(await pgliteChecksum(embedded, from, key));
+        }
+        expect(await sink.fetch("insert into rental.film (title) values ('next') returning film_id")).toEqual([{ film_id: 1001 }]);
+      });
     });
   });
 });
