@@ -40,12 +40,12 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
       `  - { name: ${table}, type: sql_copy, source: { connector: embedded, schema: rental, table: ${table} }, target: { connector: server, schema: rental, table: ${table} }, mode: ${mode} }\n`;
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n  sink: { url: "pglite:data/sink" }\n`,
-      "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${[
+      "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${([
         ["film", "film", "upsert"],
         ["Customer", "Customer", "append"],
         ["payment", "payment_copy", "overwrite"],
         ["film_list", "film_list", "overwrite"],
-      ]
+      ] as const)
         .map(([from, to, mode]) => `  - { name: ${from.toLowerCase()}, type: sql_copy, source: { connector: embedded, schema: rental, table: "${from}" }, target: { connector: sink, schema: rental, table: "${to}" }, mode: ${mode} }\n`)
         .join("")}`,
       "jobs/copy.yaml": `id: copy\nsteps:\n  - { name: styles, type: sql, connector: embedded, sql: "${EUROPEAN_STYLES}" }\n${copy("film", "append")}${copy("staff", "overwrite")}  - name: styles-kept\n    type: sql\n    connector: embedded\n    sql: "do $$ begin if current_setting('DateStyle') <> 'SQL, DMY' or current_setting('IntervalStyle') <> 'sql_standard' then raise exception 'settings not given back: %, %', current_setting('DateStyle'), current_setting('IntervalStyle'); end if; end $$"\n`,
