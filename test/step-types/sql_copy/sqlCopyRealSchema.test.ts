@@ -63,6 +63,26 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
   });
 
+  it.each([
+    ["SQL, MDY", "postgres_verbose"],
+    ["Postgres, DMY", "iso_8601"],
+    ["Postgres, MDY", "sql_standard"],
+    ["German", "postgres_verbose"],
+    ["ISO, DMY", "iso_8601"],
+  ])("copies exactly with the source at DateStyle %s, IntervalStyle %s, and the target's styles changed too", async (dateStyle, intervalStyle) => {
+    await source.query(`alter database "${source.name}" set DateStyle = '${dateStyle}'; alter database "${source.name}" set IntervalStyle = '${intervalStyle}'`);
+    await target.query(`alter database "${target.name}" set DateStyle = 'SQL, DMY'; alter database "${target.name}" set IntervalStyle = 'sql_standard'; alter database "${target.name}" set extra_float_digits = 0`);
+    try {
+      await target.query("truncate rental.film, rental.staff");
+      const run = await runJobIn(project(tableStep("film", "append") + tableStep("staff", "append", "    format: text\n")), "copy");
+      expect(run.result.status, run.error("film") ?? run.error("staff")).toBe("succeeded");
+      expect(await checksum(target, "rental.film", "film_id")).toEqual(await checksum(source, "rental.film", "film_id"));
+      expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
+    } finally {
+      await target.query(`alter database "${target.name}" reset all`);
+    }
+  });
+
   it("upserts into tables keyed by identity ALWAYS and BY DEFAULT, updating changed rows and inserting new ones", async () => {
     await target.query('truncate rental.film, rental.staff, rental."Customer"');
     await target.query("insert into rental.film (film_id, title) overriding system value values (1, 'old title'), (5000, 'kept')");
