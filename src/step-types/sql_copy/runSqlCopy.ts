@@ -15,6 +15,7 @@ import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
 import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
+import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
@@ -169,7 +170,14 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
-        const sequencesAdvanced = created ? {} : await advanceOwnedSequences(queryOf(targetSession), targetSchema, fields.target.table);
+        // The rows are committed: a sequence left behind (no UPDATE right on it) is said, not a
+        // failure, since a retry would append the rows a second time.
+        const sequencesAdvanced = created
+          ? {}
+          : await advanceOwnedSequences(queryOf(targetSession), targetSchema, fields.target.table).catch((error: unknown) => {
+              context.log("warning", `the rows are in ${targetName}, but its sequences were not advanced past them: ${databaseMessageOf(error)}`);
+              return {};
+            });
         for (const [sequence, value] of Object.entries(sequencesAdvanced)) context.log("info", `advanced sequence ${sequence} to ${value}, the largest loaded value of its column`);
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);

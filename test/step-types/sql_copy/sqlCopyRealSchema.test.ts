@@ -140,4 +140,26 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       expect(await checksum(target, "rental.film_count", "mood")).toEqual(await checksum(source, "rental.film_count", "mood"));
     }
   });
+
+  it("a sequence the target's user may not advance is a warning, not a failure: the rows are committed", async () => {
+    const role = `nomaflow_loader_${Math.random().toString(36).slice(2, 8)}`;
+    await target.query(`create role ${role} login; grant usage on schema rental to ${role}; grant select, insert, update on rental.staff to ${role}; truncate rental.staff restart identity`);
+    try {
+      const url = new URL(target.url);
+      url.username = role;
+      const made = makeProject({
+        "nomaflow.yaml": `connectors:\n  src: { url: "${source.url}" }\n  dst: { url: "${url.toString()}" }\n`,
+        "jobs/copy.yaml": `id: copy\nretry: { attempts: 2, base_seconds: 0 }\nsteps:\n${tableStep("staff", "append")}`,
+      });
+      cleanups.push(made.remove);
+      const run = await runJobIn(made.root, "copy");
+      expect(run.result.status, run.error("staff")).toBe("succeeded");
+      expect(run.output("staff")).toMatchObject({ rows: 50, sequences_advanced: {} });
+      const warnings = run.events.filter((event) => event.event === "log" && (event as { level: string }).level === "warning").map((event) => (event as { message: string }).message);
+      expect(warnings).toEqual([expect.stringMatching(/^the rows are in rental\.staff, but its sequences were not advanced past them: permission denied for sequence staff_staff_id_seq/)]);
+      expect((await target.query("select count(*)::int as n from rental.staff")).rows).toEqual([{ n: 50 }]);
+    } finally {
+      await target.query(`drop owned by ${role}; drop role ${role}`);
+    }
+  });
 });
