@@ -12,14 +12,37 @@ interface PgLikeError {
   port?: number;
 }
 
-/** Whether another try might help: a network fault yes, a wrong password or a missing table no. */
-const PERMANENT_CODES = new Set(["28P01", "28000", "3D000", "42P01", "42501", "42703", "42601", "3F000", "42883", "22P02", "23505", "23503", "23502", "23514"]);
+/**
+ * SQLSTATEs another try can get past: the connection lost (class 08), a serialization failure
+ * or deadlock (40001, 40P01, 40003), the server shutting down or not yet accepting (57P01-57P03,
+ * 57P05), a cancel we did not ask for (57014: a statement_timeout, an administrator), a lock not
+ * available (55P03), resources short (class 53) or a system I/O error (58000, 58030). Any other
+ * database error — syntax and missing objects (42…), bad data (22…), constraints (23…),
+ * permissions, authentication — would fail the same way next time.
+ */
+const RETRYABLE_CLASSES = new Set(["08", "53"]);
+const RETRYABLE_CODES = new Set(["40001", "40P01", "40003", "57P01", "57P02", "57P03", "57P05", "57014", "55P03", "58000", "58030"]);
 
+/** A PostgreSQL SQLSTATE (classes start with a digit, or are HV, P0, XX or F0), not a Node errno like EPIPE. */
+const SQLSTATE = /^(?:[0-9][0-9A-Z]|HV|P0|XX|F0)[0-9A-Z]{3}$/;
+
+/** The SQLSTATE of a database error, also when wrapped (looked up along `cause`). */
+function sqlStateIn(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Object && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as PgLikeError).code;
+    if (typeof code === "string" && SQLSTATE.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * Whether another try cannot help: a database error whose SQLSTATE is not one of the transient
+ * ones above. A failure without a SQLSTATE (a network fault, a timeout) may pass next time.
+ */
 export function isPermanentDatabaseError(error: unknown): boolean {
-  const code = (error as PgLikeError | undefined)?.code;
-  if (code !== undefined && PERMANENT_CODES.has(code)) return true;
-  // A ConnectorError carries the driver's error as its cause.
-  return error instanceof ConnectorError && error.cause !== undefined && isPermanentDatabaseError(error.cause);
+  const code = sqlStateIn(error);
+  if (code === undefined) return false;
+  return !RETRYABLE_CLASSES.has(code.slice(0, 2)) && !RETRYABLE_CODES.has(code);
 }
 
 /** A database failure as a step failure: retried unless another try cannot help. */

@@ -4,7 +4,7 @@
  * one row of data ends (format, HEADER, QUOTE, ESCAPE). The rest of the text is kept as written.
  */
 
-interface Token {
+export interface Token {
   kind: "word" | "name" | "string" | "symbol" | "other";
   /** Words lowercased, quoted names and strings unquoted. */
   value: string;
@@ -180,8 +180,8 @@ const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
 
-/** SQL tokens, with strings, quoted names, dollar quotes and comments taken whole. */
-function tokenize(sql: string): Token[] {
+/** SQL tokens, with strings, quoted names, dollar quotes and comments taken whole (and skipped). */
+export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let index = 0;
   while (index < sql.length) {

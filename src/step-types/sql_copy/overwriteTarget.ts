@@ -17,7 +17,7 @@ import type { Query } from "./transaction.js";
 const SWAP_TRIES = 5;
 const SWAP_LOCK_TIMEOUT_MS = 500;
 
-const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
+export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
 
 /** Refusals (partitioned, materialized views, …) before any data moves; leftovers of killed runs dropped. */
 export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext): Promise<void> {

@@ -7,11 +7,15 @@
 import type { Static } from "@sinclair/typebox";
 import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
+import { tokenize } from "../../connectors/pgliteCopyStatement.js";
 import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
+import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
-import { overwriteTarget, prepareOverwrite } from "./overwriteTarget.js";
+import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
+import { withPinnedSettings } from "./pinnedSettings.js";
+import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { lockTarget } from "./targetLock.js";
 import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
@@ -31,7 +35,7 @@ function lockKey(connector: string, schema: string, table: string): string {
 }
 
 /** Columns matched by name; every source column must exist in the target. */
-function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo | undefined): CopyPlan {
+function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: string | undefined, target: TableInfo | undefined): CopyPlan {
   const copied = sourceColumns.filter((column) => !column.generated);
   const targetByName = new Map((target?.columns ?? []).map((column) => [column.name, column]));
   if (target) {
@@ -47,22 +51,27 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], target: TableInfo
       throw new StepError(`target column${generated.length > 1 ? "s" : ""} ${generated.join(", ")} ${generated.length > 1 ? "are" : "is"} generated and cannot be written`, { retryable: false });
     }
   }
-  const binaryFits = copied.every((column) => {
-    const other = target ? targetByName.get(column.name) : column;
-    // Same type OID: binary receive functions apply the target column's own length/precision.
-    return other !== undefined && other.typeOid === column.typeOid && column.typeOid < FIRST_USER_OID;
+  // Same type OID: binary receive functions apply the target column's own length/precision.
+  const misfits = copied.flatMap((column) => {
+    const other = (target ? targetByName.get(column.name) : column)!;
+    if (other.typeOid !== column.typeOid) return [`${column.name} (${column.type} in the source, ${other.type} in the target)`];
+    return column.typeOid < FIRST_USER_OID ? [] : [`${column.name} (${column.type}, not a built-in type)`];
   });
+  const binaryFits = misfits.length === 0;
   if (fields.format === "binary" && !binaryFits) {
-    throw new StepError("format: binary needs every column to have the same built-in type in source and target; use format: auto or text", { retryable: false });
+    throw new StepError(`format: binary needs every column to have the same built-in type in source and target, and ${misfits.join(", ")} ${misfits.length > 1 ? "do" : "does"} not; use format: auto or text`, { retryable: false });
   }
   const format = fields.format === "text" ? "text" : binaryFits ? "binary" : "text";
   const columns = copied.map((column) => column.name);
   const list = columns.map(quoteIdentifier).join(", ");
   const { source } = fields;
+  const from = source.query !== undefined ? `(${source.query}) AS nomaflow_source` : qualifiedName(source.schema ?? "public", source.table!);
+  // COPY reads a plain table by itself; a partitioned table, a view or a materialized view only
+  // through a query (the format is chosen by the column types all the same).
   const copyOutSql =
-    source.query !== undefined
-      ? `COPY (SELECT ${list} FROM (${source.query}) AS nomaflow_source) TO STDOUT (FORMAT ${format})`
-      : `COPY ${qualifiedName(source.schema ?? "public", source.table!)} (${list}) TO STDOUT (FORMAT ${format})`;
+    sourceKind === "r"
+      ? `COPY ${from} (${list}) TO STDOUT (FORMAT ${format})`
+      : `COPY (SELECT ${list} FROM ${from}) TO STDOUT (FORMAT ${format})`;
   return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
 }
 
@@ -73,7 +82,18 @@ function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[
   return `CREATE TABLE ${name} (${definitions.join(", ")})`;
 }
 
-export async function runSqlCopy(fields: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+/**
+ * The query without what may follow its last token — `;`, spaces, comments — which inside our
+ * `(…)` would be a syntax error or, for a `--` comment, hide the closing parenthesis.
+ */
+function bareQuery(query: string): string {
+  const tokens = tokenize(query);
+  while (tokens.at(-1)?.kind === "symbol" && tokens.at(-1)!.value === ";") tokens.pop();
+  return query.slice(0, tokens.at(-1)?.end ?? query.length);
+}
+
+export async function runSqlCopy(given: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+  const fields: Fields = given.source.query === undefined ? given : { ...given, source: { ...given.source, query: bareQuery(given.source.query) } };
   let started = performance.now();
   let lockWaitMs = 0;
   const targetSchema = fields.target.schema ?? "public";
@@ -86,7 +106,7 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
   let bytes = 0;
 
   try {
-    return await sink.withSession(async (targetSession) => {
+    return await sink.withSession((targetSession) => withPinnedSettings(targetSession, async () => {
       lockWaitMs = await lockTarget(targetSession, lockKey(fields.target.connector, targetSchema, fields.target.table), targetName, context);
       // The copy's time, and its rows per second, start once the table is ours.
       started = performance.now();
@@ -98,10 +118,11 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
       const swap = existing !== undefined && fields.mode === "overwrite";
       if (swap) await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context);
 
-      return await source.withSession(async (sourceSession) => {
+      return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
         let sourceColumns: ColumnInfo[];
         let sourceKey: string[] = [];
+        let sourceKind: string | undefined;
         if (fields.source.query !== undefined) {
           sourceColumns = await describeQuery(sourceSession, fields.source.query);
         } else {
@@ -109,8 +130,9 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           if (!table) throw new StepError(`source table ${sourceLabel} does not exist on connector ${fields.source.connector}`, { retryable: false });
           sourceColumns = table.columns;
           sourceKey = table.primaryKey;
+          sourceKind = table.kind;
         }
-        const plan = planCopy(fields, sourceColumns, existing);
+        const plan = planCopy(fields, sourceColumns, sourceKind, existing);
         const key = fields.mode === "upsert" ? upsertKey(fields, existing, sourceKey, targetName) : [];
 
         const counter = plan.format === "binary" ? binaryRowCounter() : textRowCounter();
@@ -139,14 +161,24 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           await targetSession.query("BEGIN");
           if (!existing) {
             await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
-            context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
           }
           if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
           else await upsert(targetSession, plan, target, existing, key, stream);
           await targetSession.query("COMMIT");
+          // Said once it holds: a failed try rolls the table back.
+          if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
+        // The rows are committed: a sequence left behind (no UPDATE right on it) is said, not a
+        // failure, since a retry would append the rows a second time.
+        const sequencesAdvanced = created
+          ? {}
+          : await advanceOwnedSequences(queryOf(targetSession), targetSchema, fields.target.table).catch((error: unknown) => {
+              context.log("warning", `the rows are in ${targetName}, but its sequences were not advanced past them: ${databaseMessageOf(error)}`);
+              return {};
+            });
+        for (const [sequence, value] of Object.entries(sequencesAdvanced)) context.log("info", `advanced sequence ${sequence} to ${value}, the largest loaded value of its column`);
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
@@ -160,11 +192,12 @@ export async function runSqlCopy(fields: Fields, context: StepRunContext, signal
           format: plan.format,
           target: targetName,
           created_target: created,
+          sequences_advanced: sequencesAdvanced,
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
           ...(lockWaitMs === 0 ? {} : { lock_wait_ms: lockWaitMs }),
         };
-      }, options);
-    }, options);
+      }), options);
+    }), options);
   } catch (error) {
     if (error instanceof ConnectorError) {
       // Say which copy it was: the driver's message names a table, not its schema or connector.
@@ -191,25 +224,33 @@ function upsertKey(fields: Fields, existing: TableInfo | undefined, sourceKey: s
 }
 
 /**
+ * The source's values for identity columns are kept, as COPY keeps them in append and overwrite;
+ * without it a GENERATED ALWAYS column refuses them. A no-op on tables without identity columns.
+ */
+const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
+
+/**
  * Loads into a temporary table, then updates the rows whose key exists and inserts the rest:
  * with ON CONFLICT when a unique index covers exactly the key, else with UPDATE then INSERT.
  */
 async function upsert(session: Session, plan: CopyPlan, target: string, existing: TableInfo, key: string[], stream: () => AsyncIterable<Uint8Array>): Promise<void> {
   const staging = quoteIdentifier("nomaflow_upsert");
-  await session.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
-  await session.copyIn(plan.copyInSql(staging), stream());
   const list = plan.columns.map(quoteIdentifier).join(", ");
+  // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
+  // itself, and its error names the target, not this table.
+  await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
+  await session.copyIn(plan.copyInSql(staging), stream());
   const others = plan.columns.filter((column) => !key.includes(column));
   const sortedKey = [...key].sort().join("\u0000");
   const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
   if (unique) {
     const action = others.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ")}`;
-    await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
+    await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
     return;
   }
   const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
   if (others.length > 0) {
     await session.query(`UPDATE ${target} AS t SET ${others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ")} FROM ${staging} AS s WHERE ${match}`);
   }
-  await session.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
+  await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
 }
