@@ -17,7 +17,7 @@ import { SecretMasker } from "../../runner/secretMasker.js";
 import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
-import { checkProject, requireJob } from "../../validate/checkProject.js";
+import { checkJob } from "../../validate/checkProject.js";
 import { createOutput, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
@@ -48,7 +48,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const variables = demoVariables(folders, slack.url);
     const project = loadProject({ projectDir: root, cwd, processEnv: { ...process.env, ...variables } });
     requireRecipeJobFile(project);
-    const job = requireJob(await checkProject(project), RECIPE_JOB);
+    const job = await checkJob(project, RECIPE_JOB);
     requireRecipeConnectors(project);
     const params = parseParams(job, []);
 

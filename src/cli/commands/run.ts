@@ -1,6 +1,6 @@
 import { loadProject } from "../../project/loadProject.js";
 import { parseParams } from "../../runner/parseParams.js";
-import { checkProject, requireJob } from "../../validate/checkProject.js";
+import { checkJob } from "../../validate/checkProject.js";
 import { createOutput } from "../output.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
 
@@ -13,7 +13,7 @@ export interface RunCommandOptions {
 export async function runCommand(jobId: string, options: RunCommandOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
-  const job = requireJob(await checkProject(project), jobId);
+  const job = await checkJob(project, jobId);
   const params = parseParams(job, options.param);
   const result = await runInForeground({ project, job, params, output, json: options.json });
   return RUN_EXIT_CODES[result.status];
