@@ -89,7 +89,7 @@ async function checkJobFiles(project: Project, selected: JobFileEntry[], options
       firstFileOfId.set(result.id, entry);
     }
     // A job is judged on its own file; a broken nomaflow.yaml is reported (and refused by
-    // requireJob) on its own.
+    // checkJob and requireJob) on its own.
     const valid = countErrors(result.diagnostics) === 0;
     diagnostics.push(...result.diagnostics);
     reports.push({ id: result.id, file: entry.file, valid });
