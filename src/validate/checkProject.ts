@@ -1,12 +1,14 @@
 /**
  * Checks a whole project and builds the model of every job without errors. `validate` prints the
- * report; `run`, `list`, `next` and the daemon use the jobs (and refuse an invalid one).
+ * report; `list` and the daemon use the jobs. `run` and `next` check one job with checkJob, which
+ * reads nomaflow.yaml and that job's file only.
  */
 import { resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { countErrors, sortDiagnostics, type Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import type { JobFileEntry, Project } from "../project/loadProject.js";
+import { unknownJob } from "../project/unknownJob.js";
 import { loadPluginStepTypes } from "../plugins/pluginStepTypes.js";
 import { checkConfig } from "./checkConfig.js";
 import { checkJobFile } from "./checkJobFile.js";
@@ -41,10 +43,29 @@ export interface CheckedProject {
 }
 
 export async function checkProject(project: Project, options: CheckOptions = {}): Promise<CheckedProject> {
+  return checkJobFiles(project, selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? project.cwd), options);
+}
+
+/**
+ * The valid model of job `id`, reading nomaflow.yaml and that job's file only: the other files are
+ * listed, never read, so a broken or slow neighbour does not stop or slow this job. The id must
+ * be the file's name, so no other file can hold this job.
+ */
+export async function checkJob(project: Project, id: string, options: Pick<CheckOptions, "requireEnv"> = {}): Promise<Job> {
+  const files = project.jobFiles.filter((entry) => entry.expectedId === id);
+  if (files.length === 0) throw unknownJob(id, project.jobFiles.map((entry) => entry.expectedId));
+  if (files.length > 1) {
+    throw new ConfigError(`job ${id} has two files: ${files.map((entry) => entry.file).join(" and ")}`, { hint: "keep one of them" });
+  }
+  const { report, jobs } = await checkJobFiles(project, files, options);
+  // Every diagnostic is of nomaflow.yaml, a plugin, or this job's file.
+  return jobOrRefusal(id, jobs.get(id), report.diagnostics.filter((diagnostic) => diagnostic.severity === "error"));
+}
+
+async function checkJobFiles(project: Project, selected: JobFileEntry[], options: CheckOptions): Promise<CheckedProject> {
   const requireEnv = options.requireEnv ?? false;
   // Plugin step types first: the jobs' steps are checked against them.
   const configDiagnostics = [...checkConfig(project, requireEnv), ...(await loadPluginStepTypes(project))];
-  const selected = selectJobFiles(project.jobFiles, options.onlyFiles, options.cwd ?? project.cwd);
   const results = selected.map((entry) => checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom }));
 
   const diagnostics = [...configDiagnostics];
@@ -68,7 +89,7 @@ export async function checkProject(project: Project, options: CheckOptions = {})
       firstFileOfId.set(result.id, entry);
     }
     // A job is judged on its own file; a broken nomaflow.yaml is reported (and refused by
-    // requireJob) on its own.
+    // checkJob and requireJob) on its own.
     const valid = countErrors(result.diagnostics) === 0;
     diagnostics.push(...result.diagnostics);
     reports.push({ id: result.id, file: entry.file, valid });
@@ -84,25 +105,30 @@ function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined
   return entries.filter((entry) => wanted.has(entry.absolutePath));
 }
 
-/** The valid model of one job, or a ConfigError that names its first problem. */
+/** The valid model of one job of a checked project, or a ConfigError that names its first problem. */
 export function requireJob(checked: CheckedProject, id: string): Job {
   const job = checked.jobs.get(id);
-  const configProblem = checked.report.diagnostics.find((diagnostic) => diagnostic.severity === "error" && diagnostic.job === null);
-  if (job && configProblem) {
-    throw new ConfigError(`${configProblem.file}:${configProblem.line}:${configProblem.column}: ${configProblem.message}`, {
+  if (!job && !checked.report.jobs.some((candidate) => candidate.id === id)) {
+    throw unknownJob(id, checked.report.jobs.map((candidate) => candidate.id));
+  }
+  const errors = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null));
+  return jobOrRefusal(id, job, errors);
+}
+
+/** `job` when `errors` (its own and the project's, sorted) is empty, else a ConfigError naming the first. */
+function jobOrRefusal(id: string, job: Job | undefined, errors: Diagnostic[]): Job {
+  const first = errors[0];
+  if (!first) {
+    if (job) return job;
+    throw new ConfigError(`job ${id} is not valid`, { hint: "run nomaflow validate for details" });
+  }
+  // A valid job refused for nomaflow.yaml's sake.
+  if (job && first.job === null) {
+    throw new ConfigError(`${first.file}:${first.line}:${first.column}: ${first.message}`, {
       hint: "fix nomaflow.yaml first; nomaflow validate lists every problem",
     });
   }
-  if (job) return job;
-  const report = checked.report.jobs.find((candidate) => candidate.id === id);
-  if (!report) {
-    const known = checked.report.jobs.map((candidate) => candidate.id);
-    throw new ConfigError(`no job ${id} in this project`, { hint: known.length ? `jobs: ${known.join(", ")}` : "add a file under jobs/" });
-  }
-  const problem = checked.report.diagnostics.find((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null));
-  const count = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null)).length;
-  throw new ConfigError(
-    problem ? `job ${id} is not valid: ${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `job ${id} is not valid`,
-    { hint: count > 1 ? `${count} problems; run nomaflow validate to see them all` : "run nomaflow validate for details" },
-  );
+  throw new ConfigError(`job ${id} is not valid: ${first.file}:${first.line}:${first.column}: ${first.message}`, {
+    hint: errors.length > 1 ? `${errors.length} problems; run nomaflow validate to see them all` : "run nomaflow validate for details",
+  });
 }

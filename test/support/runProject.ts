@@ -2,7 +2,7 @@
 import { loadProject } from "../../src/project/loadProject.js";
 import { startRun, type RunOptions, type RunResult } from "../../src/runner/runJob.js";
 import type { RunEvent } from "../../src/runs/runEvents.js";
-import { checkProject, requireJob } from "../../src/validate/checkProject.js";
+import { checkJob } from "../../src/validate/checkProject.js";
 
 export interface FinishedRun {
   result: RunResult;
@@ -15,8 +15,7 @@ export interface FinishedRun {
 
 export async function runJobIn(root: string, jobId: string, options: Partial<RunOptions> = {}, processEnv: NodeJS.ProcessEnv = {}): Promise<FinishedRun> {
   const project = loadProject({ projectDir: root, cwd: root, processEnv });
-  const checked = await checkProject(project);
-  const job = requireJob(checked, jobId);
+  const job = await checkJob(project, jobId);
   const events: RunEvent[] = [];
   const handle = startRun({ project, job, params: {}, graceMs: 2000, ...options, onEvent: (event) => {
     events.push(event);

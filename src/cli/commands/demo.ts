@@ -17,7 +17,7 @@ import { SecretMasker } from "../../runner/secretMasker.js";
 import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.js";
 import { formatDuration } from "../../text/formatDuration.js";
 import { formatLocalClock } from "../../text/formatLocalTime.js";
-import { checkProject, requireJob } from "../../validate/checkProject.js";
+import { checkJob } from "../../validate/checkProject.js";
 import { createOutput, textWidth, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
@@ -49,7 +49,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const variables = demoVariables(folders, slack.url);
     const project = loadProject({ projectDir: root, cwd, processEnv: { ...process.env, ...variables } });
     requireRecipeJobFile(project);
-    const job = requireJob(await checkProject(project), RECIPE_JOB);
+    const job = await checkJob(project, RECIPE_JOB);
     requireRecipeConnectors(project);
     const params = parseParams(job, []);
 

@@ -1,6 +1,6 @@
 import { UsageError } from "../../errors.js";
 import { loadProject } from "../../project/loadProject.js";
-import { checkProject, requireJob } from "../../validate/checkProject.js";
+import { checkJob } from "../../validate/checkProject.js";
 import { parseFrom, printFireTimes } from "../fireTimes.js";
 
 export interface NextOptions {
@@ -11,7 +11,7 @@ export interface NextOptions {
 }
 
 export async function nextCommand(jobId: string, options: NextOptions): Promise<number> {
-  const job = requireJob(await checkProject(loadProject({ projectDir: options.project })), jobId);
+  const job = await checkJob(loadProject({ projectDir: options.project }), jobId);
   if (!job.schedule) throw new UsageError(`job ${jobId} has no schedule: it runs only with nomaflow run ${jobId}`);
   const { expression, timezone, cron } = job.schedule;
   return printFireTimes({

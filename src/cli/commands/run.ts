@@ -1,6 +1,6 @@
 import { loadProject } from "../../project/loadProject.js";
 import { parseParams } from "../../runner/parseParams.js";
-import { checkProject, requireJob } from "../../validate/checkProject.js";
+import { checkJob } from "../../validate/checkProject.js";
 import { createOutput } from "../output.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
 
@@ -14,7 +14,7 @@ export async function runCommand(jobId: string, options: RunCommandOptions): Pro
   // The run goes on to its end, writing its log, when the reader of its output goes away.
   const output = createOutput({ whenStdoutCloses: "drop" });
   const project = loadProject({ projectDir: options.project });
-  const job = requireJob(await checkProject(project), jobId);
+  const job = await checkJob(project, jobId);
   const params = parseParams(job, options.param);
   const result = await runInForeground({ project, job, params, output, json: options.json });
   return RUN_EXIT_CODES[result.status];

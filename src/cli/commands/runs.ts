@@ -1,8 +1,8 @@
 import { UsageError } from "../../errors.js";
 import { displayPath, loadProject } from "../../project/loadProject.js";
+import { jobSuggestion } from "../../project/unknownJob.js";
 import { listRuns } from "../../runs/listRuns.js";
 import type { RunSummary } from "../../runs/readRunLog.js";
-import { closestMatch } from "../../text/closestMatch.js";
 import { formatLocalTime } from "../../text/formatLocalTime.js";
 import { createOutput, printJson } from "../output.js";
 import { runDuration, styleStatus } from "../render/runTimeline.js";
@@ -26,10 +26,7 @@ export async function runsCommand(jobId: string | undefined, options: RunsOption
   const knownJobs = project.jobFiles.map((entry) => entry.expectedId);
   // A job deleted since keeps its history; a name that is neither a job nor in the logs is a typo.
   if (jobId !== undefined && runs.length === 0 && !knownJobs.includes(jobId)) {
-    const match = closestMatch(jobId, knownJobs);
-    throw new UsageError(`no job ${jobId} in this project and no runs of it`, {
-      hint: match ? `did you mean ${match}?` : knownJobs.length ? `jobs: ${knownJobs.join(", ")}` : undefined,
-    });
+    throw new UsageError(`no job ${jobId} in this project and no runs of it`, { hint: jobSuggestion(jobId, knownJobs) });
   }
   if (options.json) {
     printJson(output, runs.map(withoutStepOutputs));
