@@ -128,6 +128,36 @@ describeWithPostgres("values in SQL text on PostgreSQL", () => {
   });
   hostileValuesOn("postgres", () => db.url, () => db);
 
+  it("sql_copy's query takes values and :ident names the same way", async () => {
+    await db.query(`create schema if not exists "Src"; create table if not exists "Src"."we""ird tab" (id int, name text); truncate "Src"."we""ird tab"`);
+    await db.query(`insert into "Src"."we""ird tab" values (1, $1), (2, 'kept'), (3, 'O''Brien')`, [HOSTILE.injection]);
+    const made = makeProject({
+      "nomaflow.yaml": `connectors:\n  db: { url: "${db.url}" }\n`,
+      "jobs/job.yaml": `id: job
+params:
+  schema: { type: string, default: Src }
+  table: { type: string }
+  skip: { type: string }
+steps:
+  - name: copy
+    type: sql_copy
+    source: { connector: db, query: "select id, name from \${params.schema:ident}.\${params.table:ident} where name <> \${params.skip}" }
+    target: { connector: db, table: copied }
+    mode: overwrite
+`,
+    });
+    try {
+      const run = await runJobIn(made.root, "job", { params: { schema: "Src", table: 'we"ird tab', skip: HOSTILE.injection } });
+      expect(run.result.error).toBeNull();
+      expect((await db.query("select id, name from copied order by id")).rows).toEqual([
+        { id: 2, name: "kept" },
+        { id: 3, name: "O'Brien" },
+      ]);
+    } finally {
+      made.remove();
+    }
+  });
+
   it("the value of the report, inside quotes as an old job wrote it, deletes nothing and is stored as it is", async () => {
     const value = HOSTILE.injection!;
     const made = makeProject({
