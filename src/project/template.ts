@@ -151,8 +151,11 @@ export interface RenderResult {
   changed: boolean;
 }
 
-/** Writes a string's parts its own way (SQL text quotes each value); `resolve` tracks secrets. */
-export type PartsWriter = (parsed: ParsedTemplate, resolve: ReferenceResolver) => string;
+/**
+ * Writes a string's parts its own way (SQL text quotes each value). `resolve` tracks secrets;
+ * `addSecret` adds the forms a secret takes once written (escaped), to be masked too.
+ */
+export type PartsWriter = (parsed: ParsedTemplate, resolve: ReferenceResolver, addSecret: (form: string) => void) => string;
 
 export interface RenderOptions {
   /** The writer for the string at `path`, where it is not the default pasting of text. */
@@ -183,18 +186,20 @@ export function renderValue(
     if (parsed.parts.length === 1 && parsed.parts[0] === text) return text;
     changed = true;
     const writer = options.writerAt?.(path);
-    if (writer) return writer(parsed, resolveTracked);
+    if (writer) return writer(parsed, resolveTracked, (form) => secrets.push(form));
     const ident = parsed.parts.find((part): part is TemplateReference => typeof part === "object" && part.ident === true);
     if (ident) onProblem({ index: ident.index, message: `${ident.raw}: ${IDENT_SUFFIX} quotes a name in SQL text, and this field is not SQL` });
     const whole = wholeReference(parsed);
     if (whole && whole.kind !== "env") return resolveTracked(whole);
     return parsed.parts.map((part) => (typeof part === "string" ? part : valueAsText(resolveTracked(part)))).join("");
   };
+  // Paths are built only when some string may need its own writer.
+  const child = options.writerAt ? (path: (string | number)[], key: string | number) => [...path, key] : (path: (string | number)[]) => path;
   const walk = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === "string") return renderString(node, path);
-    if (Array.isArray(node)) return node.map((child, index) => walk(child, [...path, index]));
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, child(path, index)));
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, [...path, key])]));
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, child(path, key))]));
     }
     return node;
   };

@@ -87,7 +87,7 @@ export interface ResolvedFields {
 function sqlWriters(fields: Record<string, unknown>, schema: TObject): Map<string, PartsWriter> {
   const writers = new Map<string, PartsWriter>();
   for (const { path } of findMarkedStrings(schema as unknown as Record<string, unknown>, fields, SQL_TEXT)) {
-    writers.set(path.join("\0"), (parsed, resolve) => writeSql(parsed, resolve, path.join(".")));
+    writers.set(path.join("\0"), (parsed, resolve, addSecret) => writeSql(parsed, resolve, path.join("."), addSecret));
   }
   return writers;
 }

@@ -56,13 +56,25 @@ export function holeProblem(hole: SqlHole): SqlHoleProblem | undefined {
   }
 }
 
-/** The SQL text of `field` with every reference's value written for its place; refusals throw a StepError. */
-export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, field: string): string {
+/**
+ * The SQL text of `field` with every reference's value written for its place; refusals throw a
+ * StepError. An env value is a secret, so its escaped forms go to `addSecret`: an SQL error may
+ * quote the statement.
+ */
+export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, field: string, addSecret: (form: string) => void = () => {}): string {
   const refuse = (hole: SqlHole, message: string): never => {
     throw new StepError(`${field}: ${message}`, { retryable: false });
   };
+  const resolveValue = (hole: SqlHole): unknown => {
+    const value = resolve(hole.reference);
+    if (hole.reference.kind === "env" && typeof value === "string") {
+      addSecret(value.replaceAll("'", "''"));
+      addSecret(escapeStringBody(value.replaceAll("\0", "")));
+    }
+    return value;
+  };
   const text = (hole: SqlHole): string => {
-    const value = valueAsText(resolve(hole.reference));
+    const value = valueAsText(resolveValue(hole));
     if (value.includes("\0")) refuse(hole, `${hole.reference.raw}: the value holds a NUL character, which PostgreSQL text cannot hold`);
     return value;
   };
@@ -72,7 +84,7 @@ export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, fie
   };
   const code = (hole: SqlHole): string => {
     check(hole);
-    const value = resolve(hole.reference);
+    const value = resolveValue(hole);
     if (hole.reference.ident) {
       if (typeof value !== "string" || value === "") refuse(hole, `${hole.reference.raw} names something, so its value must be a non-empty text, got ${JSON.stringify(value) ?? "nothing"}`);
       if ((value as string).includes("\0")) refuse(hole, `${hole.reference.raw}: the value holds a NUL character, which a name cannot hold`);

@@ -158,6 +158,19 @@ steps:
     }
   });
 
+  it("masks an env value also in the escaped form an SQL error quotes", async () => {
+    const made = makeProject({
+      "nomaflow.yaml": `connectors:\n  db: { url: "${db.url}" }\n`,
+      "jobs/job.yaml": 'id: job\nsteps:\n  - name: bad\n    type: sql\n    connector: db\n    sql: "select 1 \${env:TOKEN}"\n',
+    });
+    try {
+      const run = await runJobIn(made.root, "job", {}, { TOKEN: "it's\\s3cret" });
+      expect(run.error("bad")).toBe(`connector db: syntax error at or near "E'***'"`);
+    } finally {
+      made.remove();
+    }
+  });
+
   it("the value of the report, inside quotes as an old job wrote it, deletes nothing and is stored as it is", async () => {
     const value = HOSTILE.injection!;
     const made = makeProject({
