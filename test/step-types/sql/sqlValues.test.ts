@@ -161,7 +161,7 @@ steps:
   it("masks an env value also in the escaped form an SQL error quotes", async () => {
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  db: { url: "${db.url}" }\n`,
-      "jobs/job.yaml": 'id: job\nsteps:\n  - name: bad\n    type: sql\n    connector: db\n    sql: "select 1 \${env:TOKEN}"\n',
+      "jobs/job.yaml": 'id: job\nsteps:\n  - name: bad\n    type: sql\n    connector: db\n    sql: "select 1 ${env:TOKEN}"\n',
     });
     try {
       const run = await runJobIn(made.root, "job", {}, { TOKEN: "it's\\s3cret" });
