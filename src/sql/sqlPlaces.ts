@@ -40,6 +40,8 @@ type State =
   | { in: "block-comment"; depth: number };
 
 const GLUE_CHAR = /[A-Za-z0-9_$\u0080-\uffff'"]/;
+/** A value beside a dot would be read as part of a qualified name; a name (`:ident`) may stand there. */
+const VALUE_GLUE_CHAR = /[A-Za-z0-9_$\u0080-\uffff'".]/;
 const IDENTIFIER = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/y;
 const NUMBER = /0[xX][0-9A-Fa-f_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?/y;
 const PARAMETER = /\$[0-9]+/y;
@@ -90,7 +92,8 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
       if (state.in === "code") {
         const before = parts[partIndex - 1];
         const after = parts[partIndex + 1];
-        hole.glued = typeof before === "object" || typeof after === "object" || (before !== undefined && GLUE_CHAR.test(before.at(-1)!)) || (after !== undefined && GLUE_CHAR.test(after[0]!));
+        const glue = part.ident ? GLUE_CHAR : VALUE_GLUE_CHAR;
+        hole.glued = typeof before === "object" || typeof after === "object" || (before !== undefined && glue.test(before.at(-1)!)) || (after !== undefined && glue.test(after[0]!));
       }
       if (literal) {
         literal.pieces.push(literal.text, hole);

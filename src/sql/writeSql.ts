@@ -25,7 +25,7 @@ export function holeProblem(hole: SqlHole): SqlHoleProblem | undefined {
       if (!hole.glued) return undefined;
       return {
         severity: "error",
-        message: `${raw} touches a name or a quote in the SQL; a value is written as one whole literal or name, so it must stand apart`,
+        message: `${raw} touches a name, a dot or a quote in the SQL; a value is written as one whole literal or name, so it must stand apart`,
         hint: ident
           ? "a name is written whole and quoted: give one reference for the whole name, and write ${params.schema:ident}.${params.table:ident} for schema.table"
           : `to name a table or column write the whole name as ${asName}; to build a text write 'text ' || ${raw}`,

@@ -86,9 +86,11 @@ describe("places where no value can be written safely are refused", () => {
     ["select U&'${params.text}'", "sits in a B'…', X'…', N'…' or U&'…' string"],
     ["select E'\\${params.text}'", "follows a backslash in an E'…' string"],
     ["select 'open ${params.text}", "sits in a string that is never closed"],
-    ["select * from sales_${params.num}", "touches a name or a quote"],
-    ["select ${params.text}${params.num}", "touches a name or a quote"],
-    ["select 'a'${params.text}", "touches a name or a quote"],
+    ["select * from sales_${params.num}", "touches a name, a dot or a quote"],
+    ["select * from rep.${params.text}", "touches a name, a dot or a quote"],
+    ["select ${params.text}${params.num}", "touches a name, a dot or a quote"],
+    ["select 'a'${params.text}", "touches a name, a dot or a quote"],
+    ["select * from ${params.schema:ident}x", "touches a name, a dot or a quote"],
   ])("%s", (sql, message) => {
     expect(() => write(sql)).toThrow(message);
   });
