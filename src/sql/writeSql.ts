@@ -62,10 +62,16 @@ export function holeProblem(hole: SqlHole): SqlHoleProblem | undefined {
  * quote the statement.
  */
 export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, field: string, addSecret: (form: string) => void = () => {}): string {
-  const refuse = (hole: SqlHole, message: string): never => {
+  const refuse = (message: string): never => {
     throw new StepError(`${field}: ${message}`, { retryable: false });
   };
+  const refuseNul = (hole: SqlHole, what: string): never => refuse(`${hole.reference.raw}: the value holds a NUL character, which ${what} cannot hold`);
+  const check = (hole: SqlHole) => {
+    const problem = holeProblem(hole);
+    if (problem?.severity === "error") refuse(problem.message);
+  };
   const resolveValue = (hole: SqlHole): unknown => {
+    check(hole);
     const value = resolve(hole.reference);
     if (hole.reference.kind === "env" && typeof value === "string") {
       addSecret(value.replaceAll("'", "''"));
@@ -73,37 +79,30 @@ export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, fie
     }
     return value;
   };
-  const text = (hole: SqlHole): string => {
+  /** The value as text inside a string literal. */
+  const inString = (hole: SqlHole): string => {
     const value = valueAsText(resolveValue(hole));
-    if (value.includes("\0")) refuse(hole, `${hole.reference.raw}: the value holds a NUL character, which PostgreSQL text cannot hold`);
-    return value;
+    return value.includes("\0") ? refuseNul(hole, "PostgreSQL text") : value;
   };
-  const check = (hole: SqlHole) => {
-    const problem = holeProblem(hole);
-    if (problem?.severity === "error") refuse(hole, problem.message);
-  };
-  const code = (hole: SqlHole): string => {
-    check(hole);
+  const inCode = (hole: SqlHole): string => {
     const value = resolveValue(hole);
-    if (hole.reference.ident) {
-      if (typeof value !== "string" || value === "") refuse(hole, `${hole.reference.raw} names something, so its value must be a non-empty text, got ${JSON.stringify(value) ?? "nothing"}`);
-      if ((value as string).includes("\0")) refuse(hole, `${hole.reference.raw}: the value holds a NUL character, which a name cannot hold`);
-      return quoteIdentifier(value as string);
+    const { raw, ident } = hole.reference;
+    if (ident) {
+      if (typeof value !== "string" || value === "") return refuse(`${raw} names something, so its value must be a non-empty text, got ${JSON.stringify(value) ?? "nothing"}`);
+      return value.includes("\0") ? refuseNul(hole, "a name") : quoteIdentifier(value);
     }
-    if (typeof value === "string" && value.includes("\0")) refuse(hole, `${hole.reference.raw}: the value holds a NUL character, which PostgreSQL text cannot hold`);
-    if (typeof value === "number" && !Number.isFinite(value)) refuse(hole, `${hole.reference.raw}: ${value} is not a number PostgreSQL can hold`);
+    if (typeof value === "string" && value.includes("\0")) return refuseNul(hole, "PostgreSQL text");
+    if (typeof value === "number" && !Number.isFinite(value)) return refuse(`${raw}: ${value} is not a number PostgreSQL can hold`);
     return quoteValue(value);
   };
   return sqlSegments(parsed.parts)
     .map((segment) => {
       if (segment.kind === "sql") return segment.text;
-      if (segment.kind === "string") {
-        return quoteLiteral(segment.pieces.map((piece) => (typeof piece === "string" ? piece : (check(piece), text(piece)))).join(""));
-      }
+      // A '…' string holding references is written anew, as one string constant.
+      if (segment.kind === "string") return quoteLiteral(segment.pieces.map((piece) => (typeof piece === "string" ? piece : inString(piece))).join(""));
       const { hole } = segment;
-      if (hole.place === "code") return code(hole);
-      check(hole);
-      return escapeStringBody(text(hole)); // an E'…' string: every other place was refused
+      // An E'…' string takes the value escaped; every other place but code is refused by resolveValue.
+      return hole.place === "code" ? inCode(hole) : escapeStringBody(inString(hole));
     })
     .join("");
 }
