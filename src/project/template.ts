@@ -44,6 +44,11 @@ export const REFERENCE_FORMS = "${env:NAME}, ${env:NAME:-default}, ${params.NAME
 /** The suffix that asks SQL text to quote a value as an identifier. */
 export const IDENT_SUFFIX = ":ident";
 
+/** The problem of a `:ident` reference in a field that is not SQL text. */
+export function identOutsideSql(reference: TemplateReference): TemplateProblem {
+  return { index: reference.index, message: `${reference.raw}: ${IDENT_SUFFIX} quotes a name in SQL text, and this field is not SQL` };
+}
+
 /** Splits a string into literal text and references. */
 export function parseTemplate(text: string): ParsedTemplate {
   // Most strings (SQL, URLs, names) have no reference at all.
@@ -188,7 +193,7 @@ export function renderValue(
     const writer = options.writerAt?.(path);
     if (writer) return writer(parsed, resolveTracked, (form) => secrets.push(form));
     const ident = parsed.parts.find((part): part is TemplateReference => typeof part === "object" && part.ident === true);
-    if (ident) onProblem({ index: ident.index, message: `${ident.raw}: ${IDENT_SUFFIX} quotes a name in SQL text, and this field is not SQL` });
+    if (ident) onProblem(identOutsideSql(ident));
     const whole = wholeReference(parsed);
     if (whole && whole.kind !== "env") return resolveTracked(whole);
     return parsed.parts.map((part) => (typeof part === "string" ? part : valueAsText(resolveTracked(part)))).join("");

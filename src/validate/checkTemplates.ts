@@ -4,7 +4,7 @@
  * and in SQL text where each reference sits.
  */
 import type { ProjectEnvironment } from "../project/envFile.js";
-import { forEachString, IDENT_SUFFIX, parseTemplate, type ParsedTemplate, type TemplateReference } from "../project/template.js";
+import { forEachString, identOutsideSql, parseTemplate, type ParsedTemplate, type TemplateReference } from "../project/template.js";
 import { sqlHoles } from "../sql/sqlPlaces.js";
 import { holeProblem } from "../sql/writeSql.js";
 import { didYouMean } from "../text/closestMatch.js";
@@ -59,7 +59,7 @@ function placeFindings(parsed: ParsedTemplate, path: (string | number)[], isSql:
   if (!isSql) {
     return parsed.parts
       .filter((part): part is TemplateReference => typeof part === "object" && part.ident === true)
-      .map((part) => ({ path, offsetInValue: part.index, severity: "error", message: `${part.raw}: ${IDENT_SUFFIX} quotes a name in SQL text, and this field is not SQL` }));
+      .map((part) => ({ path, offsetInValue: part.index, severity: "error", message: identOutsideSql(part).message }));
   }
   return sqlHoles(parsed.parts).flatMap((hole) => {
     const problem = holeProblem(hole);
