@@ -8,5 +8,9 @@ export type { NodeStepContext, PluginConnector, PluginLog } from "./step-types/n
 export { StepError } from "./errors.js";
 /** A string field that names a connector of nomaflow.yaml: `validate` checks that it exists. */
 export { ConnectorName } from "./schema/common.js";
+/** A string field of SQL text: each `${…}` in it is written as a quoted SQL value, as in the sql step. */
+export { SqlText } from "./schema/common.js";
+/** Quoting for SQL a plugin builds itself: a name as `"name"`, a text as a string constant, a JSON value as a literal of its type. */
+export { quoteIdentifier, quoteLiteral, quoteValue } from "./sql/quoteSql.js";
 export { Type } from "@sinclair/typebox";
 export type { Static, TObject } from "@sinclair/typebox";

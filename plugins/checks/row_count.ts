@@ -2,7 +2,7 @@
  * An example plugin step type: fails unless a table's row count is within bounds. Add it to a
  * project with `step_types: [checks/row_count.ts]` in nomaflow.yaml, then use `type: row_count`.
  */
-import { ConnectorName, defineStepType, StepError, Type } from "nomaflow";
+import { ConnectorName, defineStepType, quoteIdentifier, StepError, Type } from "nomaflow";
 
 const TABLE = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?$";
 
@@ -26,7 +26,7 @@ export const rowCount = defineStepType({
     return [];
   },
   async run(fields, context, signal) {
-    const table = fields.table.split(".").map((part) => `"${part}"`).join(".");
+    const table = fields.table.split(".").map(quoteIdentifier).join(".");
     const rows = Number(await context.connector(fields.connector).scalar(`select count(*) from ${table}`, [], { signal, applicationName: context.applicationName }));
     context.log("info", `${fields.table} has ${rows} rows`);
     if (fields.min !== undefined && rows < fields.min) throw new StepError(`${fields.table} has ${rows} rows, fewer than ${fields.min}`, { retryable: false });

@@ -1,16 +1,24 @@
 /**
  * Interpolation in string values (DESIGN 2): `${env:NAME}`, `${env:NAME:-default}`,
  * `${params.NAME}`, `${job.id}`, `${run.id}`, `${run.scheduled_for}`, `${steps.STEP.output.KEY}`,
- * and `$${` for a literal `${`. Parsing is separate from rendering so that `validate` checks the
- * shape of every reference long before the runner resolves it.
+ * and `$${` for a literal `${`. Any of them but an env reference with a default may end in
+ * `:ident`, which SQL text quotes as an identifier. Parsing is separate from rendering so that
+ * `validate` checks the shape of every reference long before the runner resolves it.
  */
 
-export type TemplateReference =
-  | { kind: "env"; name: string; fallback: string | undefined; raw: string; index: number }
-  | { kind: "params"; name: string; raw: string; index: number }
-  | { kind: "job"; field: "id"; raw: string; index: number }
-  | { kind: "run"; field: "id" | "scheduled_for"; raw: string; index: number }
-  | { kind: "steps"; step: string; path: string[]; raw: string; index: number };
+type ReferenceTarget =
+  | { kind: "env"; name: string; fallback: string | undefined }
+  | { kind: "params"; name: string }
+  | { kind: "job"; field: "id" }
+  | { kind: "run"; field: "id" | "scheduled_for" }
+  | { kind: "steps"; step: string; path: string[] };
+
+export type TemplateReference = ReferenceTarget & {
+  raw: string;
+  index: number;
+  /** Written `${…:ident}`: the value names a table, column or schema (SQL text only). */
+  ident?: true;
+};
 
 export type TemplatePart = string | TemplateReference;
 
@@ -32,6 +40,14 @@ const STEP_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const KEY = /^[A-Za-z0-9_-]+$/;
 
 export const REFERENCE_FORMS = "${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${steps.STEP.output.KEY}";
+
+/** The suffix that asks SQL text to quote a value as an identifier. */
+export const IDENT_SUFFIX = ":ident";
+
+/** The problem of a `:ident` reference in a field that is not SQL text. */
+export function identOutsideSql(reference: TemplateReference): TemplateProblem {
+  return { index: reference.index, message: `${reference.raw}: ${IDENT_SUFFIX} quotes a name in SQL text, and this field is not SQL` };
+}
 
 /** Splits a string into literal text and references. */
 export function parseTemplate(text: string): ParsedTemplate {
@@ -81,30 +97,36 @@ export function parseTemplate(text: string): ParsedTemplate {
 
 function parseReference(body: string, raw: string, index: number): TemplateReference | TemplateProblem {
   const unknown = (message: string): TemplateProblem => ({ index, message, hint: `references are ${REFERENCE_FORMS}` });
+  // A default runs to the closing brace, so `:ident` is read only where there is none.
+  const ident = body.endsWith(IDENT_SUFFIX) && !(body.startsWith("env:") && body.includes(":-"));
+  const target = parseTarget(ident ? body.slice(0, -IDENT_SUFFIX.length) : body, raw, unknown);
+  if ("message" in target) return target;
+  return ident ? { ...target, raw, index, ident: true } : { ...target, raw, index };
+}
+
+function parseTarget(body: string, raw: string, unknown: (message: string) => TemplateProblem): ReferenceTarget | TemplateProblem {
   if (body.startsWith("env:")) {
     const rest = body.slice(4);
     const separator = rest.indexOf(":-");
     const name = separator === -1 ? rest : rest.slice(0, separator);
     if (!ENV_NAME.test(name)) return unknown(`${raw}: ${JSON.stringify(name)} is not an environment variable name`);
-    return { kind: "env", name, fallback: separator === -1 ? undefined : rest.slice(separator + 2), raw, index };
+    return { kind: "env", name, fallback: separator === -1 ? undefined : rest.slice(separator + 2) };
   }
   const segments = body.split(".");
   const [head, ...rest] = segments;
   switch (head) {
     case "params":
-      if (rest.length === 1 && PARAM_NAME.test(rest[0]!)) return { kind: "params", name: rest[0]!, raw, index };
+      if (rest.length === 1 && PARAM_NAME.test(rest[0]!)) return { kind: "params", name: rest[0]! };
       return unknown(`${raw} is not a parameter reference: write \${params.NAME}`);
     case "job":
-      if (rest.length === 1 && rest[0] === "id") return { kind: "job", field: "id", raw, index };
+      if (rest.length === 1 && rest[0] === "id") return { kind: "job", field: "id" };
       return unknown(`${raw}: a job has only \${job.id}`);
     case "run":
-      if (rest.length === 1 && (rest[0] === "id" || rest[0] === "scheduled_for")) {
-        return { kind: "run", field: rest[0], raw, index };
-      }
+      if (rest.length === 1 && (rest[0] === "id" || rest[0] === "scheduled_for")) return { kind: "run", field: rest[0] };
       return unknown(`${raw}: a run has \${run.id} and \${run.scheduled_for}`);
     case "steps":
       if (rest.length >= 3 && STEP_NAME.test(rest[0]!) && rest[1] === "output" && rest.slice(2).every((key) => KEY.test(key))) {
-        return { kind: "steps", step: rest[0]!, path: rest.slice(2), raw, index };
+        return { kind: "steps", step: rest[0]!, path: rest.slice(2) };
       }
       return unknown(`${raw} is not a step output reference: write \${steps.STEP.output.KEY}`);
     default:
@@ -135,39 +157,62 @@ export interface RenderResult {
 }
 
 /**
+ * Writes a string's parts its own way (SQL text quotes each value). `resolve` tracks secrets;
+ * `addSecret` adds the forms a secret takes once written (escaped), to be masked too.
+ */
+export type PartsWriter = (parsed: ParsedTemplate, resolve: ReferenceResolver, addSecret: (form: string) => void) => string;
+
+export interface RenderOptions {
+  /** The writer for the string at `path`, where it is not the default pasting of text. */
+  writerAt?: (path: readonly (string | number)[]) => PartsWriter | undefined;
+}
+
+/**
  * Interpolates every string in a value (objects and lists are walked). A string that is one whole
  * `${params.X}` or `${steps…}` reference keeps the referenced value's type. Parse problems must
  * have been reported by `validate`; here they throw through `onProblem`.
  */
-export function renderValue(value: unknown, resolve: ReferenceResolver, onProblem: (problem: TemplateProblem) => never): RenderResult {
+export function renderValue(
+  value: unknown,
+  resolve: ReferenceResolver,
+  onProblem: (problem: TemplateProblem) => never,
+  options: RenderOptions = {},
+): RenderResult {
   const secrets: string[] = [];
   let changed = false;
-  const renderString = (text: string): unknown => {
+  const resolveTracked = (reference: TemplateReference): unknown => {
+    const resolved = resolve(reference);
+    if (reference.kind === "env" && typeof resolved === "string" && resolved !== "" && resolved !== reference.fallback) secrets.push(resolved);
+    return resolved;
+  };
+  const renderString = (text: string, path: readonly (string | number)[]): unknown => {
     const parsed = parseTemplate(text);
     if (parsed.problems[0]) onProblem(parsed.problems[0]);
     if (parsed.parts.length === 1 && parsed.parts[0] === text) return text;
     changed = true;
+    const writer = options.writerAt?.(path);
+    if (writer) return writer(parsed, resolveTracked, (form) => secrets.push(form));
+    const ident = parsed.parts.find((part): part is TemplateReference => typeof part === "object" && part.ident === true);
+    if (ident) onProblem(identOutsideSql(ident));
     const whole = wholeReference(parsed);
-    const resolveTracked = (reference: TemplateReference): unknown => {
-      const resolved = resolve(reference);
-      if (reference.kind === "env" && typeof resolved === "string" && resolved !== "" && resolved !== reference.fallback) secrets.push(resolved);
-      return resolved;
-    };
     if (whole && whole.kind !== "env") return resolveTracked(whole);
-    return parsed.parts.map((part) => (typeof part === "string" ? part : stringify(resolveTracked(part)))).join("");
+    return parsed.parts.map((part) => (typeof part === "string" ? part : valueAsText(resolveTracked(part)))).join("");
   };
-  const walk = (node: unknown): unknown => {
-    if (typeof node === "string") return renderString(node);
-    if (Array.isArray(node)) return node.map(walk);
+  // Paths are built only when some string may need its own writer.
+  const child = options.writerAt ? (path: (string | number)[], key: string | number) => [...path, key] : (path: (string | number)[]) => path;
+  const walk = (node: unknown, path: (string | number)[]): unknown => {
+    if (typeof node === "string") return renderString(node, path);
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, child(path, index)));
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child)]));
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, child(path, key))]));
     }
     return node;
   };
-  return { value: walk(value), secrets, changed };
+  return { value: walk(value, []), secrets, changed };
 }
 
-function stringify(value: unknown): string {
+/** A value as text in a string: null and missing as nothing, lists and objects as JSON. */
+export function valueAsText(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);

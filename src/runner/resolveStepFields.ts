@@ -1,17 +1,19 @@
 /**
  * Turns a step's fields, as written, into the values its run function receives: every `${…}`
- * resolved, then checked against the type's schema (with strings converted where the schema wants
- * a number or a boolean, as `${env:PORT}` would need). A failure here is the job's fault, so it is
- * never retried.
+ * resolved (in SQL text, written as quoted SQL values), then checked against the type's schema
+ * (with strings converted where the schema wants a number or a boolean, as `${env:PORT}` would
+ * need). A failure here is the job's fault, so it is never retried.
  */
 import { createRequire } from "node:module";
 import type { TObject } from "@sinclair/typebox";
 import type * as AjvModule from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { StepError } from "../errors.js";
-import { renderValue, type TemplateReference } from "../project/template.js";
+import { renderValue, type PartsWriter, type TemplateReference } from "../project/template.js";
+import { writeSql } from "../sql/writeSql.js";
 import type { StepOutput } from "../step-types/stepType.js";
-import { EXPECTED, REFERENCE } from "../schema/common.js";
+import { ANNOTATIONS, SQL_TEXT } from "../schema/common.js";
+import { findMarkedStrings } from "../validate/references.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 
 export interface ResolveScope {
@@ -65,9 +67,10 @@ function coercingValidator(schema: TObject): ValidateFunction {
   let validate = coercing.get(schema);
   if (!validate) {
     const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
-    ajv ??= new Ajv2020({ coerceTypes: true, allowUnionTypes: true, strict: false })
-      .addKeyword({ keyword: EXPECTED, schemaType: "string" })
-      .addKeyword({ keyword: REFERENCE, schemaType: "string" });
+    if (!ajv) {
+      ajv = new Ajv2020({ coerceTypes: true, allowUnionTypes: true, strict: false });
+      for (const annotation of ANNOTATIONS) ajv.addKeyword({ ...annotation });
+    }
     validate = ajv.compile(schema);
     coercing.set(schema, validate);
   }
@@ -80,13 +83,24 @@ export interface ResolvedFields {
   secrets: string[];
 }
 
+/** The writer of each SQL text field (`x-sql`), by path. */
+function sqlWriters(fields: Record<string, unknown>, schema: TObject): Map<string, PartsWriter> {
+  const writers = new Map<string, PartsWriter>();
+  for (const { path } of findMarkedStrings(schema as unknown as Record<string, unknown>, fields, SQL_TEXT)) {
+    writers.set(path.join("\0"), (parsed, resolve, addSecret) => writeSql(parsed, resolve, path.join("."), addSecret));
+  }
+  return writers;
+}
+
 export function resolveStepFields(fields: Record<string, unknown>, schema: TObject, scope: ResolveScope): ResolvedFields {
+  const writers = sqlWriters(fields, schema);
   const { value, secrets, changed } = renderValue(
     fields,
     (reference) => resolveReference(reference, scope),
     (problem) => {
       throw new StepError(problem.message, { retryable: false });
     },
+    writers.size > 0 ? { writerAt: (path) => writers.get(path.join("\0")) } : {},
   );
   const resolved = value as Record<string, unknown>;
   if (!changed) return { fields: resolved, secrets }; // checked by validate already

@@ -10,7 +10,7 @@ export const MASK = "***";
 
 export class SecretMasker {
   readonly #forms = new Set<string>();
-  #pattern: RegExp | undefined;
+  #longestFirst: string[] | undefined;
 
   /** Adds a secret (ignored when shorter than MIN_SECRET_LENGTH). */
   add(secret: string): void {
@@ -23,7 +23,7 @@ export class SecretMasker {
         added = true;
       }
     }
-    if (added) this.#pattern = undefined;
+    if (added) this.#longestFirst = undefined;
   }
 
   get size(): number {
@@ -32,9 +32,12 @@ export class SecretMasker {
 
   mask(text: string): string {
     if (this.#forms.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
-    // Longest first, so a secret that contains another is masked whole.
-    this.#pattern ??= new RegExp([...this.#forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "g");
-    return text.replace(this.#pattern, MASK);
+    // Longest first, so a secret that contains another is masked whole. Plain text search, not
+    // one alternation: a regular expression of a very long secret is too large to compile.
+    this.#longestFirst ??= [...this.#forms].sort((a, b) => b.length - a.length);
+    let masked = text;
+    for (const form of this.#longestFirst) if (masked.includes(form)) masked = masked.replaceAll(form, MASK);
+    return masked;
   }
 
   /** Masks every string inside a JSON-like value. */
@@ -42,8 +45,4 @@ export class SecretMasker {
     if (this.#forms.size === 0) return value;
     return JSON.parse(this.mask(JSON.stringify(value) ?? "null")) as T;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

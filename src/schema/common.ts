@@ -6,12 +6,21 @@
 import { Type, type SchemaOptions } from "@sinclair/typebox";
 
 /**
- * Annotation keywords our validator understands; ajv is told about them in `schemaValidator.ts`.
+ * Annotation keywords our validator understands; ajv is told about them in `ajvInstance.ts`.
  * `x-expected` is the phrase used when a value matches no branch of a union.
  * `x-ref` marks a string that names something defined elsewhere in the project.
+ * `x-sql` marks a string that is SQL text: `${…}` in it are written as quoted SQL values.
  */
 export const EXPECTED = "x-expected";
 export const REFERENCE = "x-ref";
+export const SQL_TEXT = "x-sql";
+
+/** Each annotation keyword with the JSON type of its value. */
+export const ANNOTATIONS = [
+  { keyword: EXPECTED, schemaType: "string" },
+  { keyword: REFERENCE, schemaType: "string" },
+  { keyword: SQL_TEXT, schemaType: "boolean" },
+] as const;
 
 export type ReferenceKind = "connector" | "channel";
 
@@ -27,6 +36,12 @@ export const Reference = (kind: ReferenceKind, options: SchemaOptions = {}) =>
 
 /** For plugin step types: a field naming a connector, checked by `validate` like built-in ones. */
 export const ConnectorName = (options: SchemaOptions = {}) => Reference("connector", options);
+
+/**
+ * A string of SQL text, for built-in and plugin step types alike: each `${…}` in it is written as
+ * one quoted SQL value (never pasted as code), and `validate` checks where each one sits.
+ */
+export const SqlText = (options: SchemaOptions = {}) => Type.String({ minLength: 1, [SQL_TEXT]: true, ...options });
 
 /** `30`, `2.5`, `"90s"`, `"30m"`, `"1h30m"`, `"500ms"`. */
 export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$";

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type * as AjvModule from "ajv/dist/2020.js";
 import type { Ajv2020 } from "ajv/dist/2020.js";
-import { EXPECTED, REFERENCE } from "../schema/common.js";
+import { ANNOTATIONS } from "../schema/common.js";
 
 /**
  * The one ajv configuration, shared by run-time compilation and the build's precompilation.
@@ -10,7 +10,7 @@ import { EXPECTED, REFERENCE } from "../schema/common.js";
  */
 export function createAjv(options: { source?: boolean } = {}): Ajv2020 {
   const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
-  return new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: options.source ?? false } })
-    .addKeyword({ keyword: EXPECTED, schemaType: "string" })
-    .addKeyword({ keyword: REFERENCE, schemaType: "string" });
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: options.source ?? false } });
+  for (const annotation of ANNOTATIONS) ajv.addKeyword({ ...annotation });
+  return ajv;
 }

@@ -8,6 +8,7 @@ import { readJobFile, type JobFileEntry, type Project } from "../project/loadPro
 import { jobTimezone, resolveJob } from "../project/resolveJob.js";
 import { hasReference } from "../project/template.js";
 import { diagnosticAt, locate } from "../project/yamlSource.js";
+import { SQL_TEXT } from "../schema/common.js";
 import { JobFile, type ParamDefinition } from "../schema/jobSchema.js";
 import { COMMON_STEP_FIELDS } from "../step-types/registry.js";
 import { didYouMean } from "../text/closestMatch.js";
@@ -15,7 +16,7 @@ import { checkSchedule } from "./checkSchedule.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { fullStepSchema } from "./fullStepSchema.js";
 import { jobIdHint } from "./jobIdHint.js";
-import { findReferences } from "./references.js";
+import { findMarkedStrings, findReferences } from "./references.js";
 import { schemaProblems } from "./schemaProblems.js";
 
 export interface JobCheckOptions {
@@ -91,12 +92,18 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   const stepNames = rawSteps.map((step) => (step as { name?: unknown })?.name).filter((name): name is string => typeof name === "string");
   const params = data.params && typeof data.params === "object" ? Object.keys(data.params) : [];
+  const sqlPaths = new Set<string>();
+  rawSteps.forEach((raw, index) => {
+    const type = project.registry.get(String((raw as { type?: unknown } | null)?.type));
+    for (const { path } of type ? findMarkedStrings(type.fields as unknown as Record<string, unknown>, raw, SQL_TEXT) : []) sqlPaths.add(["steps", index, ...path].join("\0"));
+  });
   for (const finding of checkTemplates(data, {
     environment: project.environment,
     requireEnv: options.requireEnv,
     params,
     allSteps: stepNames,
     stepsBefore: (path) => (path[0] === "steps" && typeof path[1] === "number" ? stepNames.slice(0, path[1]) : []),
+    isSql: (path) => sqlPaths.has(path.join("\0")),
   })) {
     at(finding.path, finding.message, finding);
   }

@@ -1,9 +1,12 @@
 /**
  * Checks every `${…}` in a file's strings: the shape of each reference, that parameters are
- * declared, that a step output comes from an earlier step, and that environment variables are set.
+ * declared, that a step output comes from an earlier step, that environment variables are set,
+ * and in SQL text where each reference sits.
  */
 import type { ProjectEnvironment } from "../project/envFile.js";
-import { forEachString, parseTemplate, type TemplateReference } from "../project/template.js";
+import { forEachString, identOutsideSql, parseTemplate, type ParsedTemplate, type TemplateReference } from "../project/template.js";
+import { sqlHoles } from "../sql/sqlPlaces.js";
+import { holeProblem } from "../sql/writeSql.js";
 import { didYouMean } from "../text/closestMatch.js";
 
 export interface TemplateFinding {
@@ -25,6 +28,8 @@ export interface TemplateScope {
   stepsBefore?: (path: (string | number)[]) => readonly string[];
   /** Every step of the job, to tell a later step from an unknown one. */
   allSteps?: readonly string[];
+  /** True for the strings that are SQL text (`x-sql` in their step type's schema). */
+  isSql?: (path: readonly (string | number)[]) => boolean;
 }
 
 export function checkTemplates(value: unknown, scope: TemplateScope, basePath: (string | number)[] = []): TemplateFinding[] {
@@ -42,10 +47,24 @@ export function checkTemplates(value: unknown, scope: TemplateScope, basePath: (
           if (finding) findings.push({ ...finding, offsetInValue: part.index });
         }
       }
+      if (parsed.parts.length > 1 || typeof parsed.parts[0] === "object") findings.push(...placeFindings(parsed, path, scope.isSql?.(path) ?? false));
     },
     basePath,
   );
   return findings;
+}
+
+/** In SQL text, references where no value can be written safely, or inside quotes; elsewhere, `:ident`. */
+function placeFindings(parsed: ParsedTemplate, path: (string | number)[], isSql: boolean): TemplateFinding[] {
+  if (!isSql) {
+    return parsed.parts
+      .filter((part): part is TemplateReference => typeof part === "object" && part.ident === true)
+      .map((part) => ({ path, offsetInValue: part.index, severity: "error", message: identOutsideSql(part).message }));
+  }
+  return sqlHoles(parsed.parts).flatMap((hole) => {
+    const problem = holeProblem(hole);
+    return problem ? [{ path, offsetInValue: hole.reference.index, ...problem }] : [];
+  });
 }
 
 function checkReference(reference: TemplateReference, path: (string | number)[], scope: TemplateScope): Omit<TemplateFinding, "offsetInValue"> | undefined {

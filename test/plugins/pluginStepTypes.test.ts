@@ -107,4 +107,30 @@ describeWithPostgres("the example row_count type run", () => {
     expect(run.error("too-few")).toBe("customers has 25 rows, fewer than 30");
     expect(run.events.filter((event) => event.event === "step_started" && event.step === "too-few")).toHaveLength(1);
   });
+
+  it("writes values into a plugin field marked SqlText as the sql step does, quoted and checked", async () => {
+    await db.query("create table notes (note text)");
+    const plugin = `import { ConnectorName, defineStepType, SqlText, Type } from "nomaflow";
+export const runSql = defineStepType({
+  name: "run_sql",
+  description: "Runs one statement.",
+  fields: Type.Object({ connector: ConnectorName(), statement: SqlText() }, { additionalProperties: false }),
+  async run(fields, context, signal) {
+    return { rows: await context.connector(fields.connector).execute(fields.statement, [], { signal, applicationName: context.applicationName }) };
+  },
+});
+`;
+    const config = `step_types: [run_sql.ts]\nconnectors:\n  db: { url: "${db.url}" }\n`;
+    const steps = "  - name: note\n    type: run_sql\n    connector: db\n    statement: \"insert into notes values (${params.note}), ('${params.note}')\"\n";
+    const root = makeProject({ "nomaflow.yaml": config, "jobs/job.yaml": `id: job\nparams:\n  note: { type: string }\nsteps:\n${steps}`, "plugins/run_sql.ts": plugin });
+    removes.push(root.remove);
+    expect(await problems(root.root)).toEqual([
+      "jobs/job.yaml:8:62 ${params.note} sits inside quotes in the SQL: its value is escaped into that string, but on its own ${params.note} is already written as a quoted literal (write ${params.note} without the quotes (text becomes 'O''Brien', a number a number, null NULL, a list or object JSON text); to build a text write 'text ' || ${params.note})",
+    ]);
+    const note = "x'); drop table customers; --";
+    const run = await runJobIn(root.root, "job", { params: { note } });
+    expect(run.output("note")).toEqual({ rows: 2 });
+    expect((await db.query("select note from notes")).rows).toEqual([{ note }, { note }]);
+    expect((await db.query("select count(*)::int as n from customers")).rows[0].n).toBe(25);
+  });
 });

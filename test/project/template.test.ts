@@ -35,6 +35,15 @@ describe("parseTemplate", () => {
     expect(parseTemplate("${env:1BAD}").problems[0]!.message).toContain("not an environment variable name");
   });
 
+  it("reads a :ident suffix, but not at the end of an env default, which runs to the brace", () => {
+    const [table, name, fallback] = parseTemplate("${params.t:ident} ${env:SCHEMA:ident} ${env:X:-a:ident}").parts.filter((part): part is TemplateReference => typeof part === "object");
+    expect(table).toMatchObject({ kind: "params", name: "t", ident: true, raw: "${params.t:ident}" });
+    expect(name).toMatchObject({ kind: "env", name: "SCHEMA", fallback: undefined, ident: true });
+    expect(fallback).toMatchObject({ kind: "env", name: "X", fallback: "a:ident" });
+    expect(fallback).not.toHaveProperty("ident");
+    expect(parseTemplate("${params.t:quoted}").problems[0]!.message).toBe("${params.t:quoted} is not a parameter reference: write ${params.NAME}");
+  });
+
   it("recognises a whole-value reference", () => {
     expect(wholeReference(parseTemplate("${params.n}"))).toMatchObject({ kind: "params", name: "n" });
     expect(wholeReference(parseTemplate("x${params.n}"))).toBeUndefined();
@@ -62,6 +71,12 @@ describe("renderValue", () => {
 
   it("keeps a whole ${env:X} a string", () => {
     expect(renderValue("${env:TOKEN}", resolve, fail).value).toBe("s3cr3t-token");
+  });
+
+  it("refuses :ident outside SQL text, and hands SQL text to its writer", () => {
+    expect(() => renderValue({ url: "${params.n:ident}" }, resolve, fail)).toThrow("${params.n:ident}: :ident quotes a name in SQL text, and this field is not SQL");
+    const writerAt = (path: readonly (string | number)[]) => (path[0] === "sql" ? () => "written" : undefined);
+    expect(renderValue({ sql: "${params.n:ident}", other: "${params.n}" }, resolve, fail, { writerAt }).value).toEqual({ sql: "written", other: 50 });
   });
 
   it("hands parse problems to the caller", () => {

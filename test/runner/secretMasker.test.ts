@@ -29,4 +29,11 @@ describe("SecretMasker", () => {
     masker.add("s3cr3t-value");
     expect(masker.maskValue({ a: ["x s3cr3t-value"], b: { c: "s3cr3t-value" } })).toEqual({ a: ["x ***"], b: { c: "***" } });
   });
+
+  it("masks a secret too long for a regular expression", () => {
+    const masker = new SecretMasker();
+    const long = `${"ab'\\$(".repeat(40_000)}end`;
+    masker.add(long);
+    expect(masker.mask(`before ${long} after`)).toBe("before *** after");
+  });
 });

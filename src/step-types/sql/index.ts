@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
-import { Reference } from "../../schema/common.js";
+import { Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
 
@@ -10,7 +10,7 @@ const runSqlStepModule = loadOnce(() => import("./runSqlStep.js"));
 export const sqlFields = Type.Object(
   {
     connector: Reference("connector", { description: "Connector to run the SQL on." }),
-    sql: Type.Optional(Type.String({ minLength: 1, description: "The SQL text, one or more statements (or give file)." })),
+    sql: Type.Optional(SqlText({ description: "The SQL text, one or more statements (or give file); each ${…} is written as a quoted SQL value." })),
     file: Type.Optional(Type.String({ minLength: 1, description: "Path of a .sql file, from the project folder (or give sql)." })),
   },
   { additionalProperties: false },

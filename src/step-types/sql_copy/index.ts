@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { EXPECTED, Reference } from "../../schema/common.js";
+import { EXPECTED, Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
 
@@ -14,7 +14,7 @@ export const sqlCopyFields = Type.Object(
         connector: Reference("connector", { description: "Connector to read from." }),
         schema: Schema(),
         table: Type.Optional(Type.String({ minLength: 1, description: "Table to copy (or give query)." })),
-        query: Type.Optional(Type.String({ minLength: 1, description: "SELECT whose rows are copied (or give table)." })),
+        query: Type.Optional(SqlText({ description: "SELECT whose rows are copied (or give table); each ${…} is written as a quoted SQL value." })),
       },
       { additionalProperties: false },
     ),

@@ -1,8 +1,10 @@
 /**
- * Quoting for SQL text that cannot take parameters: DDL names objects, and COMMENT, GRANT or
- * CREATE VIEW take no `$1`. Every name is always double-quoted (never "quote only when needed"),
- * so no keyword list can go stale and no name can end the identifier early.
+ * The names sql_copy writes into DDL: COMMENT, GRANT or CREATE VIEW take no `$1`. The quoting
+ * itself is src/sql/quoteSql.ts, shared with every step that writes values into SQL.
  */
+import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+
+export { quoteIdentifier, quoteLiteral };
 
 /** A table by its exact, case-sensitive names. */
 export interface TableName {
@@ -10,26 +12,9 @@ export interface TableName {
   table: string;
 }
 
-/** `"name"`, with embedded double quotes doubled: safe for any name PostgreSQL can store. */
-export function quoteIdentifier(name: string): string {
-  if (name.includes("\0")) throw new TypeError(`an SQL identifier cannot contain a NUL character: ${JSON.stringify(name)}`);
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /** `"schema"."name"`. */
 export function qualifiedName(schema: string, name: string): string {
   return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
-}
-
-/**
- * A string constant, as PostgreSQL's own quote_literal writes it: quotes doubled, and when there
- * is a backslash, an E'' string with backslashes doubled — so the text means the same whatever
- * standard_conforming_strings is set to.
- */
-export function quoteLiteral(value: string): string {
-  if (value.includes("\0")) throw new TypeError("an SQL string constant cannot contain a NUL character");
-  const quoted = value.replaceAll("'", "''");
-  return value.includes("\\") ? `E'${quoted.replaceAll("\\", "\\\\")}'` : `'${quoted}'`;
 }
 
 /** A role for GRANT, REVOKE and CREATE POLICY: a quoted role name, or PUBLIC for `null`. */
