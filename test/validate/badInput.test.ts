@@ -115,13 +115,28 @@ describe("validate on a broken nomaflow.yaml", () => {
     try {
       const checked = await checkProject(loadProject({ projectDir: broken.root, cwd: broken.root, processEnv: {} }));
       expect(checked.report.ok).toBe(false);
-      expect(checked.report.jobs).toEqual([{ id: "good", file: "jobs/good.yaml", valid: true }]);
+      // Its own file has no errors, but what it takes from nomaflow.yaml could not be checked.
+      expect(checked.report.jobs).toEqual([{ id: "good", file: "jobs/good.yaml", valid: null }]);
       const errors = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ file: "nomaflow.yaml", job: null });
       expect(() => requireJob(checked, "good")).toThrow(/^nomaflow\.yaml:\d+:\d+: YAML: /);
     } finally {
       broken.remove();
+    }
+  });
+});
+
+describe("validate on values written as references", () => {
+  it("does not warn that key is unused when mode is a ${…} (it may be upsert), and still does for a literal mode", async () => {
+    const keyed = (id: string, mode: string) =>
+      jobWith(id, [["mode: overwrite", `mode: ${mode}\n    key: [id]`]]) + "params:\n  mode: { type: string, enum: [append, upsert], default: upsert }\n";
+    const project = makeProject({ "nomaflow.yaml": MINIMAL_CONFIG, "jobs/by-param.yaml": keyed("by-param", '"${params.mode}"'), "jobs/literal.yaml": keyed("literal", "append") });
+    try {
+      const { report: result } = await checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} }));
+      expect(result.diagnostics.map((diagnostic) => `${diagnostic.file}: ${diagnostic.message}`)).toEqual(["jobs/literal.yaml: key is only used by mode upsert; this step's mode is append"]);
+    } finally {
+      project.remove();
     }
   });
 });
