@@ -5,7 +5,7 @@
  */
 import type { TSchema } from "@sinclair/typebox";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { EXPECTED } from "../schema/common.js";
+import { BOOLEAN_RULE, EXPECTED } from "../schema/common.js";
 import { createAjv } from "./ajvInstance.js";
 import { builtInSchemas } from "./builtInSchemas.js";
 import { precompiledValidator } from "./precompiledValidators.js";
@@ -130,8 +130,10 @@ function describe(error: ErrorObject): SchemaProblem {
       const field = String((error.params as { missingProperty: string }).missingProperty);
       return { path, part: "value", message: `missing required field \`${field}\`${path.length ? ` in ${label}` : ""}` };
     }
-    case "type":
-      return { path, part: "value", message: `${label} must be ${typePhrase(error.schema)}, got ${got}` };
+    case "type": {
+      const hint = error.schema === "boolean" && typeof error.data === "string" ? { hint: BOOLEAN_RULE } : {};
+      return { path, part: "value", message: `${label} must be ${typePhrase(error.schema)}, got ${got}`, ...hint };
+    }
     case "const":
     case "enum": {
       const allowed = error.keyword === "const" ? [parent.const] : (parent.enum as unknown[]);

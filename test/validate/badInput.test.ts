@@ -47,6 +47,7 @@ const cases: Array<{ name: string; file: string; content: string | Buffer; line:
   { name: "5 MB file", file: "huge", content: `id: huge\n# ${"x".repeat(5 * 1024 * 1024)}\n`, line: 1, column: 1, message: /file too large \(5\.0 MB; the limit is 1 MB\)/ },
   { name: "unknown step type", file: "bad-type", content: jobWith("bad-type", [["type: sql_copy", "type: sql_cpy"]]), line: 5, column: 11, message: /unknown step type sql_cpy/, hint: /did you mean `sql_copy`/ },
   { name: "undeclared parameter", file: "bad-param", content: jobWith("bad-param", [["table: customers }", 'table: "${params.tabel}" }']]), line: 6, column: 42, message: /declares no parameter tabel/ },
+  { name: "boolean written yes (YAML 1.2: a string)", file: "yes-bool", content: jobWith("yes-bool", [["mode: overwrite", "mode: overwrite\nalerts: { on_failure: yes }"]]), line: 9, column: 23, message: /`alerts.on_failure` must be true or false, got "yes"/, hint: /^booleans are written true or false/ },
   { name: "not a map", file: "a-list", content: "- 1\n- 2\n", line: 1, column: 1, message: /must be a map of fields/ },
 ];
 
