@@ -1,8 +1,9 @@
-/** A `${…}` that fills a boolean field follows the one rule for booleans: true or false. */
+/** Fields after their `${…}` are resolved: booleans follow the one rule (true or false), and a bad value is named where it is. */
 import { Type } from "@sinclair/typebox";
 import { expect, it } from "vitest";
 import { StepError } from "../../src/errors.js";
 import { resolveStepFields, type ResolveScope } from "../../src/runner/resolveStepFields.js";
+import { shellFields } from "../../src/step-types/shell/index.js";
 
 const schema = Type.Object({ flag: Type.Boolean() }, { additionalProperties: false });
 const scope = (value: unknown): ResolveScope => ({
@@ -23,4 +24,12 @@ it("converts the text true and false to a boolean field, and refuses yes, on and
     expect(attempt).toThrow(StepError);
     expect(attempt).toThrow(`after interpolation, \`flag\` must be true or false, got "${text}"`);
   }
+});
+
+it("names the element when a lone ${…} in an argv command becomes a list", () => {
+  const outputs = new Map([["list", { items: ["a", "b"] }]]);
+  const attempt = () => resolveStepFields({ command: ["echo", "hi", "${steps.list.output.items}"] }, shellFields, { ...scope("x"), outputs });
+  expect(attempt).toThrow('after interpolation, `command[2]` must be a string, got a list');
+  // A value of neither allowed shape is still described as a whole.
+  expect(() => resolveStepFields({ command: "${params.flag}" }, shellFields, scope({ a: 1 }))).toThrow("after interpolation, `command` must be a command line or a list of arguments, got a map");
 });
