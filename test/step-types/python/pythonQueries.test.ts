@@ -35,6 +35,15 @@ def methods_sync(ctx):
         "after": db.fetch("select qty from items order by id"),
     }
 
+def infinities(ctx):
+    db = ctx.get_connector("db")
+    row = db.fetchrow(
+        "select 'infinity'::timestamptz as up, '-infinity'::timestamptz as down, 'infinity'::timestamp as ts, "
+        "'-infinity'::date as d, array['infinity'::timestamptz] as arr"
+    )
+    back = db.fetchrow("select $1::timestamptz = 'infinity' as up, $2::date = '-infinity' as d", row["up"], row["d"])
+    return {"row": row, "types": sorted({type(value).__name__ for value in row.values()}), "back": back}
+
 def values(ctx):
     db = ctx.get_connector("db")
     sent = {
@@ -178,6 +187,14 @@ describeWithPython(
       });
       expect(Object.entries(output.equal as object).filter(([, equal]) => !equal)).toEqual([]);
       expect(output).toMatchObject({ tstz_offset: "0:00:00", interval: ["datetime.timedelta(seconds=3601, microseconds=500000)", true], months: "P0Y1M2DT0H0M0S", nan_is_nan: true, beyond_double: true, small: [7, "int"] });
+    });
+
+    it("gives infinite dates and timestamps as the strings infinity and -infinity, which go back to PostgreSQL and out as output", async () => {
+      expect(await run("queries:infinities")).toEqual({
+        row: { up: "infinity", down: "-infinity", ts: "infinity", d: "-infinity", arr: ["infinity"] },
+        types: ["list", "str"],
+        back: { up: true, d: true },
+      });
     });
 
     it("runs awaits on two connectors at the same time (asyncio.gather)", async () => {
