@@ -222,7 +222,7 @@ describeWithPython(
     it("fails the step on an uncaught query error, without retry when the database error is permanent", async () => {
       await reset();
       const error = await stepFailure(run("queries:uncaught"));
-      expect(error.message).toBe('QueryError: connector db: duplicate key value violates unique constraint "items_pkey"');
+      expect(error.message).toBe('QueryError: connector db: duplicate key value violates unique constraint "items_pkey"; detail: Key (id)=(1) already exists.');
       expect(error.retryable).toBe(false);
     });
 
