@@ -8,6 +8,19 @@ function attribution(diagnostic: Diagnostic): string {
   return parts.length ? ` [${parts.join(", ")}]` : "";
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** "2 of 3 jobs valid", or why that cannot be said. */
+function jobsSummary(report: ProjectReport): string {
+  if (report.jobs.length === 0) return "no job files in jobs/";
+  const valid = report.jobs.filter((job) => job.valid === true).length;
+  const unchecked = report.jobs.filter((job) => job.valid === null).length;
+  if (unchecked === 0) return `${valid} of ${plural(report.jobs.length, "job")} valid`;
+  return `${plural(report.jobs.length, "job")} not fully checked: nomaflow.yaml does not parse (${plural(unchecked, "job")} without errors of ${unchecked === 1 ? "its" : "their"} own)`;
+}
+
 export function formatText(report: ProjectReport, style: ChalkInstance): string {
   const lines: string[] = [];
   for (const diagnostic of report.diagnostics) {
@@ -19,17 +32,12 @@ export function formatText(report: ProjectReport, style: ChalkInstance): string 
   if (lines.length) lines.push("");
   const width = Math.max(0, ...report.jobs.map((job) => job.id.length));
   for (const job of report.jobs) {
-    lines.push(`${job.valid ? style.green("✓") : style.red("✗")} ${job.id.padEnd(width)}  ${style.dim(job.file)}`);
+    const mark = job.valid === null ? style.yellow("?") : job.valid ? style.green("✓") : style.red("✗");
+    lines.push(`${mark} ${job.id.padEnd(width)}  ${style.dim(job.file)}`);
   }
   const errors = report.diagnostics.filter((diagnostic) => diagnostic.severity === "error").length;
   const warnings = report.diagnostics.length - errors;
-  const valid = report.jobs.filter((job) => job.valid).length;
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-  lines.push(
-    report.jobs.length === 0
-      ? `no job files in jobs/ · ${plural(errors, "error")} · ${plural(warnings, "warning")}`
-      : `${valid} of ${plural(report.jobs.length, "job")} valid · ${plural(errors, "error")} · ${plural(warnings, "warning")}`,
-  );
+  lines.push(`${jobsSummary(report)} · ${plural(errors, "error")} · ${plural(warnings, "warning")}`);
   return lines.join("\n");
 }
 
@@ -51,7 +59,6 @@ export function formatGithub(report: ProjectReport): string {
     ].join(",");
     return `::${diagnostic.severity} ${properties}::${escapeData(message)}`;
   });
-  const valid = report.jobs.filter((job) => job.valid).length;
-  lines.push(`nomaflow validate: ${valid} of ${report.jobs.length} jobs valid`);
+  lines.push(`nomaflow validate: ${jobsSummary(report)}`);
   return lines.join("\n");
 }

@@ -7,6 +7,10 @@ import { ConnectorError, StepError } from "../errors.js";
 interface PgLikeError {
   code?: string;
   message?: string;
+  /** The server's DETAIL, HINT and CONTEXT (`where`) lines. */
+  detail?: string;
+  hint?: string;
+  where?: string;
   hostname?: string;
   address?: string;
   port?: number;
@@ -48,7 +52,8 @@ export function isPermanentDatabaseError(error: unknown): boolean {
 /** A database failure as a step failure: retried unless another try cannot help. */
 export function databaseStepError(error: unknown): StepError {
   if (error instanceof StepError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  // A ConnectorError already says it in the user's terms; a driver's error is put in them here.
+  const message = error instanceof ConnectorError ? error.message : describeDatabaseError(error);
   return new StepError(message, { cause: error, retryable: !isPermanentDatabaseError(error) });
 }
 
@@ -82,11 +87,26 @@ export function describeDatabaseError(error: unknown, where: { host?: string; po
     default:
       break;
   }
-  const message = failure.message ?? String(error);
+  const message = withServerNotes(failure.message ?? String(error), failure);
   if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) return `timed out connecting to ${target}`;
   if (/self[- ]signed|certificate|SSL|TLS/i.test(message)) return `TLS: ${message}`;
   if (/Connection terminated unexpectedly/i.test(message)) return `the connection to ${target} was lost`;
   return message;
+}
+
+/**
+ * The statement's error with what the server said about it: DETAIL names the row (`Key (id)=(1)
+ * already exists.`), HINT the fix, CONTEXT the line of a function or COPY. Secrets in them are
+ * masked where every step error is.
+ */
+function withServerNotes(message: string, failure: PgLikeError): string {
+  const notes = [
+    ["detail", failure.detail],
+    ["hint", failure.hint],
+    // The innermost frame only: a PL/pgSQL call stack would run over many lines.
+    ["context", failure.where?.split("\n")[0]],
+  ].filter((note): note is [string, string] => typeof note[1] === "string" && note[1].trim() !== "");
+  return [message, ...notes.map(([label, text]) => `${label}: ${text.replace(/\s*\n\s*/g, " ").trim()}`)].join("; ");
 }
 
 export function connectorError(connector: string, error: unknown, where: Parameters<typeof describeDatabaseError>[1] = {}): ConnectorError {

@@ -1,13 +1,13 @@
 /**
  * The connectors of one run (or one command), opened on first use from nomaflow.yaml and closed
- * together at the end. URLs are interpolated here, from the project environment.
+ * together at the end. URLs are interpolated from the project environment (connectorUrl.ts).
  */
 import { isAbsolute, resolve } from "node:path";
 import { ConnectorError } from "../errors.js";
 import type { ProjectEnvironment } from "../project/envFile.js";
 import type { ConnectorConfig } from "../project/projectConfig.js";
-import { renderValue } from "../project/template.js";
 import type { Connector } from "./connector.js";
+import { connectorKind, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
 import { openPgliteConnector } from "./pgliteConnector.js";
 import { openPostgresConnector } from "./postgresConnector.js";
 
@@ -17,32 +17,16 @@ export interface ConnectorSetOptions {
   projectRoot: string;
 }
 
-/** The URL with its `${env:…}` resolved; throws a ConnectorError naming an unset variable. */
-export function connectorUrl(config: ConnectorConfig, environment: ProjectEnvironment): string {
-  const { value } = renderValue(
-    config.url,
-    (reference) => {
-      if (reference.kind !== "env") throw new ConnectorError(config.name, `url: ${reference.raw} cannot be used in a connector URL; only \${env:…}`);
-      const resolved = environment.values[reference.name] ?? reference.fallback;
-      if (resolved === undefined) throw new ConnectorError(config.name, `url needs environment variable ${reference.name}, which is not set`);
-      return resolved;
-    },
-    (problem) => {
-      throw new ConnectorError(config.name, `url: ${problem.message}`);
-    },
-  );
-  return String(value);
-}
-
 /** Opens a connector from its resolved URL: postgres://, postgresql:// or pglite:DIR. */
 export function openConnector(config: ConnectorConfig, url: string, projectRoot: string): Connector {
-  if (/^postgres(ql)?:\/\//i.test(url)) return openPostgresConnector(config.name, url, config.pool);
-  if (url.startsWith("pglite:")) {
+  const kind = connectorKind(url);
+  if (kind === "postgres") return openPostgresConnector(config.name, url, config.pool);
+  if (kind === "pglite") {
     const folder = url.slice("pglite:".length);
     if (!folder) throw new ConnectorError(config.name, "pglite: needs a folder, e.g. pglite:.nomaflow/scratch");
     return openPgliteConnector(config.name, isAbsolute(folder) ? folder : resolve(projectRoot, folder));
   }
-  throw new ConnectorError(config.name, "url must start with postgres://, postgresql:// or pglite:");
+  throw new ConnectorError(config.name, CONNECTOR_URL_RULE);
 }
 
 export class ConnectorSet {

@@ -3,7 +3,7 @@
  * from the recipe's variables, so that setting the variables is all it takes to point the job at
  * the embedded databases (and, later, at real servers) without editing a file.
  */
-import { connectorUrl } from "../connectors/connectorSet.js";
+import { connectorUrl } from "../connectors/connectorUrl.js";
 import { UsageError } from "../errors.js";
 import type { Project } from "../project/loadProject.js";
 import type { DemoFolders } from "./demoFolders.js";

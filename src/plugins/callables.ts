@@ -9,6 +9,7 @@ import { didYouMean } from "../text/closestMatch.js";
 import type { StepFieldProblem } from "../step-types/stepType.js";
 import { compilePlugin, PluginCompileError } from "./compilePlugin.js";
 import { pythonDefinitions } from "./pythonDefinitions.js";
+import { pythonSyntaxError } from "./pythonSyntax.js";
 
 export const PLUGINS_DIR = "plugins";
 
@@ -49,8 +50,11 @@ function missingFunction(callable: string, shown: string, name: string, known: I
   ];
 }
 
-/** A python callable's module exists and defines the function (read from its text, not run). */
-export function checkPythonCallable(projectRoot: string, callable: string): StepFieldProblem[] {
+/**
+ * A python callable's module exists, compiles under `interpreter` and defines the function (read
+ * and compiled, never run).
+ */
+export function checkPythonCallable(projectRoot: string, callable: string, interpreter: string): StepFieldProblem[] {
   const { module, name } = splitCallable(callable);
   const file = pythonModuleFile(projectRoot, module);
   const shown = `plugins/${module.split(".").join("/")}.py`;
@@ -60,6 +64,10 @@ export function checkPythonCallable(projectRoot: string, callable: string): Step
     source = readFileSync(file, "utf8");
   } catch (error) {
     return [{ path: ["callable"], message: `callable ${callable}: cannot read ${relative(projectRoot, file)}: ${(error as Error).message}` }];
+  }
+  const syntax = pythonSyntaxError(interpreter, projectRoot, file);
+  if (syntax) {
+    return [{ path: ["callable"], message: `callable ${callable}: ${relative(projectRoot, file)}:${syntax.line}:${syntax.column}: ${syntax.message}`, hint: "fix the module's syntax; validate compiles it without running it" }];
   }
   const definitions = pythonDefinitions(source);
   if (definitions.names.has(name) || definitions.open) return [];

@@ -4,11 +4,9 @@
  */
 import { UsageError } from "../errors.js";
 import type { Job } from "../project/job.js";
+import { BOOLEAN_RULE } from "../schema/common.js";
 import type { ParamDefinition } from "../schema/jobSchema.js";
 import { didYouMean } from "../text/closestMatch.js";
-
-const TRUE = new Set(["true", "yes", "on", "1"]);
-const FALSE = new Set(["false", "no", "off", "0"]);
 
 function convert(name: string, definition: ParamDefinition, text: string): string | number | boolean {
   switch (definition.type) {
@@ -23,10 +21,9 @@ function convert(name: string, definition: ParamDefinition, text: string): strin
       return number;
     }
     case "boolean": {
-      const lower = text.toLowerCase();
-      if (TRUE.has(lower)) return true;
-      if (FALSE.has(lower)) return false;
-      throw new UsageError(`parameter ${name} must be true or false, got ${JSON.stringify(text)}`);
+      if (text === "true") return true;
+      if (text === "false") return false;
+      throw new UsageError(`parameter ${name} must be true or false, got ${JSON.stringify(text)}`, { hint: BOOLEAN_RULE });
     }
   }
 }

@@ -22,6 +22,13 @@ export const ANNOTATIONS = [
   { keyword: SQL_TEXT, schemaType: "boolean" },
 ] as const;
 
+/**
+ * One rule for booleans everywhere: `true` or `false`, as YAML 1.2 reads them in project files
+ * (where `yes` is a string), as `-p name=…` takes them and as a `${…}` that fills a boolean field
+ * is converted.
+ */
+export const BOOLEAN_RULE = "booleans are written true or false (as in YAML files), not yes/no, on/off or 1/0";
+
 export type ReferenceKind = "connector" | "channel";
 
 /** Lower-case names for jobs and steps: `[a-z0-9][a-z0-9_-]*`. */

@@ -10,6 +10,8 @@ import type { Connector } from "../connectors/connector.js";
 export interface StepCheckContext {
   /** Absolute path of the project folder. */
   projectRoot: string;
+  /** The Python that python steps run with (python.interpreter or NOMAFLOW_PYTHON). */
+  pythonInterpreter: string;
 }
 
 /** A problem `check` found; `path` is inside the step (e.g. `["source", "table"]`). */

@@ -2,16 +2,15 @@
 import type { TObject } from "@sinclair/typebox";
 import type { Diagnostic } from "../project/diagnostic.js";
 import type { Project } from "../project/loadProject.js";
-import { hasReference } from "../project/template.js";
 import { diagnosticAt } from "../project/yamlSource.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { channelTypes } from "../notifications/channelTypes.js";
 import { didYouMean } from "../text/closestMatch.js";
+import { checkConnectorUrls } from "./checkConnectorUrls.js";
 import { checkTemplates } from "./checkTemplates.js";
+import { literalPasswords } from "./literalPasswords.js";
 import { schemaProblems } from "./schemaProblems.js";
 import { isValidTimezone, suggestTimezone } from "../schedule/timezones.js";
-
-const CONNECTOR_URL = /^(postgres|postgresql):\/\/|^pglite:/;
 
 export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[] {
   const { configFile, config } = project;
@@ -41,11 +40,8 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
       });
     }
   });
-  for (const connector of config.connectors.values()) {
-    if (connector.url && !hasReference(connector.url) && !CONNECTOR_URL.test(connector.url)) {
-      at(["connectors", connector.name, "url"], `connector ${connector.name}: url must start with postgres://, postgresql:// or pglite:`);
-    }
-  }
+  for (const finding of checkConnectorUrls(config.connectors.values(), project.environment)) at(finding.path, finding.message, finding);
+  for (const finding of literalPasswords(source.data)) at(finding.path, finding.message, { ...finding, severity: "warning" });
   const timezone = config.defaults.timezone;
   if (typeof timezone === "string" && !isValidTimezone(timezone)) {
     const suggestion = suggestTimezone(timezone);

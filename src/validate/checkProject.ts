@@ -27,7 +27,11 @@ export interface CheckOptions {
 export interface JobReport {
   id: string;
   file: string;
-  valid: boolean;
+  /**
+   * null: the job's own file has no errors, but nomaflow.yaml does not parse, so what the job
+   * takes from it (connectors, channels) could not be checked.
+   */
+  valid: boolean | null;
 }
 
 export interface ProjectReport {
@@ -89,10 +93,10 @@ async function checkJobFiles(project: Project, selected: JobFileEntry[], options
       firstFileOfId.set(result.id, entry);
     }
     // A job is judged on its own file; a broken nomaflow.yaml is reported (and refused by
-    // checkJob and requireJob) on its own.
+    // checkJob and requireJob) on its own, and leaves its jobs unjudged.
     const valid = countErrors(result.diagnostics) === 0;
     diagnostics.push(...result.diagnostics);
-    reports.push({ id: result.id, file: entry.file, valid });
+    reports.push({ id: result.id, file: entry.file, valid: valid && !project.configFile.source ? null : valid });
     if (valid && result.job) jobs.set(result.id, result.job);
   });
   const sorted = sortDiagnostics(diagnostics);

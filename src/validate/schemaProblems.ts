@@ -5,7 +5,7 @@
  */
 import type { TSchema } from "@sinclair/typebox";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { EXPECTED } from "../schema/common.js";
+import { BOOLEAN_RULE, EXPECTED } from "../schema/common.js";
 import { createAjv } from "./ajvInstance.js";
 import { builtInSchemas } from "./builtInSchemas.js";
 import { precompiledValidator } from "./precompiledValidators.js";
@@ -37,14 +37,19 @@ export function schemaProblems(schema: TSchema, data: unknown): SchemaProblem[] 
   const validate = validatorFor(schema);
   if (validate(data)) return [];
   const errors = validate.errors ?? [];
-  // An anyOf error speaks for every error of its branches at the same place.
+  // An anyOf error speaks for every error of its branches at the same place; but when the value
+  // has the type of exactly one branch (a list, where a string or a list is allowed), that
+  // branch's own errors say what is wrong inside it (`command[2]` is not a string).
   const unions = errors.filter((error) => error.keyword === "anyOf");
-  const kept = errors.filter(
-    (error) =>
-      !unions.some(
-        (union) => union !== error && error.schemaPath.startsWith(`${union.schemaPath}/`) && error.instancePath.startsWith(union.instancePath),
-      ),
-  );
+  const chosen = new Map(unions.map((union) => [union, chosenBranch(union, errors)]));
+  const kept = errors.filter((error) => {
+    if (chosen.get(error) !== undefined) return false;
+    return !unions.some((union) => {
+      if (union === error || !error.schemaPath.startsWith(`${union.schemaPath}/`) || !error.instancePath.startsWith(union.instancePath)) return false;
+      const branch = chosen.get(union);
+      return branch === undefined || !error.schemaPath.startsWith(`${union.schemaPath}/${branch}/`);
+    });
+  });
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const error of kept) {
@@ -56,6 +61,26 @@ export function schemaProblems(schema: TSchema, data: unknown): SchemaProblem[] 
     problems.push(problem);
   }
   return problems;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+/** The one branch of an anyOf whose type the value has, when errors inside it say more. */
+function chosenBranch(union: ErrorObject, errors: readonly ErrorObject[]): number | undefined {
+  const branches = ((union.parentSchema ?? {}) as { anyOf?: Record<string, unknown>[] }).anyOf ?? [];
+  const type = jsonType(union.data);
+  const matching = branches.flatMap((branch, index) => {
+    const types = Array.isArray(branch.type) ? branch.type : [branch.type];
+    return types.includes(type) || (type === "number" && types.includes("integer")) ? [index] : [];
+  });
+  if (matching.length !== 1) return undefined;
+  const branch = matching[0]!;
+  const inside = errors.some((error) => error.schemaPath.startsWith(`${union.schemaPath}/${branch}/`) && error.instancePath !== union.instancePath);
+  return inside ? branch : undefined;
 }
 
 function isDeferred(error: ErrorObject): boolean {
@@ -130,8 +155,10 @@ function describe(error: ErrorObject): SchemaProblem {
       const field = String((error.params as { missingProperty: string }).missingProperty);
       return { path, part: "value", message: `missing required field \`${field}\`${path.length ? ` in ${label}` : ""}` };
     }
-    case "type":
-      return { path, part: "value", message: `${label} must be ${typePhrase(error.schema)}, got ${got}` };
+    case "type": {
+      const hint = error.schema === "boolean" && typeof error.data === "string" ? { hint: BOOLEAN_RULE } : {};
+      return { path, part: "value", message: `${label} must be ${typePhrase(error.schema)}, got ${got}`, ...hint };
+    }
     case "const":
     case "enum": {
       const allowed = error.keyword === "const" ? [parent.const] : (parent.enum as unknown[]);

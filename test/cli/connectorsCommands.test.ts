@@ -28,8 +28,9 @@ describeWithPostgres("nomaflow connectors", () => {
   unset: { url: "\${env:NOT_SET_URL}" }
   tls: { url: "${PG_URL}?sslmode=verify-full" }
   hangs: { url: "postgres://postgres@127.0.0.1:${silentPort}/x?connect_timeout=1" }
+  legacy: { url: "\${env:LEGACY_URL}" }
 `,
-      ".env": `GOOD_URL=${db.url}\n`,
+      ".env": `GOOD_URL=${db.url}\nLEGACY_URL=mysql://app:hunter2@db.example/shop\n`,
     });
     root = made.root;
     remove = made.remove;
@@ -52,8 +53,10 @@ describeWithPostgres("nomaflow connectors", () => {
       ["unset", "?"],
       ["tls", "postgres"],
       ["hangs", "postgres"],
+      ["legacy", "unsupported"],
     ]);
     expect(entries[4].target).toBe("url needs environment variable NOT_SET_URL, which is not set");
+    expect(entries[7].target).toBe("mysql://app@db.example/shop");
   });
 
   it("test gives the version and latency, or one clear reason each, and exits 1 when one fails", async () => {
@@ -69,6 +72,7 @@ describeWithPostgres("nomaflow connectors", () => {
     expect(byName.unset.error).toBe("url needs environment variable NOT_SET_URL, which is not set");
     expect(byName.tls.error).toBe("TLS: The server does not support SSL connections");
     expect(byName.hangs.error).toMatch(/^timed out connecting to 127\.0\.0\.1:\d+$/);
+    expect(byName.legacy.error).toBe("url must start with postgres://, postgresql:// or pglite:");
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

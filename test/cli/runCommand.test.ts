@@ -123,6 +123,34 @@ steps:
     expect(parseEvents(good.stdout).find((event) => event.event === "log")).toMatchObject({ level: "info", message: "7" });
   });
 
+  it("refuses a run whose ${env:…} variables are unset before it starts: exit 2, no run log, no alert", async () => {
+    const server = await receiverForTest((_, response) => response.end("ok"));
+    const root = project(
+      `alerts: { on_failure: true, recipients: [ops] }
+steps:
+  - { name: greet, type: shell, command: "echo \${env:GREETING}" }
+  - { name: load, type: sql, connector: warehouse, sql: "select 1" }
+  - { name: fine, type: shell, command: "echo \${env:OPTIONAL:-none}" }
+`,
+      {
+        "nomaflow.yaml": `runs_dir: runs
+connectors:
+  warehouse: { url: "\${env:WAREHOUSE_URL}" }
+  unused: { url: "\${env:UNUSED_URL}" }
+notifications:
+  channels:
+    ops: { type: webhook, url: "${server.url}/hook" }
+`,
+      },
+    );
+    const env = { GREETING: undefined, WAREHOUSE_URL: undefined, UNUSED_URL: undefined, OPTIONAL: undefined };
+    const refused = await runCli(["run", "job"], { cwd: root, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^nomaflow: error: job job cannot start: environment variables GREETING \(step greet\), WAREHOUSE_URL \(connector warehouse\) are not set\n {2}hint: set GREETING, WAREHOUSE_URL in the environment or the env file \(.+\.env\), or give a default: \$\{env:GREETING:-VALUE\}\n$/);
+    expect(runLogs(root)).toEqual([]);
+    expect(server.requests).toEqual([]);
+  });
+
   it("masks secrets from the environment everywhere: terminal output and every file under runs/", async () => {
     const secret = "hook-Secret-9f3a77";
     const server = await receiverForTest((_, response) => {

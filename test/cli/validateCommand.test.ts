@@ -88,6 +88,26 @@ describe("nomaflow validate", () => {
     }
   });
 
+  it("says the jobs could not be fully checked when nomaflow.yaml does not parse, and exits 1", async () => {
+    const broken = makeProject({ "nomaflow.yaml": "connectors:\n  ops-db: { url: \"postgres://h/db }\n", "jobs/good.yaml": GOOD, "jobs/bad.yaml": BAD });
+    try {
+      const text = await runCli(["validate"], { cwd: broken.root, env: { PING_TOKEN: "t0ken" } });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain("? good  jobs/good.yaml");
+      expect(text.stdout).toContain("✗ bad   jobs/bad.yaml");
+      expect(text.stdout).toMatch(/^2 jobs not fully checked: nomaflow\.yaml does not parse \(1 job without errors of its own\) · \d+ errors? · 0 warnings$/m);
+      expect(text.stdout).not.toMatch(/jobs? valid/);
+      const json = JSON.parse((await runCli(["validate", "--json"], { cwd: broken.root, env: { PING_TOKEN: "t0ken" } })).stdout);
+      expect(json.ok).toBe(false);
+      expect(json.jobs).toEqual([
+        { id: "bad", file: "jobs/bad.yaml", valid: false },
+        { id: "good", file: "jobs/good.yaml", valid: null },
+      ]);
+    } finally {
+      broken.remove();
+    }
+  });
+
   it("exits 2 for a file that is not a job of the project, and for a bad --format", async () => {
     const missing = await runCli(["validate", "jobs/nope.yaml"], { cwd: project.root, env });
     expect(missing.code).toBe(2);

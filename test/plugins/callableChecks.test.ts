@@ -14,11 +14,14 @@ afterAll(() => {
 async function problems(steps: string, files: Record<string, string> = {}) {
   const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": `id: job\nsteps:\n${steps}`, ...files });
   removes.push(made.remove);
+  lastRoot = made.root;
   cpSync(join(REPO_ROOT, "plugins", "reporting"), join(made.root, "plugins", "reporting"), { recursive: true });
   const { report } = await checkProject(loadProject({ projectDir: made.root, cwd: made.root, processEnv: {} }));
   return report.diagnostics.map((diagnostic) => `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} [${diagnostic.step}] ${diagnostic.message}${diagnostic.hint ? ` (${diagnostic.hint})` : ""}`);
 }
 
+/** The folder of the project `problems` made last. */
+let lastRoot = "";
 const python = (callable: string) => `  - name: py\n    type: python\n    callable: ${callable}\n`;
 const node = (callable: string) => `  - name: js\n    type: node\n    callable: ${callable}\n`;
 
@@ -37,6 +40,16 @@ describe("python callables", () => {
   it("finds functions in a package's __init__.py and trusts a star import", async () => {
     const files = { "plugins/pkg/__init__.py": "from .impl import *\n", "plugins/pkg/impl.py": "def hidden():\n    pass\n" };
     expect(await problems(python("pkg:anything"), files)).toEqual([]);
+  });
+});
+
+describe("python syntax", () => {
+  it("reports a syntax error at the module's file, line and column, compiling it without running it", async () => {
+    const broken = "import pathlib\npathlib.Path('ran.txt').write_text('ran')\n\ndef check(ctx):\n    return {'rows': 1\n";
+    const found = await problems(python("broken:check"), { "plugins/broken.py": broken });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^jobs\/job\.yaml:5:15 \[py\] callable broken:check: plugins\/broken\.py:5:12: .+ \(fix the module's syntax; validate compiles it without running it\)$/);
+    expect(existsSync(join(lastRoot, "ran.txt"))).toBe(false);
   });
 });
 
@@ -70,6 +83,7 @@ describe("node callables", () => {
       "plugins/side.ts": 'import { writeFileSync } from "node:fs";\nwriteFileSync("ran.txt", "yes");\nexport const f = () => 1;\n',
     });
     removes.push(made.remove);
+  lastRoot = made.root;
     const { report } = await checkProject(loadProject({ projectDir: made.root, cwd: made.root, processEnv: {} }));
     expect(report.ok).toBe(true);
     expect(existsSync(join(made.root, "ran.txt"))).toBe(false);

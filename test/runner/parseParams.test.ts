@@ -15,7 +15,7 @@ const job = {
 
 describe("parseParams", () => {
   it("converts values to their declared types and fills defaults", () => {
-    expect(parseParams(job, ["threshold=12.5", "limit=3", "dry_run=yes", "table=orders"])).toEqual({
+    expect(parseParams(job, ["threshold=12.5", "limit=3", "dry_run=true", "table=orders"])).toEqual({
       threshold: 12.5,
       limit: 3,
       dry_run: true,
@@ -29,6 +29,11 @@ describe("parseParams", () => {
     [["table=x", "threshold=abc"], 'parameter threshold must be a number, got "abc"'],
     [["table=x", "limit=2.5"], 'parameter limit must be a whole number, got "2.5"'],
     [["table=x", "dry_run=maybe"], 'parameter dry_run must be true or false, got "maybe"'],
+    // One rule for booleans, the one YAML files follow (where `on_failure: yes` is refused).
+    [["table=x", "dry_run=yes"], 'parameter dry_run must be true or false, got "yes"'],
+    [["table=x", "dry_run=on"], 'parameter dry_run must be true or false, got "on"'],
+    [["table=x", "dry_run=1"], 'parameter dry_run must be true or false, got "1"'],
+    [["table=x", "dry_run=TRUE"], 'parameter dry_run must be true or false, got "TRUE"'],
     [["table=x", "region=asia"], 'parameter region must be one of eu, us, got "asia"'],
     [["table=x", "treshold=1"], "unknown parameter treshold for job sync"],
     [["table=x", "table=y"], "parameter table is given twice"],

@@ -50,6 +50,7 @@ const cases: Array<{ name: string; file: string; content: string | Buffer; line:
   { name: "5 MB file", file: "huge", content: `id: huge\n# ${"x".repeat(5 * 1024 * 1024)}\n`, line: 1, column: 1, message: /file too large \(5\.0 MB; the limit is 1 MB\)/ },
   { name: "unknown step type", file: "bad-type", content: jobWith("bad-type", [["type: sql_copy", "type: sql_cpy"]]), line: 5, column: 11, message: /unknown step type sql_cpy/, hint: /did you mean `sql_copy`/ },
   { name: "undeclared parameter", file: "bad-param", content: jobWith("bad-param", [["table: customers }", 'table: "${params.tabel}" }']]), line: 6, column: 42, message: /declares no parameter tabel/ },
+  { name: "boolean written yes (YAML 1.2: a string)", file: "yes-bool", content: jobWith("yes-bool", [["mode: overwrite", "mode: overwrite\nalerts: { on_failure: yes }"]]), line: 9, column: 23, message: /`alerts.on_failure` must be true or false, got "yes"/, hint: /^booleans are written true or false/ },
   { name: "not a map", file: "a-list", content: "- 1\n- 2\n", line: 1, column: 1, message: /must be a map of fields/ },
 ];
 
@@ -118,13 +119,28 @@ describe("validate on a broken nomaflow.yaml", () => {
     try {
       const checked = await checkProject(loadProject({ projectDir: broken.root, cwd: broken.root, processEnv: {} }));
       expect(checked.report.ok).toBe(false);
-      expect(checked.report.jobs).toEqual([{ id: "good", file: "jobs/good.yaml", valid: true }]);
+      // Its own file has no errors, but what it takes from nomaflow.yaml could not be checked.
+      expect(checked.report.jobs).toEqual([{ id: "good", file: "jobs/good.yaml", valid: null }]);
       const errors = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ file: "nomaflow.yaml", job: null });
       expect(() => requireJob(checked, "good")).toThrow(/^nomaflow\.yaml:\d+:\d+: YAML: /);
     } finally {
       broken.remove();
+    }
+  });
+});
+
+describe("validate on values written as references", () => {
+  it("does not warn that key is unused when mode is a ${…} (it may be upsert), and still does for a literal mode", async () => {
+    const keyed = (id: string, mode: string) =>
+      jobWith(id, [["mode: overwrite", `mode: ${mode}\n    key: [id]`]]) + "params:\n  mode: { type: string, enum: [append, upsert], default: upsert }\n";
+    const project = makeProject({ "nomaflow.yaml": MINIMAL_CONFIG, "jobs/by-param.yaml": keyed("by-param", '"${params.mode}"'), "jobs/literal.yaml": keyed("literal", "append") });
+    try {
+      const { report: result } = await checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} }));
+      expect(result.diagnostics.map((diagnostic) => `${diagnostic.file}: ${diagnostic.message}`)).toEqual(["jobs/literal.yaml: key is only used by mode upsert; this step's mode is append"]);
+    } finally {
+      project.remove();
     }
   });
 });

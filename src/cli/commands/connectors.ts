@@ -1,4 +1,5 @@
-import { ConnectorSet, connectorUrl } from "../../connectors/connectorSet.js";
+import { ConnectorSet } from "../../connectors/connectorSet.js";
+import { connectorKind, connectorUrl } from "../../connectors/connectorUrl.js";
 import { UsageError } from "../../errors.js";
 import { loadProject, type Project } from "../../project/loadProject.js";
 import type { ConnectorConfig } from "../../project/projectConfig.js";
@@ -10,7 +11,10 @@ export interface ConnectorsOptions {
   json?: boolean;
 }
 
-/** Where a connector points, without its password: `postgres://user@host:5432/db` or `pglite:dir`. */
+/**
+ * Where a connector points, without its password: `postgres://user@host:5432/db` or `pglite:dir`;
+ * a URL Nomaflow cannot connect with is of kind "unsupported".
+ */
 function describeTarget(config: ConnectorConfig, project: Project): { kind: string; target: string } {
   let url: string;
   try {
@@ -18,11 +22,12 @@ function describeTarget(config: ConnectorConfig, project: Project): { kind: stri
   } catch (error) {
     return { kind: "?", target: (error as Error).message.replace(/^connector \S+: /, "") };
   }
-  if (url.startsWith("pglite:")) return { kind: "pglite", target: url };
+  const kind = connectorKind(url) ?? "unsupported";
+  if (kind === "pglite") return { kind, target: url };
   try {
     const parsed = new URL(url);
     parsed.password = "";
-    return { kind: "postgres", target: parsed.toString() };
+    return { kind, target: parsed.toString() };
   } catch {
     return { kind: "?", target: "unreadable URL" };
   }

@@ -37,7 +37,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
     return {
       id: report.id,
       file: report.file,
-      valid: report.valid,
+      valid: report.valid === true,
       enabled: job ? job.enabled : null,
       description: job?.description ?? null,
       tags: job?.tags ?? [],

@@ -1,5 +1,6 @@
 import { loadProject } from "../../project/loadProject.js";
 import { parseParams } from "../../runner/parseParams.js";
+import { requireEnvironment } from "../../runner/requiredEnvironment.js";
 import { checkJob } from "../../validate/checkProject.js";
 import { createOutput } from "../output.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
@@ -16,6 +17,7 @@ export async function runCommand(jobId: string, options: RunCommandOptions): Pro
   const project = loadProject({ projectDir: options.project });
   const job = await checkJob(project, jobId);
   const params = parseParams(job, options.param);
+  requireEnvironment(project, job);
   const result = await runInForeground({ project, job, params, output, json: options.json });
   return RUN_EXIT_CODES[result.status];
 }

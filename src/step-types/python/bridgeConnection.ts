@@ -1,6 +1,8 @@
 /**
- * Nomaflow's side of the python step's protocol: one JSON object a line on the dedicated pipe
- * (file descriptor 3 of the interpreter), so the function's stdout and stderr stay plain log lines.
+ * Nomaflow's side of the python step's protocol: one JSON object a line on dedicated pipes (the
+ * interpreter writes on its file descriptor 3 and reads on 4), so the function's stdout and stderr
+ * stay plain log lines. Each way has its own pipe so that a failed write (the interpreter is gone)
+ * cannot take what the interpreter said last with it.
  *
  * Python → Nomaflow:
  *   {"t":"hello","version":"3.11.7","executable":…}              the bridge runs (_nomaflow_main.py)
@@ -15,7 +17,7 @@
  *   {"t":"reply","id":1,"ok":true,"value":…}
  *   {"t":"reply","id":1,"ok":false,"error":{"kind":"query"|"notify","message":…,"code":SQLSTATE|null,"connector":…,"permanent":bool}}
  */
-import type { Duplex } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { isPermanentDatabaseError } from "../../connectors/connectionErrors.js";
 import type { LogLevel, StepRunContext } from "../stepType.js";
 import { fromPython, queryAnswer, type QueryMethod, type Wire } from "./bridgeValues.js";
@@ -44,21 +46,22 @@ export class BridgeConnection {
   started = false;
   /** The last word of the bridge, once it has said it. */
   outcome: BridgeOutcome | undefined;
-  readonly #pipe: Duplex;
+  readonly #toPython: Writable;
   readonly #context: StepRunContext;
   readonly #signal: AbortSignal;
   readonly #lines: ProtocolLines;
   readonly #handling = new Set<Promise<void>>();
 
   /** Queries get `signal`: aborting it cancels them on the server. */
-  constructor(pipe: Duplex, context: StepRunContext, signal: AbortSignal) {
-    this.#pipe = pipe;
+  constructor(fromPython: Readable, toPython: Writable, context: StepRunContext, signal: AbortSignal) {
+    this.#toPython = toPython;
     this.#context = context;
     this.#signal = signal;
     this.#lines = new ProtocolLines((line) => this.#receive(line));
-    pipe.on("data", (chunk: Buffer) => this.#lines.write(chunk));
+    fromPython.on("data", (chunk: Buffer) => this.#lines.write(chunk));
     // The interpreter may die with a reply on its way; that is reported from its exit, not here.
-    pipe.on("error", () => {});
+    fromPython.on("error", () => {});
+    toPython.on("error", () => {});
   }
 
   start(message: StartMessage): void {
@@ -73,7 +76,7 @@ export class BridgeConnection {
   }
 
   #send(message: object): void {
-    if (this.#pipe.writable) this.#pipe.write(`${JSON.stringify(message)}\n`);
+    if (this.#toPython.writable) this.#toPython.write(`${JSON.stringify(message)}\n`);
   }
 
   #receive(line: string): void {

@@ -13,7 +13,11 @@
  * | interval without months or years           | timedelta| datetime.timedelta        |
  * | interval with months or years              |          | str, ISO 8601 (P0Y1M2D…) |
  * | bytea, Buffer                              | bytes    | bytes (base64 on the pipe) |
+ * | date/timestamp(tz) ±infinity (±Infinity)   |          | str "infinity", "-infinity" |
  * | NaN, ±Infinity, BigInt                     | float/int| float, int                |
+ *
+ * An infinite date or timestamp has no datetime in Python; as the text PostgreSQL writes and reads
+ * it, it goes back as a parameter and out as output unchanged.
  *
  * The other way only bytes are tagged: Python sends dates, Decimal and big integers as the text
  * PostgreSQL reads, and bytes become a Buffer, which pg sends as bytea.
@@ -42,6 +46,9 @@ const ARRAY_ELEMENTS = new Map([
   [1231, NUMERIC],
 ]);
 
+/** Types whose ±infinity pg gives as ±Infinity. */
+const DATE_TYPES = new Set([DATE, TIMESTAMP, TIMESTAMPTZ]);
+
 const tag = (name: string, text: string): Wire => ({ [TAG]: name, v: text });
 const pad = (value: number, width = 2) => String(value).padStart(width, "0");
 
@@ -56,8 +63,10 @@ export function toPython(value: unknown, oid?: number): Wire {
       if (oid === TIME) return timeTag(value);
       return value;
     case "number":
+      if (Number.isFinite(value)) return value;
+      if (oid !== undefined && DATE_TYPES.has(oid) && !Number.isNaN(value)) return value > 0 ? "infinity" : "-infinity";
       // float() reads "NaN", "Infinity" and "-Infinity".
-      return Number.isFinite(value) ? value : tag("float", String(value));
+      return tag("float", String(value));
     case "bigint":
       return tag("int", value.toString());
     case "boolean":

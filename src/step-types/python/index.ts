@@ -23,8 +23,8 @@ export const pythonStep = defineStepType({
   name: "python",
   description: "Calls a Python function under plugins/ with a context and keyword arguments.",
   fields: pythonFields,
-  // Reads the module (without running Python) to see that it defines the function.
-  check: (fields, context) => checkPythonCallable(context.projectRoot, fields.callable),
+  // Compiles the module (without running it) and reads it to see that it defines the function.
+  check: (fields, context) => (fields.callable.includes("${") ? [] : checkPythonCallable(context.projectRoot, fields.callable, context.pythonInterpreter)),
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
   run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal),
 });

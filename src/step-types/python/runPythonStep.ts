@@ -29,8 +29,10 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
     cwd: context.projectRoot,
     env: environment(context),
     extendEnv: false,
-    // fd 3 is the protocol pipe (a socket: both ways).
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    // The protocol: fd 3 carries Python's messages, fd 4 Nomaflow's. One pipe for both ways lost
+    // Python's last words: a write into it after the interpreter exited (EPIPE) destroys the socket
+    // with the unread answer still in it.
+    stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
     buffer: false,
     reject: false,
     detached: true,
@@ -49,8 +51,9 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
 
   // In-flight queries are cancelled on the server when the step is, or when the interpreter dies.
   const queries = new AbortController();
-  const pipe = subprocess.stdio[3] as Duplex | undefined;
-  const bridge = pipe ? new BridgeConnection(pipe, context, queries.signal) : undefined;
+  const said = subprocess.stdio[3] as Duplex | undefined;
+  const told = subprocess.stdio[4] as Duplex | undefined;
+  const bridge = said && told ? new BridgeConnection(said, told, context, queries.signal) : undefined;
   bridge?.start({
     t: "start",
     callable: fields.callable,
@@ -61,7 +64,7 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
 
   const { result, exit } = await superviseGroup(subprocess, signal, {
     onLeftovers: (pgid) => context.log("debug", `stopping what the function left running in its process group (${pgid})`),
-    streams: [subprocess.stdout, subprocess.stderr, pipe],
+    streams: [subprocess.stdout, subprocess.stderr, said, told],
     onExit: () => queries.abort(new Error("the python interpreter exited")),
     onAbort: () => queries.abort(signal.reason),
     afterSettled: async () => bridge?.settled(),

@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { hasReference } from "../../project/template.js";
 import { EXPECTED, Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
@@ -63,7 +64,8 @@ export const sqlCopyStep = defineStepType({
     if (source.query !== undefined && source.schema !== undefined) {
       return [{ path: ["source", "schema"], message: "source.schema applies to a table, not to a query; remove it or name the schema in the query" }];
     }
-    if (fields.key !== undefined && fields.mode !== "upsert") {
+    // A mode written as ${…} may turn out to be upsert.
+    if (fields.key !== undefined && fields.mode !== "upsert" && !hasReference(fields.mode)) {
       return [{ path: ["key"], severity: "warning", message: `key is only used by mode upsert; this step's mode is ${fields.mode}` }];
     }
     return [];

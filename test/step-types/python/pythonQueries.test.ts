@@ -35,6 +35,15 @@ def methods_sync(ctx):
         "after": db.fetch("select qty from items order by id"),
     }
 
+def infinities(ctx):
+    db = ctx.get_connector("db")
+    row = db.fetchrow(
+        "select 'infinity'::timestamptz as up, '-infinity'::timestamptz as down, 'infinity'::timestamp as ts, "
+        "'-infinity'::date as d, array['infinity'::timestamptz] as arr"
+    )
+    back = db.fetchrow("select $1::timestamptz = 'infinity' as up, $2::date = '-infinity' as d", row["up"], row["d"])
+    return {"row": row, "types": sorted({type(value).__name__ for value in row.values()}), "back": back}
+
 def values(ctx):
     db = ctx.get_connector("db")
     sent = {
@@ -180,6 +189,14 @@ describeWithPython(
       expect(output).toMatchObject({ tstz_offset: "0:00:00", interval: ["datetime.timedelta(seconds=3601, microseconds=500000)", true], months: "P0Y1M2DT0H0M0S", nan_is_nan: true, beyond_double: true, small: [7, "int"] });
     });
 
+    it("gives infinite dates and timestamps as the strings infinity and -infinity, which go back to PostgreSQL and out as output", async () => {
+      expect(await run("queries:infinities")).toEqual({
+        row: { up: "infinity", down: "-infinity", ts: "infinity", d: "-infinity", arr: ["infinity"] },
+        types: ["list", "str"],
+        back: { up: true, d: true },
+      });
+    });
+
     it("runs awaits on two connectors at the same time (asyncio.gather)", async () => {
       const output = await run("queries:gathered");
       expect(output.results).toEqual(["a", "b"]);
@@ -205,7 +222,7 @@ describeWithPython(
     it("fails the step on an uncaught query error, without retry when the database error is permanent", async () => {
       await reset();
       const error = await stepFailure(run("queries:uncaught"));
-      expect(error.message).toBe('QueryError: connector db: duplicate key value violates unique constraint "items_pkey"');
+      expect(error.message).toBe('QueryError: connector db: duplicate key value violates unique constraint "items_pkey"; detail: Key (id)=(1) already exists.');
       expect(error.retryable).toBe(false);
     });
 

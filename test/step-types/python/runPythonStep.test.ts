@@ -367,6 +367,33 @@ describeWithPython("python step: interpreters", () => {
     expect(error.retryable).toBe(false);
   });
 
+
+  it("keeps the interpreter's last answer when what Nomaflow sends it can no longer be delivered", async () => {
+    // A stand-in interpreter that stops reading what Nomaflow sends (as one that has exited does),
+    // asks something (so a reply is written into that dead end), and only then answers "too old".
+    // When both ways shared one pipe, the failed write (EPIPE) destroyed it, and the answer with it.
+    const fake = join(project.root, "bin", "stops-reading");
+    writeFileSync(
+      fake,
+      `#!/usr/bin/env ${PYTHON}
+import os, socket, time
+for fd in (3, 4):
+    try:
+        pipe = socket.socket(fileno=fd)
+        pipe.shutdown(socket.SHUT_RD)
+        pipe.detach()
+    except OSError:
+        pass
+os.write(3, b'{"t":"notify","id":1,"text":"are you there?","recipients":null}\\n')
+time.sleep(0.5)
+os.write(3, b'{"t":"too_old","version":"2.7.18","executable":"/opt/python2.7"}\\n')
+`,
+    );
+    chmodSync(fake, 0o755);
+    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context({ pythonInterpreter: fake }).context, never));
+    expect(error.message).toMatch(/^python interpreter .+stops-reading is Python 2\.7\.18 \(\/opt\/python2\.7\); the python step needs Python 3\.8 or newer/);
+    expect(error.retryable).toBe(false);
+  });
   it("runs with a virtualenv's python, given relative to the project folder", async () => {
     const made = await new Promise<number | null>((resolve) => {
       void import("node:child_process").then(({ spawn }) =>

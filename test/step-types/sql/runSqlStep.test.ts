@@ -45,6 +45,32 @@ describeWithPostgres("sql step", () => {
     expect((await db.query("select count(*)::int as n from t where id = 10")).rows[0].n).toBe(0);
   });
 
+  it("keeps the server's DETAIL, HINT and CONTEXT in the error, with secrets masked", async () => {
+    await db.query("create table tokens (token text primary key); insert into tokens values ('tok-S3cret-77')");
+    const root = project(`  - name: dup
+    type: sql
+    connector: db
+    sql: "insert into tokens values ('\${env:API_TOKEN}')"
+  - name: hinted
+    type: sql
+    connector: db
+    sql: "select no_such_function(1)"
+    run_if: always
+  - name: raised
+    type: sql
+    connector: db
+    sql: "do $$ begin raise exception 'stock too low' using detail = 'item 7 has 0', hint = 'restock first'; end $$"
+    run_if: always
+`);
+    const run = await runJobIn(root, "job", {}, { API_TOKEN: "tok-S3cret-77" });
+    expect(run.error("dup")).toBe('connector db: duplicate key value violates unique constraint "tokens_pkey"; detail: Key (token)=(***) already exists.');
+    expect(run.error("hinted")).toBe(
+      "connector db: function no_such_function(integer) does not exist; hint: No function matches the given name and argument types. You might need to add explicit type casts.",
+    );
+    expect(run.error("raised")).toBe("connector db: stock too low; detail: item 7 has 0; hint: restock first; context: PL/pgSQL function inline_code_block line 1 at RAISE");
+    expect(JSON.stringify(run.events)).not.toContain("S3cret");
+  });
+
   it("reads SQL from a file of the project", async () => {
     const root = project(`  - name: file\n    type: sql\n    connector: db\n    file: sql/clean.sql\n`, { "sql/clean.sql": "delete from t where id = 1;\n" });
     writeFileSync(join(root, "sql", "clean.sql"), "delete from t where id = 1;\n");

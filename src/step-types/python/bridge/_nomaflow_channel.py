@@ -1,4 +1,4 @@
-"""The python step's protocol pipe, Python side (part of the bridge; see nomaflow.py)."""
+"""The python step's protocol pipes, Python side (part of the bridge; see nomaflow.py)."""
 import io
 import os
 import sys
@@ -36,12 +36,12 @@ class Channel:
     blocks, async code awaits, and several requests may be in flight at once.
     """
 
-    def __init__(self, fd):
+    def __init__(self, out_fd, in_fd):
         import _thread
 
         self._thread = _thread
-        self._fd = fd
-        self._reader = io.open(fd, "rb", closefd=False)
+        self._fd = out_fd
+        self._reader = io.open(in_fd, "rb", closefd=False)
         self._write_lock = _thread.allocate_lock()
         self._state_lock = _thread.allocate_lock()
         self._pending = {}

@@ -116,10 +116,11 @@ def _exit(code):
     os._exit(code)
 
 
-def main(fd):
-    channel = Channel(fd)
-    # Children the function starts (os.system, subprocess with close_fds=False) must not hold the pipe.
-    os.set_inheritable(fd, False)
+def main(out_fd, in_fd):
+    channel = Channel(out_fd, in_fd)
+    # Children the function starts (os.system, subprocess with close_fds=False) must not hold the pipes.
+    os.set_inheritable(out_fd, False)
+    os.set_inheritable(in_fd, False)
     channel.send({"t": "hello", "version": "%d.%d.%d" % tuple(sys.version_info[:3]), "executable": sys.executable})
     start = channel.receive()
     spec = start["callable"]

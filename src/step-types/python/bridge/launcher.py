@@ -1,5 +1,5 @@
-# The entry point of Nomaflow's python step: `<interpreter> launcher.py`, with the protocol pipe
-# on file descriptor 3. The bridge itself is nomaflow.py and _nomaflow_*.py beside this file.
+# The entry point of Nomaflow's python step: `<interpreter> launcher.py`, with the protocol pipes
+# on file descriptors 3 (to Nomaflow) and 4 (from Nomaflow). The bridge itself is nomaflow.py and _nomaflow_*.py beside this file.
 # This file only checks the Python version, so it is written in the syntax every Python since
 # 2.4 can parse (no f-strings, no print function, no `with`); an interpreter that is too old says
 # so over the pipe instead of dying on a syntax error in the bridge.
@@ -8,6 +8,7 @@ import sys
 
 MINIMUM = (3, 8)
 PROTOCOL_FD = 3
+REPLIES_FD = 4
 
 
 def report_too_old():
@@ -31,7 +32,7 @@ def main():
         # The bridge's folder is no place to look for the user's modules.
         real = os.path.realpath(here)
         sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != real]
-    _nomaflow_main.main(PROTOCOL_FD)
+    _nomaflow_main.main(PROTOCOL_FD, REPLIES_FD)
 
 
 main()
