@@ -33,12 +33,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `bin/nomaflow` (npm test builds first) with a clean colour environment. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/**
+ * Runs the built `bin/nomaflow` (npm test builds first) with a clean colour environment; past
+ * `timeoutMs` it is killed (SIGKILL) and its code is 1.
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env } as NodeJS.ProcessEnv;
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolvePromise({ code, stdout, stderr });
     });
