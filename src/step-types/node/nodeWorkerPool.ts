@@ -175,6 +175,11 @@ export class NodeWorkerPool {
     };
   }
 
+  /** Starts a thread if none runs, so that its start-up overlaps other work (compiling the plugin). */
+  prepare(): void {
+    if (this.#workers.length === 0) this.#pick();
+  }
+
   /** Threads running now. */
   get size(): number {
     return this.#workers.length;

@@ -17,6 +17,7 @@ import { nodeWorkers, type CallHost, type CallOutcome } from "./nodeWorkerPool.j
 export async function runNodeStep(fields: NodeStepFields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
   const callable = fields.callable;
   const { module, name } = splitCallable(callable);
+  nodeWorkers.prepare();
   const bundle = compile(callable, module, context);
   if (signal.aborted) throw cancelledError("function", signal);
   const { jobId, runId, stepName, attempt, params, env } = context;
