@@ -25,10 +25,13 @@ interface RunningCall {
 }
 
 const running = new Map<number, RunningCall>();
+/** The environment of the calls, sent with the first call and whenever it changes. */
+let environment: NonNullable<CallRequest["env"]> = {};
 
 port.on("message", (message: ToWorker) => {
   switch (message.t) {
     case "call":
+      if (message.env) environment = message.env;
       void call(message);
       break;
     case "abort": {
@@ -88,7 +91,7 @@ async function call(request: CallRequest): Promise<void> {
     };
     let result: unknown;
     try {
-      const context = nodeStepContext(request.ctx, state.controller.signal, channel);
+      const context = nodeStepContext({ ...request.ctx, env: environment }, state.controller.signal, channel);
       result = await withConsoleCapture(channel.log, () => (exported as (ctx: unknown, kwargs: unknown) => unknown)(context, request.kwargs));
     } catch (error) {
       return fail({ kind: "threw", error: toWireError(error) });

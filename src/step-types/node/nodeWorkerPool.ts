@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { StepError } from "../../errors.js";
 import type { LogLevel, StepOutput } from "../stepType.js";
-import { toWireError, type CallFailure, type CallRequest, type ContextRequest, type FromWorker, type ToWorker } from "./nodeWorkerProtocol.js";
+import { toWireError, type CallFailure, type CallInput, type CallRequest, type ContextRequest, type FromWorker, type ToWorker } from "./nodeWorkerProtocol.js";
 
 /** What a call's context asks of Nomaflow. */
 export interface CallHost {
@@ -39,8 +39,18 @@ interface PendingCall {
   reject(error: Error): void;
 }
 
-/** How long a thread may take to answer a ping before it counts as busy. */
-const PING_WAIT_MS = 1000;
+/**
+ * The young generation of each thread, where short-lived objects go. V8 grows it to 16 MB or more
+ * in a burst of calls (a daemon firing a thousand node steps) and keeps it; node functions are
+ * mostly glue around queries, which a small one serves as well, with smaller collections.
+ */
+const YOUNG_GENERATION_MB = 3;
+/** A thread that has not answered a ping for this long is busy: calls go to another (a new one if there is room). */
+const BUSY_MS = 100;
+/** A call given up on in a thread that has not answered a ping for this long stops the thread at once. */
+const STUCK_MS = 1000;
+/** While calls are sent to a thread, it is pinged at most this often. */
+const PING_EVERY_MS = 50;
 
 class PooledWorker {
   readonly worker: Worker;
@@ -49,11 +59,14 @@ class PooledWorker {
   active = 0;
   retired = false;
   stopped = false;
-  /** Pings sent and not answered yet. */
-  unanswered = 0;
+  /** When the oldest ping not answered yet was sent. */
+  pingedAt: number | undefined;
+  #lastPong = 0;
+  /** The environment the thread holds, from the last call that sent it. */
+  #env: CallInput["ctx"]["env"] | undefined;
 
   constructor(file: string, readonly onStop: (worker: PooledWorker) => void) {
-    this.worker = new Worker(file);
+    this.worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker.unref();
     this.worker.on("message", (message: FromWorker) => this.#receive(message));
     this.worker.on("error", (error) => this.stop(`a node function threw outside its call, which stopped the worker thread running this function: ${error.message}`));
@@ -64,15 +77,25 @@ class PooledWorker {
     if (!this.stopped) this.worker.postMessage(message);
   }
 
-  add(id: number, call: PendingCall, request: CallRequest): void {
+  add(id: number, call: PendingCall, { ctx: { env, ...ctx }, ...input }: CallInput): void {
+    // Throws first (DataCloneError) for arguments structured clone cannot copy.
+    const request: CallRequest = { t: "call", id, ...input, ctx };
+    if (env !== this.#env) request.env = env;
+    this.post(request);
+    this.#env = env;
     this.calls.set(id, call);
     if (this.active++ === 0) this.worker.ref();
-    this.post(request);
+    if (performance.now() - this.#lastPong > PING_EVERY_MS) this.ping();
   }
 
   ping(): void {
-    this.unanswered++;
+    this.pingedAt ??= performance.now();
     this.post({ t: "ping" });
+  }
+
+  /** Not answering a ping for `ms`. */
+  silentFor(ms: number): boolean {
+    return this.pingedAt !== undefined && performance.now() - this.pingedAt >= ms;
   }
 
   /** The call is over (answered or given up on). */
@@ -85,17 +108,16 @@ class PooledWorker {
   }
 
   /**
-   * Takes no more calls, and stops once its calls are over; at once if it has not answered the
-   * ping sent at the abort, or does not answer a new one within PING_WAIT_MS (the function may
-   * have begun its loop after the first answer).
+   * Takes no more calls, and stops once its calls are over; at once if it has not answered a ping
+   * for STUCK_MS (one is sent at the abort), else as soon as that is so.
    */
   retire(who: string): void {
     this.retired = true;
     const busy = `stopped with the worker thread it shared with ${who}, whose function kept the thread busy past its timeout and grace`;
-    if (this.unanswered > 0) return this.stop(busy);
+    if (this.silentFor(STUCK_MS)) return this.stop(busy);
     if (this.active === 0) return this.stop("");
     this.ping();
-    setTimeout(() => this.unanswered > 0 && this.stop(busy), PING_WAIT_MS).unref();
+    setTimeout(() => this.silentFor(STUCK_MS) && this.stop(busy), STUCK_MS - (performance.now() - this.pingedAt!)).unref();
   }
 
   /** Terminates the thread; the calls still in it fail with `reason`. */
@@ -112,7 +134,8 @@ class PooledWorker {
 
   #receive(message: FromWorker): void {
     if (message.t === "pong") {
-      this.unanswered = 0;
+      this.pingedAt = undefined;
+      this.#lastPong = performance.now();
       return;
     }
     const call = this.calls.get(message.id);
@@ -149,16 +172,20 @@ export class NodeWorkerPool {
   readonly #workers: PooledWorker[] = [];
   #nextId = 0;
 
-  /** @param maxWorkers threads at most; a new one starts only when every other is busy. */
+  /**
+   * @param maxWorkers threads at most; a new one starts only when every other is busy (has not
+   * answered a ping for BUSY_MS), so that light functions share one thread and a loop that never
+   * yields holds up only the calls already in its thread.
+   */
   constructor(
     readonly maxWorkers: number,
     readonly workerFile: () => string = nodeWorkerFile,
   ) {}
 
-  call(request: Omit<CallRequest, "t" | "id">, host: CallHost): PoolCall {
+  call(input: CallInput, host: CallHost): PoolCall {
     const worker = this.#pick();
     const id = this.#nextId++;
-    const result = new Promise<CallOutcome>((resolve, reject) => worker.add(id, { host, resolve, reject }, { t: "call", id, ...request }));
+    const result = new Promise<CallOutcome>((resolve, reject) => worker.add(id, { host, resolve, reject }, input));
     // A call given up on may still fail when its thread stops; nobody waits for it any more.
     result.catch(() => undefined);
     return {
@@ -192,8 +219,12 @@ export class NodeWorkerPool {
 
   #pick(): PooledWorker {
     let best: PooledWorker | undefined;
-    for (const worker of this.#workers) if (!best || worker.active < best.active) best = worker;
-    if (best && (best.active === 0 || this.#workers.length >= this.maxWorkers)) return best;
+    let bestBusy = true;
+    for (const worker of this.#workers) {
+      const busy = worker.silentFor(BUSY_MS);
+      if (!best || (bestBusy && !busy) || (busy === bestBusy && worker.active < best.active)) [best, bestBusy] = [worker, busy];
+    }
+    if (best && (!bestBusy || this.#workers.length >= this.maxWorkers)) return best;
     const started = new PooledWorker(this.workerFile(), (worker) => this.#remove(worker));
     this.#workers.push(started);
     return started;

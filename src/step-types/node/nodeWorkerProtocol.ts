@@ -13,9 +13,8 @@ export type CallContextData = Pick<NodeStepContext, "jobId" | "runId" | "stepNam
 
 export type QueryMethod = "scalar" | "fetch" | "fetchrow" | "execute";
 
-export interface CallRequest {
-  t: "call";
-  id: number;
+/** A call to make, as a step asks for it. */
+export interface CallInput {
   /** Absolute path of the compiled bundle. */
   bundle: string;
   /** The export to call. */
@@ -24,6 +23,18 @@ export interface CallRequest {
   callable: string;
   kwargs: Record<string, unknown>;
   ctx: CallContextData;
+}
+
+/**
+ * A call as sent to a thread. The environment (the same object for every run of a project) is
+ * sent only when it is not the one of the thread's previous call: a thousand copies of it would
+ * cost a daemon's burst megabytes.
+ */
+export interface CallRequest extends Omit<CallInput, "ctx"> {
+  t: "call";
+  id: number;
+  ctx: Omit<CallContextData, "env">;
+  env?: CallContextData["env"];
 }
 
 /** A question the callable's context asks Nomaflow: a query on one of its connectors, or a notification. */

@@ -64,7 +64,8 @@ describe("node worker pool", () => {
     const spinning = call("spin", host);
     await until(() => logs.includes("info: spinning"));
     spinning.abort("timed out after 1 s", true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // As the grace period would (5 s for `nomaflow run`): past the second a silent thread counts as stuck.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     spinning.abandon("step spin of job cpu (run r1)");
     const error = await neighbour.result.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StepError);
