@@ -69,7 +69,7 @@ class PooledWorker {
     this.worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker.unref();
     this.worker.on("message", (message: FromWorker) => this.#receive(message));
-    this.worker.on("error", (error) => this.stop(`a node function threw outside its call, which stopped the worker thread running this function: ${error.message}`));
+    this.worker.on("error", (error) => this.stop(`the worker thread running this function stopped: ${error.message} (an error no call caught, thrown in a timer or an event handler, stops its thread)`));
     this.worker.on("exit", (code) => this.stop(`the worker thread running this function exited (code ${code}; does a node function call process.exit?)`));
   }
 

@@ -13,6 +13,8 @@ const made = makeProject({
 export function spin() { console.log("spinning"); while (true) {} }
 export async function hang() { await new Promise(() => {}); }
 export async function ask(ctx) { return { answer: await ctx.getConnector("db").scalar("select $1", 1), bytes: await ctx.getConnector("db").fetchrow("bytes") }; }
+export function exit() { process.exit(3); }
+export function throwLater() { setTimeout(() => { throw new Error("from a timer"); }, 10); return {}; }
 export async function later() { await new Promise((resolve) => setTimeout(resolve, 50)); console.log("later", 1); return 7; }
 `,
 });
@@ -73,6 +75,19 @@ describe("node worker pool", () => {
     expect((error as StepError).message).toBe("stopped with the worker thread it shared with step spin of job cpu (run r1), whose function kept the thread busy past its timeout and grace");
     // A new thread takes the next call.
     expect(pool.size).toBe(0);
+    expect(await call("later", host).result).toEqual({ ok: true, output: { value: 7 } });
+  });
+
+  it("process.exit in a function, or an error thrown in its timer, ends its thread only: the calls there fail, saying why", async () => {
+    pool = new NodeWorkerPool(1);
+    const { host } = askingHost();
+    const exited = await call("exit", host).result.catch((caught: unknown) => caught);
+    expect((exited as StepError).message).toBe("the worker thread running this function exited (code 3; does a node function call process.exit?)");
+    const neighbour = call("hang", host);
+    expect(await call("throwLater", host).result).toEqual({ ok: true, output: {} });
+    const thrown = await neighbour.result.catch((caught: unknown) => caught);
+    expect((thrown as StepError).message).toMatch(/^the worker thread running this function stopped: from a timer \(an error no call caught/);
+    expect((thrown as StepError).retryable).toBe(true);
     expect(await call("later", host).result).toEqual({ ok: true, output: { value: 7 } });
   });
 
