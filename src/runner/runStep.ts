@@ -126,6 +126,7 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         connector: (name) => environment.connectors.get(name),
         applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
         pythonInterpreter: environment.pythonInterpreter,
+        graceMs: environment.graceMs,
         params: environment.scope.params,
         notify: (text, recipients) => environment.notify(step.name, text, recipients),
       };

@@ -48,6 +48,11 @@ export interface StepRunContext {
   applicationName: string;
   /** The Python interpreter of python steps (nomaflow.yaml `python.interpreter`). */
   pythonInterpreter: string;
+  /**
+   * How long the step may take to stop once its signal has aborted. Past it the runner gives up
+   * on the step; work that still runs then should be stopped by force.
+   */
+  graceMs: number;
   /** The run's parameters, typed, defaults filled in. */
   params: Readonly<Record<string, unknown>>;
   /**

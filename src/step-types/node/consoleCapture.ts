@@ -1,7 +1,7 @@
 /**
  * `console.log` inside a node callable becomes a log line of its step, as `print()` does for a
- * python step. The function runs in this process, possibly beside other runs (the daemon), so
- * the console is routed by async context: calls made while a step's function (or anything it
+ * python step. The function runs in a worker thread beside other steps' functions, so the
+ * console is routed by async context: calls made while a step's function (or anything it
  * awaits) is running go to that step; every other call goes to the real console.
  */
 import { AsyncLocalStorage } from "node:async_hooks";

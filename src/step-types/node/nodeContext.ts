@@ -1,8 +1,10 @@
 /**
- * The context a node callable gets: DESIGN 4's plugin context in camelCase. Queries go through
- * Nomaflow's connectors; logs and notifications go to the run log and the project's channels.
+ * The context a node callable gets: DESIGN 4's plugin context in camelCase. The callable runs in
+ * a worker thread; its queries go through Nomaflow's connectors in the main thread, its logs and
+ * notifications to the run log and the project's channels, all by message.
  */
-import type { LogLevel, StepRunContext } from "../stepType.js";
+import type { LogLevel } from "../stepType.js";
+import type { CallContextData, ContextRequest, QueryMethod } from "./nodeWorkerProtocol.js";
 
 export interface PluginConnector {
   /** The first column of the first row, or null. Parameters are `$1`, `$2`, …. */
@@ -41,33 +43,35 @@ export interface NodeStepContext {
   notify(text: string, recipients?: readonly string[]): Promise<void>;
   /**
    * Aborts on timeout or interrupt. Queries made through `getConnector` are cancelled by it;
-   * other long work should watch it, since an in-process function cannot be killed. A function
-   * that returns after it fired is taken as stopped by it: the step fails for its reason.
+   * other long work should watch it: a function still running once the grace period is over is
+   * stopped with its worker thread. A function that returns after it fired is taken as stopped
+   * by it: the step fails for its reason.
    */
   signal: AbortSignal;
 }
 
-export function nodeStepContext(context: StepRunContext, signal: AbortSignal): NodeStepContext {
-  const logAt = (level: LogLevel) => (message: string) => context.log(level, String(message));
-  const options = { signal, applicationName: context.applicationName };
+/** How a context built in a worker thread reaches Nomaflow. */
+export interface ContextChannel {
+  log(level: LogLevel, message: string): void;
+  request(request: ContextRequest): Promise<unknown>;
+}
+
+/** The context of one call, in the worker thread: its queries and notifications are asked of Nomaflow. */
+export function nodeStepContext(data: CallContextData, signal: AbortSignal, channel: ContextChannel): NodeStepContext {
+  const logAt = (level: LogLevel) => (message: string) => channel.log(level, String(message));
   return {
-    jobId: context.jobId,
-    runId: context.runId,
-    stepName: context.stepName,
-    attempt: context.attempt,
-    params: context.params,
-    env: context.env,
+    ...data,
     log: { debug: logAt("debug"), info: logAt("info"), warning: logAt("warning"), warn: logAt("warning"), error: logAt("error") },
-    getConnector(name) {
-      const connector = context.connector(name);
+    getConnector(connector) {
+      const query = (method: QueryMethod) => (sql: string, ...params: unknown[]) => channel.request({ t: "query", connector, method, sql, params });
       return {
-        scalar: (sql, ...params) => connector.scalar(sql, params, options),
-        fetch: (sql, ...params) => connector.fetch(sql, params, options),
-        fetchrow: (sql, ...params) => connector.fetchrow(sql, params, options),
-        execute: (sql, ...params) => connector.execute(sql, params, options),
+        scalar: query("scalar"),
+        fetch: query("fetch") as PluginConnector["fetch"],
+        fetchrow: query("fetchrow") as PluginConnector["fetchrow"],
+        execute: query("execute") as PluginConnector["execute"],
       };
     },
-    notify: (text, recipients) => context.notify(String(text), recipients),
+    notify: async (text, recipients) => void (await channel.request({ t: "notify", text: String(text), recipients })),
     signal,
   };
 }
