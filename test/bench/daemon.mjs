@@ -17,6 +17,9 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const everySeconds = 15;
 const stepKind = process.env.BENCH_STEP ?? "node";
+// The daemon is started as its systemd unit starts it; BENCH_NODE_FLAGS="" (or other flags) to compare.
+const { DAEMON_NODE_FLAGS } = await import(new URL("../../dist/daemon/daemonNodeFlags.js", import.meta.url).href);
+const nodeFlags = process.env.BENCH_NODE_FLAGS === undefined ? DAEMON_NODE_FLAGS : process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean);
 const bin = fileURLToPath(new URL("../../bin/nomaflow", import.meta.url));
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 
@@ -89,7 +92,7 @@ const byRound = new Map();
 let busyPeakRss;
 let busyAfterRss;
 try {
-  const daemon = start(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), bin, "daemon", "-C", busyRoot, "--grace", "10"]);
+  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", busyRoot, "--grace", "10"]);
   await daemon.until((state) => state.text.includes("daemon_started"), 60_000);
   // Each round logs a fired and a run_finished line per job.
   await daemon.until((state) => state.lines >= 1 + rounds * 2 * jobs, (rounds + 2) * everySeconds * 1000);
@@ -149,7 +152,7 @@ const minute = (new Date().getMinutes() + 30) % 60;
 const idleRoot = makeProject(`${minute} * * * *`);
 let idle;
 try {
-  const daemon = start(process.execPath, [bin, "daemon", "-C", idleRoot]);
+  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", idleRoot]);
   const baseline = start(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
   await daemon.until((state) => state.text.includes("daemon_started"), 60_000);
   await sleep(5000); // start-up work (validation, first writes) is not idle time

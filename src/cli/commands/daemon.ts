@@ -3,6 +3,7 @@ import { relative, isAbsolute } from "node:path";
 import { parseListenAddress } from "../../daemon/httpServer.js";
 import type { DaemonLogFormat } from "../../daemon/daemonLog.js";
 import { runDaemon } from "../../daemon/runDaemon.js";
+import { DAEMON_NODE_FLAGS } from "../../daemon/daemonNodeFlags.js";
 import { systemdUnit } from "../../daemon/systemdUnit.js";
 import { supportsTypeNotify } from "../../daemon/sdNotify.js";
 import { loadProject } from "../../project/loadProject.js";
@@ -30,7 +31,7 @@ export async function daemonCommand(options: DaemonCommandOptions): Promise<numb
     createOutput().out(
       systemdUnit({
         projectRoot: root,
-        nomaflowCommand: [process.execPath, realpathSync(process.argv[1] ?? "nomaflow")],
+        nomaflowCommand: [process.execPath, ...DAEMON_NODE_FLAGS, realpathSync(process.argv[1] ?? "nomaflow")],
         // Type=notify needs a systemd-notify that waits for the manager (systemd 246+).
         notify: supportsTypeNotify(),
         http: options.http,
