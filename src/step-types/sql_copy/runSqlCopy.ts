@@ -5,7 +5,6 @@
  * a failure or a kill rolls everything back and two runs never write the same table at once.
  */
 import type { Static } from "@sinclair/typebox";
-import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
 import { tokenize } from "../../connectors/pgliteCopyStatement.js";
 import { ConnectorError, StepError } from "../../errors.js";
@@ -18,7 +17,8 @@ import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { lockTarget } from "./targetLock.js";
-import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
+import { upsertRows, type UpsertCounts } from "./upsertRows.js";
+import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
 type Fields = Static<typeof sqlCopyFields>;
 
@@ -151,6 +151,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         const stream = () => counted(sourceSession.copyOut(plan.copyOutSql));
 
         let lockHeldMs: number | undefined;
+        let upserted: UpsertCounts | undefined;
         if (swap) {
           const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
             targetSession.copyIn(plan.copyInSql(stash), stream()),
@@ -163,7 +164,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
             await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
           }
           if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
-          else await upsert(targetSession, plan, target, existing, key, stream);
+          else upserted = await upsertRows(targetSession, (table) => targetSession.copyIn(plan.copyInSql(table), stream()), plan.columns, target, existing, key);
           await targetSession.query("COMMIT");
           // Said once it holds: a failed try rolls the table back.
           if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
@@ -182,6 +183,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
+        if (upserted) context.log("info", `upsert into ${targetName}: ${upserted.inserted} rows inserted, ${upserted.updated} updated, ${upserted.unchanged} unchanged (left as they were)`);
         return {
           rows: counter.rows,
           bytes,
@@ -193,6 +195,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
           target: targetName,
           created_target: created,
           sequences_advanced: sequencesAdvanced,
+          ...(upserted === undefined ? {} : { rows_inserted: upserted.inserted, rows_updated: upserted.updated, rows_unchanged: upserted.unchanged }),
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
           ...(lockWaitMs === 0 ? {} : { lock_wait_ms: lockWaitMs }),
         };
@@ -221,36 +224,4 @@ function upsertKey(fields: Fields, existing: TableInfo | undefined, sourceKey: s
   const unknown = existing ? key.filter((column) => !names.has(column)) : [];
   if (unknown.length > 0) throw new StepError(`upsert key column ${unknown.join(", ")} is not a column of ${targetName}`, { retryable: false });
   return key;
-}
-
-/**
- * The source's values for identity columns are kept, as COPY keeps them in append and overwrite;
- * without it a GENERATED ALWAYS column refuses them. A no-op on tables without identity columns.
- */
-const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
-
-/**
- * Loads into a temporary table, then updates the rows whose key exists and inserts the rest:
- * with ON CONFLICT when a unique index covers exactly the key, else with UPDATE then INSERT.
- */
-async function upsert(session: Session, plan: CopyPlan, target: string, existing: TableInfo, key: string[], stream: () => AsyncIterable<Uint8Array>): Promise<void> {
-  const staging = quoteIdentifier("nomaflow_upsert");
-  const list = plan.columns.map(quoteIdentifier).join(", ");
-  // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
-  // itself, and its error names the target, not this table.
-  await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
-  await session.copyIn(plan.copyInSql(staging), stream());
-  const others = plan.columns.filter((column) => !key.includes(column));
-  const sortedKey = [...key].sort().join("\u0000");
-  const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
-  if (unique) {
-    const action = others.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ")}`;
-    await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
-    return;
-  }
-  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
-  if (others.length > 0) {
-    await session.query(`UPDATE ${target} AS t SET ${others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ")} FROM ${staging} AS s WHERE ${match}`);
-  }
-  await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
 }

@@ -68,3 +68,9 @@ const CHECKSUM_SETTINGS = "set DateStyle = 'ISO, MDY'; set IntervalStyle = 'post
 export function checksumSql(relation: string, orderBy: string): string {
   return `${CHECKSUM_SETTINGS} select count(*)::int as rows, md5(string_agg(t::text, E'\\n' order by ${orderBy})) as md5 from ${relation} t`;
 }
+
+/** The DVD-rental schema's `last_updated` trigger: every updated row gets `last_update = now()`. */
+export const STAMP_TRIGGER = (table: string) => `
+  create or replace function rental.stamp() returns trigger language plpgsql as $$ begin new.last_update := now(); return new; end $$;
+  create trigger stamp before update on ${table} for each row execute function rental.stamp();
+`;

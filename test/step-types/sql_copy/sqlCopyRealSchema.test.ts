@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
-import { checksumSql, NON_DEFAULT_OUTPUT_SETTINGS, RENTAL_ROWS, RENTAL_SCHEMA } from "./rentalFixture.js";
+import { checksumSql, NON_DEFAULT_OUTPUT_SETTINGS, RENTAL_ROWS, RENTAL_SCHEMA, STAMP_TRIGGER } from "./rentalFixture.js";
 
 async function checksum(db: TestDatabase, relation: string, orderBy: string): Promise<{ rows: number; md5: string }> {
   const results = (await db.query(checksumSql(relation, orderBy))) as unknown as Array<{ rows: Array<{ rows: number; md5: string }> }>;
@@ -93,6 +93,47 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     expect(await checksum(target, "(select * from rental.film where film_id <= 1000)", "film_id")).toEqual(await checksum(source, "rental.film", "film_id"));
     expect((await target.query("select title from rental.film where film_id = 5000")).rows).toEqual([{ title: "kept" }]);
     expect(await checksum(target, "rental.staff", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
+  });
+
+  it("upsert leaves rows equal to the source's alone: a BEFORE UPDATE trigger stamps only the changed rows, and the counts say so", async () => {
+    await target.query("truncate rental.film, rental.staff; alter table rental.staff add column last_update timestamp");
+    try {
+      expect((await runJobIn(project(tableStep("film", "append") + tableStep("staff", "append")), "copy")).result.status).toBe("succeeded");
+      // 100 films and 10 staff changed, 100 films and 10 staff missing; the rest as in the source.
+      await target.query(`update rental.film set title = 'changed' where film_id <= 100; delete from rental.film where film_id > 900;
+        update rental.staff set score = -1 where staff_id <= 10; delete from rental.staff where staff_id > 40;
+        ${STAMP_TRIGGER("rental.film")} create trigger stamp before update on rental.staff for each row execute function rental.stamp();`);
+      const placesBefore = async (table: string, key: string) => (await target.query(`select ${key} as id, ctid::text as place from ${table} order by ${key}`)).rows;
+      const filmPlaces = await placesBefore("rental.film", "film_id");
+      const staffPlaces = await placesBefore("rental.staff", "staff_id");
+      // film has a primary key on the upsert key (ON CONFLICT); staff is matched on name, which no unique index covers (UPDATE … FROM).
+      await target.query("truncate rental.payment; insert into rental.payment select g, 0, timestamp '2022-09-01' + g * interval '50 minutes' from generate_series(1, 20) g");
+      const run = await runJobIn(project(tableStep("film", "upsert") + tableStep("staff", "upsert", "    key: [name]\n") + tableStep("payment", "upsert")), "copy");
+      expect(run.result.status, run.error("film") ?? run.error("staff") ?? run.error("payment")).toBe("succeeded");
+      expect(run.output("payment")).toMatchObject({ rows: 1500, rows_inserted: 1480, rows_updated: 20, rows_unchanged: 0 });
+      expect(await checksum(target, "rental.payment", "payment_id")).toEqual(await checksum(source, "rental.payment", "payment_id"));
+      expect(run.output("film")).toMatchObject({ rows: 1000, rows_inserted: 100, rows_updated: 100, rows_unchanged: 800 });
+      expect(run.output("staff")).toMatchObject({ rows: 50, rows_inserted: 10, rows_updated: 10, rows_unchanged: 30 });
+      const logs = run.events.filter((event) => event.event === "log").map((event) => String((event as { message?: unknown }).message));
+      expect(logs).toContain("upsert into rental.film: 100 rows inserted, 100 updated, 800 unchanged (left as they were)");
+      // Unchanged rows were not rewritten: same place on disk, trigger not fired.
+      const stayed = (before: Array<Record<string, unknown>>, after: Array<Record<string, unknown>>) =>
+        before.filter((row) => after.some((other) => other.id === row.id && other.place === row.place)).map((row) => Number(row.id));
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+      expect(stayed(filmPlaces, await placesBefore("rental.film", "film_id"))).toEqual(range(101, 900));
+      expect(stayed(staffPlaces, await placesBefore("rental.staff", "staff_id"))).toEqual(range(11, 40));
+      expect(await checksum(target, "(select * from rental.film where film_id > 100)", "film_id")).toEqual(await checksum(source, "(select * from rental.film where film_id > 100)", "film_id"));
+      expect(await checksum(target, "(select staff_id, name, hired, shift, score from rental.staff)", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
+      // The source's stamps are of 2022; the trigger's are of today.
+      const stamped = await target.query("select (select count(*)::int from rental.film where last_update > '2023-01-01') as films, (select count(*)::int from rental.staff where last_update > '2023-01-01') as staff");
+      expect(stamped.rows).toEqual([{ films: 100, staff: 10 }]);
+      // The stamped films are the changed ones, now with the source's values but the stamp.
+      expect(await checksum(target, "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)", "film_id")).toEqual(
+        await checksum(source, "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)", "film_id"),
+      );
+    } finally {
+      await target.query("drop trigger if exists stamp on rental.film; drop trigger if exists stamp on rental.staff; alter table rental.staff drop column last_update");
+    }
   });
 
   it("advances serial and identity sequences past the loaded keys in every mode, and says so", async () => {

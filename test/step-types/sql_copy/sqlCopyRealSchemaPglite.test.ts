@@ -80,7 +80,7 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const run = await runJobIn(root, "to-sink");
     const failed = ["film", "customer", "payment", "film_list"].map((step) => run.error(step)).find(Boolean);
     expect(run.result.status, failed).toBe("succeeded");
-    expect(run.output("film")).toMatchObject({ rows: 1000, sequences_advanced: { "rental.film_film_id_seq": 1000 } });
+    expect(run.output("film")).toMatchObject({ rows: 1000, rows_inserted: 999, rows_updated: 1, rows_unchanged: 0, sequences_advanced: { "rental.film_film_id_seq": 1000 } });
     expect(run.output("customer")).toMatchObject({ rows: 500, format: "binary", sequences_advanced: { 'rental."Customer_CustomerId_seq"': 500 } });
     expect(run.output("payment")).toMatchObject({ rows: 1500, format: "binary", created_target: true });
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
