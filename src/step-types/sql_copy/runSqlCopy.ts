@@ -17,6 +17,8 @@ import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { lockTarget } from "./targetLock.js";
+import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
+import { replaceRows } from "./replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
@@ -115,8 +117,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
       }
 
-      const swap = existing !== undefined && fields.mode === "overwrite";
-      if (swap) await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context);
+      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method) : undefined;
+      const swap = method === "swap";
 
       return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
@@ -152,19 +154,28 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
 
         let lockHeldMs: number | undefined;
         let upserted: UpsertCounts | undefined;
+        let refreshed: string[] = [];
         if (swap) {
           const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
             targetSession.copyIn(plan.copyInSql(stash), stream()),
           );
           lockHeldMs = swapped.lockHeldMs;
+          // Only a matview reading the table through a view lets a swap happen; refreshed after it.
+          if (fields.refresh_materialized_views) {
+            const swappedIn = await describeTable(targetSession, targetSchema, fields.target.table);
+            refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, swappedIn!.oid));
+          }
         } else {
           // Created, appended or upserted in one transaction: all rows or none.
           await targetSession.query("BEGIN");
           if (!existing) {
             await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
           }
-          if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
-          else upserted = await upsertRows(targetSession, (table) => targetSession.copyIn(plan.copyInSql(table), stream()), plan.columns, target, existing, key);
+          const copyIn = (table: string) => targetSession.copyIn(plan.copyInSql(table), stream());
+          if (!existing || fields.mode === "append") await copyIn(target);
+          else if (method === "replace") upserted = await replaceRows(targetSession, copyIn, plan.columns, target, existing);
+          else upserted = await upsertRows(targetSession, copyIn, plan.columns, target, existing, key);
+          if (existing && fields.refresh_materialized_views) refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, existing.oid));
           await targetSession.query("COMMIT");
           // Said once it holds: a failed try rolls the table back.
           if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
@@ -183,7 +194,11 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
-        if (upserted) context.log("info", `upsert into ${targetName}: ${upserted.inserted} rows inserted, ${upserted.updated} updated, ${upserted.unchanged} unchanged (left as they were)`);
+        if (upserted) {
+          const [what, deleted] = method === "replace" ? [`replace of ${targetName}`, `, ${upserted.deleted} deleted`] : [`upsert into ${targetName}`, ""];
+          context.log("info", `${what}: ${upserted.inserted} rows inserted, ${upserted.updated} updated, ${upserted.unchanged} unchanged (left as they were)${deleted}`);
+        }
+        for (const view of refreshed) context.log("info", `refreshed materialized view ${view}`);
         return {
           rows: counter.rows,
           bytes,
@@ -196,6 +211,9 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
           created_target: created,
           sequences_advanced: sequencesAdvanced,
           ...(upserted === undefined ? {} : { rows_inserted: upserted.inserted, rows_updated: upserted.updated, rows_unchanged: upserted.unchanged }),
+          ...(method === undefined ? {} : { overwrite_method: method }),
+          ...(method === "replace" && upserted ? { rows_deleted: upserted.deleted } : {}),
+          ...(fields.refresh_materialized_views ? { materialized_views_refreshed: refreshed } : {}),
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
           ...(lockWaitMs === 0 ? {} : { lock_wait_ms: lockWaitMs }),
         };

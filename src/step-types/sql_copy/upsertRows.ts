@@ -11,6 +11,8 @@ export interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Rows of the target whose key the source no longer has (overwrite by replace only). */
+  deleted: number;
 }
 
 /**
@@ -51,17 +53,30 @@ async function differsSql(session: Session, table: TableInfo, columns: string[],
  * ones by `xmax = 0`: a new row has never been locked), else (and into a partitioned table) with
  * UPDATE then INSERT.
  */
-export async function upsertRows(session: Session, copyIn: (table: string) => Promise<number>, columns: string[], target: string, existing: TableInfo, key: string[]): Promise<UpsertCounts> {
+export async function upsertRows(
+  session: Session,
+  copyIn: (table: string) => Promise<number>,
+  columns: string[],
+  target: string,
+  existing: TableInfo,
+  key: string[],
+  { deleteMissing = false } = {},
+): Promise<UpsertCounts> {
   const staging = quoteIdentifier("nomaflow_upsert");
   const list = columns.map(quoteIdentifier).join(", ");
   // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
   // itself, and its error names the target, not this table.
   await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
   const staged = await copyIn(staging);
+  // An inheritance parent's rows only: its children are tables of their own.
+  const own = existing.kind === "r" ? `ONLY ${target}` : target;
+  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
+  // Deleted first, so a row the source gives under another key does not collide with one it replaces.
+  const deleted = deleteMissing ? (await session.query(`DELETE FROM ${own} AS t WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${match})`)).rowCount : 0;
   const others = columns.filter((column) => !key.includes(column));
   const sortedKey = [...key].sort().join("\u0000");
   const unique = (await uniqueKeys(session, existing.oid)).some((candidate) => [...candidate].sort().join("\u0000") === sortedKey);
-  const counts = (inserted: number, updated: number): UpsertCounts => ({ inserted, updated, unchanged: staged - inserted - updated });
+  const counts = (inserted: number, updated: number): UpsertCounts => ({ inserted, updated, unchanged: staged - inserted - updated, deleted });
   // A partitioned table gives no system columns to RETURNING, so xmax cannot count its inserts.
   if (unique && existing.kind !== "p") {
     const conflict = `ON CONFLICT (${key.map(quoteIdentifier).join(", ")})`;
@@ -77,15 +92,14 @@ export async function upsertRows(session: Session, copyIn: (table: string) => Pr
     );
     return counts(Number(rows[0]!.inserted), Number(rows[0]!.updated));
   }
-  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
   let updated = 0;
   if (others.length > 0) {
     const differs = await differsSql(session, existing, others, "t", "s");
     const set = others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ");
-    updated = (await session.query(`UPDATE ${target} AS t SET ${set} FROM ${staging} AS s WHERE ${match} AND (${differs})`)).rowCount;
+    updated = (await session.query(`UPDATE ${own} AS t SET ${set} FROM ${staging} AS s WHERE ${match} AND (${differs})`)).rowCount;
   }
   const { rowCount: inserted } = await session.query(
-    `INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`,
+    `INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${own} AS t WHERE ${match})`,
   );
   return counts(inserted, updated);
 }

@@ -136,6 +136,49 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     }
   });
 
+  it("overwrites where a swap cannot be done (materialized view, function, partitioned table, partition) by replacing the rows in one transaction, and refreshes materialized views when asked", async () => {
+    await target.query(`truncate rental.film, rental.staff, rental.payment;
+      insert into rental.film (film_id, title, mood) overriding system value values (1, 'old', 'sad'), (5000, 'gone', 'sad');
+      insert into rental.staff (staff_id, name) values (7, 'old'), (999, 'gone');
+      insert into rental.payment values (1, 0, '2022-09-01 00:50'), (99999, 1, '2022-10-20');
+      create materialized view rental.mood_films as select mood, count(*) as films from rental.film group by mood;
+      create unique index on rental.mood_films (mood);
+      create function rental.staff_label(s rental.staff) returns text language sql as 'select s.name';`);
+    try {
+      const steps =
+        tableStep("film", "overwrite", "    refresh_materialized_views: true\n") +
+        tableStep("staff", "overwrite") +
+        tableStep("payment", "overwrite") +
+        copyStep("partition", "schema: rental, table: payment_2022_10", "payment_2022_10", "overwrite") +
+        tableStep("Customer", "overwrite", "    overwrite_method: replace\n");
+      const run = await runJobIn(project(steps), "copy");
+      const failed = ["film", "staff", "payment", "partition", "customer"].map((step) => run.error(step)).find(Boolean);
+      expect(run.result.status, failed).toBe("succeeded");
+      expect(run.events.filter((event) => event.event === "step_attempt_failed")).toEqual([]);
+      expect(run.output("film")).toMatchObject({ overwrite_method: "replace", rows_inserted: 999, rows_updated: 1, rows_deleted: 1, materialized_views_refreshed: ["rental.mood_films"] });
+      expect(run.output("staff")).toMatchObject({ overwrite_method: "replace", rows_inserted: 49, rows_updated: 1, rows_deleted: 1 });
+      expect(run.output("payment")).toMatchObject({ overwrite_method: "replace", rows_inserted: 1499, rows_updated: 1, rows_deleted: 1 });
+      expect(run.output("partition")).toMatchObject({ overwrite_method: "replace" });
+      expect(run.output("customer")).toMatchObject({ overwrite_method: "replace" });
+      const logs = run.events.filter((event) => event.event === "log").map((event) => `${event.step}: ${String((event as { message?: unknown }).message)}`);
+      expect(logs).toContainEqual(expect.stringMatching(/^film: overwriting rental\.film by replacing its rows in one transaction, since a swap cannot be done: materialized view rental\.mood_films reads rental\.film/));
+      expect(logs).toContainEqual(expect.stringMatching(/^staff: overwriting rental\.staff by replacing its rows in one transaction, since a swap cannot be done: function rental\.staff_label\(rental\.staff\) depends on rental\.staff/));
+      expect(logs).toContainEqual("film: refreshed materialized view rental.mood_films");
+      for (const [relation, key] of [["rental.film", "film_id"], ["rental.staff", "staff_id"], ["rental.payment", "payment_id"], ['rental."Customer"', '"CustomerId"']]) {
+        expect(await checksum(target, relation!, key!), relation).toEqual(await checksum(source, relation!, key!));
+      }
+      expect(await checksum(target, "rental.mood_films", "mood")).toEqual(await checksum(source, "(select mood, count(*) as films from rental.film group by mood)", "mood"));
+      // Forced to swap, the same table is refused, saying why and what else to do.
+      const forced = await runJobIn(project(tableStep("film", "overwrite", "    overwrite_method: swap\n")), "copy");
+      expect(forced.error("film")).toMatch(/^cannot overwrite rental\.film by a swap: materialized view rental\.mood_films reads rental\.film/);
+      // A table a swap can overwrite is swapped by default.
+      const swapped = await runJobIn(project(tableStep("Customer", "overwrite")), "copy");
+      expect(swapped.output("customer")).toMatchObject({ overwrite_method: "swap" });
+    } finally {
+      await target.query("drop materialized view if exists rental.mood_films; drop function if exists rental.staff_label(rental.staff)");
+    }
+  });
+
   it("advances serial and identity sequences past the loaded keys in every mode, and says so", async () => {
     for (const mode of ["append", "upsert", "overwrite"]) {
       await target.query('truncate rental.film, rental.staff, rental."Customer" restart identity');
