@@ -23,8 +23,9 @@ const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
 
 /**
  * Built-in types whose `=` holds only for values that read the same (and enums, domains and arrays
- * over them). Others are compared by their text: `=` calls numeric 1.0 and 1.00, interval
- * '1 day' and '24 hours', float 0 and -0 equal, and json, xml or point have no `=` at all.
+ * over them, and numeric with a scale, which both sides then share). Others are compared by their
+ * text: `=` calls numeric 1.0 and 1.00, interval '1 day' and '24 hours', float 0 and -0 equal, and
+ * json, xml or point have no `=` at all.
  */
 const EXACT_EQUALITY_TYPES = [16, 17, 18, 19, 20, 21, 23, 25, 26, 1042, 1043, 1082, 1083, 1114, 1184, 2950];
 
@@ -32,7 +33,7 @@ const EXACT_EQUALITY_TYPES = [16, 17, 18, 19, 20, 21, 23, 25, 26, 1042, 1043, 10
 async function differsSql(session: Session, table: TableInfo, columns: string[], left: string, right: string): Promise<string> {
   const { rows } = await session.query(
     `select a.attname as name,
-            coalesce(b.typelem, 0) = 0 and (b.oid = any($2::oid[]) or b.typtype = 'e')
+            coalesce(b.typelem, 0) = 0 and (b.oid = any($2::oid[]) or b.typtype = 'e' or b.oid = 'numeric'::regtype and a.atttypmod >= 0)
               or coalesce(b.typelem, 0) <> 0 and exists (select from pg_type e where e.oid = b.typelem and (e.oid = any($2::oid[]) or e.typtype = 'e')) as exact
        from pg_attribute a join pg_type ty on ty.oid = a.atttypid
        join pg_type b on b.oid = case when ty.typtype = 'd' then ty.typbasetype else ty.oid end
