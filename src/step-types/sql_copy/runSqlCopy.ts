@@ -17,6 +17,7 @@ import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { lockTarget } from "./targetLock.js";
+import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
 import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
 import { replaceRows } from "./replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
@@ -75,13 +76,6 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
       ? `COPY ${from} (${list}) TO STDOUT (FORMAT ${format})`
       : `COPY (SELECT ${list} FROM ${from}) TO STDOUT (FORMAT ${format})`;
   return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
-}
-
-/** CREATE TABLE for a missing target: the source's columns, types, NOT NULL and primary key. */
-function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[]): string {
-  const definitions = columns.filter((column) => !column.generated).map((column) => `${quoteIdentifier(column.name)} ${column.type}${column.notNull ? " NOT NULL" : ""}`);
-  if (primaryKey.length > 0) definitions.push(`PRIMARY KEY (${primaryKey.map(quoteIdentifier).join(", ")})`);
-  return `CREATE TABLE ${name} (${definitions.join(", ")})`;
 }
 
 /**
@@ -155,6 +149,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         let lockHeldMs: number | undefined;
         let upserted: UpsertCounts | undefined;
         let refreshed: string[] = [];
+        let creation: CreatedTarget | undefined;
         if (swap) {
           const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
             targetSession.copyIn(plan.copyInSql(stash), stream()),
@@ -168,17 +163,18 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         } else {
           // Created, appended or upserted in one transaction: all rows or none.
           await targetSession.query("BEGIN");
-          if (!existing) {
-            await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
-          }
+          if (!existing) creation = await createTarget(sourceSession, targetSession, target, targetName, sourceColumns, sourceKey, fields.source.query !== undefined);
           const copyIn = (table: string) => targetSession.copyIn(plan.copyInSql(table), stream());
           if (!existing || fields.mode === "append") await copyIn(target);
           else if (method === "replace") upserted = await replaceRows(targetSession, copyIn, plan.columns, target, existing);
           else upserted = await upsertRows(targetSession, copyIn, plan.columns, target, existing, key);
+          const leftNullable = creation ? await addNotNull(targetSession, target, creation.notNullAfterLoad) : [];
           if (existing && fields.refresh_materialized_views) refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, existing.oid));
           await targetSession.query("COMMIT");
           // Said once it holds: a failed try rolls the table back.
+          for (const type of creation?.typesCreated ?? []) context.log("info", `created type ${type} on the target, as the source defines it`);
           if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
+          for (const column of leftNullable) context.log("info", `column ${column} of ${targetName} is left nullable: its source column is NOT NULL, but the query gives nulls in it`);
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
@@ -209,6 +205,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
           format: plan.format,
           target: targetName,
           created_target: created,
+          ...(creation && creation.typesCreated.length > 0 ? { types_created: creation.typesCreated } : {}),
           sequences_advanced: sequencesAdvanced,
           ...(upserted === undefined ? {} : { rows_inserted: upserted.inserted, rows_updated: upserted.updated, rows_unchanged: upserted.unchanged }),
           ...(method === undefined ? {} : { overwrite_method: method }),

@@ -179,6 +179,60 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     }
   });
 
+  it("creates a missing target with the enum, domain and composite types it needs, and keeps a query's typmods and NOT NULL", async () => {
+    const bare = await createDatabase("rental_bare");
+    cleanups.push(() => bare.drop());
+    await bare.query("create schema rental");
+    await source.query("create schema extra; create type extra.color as enum ('red', 'blue'); create table rental.painted (id int primary key, color extra.color)");
+    const made = makeProject({
+      "nomaflow.yaml": `connectors:\n  src: { url: "${source.url}" }\n  bare: { url: "${bare.url}" }\n`,
+      "jobs/copy.yaml": `id: copy\nsteps:\n${[
+        ["film", "table: film", "film"],
+        ["film-again", "table: film", "film_again"],
+        ["payments", 'query: "select payment_id, amount, payment_date, amount * 2 as doubled from rental.payment"', "payment_q"],
+        ["joined", 'query: "select f.film_id, f.release_year, s.name, s.hired from rental.film f left join rental.staff s on s.staff_id = f.film_id"', "film_staff"],
+      ]
+        .map(([name, from, to]) => `  - { name: ${name}, type: sql_copy, source: { connector: src, schema: rental, ${from} }, target: { connector: bare, schema: rental, table: ${to} }, mode: append }\n`)
+        .join("")
+        .replace(/schema: rental, query/g, "query")}`,
+      "jobs/painted.yaml": `id: painted\nsteps:\n  - { name: painted, type: sql_copy, source: { connector: src, schema: rental, table: painted }, target: { connector: bare, schema: rental, table: painted }, mode: append }\n`,
+    });
+    cleanups.push(made.remove);
+    const run = await runJobIn(made.root, "copy");
+    expect(run.result.status, ["film", "film-again", "payments", "joined"].map((step) => run.error(step)).find(Boolean)).toBe("succeeded");
+    expect(run.output("film")).toMatchObject({ rows: 1000, created_target: true, types_created: ["rental.mood", "rental.year", "rental.address"] });
+    expect(run.output("film-again")).toMatchObject({ rows: 1000, created_target: true });
+    expect(run.output("film-again")).not.toHaveProperty("types_created");
+    const logs = run.events.filter((event) => event.event === "log").map((event) => `${event.step}: ${String((event as { message?: unknown }).message)}`);
+    expect(logs).toContain("film: created type rental.mood on the target, as the source defines it");
+    expect(logs).toContain("joined: column name of rental.film_staff is left nullable: its source column is NOT NULL, but the query gives nulls in it");
+    const sourceFilm = await checksum(source, "rental.film", "film_id");
+    expect(await checksum(bare, "rental.film", "film_id")).toEqual(sourceFilm);
+    expect(await checksum(bare, "rental.film_again", "film_id")).toEqual(sourceFilm);
+    // The types are the source's: the domain's check and the enum's order hold on the target.
+    await expect(bare.query("insert into rental.film (film_id, title, release_year) values (0, 'x', 1800)")).rejects.toThrow(/violates check constraint/);
+    expect((await bare.query("select enum_range(null::rental.mood)::text as labels")).rows).toEqual([{ labels: "{sad,ok,happy}" }]);
+    const columnsOf = async (table: string) =>
+      (await bare.query(`select attname as name, format_type(atttypid, atttypmod) as type, attnotnull as not_null from pg_attribute where attrelid = $1::regclass and attnum > 0 order by attnum`, [table])).rows;
+    expect(await columnsOf("rental.payment_q")).toEqual([
+      { name: "payment_id", type: "integer", not_null: true },
+      { name: "amount", type: "numeric(5,2)", not_null: false },
+      { name: "payment_date", type: "timestamp without time zone", not_null: true },
+      { name: "doubled", type: "numeric", not_null: false },
+    ]);
+    expect(await columnsOf("rental.film_staff")).toEqual([
+      { name: "film_id", type: "integer", not_null: true },
+      { name: "release_year", type: "rental.year", not_null: false },
+      { name: "name", type: "text", not_null: false },
+      { name: "hired", type: "date", not_null: false },
+    ]);
+    expect(await checksum(bare, "rental.payment_q", "payment_id")).toEqual(await checksum(source, "(select payment_id, amount, payment_date, amount * 2 as doubled from rental.payment)", "payment_id"));
+    // A type whose schema the target lacks: the step says what to create, and creates nothing.
+    const painted = await runJobIn(made.root, "painted");
+    expect(painted.error("painted")).toBe("cannot create rental.painted: type extra.color needs schema extra, which the target lacks (CREATE SCHEMA extra)");
+    expect((await bare.query("select to_regclass('rental.painted') as t")).rows).toEqual([{ t: null }]);
+  });
+
   it("advances serial and identity sequences past the loaded keys in every mode, and says so", async () => {
     for (const mode of ["append", "upsert", "overwrite"]) {
       await target.query('truncate rental.film, rental.staff, rental."Customer" restart identity');
