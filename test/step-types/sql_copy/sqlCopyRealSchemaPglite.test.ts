@@ -39,7 +39,8 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const copy = (table: string, mode: string) =>
       `  - { name: ${table}, type: sql_copy, source: { connector: embedded, schema: rental, table: ${table} }, target: { connector: server, schema: rental, table: ${table} }, mode: ${mode} }\n`;
     const made = makeProject({
-      "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n  sink: { url: "pglite:data/sink" }\n`,
+      "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n  sink: { url: "pglite:data/sink" }\n  bare: { url: "pglite:data/bare" }\n`,
+      "jobs/to-bare.yaml": `id: to-bare\nsteps:\n  - { name: film, type: sql_copy, source: { connector: embedded, schema: rental, table: film }, target: { connector: bare, schema: rental, table: film }, mode: append }\n`,
       "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${([
         ["film", "film", "upsert"],
         ["Customer", "Customer", "append"],
@@ -55,6 +56,9 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     remove = made.remove;
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       await embedded.execute(RENTAL_SCHEMA + RENTAL_ROWS);
+    });
+    await withPglite(join(root, "data", "bare"), async (bare) => {
+      await bare.execute("create schema rental");
     });
     await withPglite(join(root, "data", "sink"), async (sink) => {
       await sink.execute(RENTAL_SCHEMA);
@@ -94,6 +98,17 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
         expect(await pgliteChecksum(sink, "rental.payment", "payment_id")).toEqual(await pgliteChecksum(embedded, "rental.payment", "payment_id"));
         expect(await pgliteChecksum(sink, "rental.paid", "n")).toEqual(await pgliteChecksum(embedded, "(select sum(amount) as total, count(*) as n from rental.payment)", "n"));
         expect(await sink.fetch("insert into rental.film (title) values ('next') returning film_id")).toEqual([{ film_id: 1001 }]);
+      });
+    });
+  });
+
+  it("into PGlite: a missing target created with the enum, domain and composite types it needs", async () => {
+    const run = await runJobIn(root, "to-bare");
+    expect(run.result.status, run.error("film")).toBe("succeeded");
+    expect(run.output("film")).toMatchObject({ rows: 1000, created_target: true, types_created: ["rental.mood", "rental.year", "rental.address"] });
+    await withPglite(join(root, "data", "embedded"), async (embedded) => {
+      await withPglite(join(root, "data", "bare"), async (bare) => {
+        expect(await pgliteChecksum(bare, "rental.film", "film_id")).toEqual(await pgliteChecksum(embedded, "rental.film", "film_id"));
       });
     });
   });
