@@ -8,6 +8,11 @@ export interface QueryField {
   name: string;
   /** The PostgreSQL type OID. */
   dataTypeId: number;
+  /** From a PostgreSQL server only: the type modifier (`numeric(5,2)`'s precision and scale), -1 for none. */
+  typeModifier?: number;
+  /** From a PostgreSQL server only: the table and column number the value comes from, 0 when computed. */
+  tableId?: number;
+  columnId?: number;
 }
 
 export interface QueryResult {

@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { ConnectorError } from "../errors.js";
-import type { Connector, QueryResult, Session, SessionOptions } from "./connector.js";
+import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "./connector.js";
 import { connectorError } from "./connectionErrors.js";
 import { connectorQueries } from "./connectorQueries.js";
 import { pgTypes } from "./typeParsers.js";
@@ -23,6 +23,14 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A statement that is a COMMIT and nothing else (`commit`, `END`, `COMMIT WORK;`, …). */
 const LONE_COMMIT = /^\s*(?:commit|end)(?:\s+(?:work|transaction))?\s*;?\s*$/i;
+const fieldOf = (field: pg.FieldDef): QueryField => ({
+  name: field.name,
+  dataTypeId: field.dataTypeID,
+  typeModifier: field.dataTypeModifier,
+  tableId: field.tableID,
+  columnId: field.columnID,
+});
+
 function toResult(results: pg.QueryResult | pg.QueryResult[]): QueryResult {
   // Several statements in one text (simple protocol) answer with one result each: the last
   // one's rows, every statement's row count.
@@ -31,14 +39,14 @@ function toResult(results: pg.QueryResult | pg.QueryResult[]): QueryResult {
     return {
       rows: (last?.rows ?? []) as Record<string, unknown>[],
       rowCount: results.reduce((total, result) => total + (result.rowCount ?? 0), 0),
-      fields: (last?.fields ?? []).map((field) => ({ name: field.name, dataTypeId: field.dataTypeID })),
+      fields: (last?.fields ?? []).map(fieldOf),
     };
   }
   const result = results;
   return {
     rows: result.rows as Record<string, unknown>[],
     rowCount: result.rowCount ?? 0,
-    fields: result.fields.map((field) => ({ name: field.name, dataTypeId: field.dataTypeID })),
+    fields: result.fields.map(fieldOf),
   };
 }
 

@@ -18,5 +18,10 @@ export function throwUnlessSwappable(target: TableName, described: DescribedTarg
     throw new StepError(`overwrite target ${name} does not exist`, { retryable: false, hint: "create it first; only an existing table is swapped" });
   }
   const refusals = swapRefusals(described.description);
-  if (refusals.length > 0) throw new StepError(`cannot overwrite ${name} by a swap: ${refusals.join("; ")}`, { retryable: false });
+  if (refusals.length > 0) {
+    throw new StepError(`cannot overwrite ${name} by a swap: ${refusals.join("; ")}`, {
+      retryable: false,
+      hint: "overwrite_method: auto (the default) or replace replaces the rows in one transaction instead",
+    });
+  }
 }

@@ -36,6 +36,16 @@ export const sqlCopyFields = Type.Object(
         [EXPECTED]: "a column name or a list of column names",
       }),
     ),
+    overwrite_method: Type.Optional(
+      Type.Union([Type.Literal("auto"), Type.Literal("swap"), Type.Literal("replace")], {
+        default: "auto",
+        description:
+          "overwrite only. swap: load a copy beside the table and swap it in; replace: delete and insert the rows in one transaction; auto: swap where it can be done, else replace.",
+      }),
+    ),
+    refresh_materialized_views: Type.Optional(
+      Type.Boolean({ default: false, description: "Refresh the materialized views that read the target, in the same transaction as the rows where there is one." }),
+    ),
     batch_size: Type.Optional(
       Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
     ),
@@ -64,7 +74,10 @@ export const sqlCopyStep = defineStepType({
     if (source.query !== undefined && source.schema !== undefined) {
       return [{ path: ["source", "schema"], message: "source.schema applies to a table, not to a query; remove it or name the schema in the query" }];
     }
-    // A mode written as ${…} may turn out to be upsert.
+    // A mode written as ${…} may turn out to be the one the field is for.
+    if (fields.overwrite_method !== undefined && fields.mode !== "overwrite" && !hasReference(fields.mode)) {
+      return [{ path: ["overwrite_method"], severity: "warning", message: `overwrite_method is only used by mode overwrite; this step's mode is ${fields.mode}` }];
+    }
     if (fields.key !== undefined && fields.mode !== "upsert" && !hasReference(fields.mode)) {
       return [{ path: ["key"], severity: "warning", message: `key is only used by mode upsert; this step's mode is ${fields.mode}` }];
     }

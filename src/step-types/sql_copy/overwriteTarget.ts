@@ -6,12 +6,14 @@
 import type { Connector, Session } from "../../connectors/connector.js";
 import { StepError } from "../../errors.js";
 import type { StepRunContext } from "../stepType.js";
-import { checkSwappable } from "./checkSwappable.js";
+import { throwUnlessSwappable } from "./checkSwappable.js";
+import { describeTarget } from "./describeTarget.js";
 import { completeStash } from "./completeStash.js";
 import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
 import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "./stashTable.js";
 import { swapStash } from "./swapStash.js";
-import type { Query } from "./transaction.js";
+import { swapRefusals } from "./swapRefusals.js";
+import { inTransaction, type Query } from "./transaction.js";
 
 /** Tries of the swap alone when its lock wait times out (readers holding the table). */
 const SWAP_TRIES = 5;
@@ -19,14 +21,33 @@ const SWAP_LOCK_TIMEOUT_MS = 500;
 
 export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
 
-/** Refusals (partitioned, materialized views, …) before any data moves; leftovers of killed runs dropped. */
-export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext): Promise<void> {
+/** auto: a swap where one can be done, else a replace in one transaction. */
+export type OverwriteMethod = "auto" | "swap" | "replace";
+
+/**
+ * How an existing table is overwritten. A swap is refused before any data moves when it cannot
+ * carry something over (a partitioned table, a materialized view reading it, …): then `auto`
+ * replaces the rows in one transaction instead and says why. Leftovers of killed swaps are dropped.
+ */
+export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext, asked: OverwriteMethod = "auto"): Promise<"swap" | "replace"> {
+  const name = displayName(target.schema, target.table);
+  if (asked === "replace") {
+    context.log("info", `overwriting ${name} by replacing its rows in one transaction (overwrite_method: replace)`);
+    return "replace";
+  }
   const query = queryOf(session);
-  await checkSwappable(query, target);
+  const described = await inTransaction(query, () => describeTarget(query, target));
+  if (asked === "swap") throwUnlessSwappable(target, described);
+  const refusals = described ? swapRefusals(described.description) : [];
+  if (refusals.length > 0) {
+    context.log("info", `overwriting ${name} by replacing its rows in one transaction, since a swap cannot be done: ${refusals.join("; ")}`);
+    return "replace";
+  }
   for (const leftover of await findStashTables(query, target.schema, target.table)) {
     await dropStash(query, target, leftover);
     context.log("info", `dropped ${displayName(target.schema, leftover)}, left by an earlier run that did not finish`);
   }
+  return "swap";
 }
 
 export interface OverwriteResult {

@@ -24,10 +24,14 @@ export function quoteRole(role: string | null): string {
 
 const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
 
+/** One name for messages: quoted only where the plain form would be ambiguous. */
+export function displayIdentifier(text: string): string {
+  return PLAIN_IDENTIFIER.test(text) ? text : quoteIdentifier(text);
+}
+
 /** `schema.table` for messages: quoted only where the plain form would be ambiguous. */
 export function displayName(schema: string, name: string): string {
-  const part = (text: string) => (PLAIN_IDENTIFIER.test(text) ? text : quoteIdentifier(text));
-  return `${part(schema)}.${part(name)}`;
+  return `${displayIdentifier(schema)}.${displayIdentifier(name)}`;
 }
 
 /** ` WITH (name = 'value', …)` for reloptions (`name=value` strings), or "" when there are none. */

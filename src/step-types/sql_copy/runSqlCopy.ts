@@ -5,7 +5,6 @@
  * a failure or a kill rolls everything back and two runs never write the same table at once.
  */
 import type { Static } from "@sinclair/typebox";
-import type { Session } from "../../connectors/connector.js";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
 import { tokenize } from "../../connectors/pgliteCopyStatement.js";
 import { ConnectorError, StepError } from "../../errors.js";
@@ -18,7 +17,11 @@ import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
 import { displayName, qualifiedName, quoteIdentifier } from "./quoteIdentifier.js";
 import { lockTarget } from "./targetLock.js";
-import { describeQuery, describeTable, FIRST_USER_OID, uniqueKeys, type ColumnInfo, type TableInfo } from "./tableColumns.js";
+import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
+import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
+import { replaceRows } from "./replaceRows.js";
+import { upsertRows, type UpsertCounts } from "./upsertRows.js";
+import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
 type Fields = Static<typeof sqlCopyFields>;
 
@@ -75,13 +78,6 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
   return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
 }
 
-/** CREATE TABLE for a missing target: the source's columns, types, NOT NULL and primary key. */
-function createTableSql(name: string, columns: ColumnInfo[], primaryKey: string[]): string {
-  const definitions = columns.filter((column) => !column.generated).map((column) => `${quoteIdentifier(column.name)} ${column.type}${column.notNull ? " NOT NULL" : ""}`);
-  if (primaryKey.length > 0) definitions.push(`PRIMARY KEY (${primaryKey.map(quoteIdentifier).join(", ")})`);
-  return `CREATE TABLE ${name} (${definitions.join(", ")})`;
-}
-
 /**
  * The query without what may follow its last token — `;`, spaces, comments — which inside our
  * `(…)` would be a syntax error or, for a `--` comment, hide the closing parenthesis.
@@ -115,8 +111,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
       }
 
-      const swap = existing !== undefined && fields.mode === "overwrite";
-      if (swap) await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context);
+      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method) : undefined;
+      const swap = method === "swap";
 
       return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
@@ -151,22 +147,34 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         const stream = () => counted(sourceSession.copyOut(plan.copyOutSql));
 
         let lockHeldMs: number | undefined;
+        let upserted: UpsertCounts | undefined;
+        let refreshed: string[] = [];
+        let creation: CreatedTarget | undefined;
         if (swap) {
           const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
             targetSession.copyIn(plan.copyInSql(stash), stream()),
           );
           lockHeldMs = swapped.lockHeldMs;
+          // Only a matview reading the table through a view lets a swap happen; refreshed after it.
+          if (fields.refresh_materialized_views) {
+            const swappedIn = await describeTable(targetSession, targetSchema, fields.target.table);
+            refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, swappedIn!.oid));
+          }
         } else {
           // Created, appended or upserted in one transaction: all rows or none.
           await targetSession.query("BEGIN");
-          if (!existing) {
-            await targetSession.query(createTableSql(target, sourceColumns, sourceKey));
-          }
-          if (!existing || fields.mode === "append") await targetSession.copyIn(plan.copyInSql(target), stream());
-          else await upsert(targetSession, plan, target, existing, key, stream);
+          if (!existing) creation = await createTarget(sourceSession, targetSession, target, targetName, sourceColumns, sourceKey, fields.source.query !== undefined);
+          const copyIn = (table: string) => targetSession.copyIn(plan.copyInSql(table), stream());
+          if (!existing || fields.mode === "append") await copyIn(target);
+          else if (method === "replace") upserted = await replaceRows(targetSession, copyIn, plan.columns, target, existing);
+          else upserted = await upsertRows(targetSession, copyIn, plan.columns, target, existing, key);
+          const leftNullable = creation ? await addNotNull(targetSession, target, creation.notNullAfterLoad) : [];
+          if (existing && fields.refresh_materialized_views) refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, existing.oid));
           await targetSession.query("COMMIT");
           // Said once it holds: a failed try rolls the table back.
+          for (const type of creation?.typesCreated ?? []) context.log("info", `created type ${type} on the target, as the source defines it`);
           if (!existing) context.log("info", `created ${targetName} from ${sourceLabel}'s columns`);
+          for (const column of leftNullable) context.log("info", `column ${column} of ${targetName} is left nullable: its source column is NOT NULL, but the query gives nulls in it`);
         }
         const created = !existing;
         context.progress({ rows: counter.rows, bytes });
@@ -182,6 +190,11 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
 
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         context.log("info", `copied ${counter.rows} rows (${bytes} bytes, ${plan.format}) into ${targetName} in ${seconds.toFixed(2)} s`);
+        if (upserted) {
+          const [what, deleted] = method === "replace" ? [`replace of ${targetName}`, `, ${upserted.deleted} deleted`] : [`upsert into ${targetName}`, ""];
+          context.log("info", `${what}: ${upserted.inserted} rows inserted, ${upserted.updated} updated, ${upserted.unchanged} unchanged (left as they were)${deleted}`);
+        }
+        for (const view of refreshed) context.log("info", `refreshed materialized view ${view}`);
         return {
           rows: counter.rows,
           bytes,
@@ -192,7 +205,12 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
           format: plan.format,
           target: targetName,
           created_target: created,
+          ...(creation && creation.typesCreated.length > 0 ? { types_created: creation.typesCreated } : {}),
           sequences_advanced: sequencesAdvanced,
+          ...(upserted === undefined ? {} : { rows_inserted: upserted.inserted, rows_updated: upserted.updated, rows_unchanged: upserted.unchanged }),
+          ...(method === undefined ? {} : { overwrite_method: method }),
+          ...(method === "replace" && upserted ? { rows_deleted: upserted.deleted } : {}),
+          ...(fields.refresh_materialized_views ? { materialized_views_refreshed: refreshed } : {}),
           ...(lockHeldMs === undefined ? {} : { lock_held_ms: lockHeldMs }),
           ...(lockWaitMs === 0 ? {} : { lock_wait_ms: lockWaitMs }),
         };
@@ -221,36 +239,4 @@ function upsertKey(fields: Fields, existing: TableInfo | undefined, sourceKey: s
   const unknown = existing ? key.filter((column) => !names.has(column)) : [];
   if (unknown.length > 0) throw new StepError(`upsert key column ${unknown.join(", ")} is not a column of ${targetName}`, { retryable: false });
   return key;
-}
-
-/**
- * The source's values for identity columns are kept, as COPY keeps them in append and overwrite;
- * without it a GENERATED ALWAYS column refuses them. A no-op on tables without identity columns.
- */
-const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
-
-/**
- * Loads into a temporary table, then updates the rows whose key exists and inserts the rest:
- * with ON CONFLICT when a unique index covers exactly the key, else with UPDATE then INSERT.
- */
-async function upsert(session: Session, plan: CopyPlan, target: string, existing: TableInfo, key: string[], stream: () => AsyncIterable<Uint8Array>): Promise<void> {
-  const staging = quoteIdentifier("nomaflow_upsert");
-  const list = plan.columns.map(quoteIdentifier).join(", ");
-  // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
-  // itself, and its error names the target, not this table.
-  await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
-  await session.copyIn(plan.copyInSql(staging), stream());
-  const others = plan.columns.filter((column) => !key.includes(column));
-  const sortedKey = [...key].sort().join("\u0000");
-  const unique = (await uniqueKeys(session, existing.oid)).some((columns) => [...columns].sort().join("\u0000") === sortedKey);
-  if (unique) {
-    const action = others.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ")}`;
-    await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ON CONFLICT (${key.map(quoteIdentifier).join(", ")}) ${action}`);
-    return;
-  }
-  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
-  if (others.length > 0) {
-    await session.query(`UPDATE ${target} AS t SET ${others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ")} FROM ${staging} AS s WHERE ${match}`);
-  }
-  await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
 }

@@ -50,16 +50,31 @@ export async function describeTable(session: Session, schema: string, table: str
   return { oid, kind: String(relation.kind), columns, primaryKey };
 }
 
-/** The columns a query returns, with their type names (for creating a missing target). */
+/**
+ * The columns a query returns. From a PostgreSQL server, each with its type modifier
+ * (`numeric(5,2)`, `varchar(20)`) and, where it is a table's column, that column's domain (a
+ * result column says only the domain's base type) and NOT NULL
+ * (`notNull` then says the source column has it, not that the query's values keep it: an outer
+ * join can give nulls). PGlite tells neither: plain type names, no NOT NULL.
+ */
 export async function describeQuery(session: Session, query: string): Promise<ColumnInfo[]> {
   const probe = await session.query(`select * from (${query}) as nomaflow_source limit 0`);
   if (probe.fields.length === 0) return [];
-  const names = (
-    await session.query("select format_type(t, null) as type from unnest($1::oid[]) with ordinality as u(t, position) order by position", [
+  const { rows } = await session.query(
+    `select case when d.oid is null then format_type(u.t, nullif(u.m, -1)) else format_type(a.atttypid, a.atttypmod) end as type,
+            coalesce(d.oid, u.t)::int8 as type_oid, coalesce(a.attnotnull, false) as not_null
+       from unnest($1::oid[], $2::int[], $3::oid[], $4::int[]) with ordinality as u(t, m, rel, col, position)
+       left join pg_attribute a on a.attrelid = u.rel and a.attnum = u.col and u.col > 0 and not a.attisdropped
+       left join pg_type d on d.oid = a.atttypid and d.typtype = 'd' and d.typbasetype = u.t
+      order by u.position`,
+    [
       probe.fields.map((field) => field.dataTypeId),
-    ])
-  ).rows.map((row) => String(row.type));
-  return probe.fields.map((field, index) => ({ name: field.name, type: names[index]!, typeOid: field.dataTypeId, notNull: false, generated: false }));
+      probe.fields.map((field) => field.typeModifier ?? -1),
+      probe.fields.map((field) => field.tableId ?? 0),
+      probe.fields.map((field) => field.columnId ?? 0),
+    ],
+  );
+  return probe.fields.map((field, index) => ({ name: field.name, type: String(rows[index]!.type), typeOid: Number(rows[index]!.type_oid), notNull: rows[index]!.not_null === true, generated: false }));
 }
 
 /** Unique indexes of a table, as column lists, for upsert's ON CONFLICT. */

@@ -24,6 +24,12 @@ describeWithPostgres("sql_copy errors", () => {
       create domain public.code as text;
       create table public.coded (id int primary key, code public.code);
       insert into public.coded values (1, 'toolong');
+      create type public.span as range (subtype = int4);
+      create table public.spans (id int primary key, s public.span);
+      insert into public.spans values (1, '[1,3)');
+      create extension citext;
+      create table public.emails (id int primary key, email citext);
+      insert into public.emails values (1, 'Ann@Example.org');
     `);
     await target.query(`
       create table public.short (id int primary key, code varchar(3));
@@ -53,7 +59,8 @@ describeWithPostgres("sql_copy errors", () => {
   it.each([
     ["22001 value too long", copy(`query: "select id, code from public.codes"`, "short", "append"), /value too long for type character varying\(3\)/],
     ["22008 date out of range", copy(`query: "select 1 as id, '2022-02-30'::text as d"`, "dated", "append"), /date\/time field value out of range/],
-    ["42704 type missing on the target", copy("table: codes", "codes_created", "overwrite"), /type "mood" does not exist/],
+    ["a type the target lacks and that cannot be made from the source's definition (a range)", copy("table: spans", "spans_created", "overwrite"), /^cannot create public\.spans_created: type public\.span is not an enum, domain or composite type, so it cannot be copied from the source's definition; create it on the target$/],
+    ["a type from an extension the target lacks", copy("table: emails", "emails_created", "append"), /^cannot create public\.emails_created: type public\.citext comes from extension citext, which the target lacks \(CREATE EXTENSION citext\)$/],
     ["42601 syntax error", copy(`query: "selec 1 as id"`, "dated", "append"), /syntax error at or near/],
     ["22012 in a sql step", `    type: sql\n    connector: dst\n    sql: "select 1 / 0"\n`, /division by zero/],
   ])("%s fails at once, without retries", async (_name, step, message) => {

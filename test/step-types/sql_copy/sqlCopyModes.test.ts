@@ -96,6 +96,20 @@ describeWithPostgres("sql_copy between two PostgreSQL databases", () => {
     ]);
   });
 
+  it("upsert updates a row whose values read differently though = calls them equal, and works on types without =", async () => {
+    const shapes = "create table public.shapes (id int primary key, doc json, spot point, amount numeric, span interval, rate float8)";
+    await ops.query(`${shapes}; insert into public.shapes values (1, '{"a": 1}', '(1,2)', 1.0, '1 day', 0), (2, '{"b": 2}', '(3,4)', 2, '2 hours', 1.5)`);
+    await reporting.query(`${shapes.replace("public.", "reporting.")}; insert into reporting.shapes values (1, '{"a": 1}', '(1,2)', 1.00, '24 hours', '-0'), (2, '{"b": 2}', '(3,4)', 2, '2 hours', 1.5)`);
+    const root = project(`  - name: upsert\n    type: sql_copy\n    source: { connector: ops-db, schema: public, table: shapes }\n    target: { connector: reporting-db, schema: reporting, table: shapes }\n    mode: upsert\n`);
+    const run = await runJobIn(root, "copy");
+    expect(run.result.status, run.error("upsert")).toBe("succeeded");
+    expect(run.output("upsert")).toMatchObject({ rows_inserted: 0, rows_updated: 1, rows_unchanged: 1 });
+    expect((await reporting.query("select id, amount::text, span::text, rate::text from reporting.shapes order by id")).rows).toEqual([
+      { id: 1, amount: "1.0", span: "1 day", rate: "0" },
+      { id: 2, amount: "2", span: "02:00:00", rate: "1.5" },
+    ]);
+  });
+
   it("upsert with a key but no unique index still updates and inserts", async () => {
     await reporting.query("create table reporting.loose (id int, name text)");
     await reporting.query("insert into reporting.loose values (2, 'old Bob')");

@@ -28,11 +28,13 @@ describeWithPostgres("sql_copy overwrite and its readers", () => {
     await reporting?.drop();
   });
 
-  it("a reader in a loop sees only yesterday's rows, then only today's, never nothing, never an error", async () => {
+  it.each(["swap", "replace"])("a reader in a loop sees only yesterday's rows, then only today's, never nothing, never an error (overwrite_method: %s)", async (method) => {
+    await reporting.query("truncate reporting.facts; insert into reporting.facts select g, 'yesterday', 'y' from generate_series(1, 1000) g");
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  ops-db: { url: "${ops.url}" }\n  reporting-db: { url: "${reporting.url}" }\n`,
-      "jobs/copy.yaml": `id: copy\nsteps:\n  - name: facts\n    type: sql_copy\n    source: { connector: ops-db, table: facts }\n    target: { connector: reporting-db, schema: reporting, table: facts }\n    mode: overwrite\n`,
+      "jobs/copy.yaml": `id: copy\nsteps:\n  - name: facts\n    type: sql_copy\n    source: { connector: ops-db, table: facts }\n    target: { connector: reporting-db, schema: reporting, table: facts }\n    mode: overwrite\n    overwrite_method: ${method}\n`,
     });
+    remove();
     remove = made.remove;
     const reader = new pg.Client({ connectionString: reporting.url });
     await reader.connect();
@@ -64,6 +66,11 @@ describeWithPostgres("sql_copy overwrite and its readers", () => {
     const distinct = [...new Set(seen)];
     expect(distinct).toEqual(["1000:yesterday:yesterday:yesterday", "150000:today:today:today"]);
     expect(seen.length).toBeGreaterThan(10);
+    expect(run.output("facts")).toMatchObject({ overwrite_method: method });
+    if (method === "replace") {
+      expect(run.output("facts")).toMatchObject({ rows_inserted: 149000, rows_updated: 1000, rows_unchanged: 0, rows_deleted: 0 });
+      return;
+    }
     const lockHeld = run.output("facts")!.lock_held_ms as number;
     console.log(`swap lock held ${lockHeld} ms while a reader looped; ${seen.length} reads`);
     expect(lockHeld).toBeLessThan(1000);

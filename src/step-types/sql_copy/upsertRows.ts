@@ -1,0 +1,106 @@
+/**
+ * upsert: the rows are loaded into a temporary table, then the target's rows whose key exists and
+ * whose values differ are updated and the rest inserted. Rows equal to the target's are left
+ * alone: no new row version, no BEFORE UPDATE trigger stamping them, no bloat.
+ */
+import type { Session } from "../../connectors/connector.js";
+import { quoteIdentifier } from "./quoteIdentifier.js";
+import { uniqueKeys, type TableInfo } from "./tableColumns.js";
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Rows of the target whose key the source no longer has (overwrite by replace only). */
+  deleted: number;
+}
+
+/**
+ * The source's values for identity columns are kept, as COPY keeps them in append and overwrite;
+ * without it a GENERATED ALWAYS column refuses them. A no-op on tables without identity columns.
+ */
+const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
+
+/**
+ * Built-in types whose `=` holds only for values that read the same (and enums, domains and arrays
+ * over them, and numeric with a scale, which both sides then share). Others are compared by their
+ * text: `=` calls numeric 1.0 and 1.00, interval '1 day' and '24 hours', float 0 and -0 equal, and
+ * json, xml or point have no `=` at all.
+ */
+const EXACT_EQUALITY_TYPES = [16, 17, 18, 19, 20, 21, 23, 25, 26, 1042, 1043, 1082, 1083, 1114, 1184, 2950];
+
+/** `t.col IS DISTINCT FROM s.col` for each column, by `=` or by text as its type requires. */
+async function differsSql(session: Session, table: TableInfo, columns: string[], left: string, right: string): Promise<string> {
+  const { rows } = await session.query(
+    `select a.attname as name,
+            coalesce(b.typelem, 0) = 0 and (b.oid = any($2::oid[]) or b.typtype = 'e' or b.oid = 'numeric'::regtype and a.atttypmod >= 0)
+              or coalesce(b.typelem, 0) <> 0 and exists (select from pg_type e where e.oid = b.typelem and (e.oid = any($2::oid[]) or e.typtype = 'e')) as exact
+       from pg_attribute a join pg_type ty on ty.oid = a.atttypid
+       join pg_type b on b.oid = case when ty.typtype = 'd' then ty.typbasetype else ty.oid end
+      where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped`,
+    [table.oid, EXACT_EQUALITY_TYPES],
+  );
+  const exact = new Set(rows.filter((row) => row.exact === true).map((row) => String(row.name)));
+  return columns
+    .map((column) => {
+      const name = quoteIdentifier(column);
+      return exact.has(column) ? `${left}.${name} IS DISTINCT FROM ${right}.${name}` : `${left}.${name}::text IS DISTINCT FROM ${right}.${name}::text`;
+    })
+    .join(" OR ");
+}
+
+/**
+ * With ON CONFLICT when a unique index covers exactly the key (inserted rows told from updated
+ * ones by `xmax = 0`: a new row has never been locked), else (and into a partitioned table) with
+ * UPDATE then INSERT.
+ */
+export async function upsertRows(
+  session: Session,
+  copyIn: (table: string) => Promise<number>,
+  columns: string[],
+  target: string,
+  existing: TableInfo,
+  key: string[],
+  { deleteMissing = false } = {},
+): Promise<UpsertCounts> {
+  const staging = quoteIdentifier("nomaflow_upsert");
+  const list = columns.map(quoteIdentifier).join(", ");
+  // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
+  // itself, and its error names the target, not this table.
+  await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
+  const staged = await copyIn(staging);
+  // An inheritance parent's rows only: its children are tables of their own.
+  const own = existing.kind === "r" ? `ONLY ${target}` : target;
+  const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
+  // Deleted first, so a row the source gives under another key does not collide with one it replaces.
+  const deleted = deleteMissing ? (await session.query(`DELETE FROM ${own} AS t WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${match})`)).rowCount : 0;
+  const others = columns.filter((column) => !key.includes(column));
+  const sortedKey = [...key].sort().join("\u0000");
+  const unique = (await uniqueKeys(session, existing.oid)).some((candidate) => [...candidate].sort().join("\u0000") === sortedKey);
+  const counts = (inserted: number, updated: number): UpsertCounts => ({ inserted, updated, unchanged: staged - inserted - updated, deleted });
+  // A partitioned table gives no system columns to RETURNING, so xmax cannot count its inserts.
+  if (unique && existing.kind !== "p") {
+    const conflict = `ON CONFLICT (${key.map(quoteIdentifier).join(", ")})`;
+    if (others.length === 0) {
+      const { rowCount } = await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ${conflict} DO NOTHING`);
+      return counts(rowCount, 0);
+    }
+    const set = others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ");
+    const differs = await differsSql(session, existing, others, "t", "EXCLUDED");
+    const { rows } = await session.query(
+      `WITH written AS (INSERT INTO ${target} AS t (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ${conflict} DO UPDATE SET ${set} WHERE ${differs} RETURNING xmax = 0 AS inserted)
+       SELECT count(*) FILTER (WHERE inserted)::int8 AS inserted, count(*) FILTER (WHERE NOT inserted)::int8 AS updated FROM written`,
+    );
+    return counts(Number(rows[0]!.inserted), Number(rows[0]!.updated));
+  }
+  let updated = 0;
+  if (others.length > 0) {
+    const differs = await differsSql(session, existing, others, "t", "s");
+    const set = others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ");
+    updated = (await session.query(`UPDATE ${own} AS t SET ${set} FROM ${staging} AS s WHERE ${match} AND (${differs})`)).rowCount;
+  }
+  const { rowCount: inserted } = await session.query(
+    `INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} AS s WHERE NOT EXISTS (SELECT 1 FROM ${own} AS t WHERE ${match})`,
+  );
+  return counts(inserted, updated);
+}
