@@ -4,11 +4,11 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DAEMON_LOCK_FILE } from "../../src/daemon/daemonLockFile.js";
+import { DAEMON_LOCK_FILE, processStartTicks } from "../../src/daemon/daemonLockFile.js";
 import { LocalFireStore } from "../../src/daemon/localFireStore.js";
 import { UsageError } from "../../src/errors.js";
 import { RunLogWriter } from "../../src/runs/runLogWriter.js";
@@ -25,6 +25,10 @@ function runsDir(): string {
   const made = makeProject({});
   cleanups.push(made.remove);
   return join(made.root, "runs");
+}
+
+function lockHolder(dir: string): unknown {
+  return JSON.parse(readFileSync(join(dir, DAEMON_LOCK_FILE), "utf8"));
 }
 
 function openStore(dir: string, options: Partial<ConstructorParameters<typeof LocalFireStore>[0]> = {}): LocalFireStore {
@@ -60,16 +64,24 @@ describe("the daemon lock", () => {
     writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify({ pid: dead, host: hostname(), process_start: null, started_at: "" })}\n`);
     const store = openStore(dir);
     await store.open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid, host: hostname(), process_start: processStartTicks(process.pid) });
+    await expect(openStore(dir).open([], Date.now())).rejects.toThrow(`(pid ${process.pid}`);
     await store.close(Date.now());
+    expect(existsSync(join(dir, DAEMON_LOCK_FILE))).toBe(false);
     await openStore(dir).open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid });
   });
 
   it("takes over a lock whose pid now belongs to another process (a reboot reuses pids)", async () => {
     const dir = runsDir();
+    const other = spawn("sleep", ["30"], { stdio: "ignore" });
+    cleanups.push(() => other.kill("SIGKILL"));
+    // The pid is alive, but its process started at another time than the lock says: not the daemon.
+    const reused = { pid: other.pid!, host: hostname(), process_start: "1", started_at: "2026-01-01T00:00:00.000Z" };
     mkdirSync(dir, { recursive: true });
-    const reused = { pid: process.pid, host: hostname(), process_start: "1", started_at: "2026-01-01T00:00:00.000Z" };
     writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify(reused)}\n`);
     await openStore(dir).open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid, process_start: processStartTicks(process.pid) });
   });
 });
 
