@@ -14,7 +14,9 @@ import { UsageError } from "../../src/errors.js";
 import { RunLogWriter } from "../../src/runs/runLogWriter.js";
 import { newRunId } from "../../src/runs/runId.js";
 import { exitedPid, writeSampleRun } from "../runs/sampleRun.js";
-import { makeProject } from "../support/tempProject.js";
+import { eventually } from "../support/processState.js";
+import { BIN, makeProject } from "../support/tempProject.js";
+import { runLogs } from "./daemonProcess.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -124,17 +126,22 @@ describe("the record of fires", () => {
 
 describe("runs of other processes and abandoned runs", () => {
   it("a forbid job's lock is refused while a live process (nomaflow run) runs the job, granted once it ends", async () => {
-    const dir = runsDir();
-    const child = spawn("sleep", ["30"], { stdio: "ignore" });
-    cleanups.push(() => child.kill("SIGKILL"));
-    const running = writeSampleRun(dir, { jobId: "job", pid: child.pid!, final: null, eventCount: 3 });
+    const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": "id: job\nconcurrency: forbid\nsteps:\n  - { name: wait, type: shell, command: \"sleep 30\" }\n" });
+    cleanups.push(made.remove);
+    const dir = join(made.root, "runs");
+    const run = spawn(process.execPath, [BIN, "run", "job", "-C", made.root], { stdio: "ignore" });
+    cleanups.push(() => run.kill("SIGKILL"));
+    const started = () => runLogs(made.root, "job")[0]?.some((event) => event.event === "step_started") === true;
+    expect(await eventually(started, 10_000)).toBe(true);
+    const runId = runLogs(made.root, "job")[0]![0]!.run_id;
     const store = openStore(dir);
     await store.open(["job"], Date.now());
     expect(await store.abandonedRuns()).toEqual([]);
-    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: running.runId });
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
+    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: runId });
+    const exited = once(run, "exit");
+    run.kill("SIGTERM");
     await exited;
+    expect(runLogs(made.root, "job")[0]!.at(-1)!.event).toBe("run_interrupted");
     const locked = await store.tryLockJob("job");
     expect(locked.acquired).toBe(true);
     expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: null });
