@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DAEMON_LOCK_FILE, processStartTicks } from "../../src/daemon/daemonLockFile.js";
 import { LocalFireStore } from "../../src/daemon/localFireStore.js";
 import { UsageError } from "../../src/errors.js";
+import { listRunLogs } from "../../src/runs/listRuns.js";
 import { RunLogWriter } from "../../src/runs/runLogWriter.js";
 import { newRunId } from "../../src/runs/runId.js";
 import { exitedPid, writeSampleRun } from "../runs/sampleRun.js";
@@ -106,12 +107,17 @@ describe("the record of fires", () => {
     const dir = runsDir();
     const first = openStore(dir);
     await first.open(["job"], Date.parse("2027-01-01T00:00:00Z"));
+    // Claimed, then skipped or missed: no run is started, so no run log says it was decided.
     expect(await first.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(true);
     await first.close(Date.parse("2027-01-01T05:30:00Z"));
+    expect(listRunLogs(dir, "job")).toEqual([]);
     const second = openStore(dir);
     const opened = await second.open(["job"], Date.parse("2027-01-01T06:00:00Z"));
     expect(opened.previous).toEqual({ lastAliveMs: Date.parse("2027-01-01T05:30:00Z"), stoppedCleanly: true });
     expect(await second.lastScheduledFire("job")).toBe(Date.parse("2027-01-01T05:00:00Z"));
+    // The next daemon neither fires nor catches up the skipped time.
+    expect(await second.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(false);
+    expect(await second.claimFire("job", Date.parse("2027-01-01T06:00:00Z"))).toBe(true);
   });
 
   it("a corrupt state file is ignored: the run logs alone are the record", async () => {
