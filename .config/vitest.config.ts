@@ -6,6 +6,7 @@ export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/support/pgliteTemplateSetup.ts"],
     testTimeout: 30_000,
     // DROP DATABASE waits for a checkpoint, which a busy server can make slow.
     hookTimeout: 120_000,

@@ -1,5 +1,7 @@
 /** A job on embedded PostgreSQL through the real, bundled binary: no server needed. */
-import { afterAll, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 import type { RunEvent } from "../../src/runs/runEvents.js";
 
@@ -17,6 +19,9 @@ steps:
     target: { connector: reporting, table: customers }
     mode: overwrite
 `,
+});
+beforeAll(async () => {
+  for (const name of ["ops", "reporting"]) await freshPgliteFolder(join(project.root, "data", name));
 });
 afterAll(() => project.remove());
 

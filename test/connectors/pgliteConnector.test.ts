@@ -14,6 +14,7 @@ import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
 import { LOCK_FILE } from "../../src/connectors/pgliteFolderLock.js";
 import { openPgliteCount } from "../../src/connectors/pgliteInstances.js";
 import { ConnectorError } from "../../src/errors.js";
+import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 
 let root: string;
 let folder: string;
@@ -21,7 +22,7 @@ let scratch: Connector;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "nomaflow-pglite-"));
-  folder = join(root, "scratch");
+  folder = await freshPgliteFolder(join(root, "scratch"));
   scratch = openPgliteConnector("scratch", folder);
   await scratch.execute("create table items (id int primary key, label text)");
 });
@@ -244,7 +245,7 @@ describe("cancelling", () => {
 describe("instances and folders", () => {
   it("shares one instance among the connectors naming a folder, and closes it with its last user", async () => {
     const before = openPgliteCount();
-    const folderB = join(root, "shared");
+    const folderB = await freshPgliteFolder(join(root, "shared"));
     const one = openPgliteConnector("one", folderB);
     const two = openPgliteConnector("two", folderB);
     expect(openPgliteCount()).toBe(before);
@@ -260,7 +261,7 @@ describe("instances and folders", () => {
   });
 
   it("keeps the data when the folder is opened again", async () => {
-    const folderC = join(root, "persisted");
+    const folderC = await freshPgliteFolder(join(root, "persisted"));
     const writer = openPgliteConnector("writer", folderC);
     await writer.execute("create table kept (id int, note text)");
     await writer.execute("insert into kept values (1, 'survives a close')");
@@ -294,8 +295,7 @@ describe("instances and folders", () => {
   });
 
   it("says the folder is in use while another live process holds its lock, and takes over a dead one's", async () => {
-    const folderD = join(root, "locked");
-    await mkdir(folderD);
+    const folderD = await freshPgliteFolder(join(root, "locked"));
     // The test runner's parent process is alive and is not this process.
     await writeFile(join(folderD, LOCK_FILE), `${process.ppid}\n${hostname()}\n`);
     const locked = openPgliteConnector("locked", folderD);
@@ -311,7 +311,7 @@ describe("instances and folders", () => {
   });
 
   it("passes on PostgreSQL's reason when the database files cannot be used", async () => {
-    const folderE = join(root, "old-version");
+    const folderE = await freshPgliteFolder(join(root, "old-version"));
     const first = openPgliteConnector("old", folderE);
     await first.scalar("select 1");
     await first.close();

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, Session } from "../../src/connectors/connector.js";
 import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
 import { ConnectorError } from "../../src/errors.js";
+import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 
 let root: string;
 /** Pieces of 8 MiB: each copy below is one piece. */
@@ -24,6 +25,7 @@ const BIG_ROWS = 20_000;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "nomaflow-pglite-copy-"));
+  await freshPgliteFolder(join(root, "db"));
   whole = openPgliteConnector("whole", join(root, "db"));
   tiny = openPgliteConnector("tiny", join(root, "db"), { copyChunkBytes: 64 });
   small = openPgliteConnector("small", join(root, "db"), { copyChunkBytes: 4096 });

@@ -2,7 +2,7 @@
  * The real `nomaflow daemon` process (the built bin), on a 6-field (seconds) schedule: it fires on
  * time, reloads on SIGHUP, stops cleanly on SIGTERM mid-run, and after a SIGKILL mid-run the next
  * daemon reports the abandoned run once (log line and alert) without firing its time again.
- * These tests wait for real, a few seconds each.
+ * These tests wait for real, a few seconds each: for the daemon's log lines, not for fixed times.
  */
 import { unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +36,27 @@ function daemon(root: string, args: string[] = []): DaemonProcess {
 const job = (id: string, cron: string, step: string, extra = "") => `id: ${id}\nschedule: { cron: "${cron}", timezone: Europe/Paris }\n${extra}steps:\n  - ${step}\n`;
 const shell = (command: string) => `{ name: work, type: shell, command: "${command}" }`;
 const secondOf = (iso: string) => new Date(iso).getUTCSeconds();
+/** A 6-field cron that fires on 1 January only: a job that waits until fireSoon points it at a second. */
+const FAR = "0 0 0 1 1 *";
+
+/**
+ * Rewrites the jobs to fire at one second soon (`jobs(cron)`: path → content) and reloads the
+ * running daemon. A start under load can take seconds, a reload milliseconds, so the jobs are
+ * written once the daemon runs; a reload that lands after the chosen second (the jobs then wait a
+ * day, nothing fires) is done again with a later one. Resolves with the fire time.
+ */
+async function fireSoon(running: DaemonProcess, root: string, jobs: (cron: string) => Record<string, string>): Promise<number> {
+  await running.waitFor((line) => line.event === "daemon_started");
+  for (let attempt = 1; ; attempt++) {
+    const fireAt = Math.ceil((Date.now() + 1000) / 1000) * 1000;
+    for (const [path, content] of Object.entries(jobs(`${secondOfDay(fireAt)} * * *`))) writeFileSync(join(root, path), content);
+    const before = running.events("reloaded").length;
+    running.child.kill("SIGHUP");
+    await running.waitFor(() => running.events("reloaded").length > before);
+    if (Date.parse(running.events("reloaded").at(-1)!.ts) < fireAt - 100) return fireAt;
+    if (attempt === 3) throw new Error(`three reloads landed too late for the fire time; output:\n${running.output()}`);
+  }
+}
 
 describe("nomaflow daemon, the real process", () => {
   it("fires each second-field schedule on time, serves /healthz and /metrics, reloads on SIGHUP and exits 0 on SIGTERM", async () => {
@@ -83,8 +104,9 @@ describe("nomaflow daemon, the real process", () => {
     expect(first.events("job_invalid", "steady")).toMatchObject([{ level: "error", file: expect.stringMatching(/steady\.yaml:\d+:\d+$/), kept: "previous version" }]);
     const reloadedAt = Date.parse(reloaded.ts);
 
-    await sleep(4500);
     const after = (name: string) => first.events("fired", name).filter((line) => Date.parse(line.ts) > reloadedAt + 50);
+    // `dropped` would have fired with `steady` (both every 2 s) had it stayed scheduled.
+    await first.waitFor(() => after("steady").length >= 2 && after("moved").length >= 2);
     expect(after("steady").length).toBeGreaterThanOrEqual(2);
     expect(after("steady").every((line) => secondOf(line.scheduled_for as string) % 2 === 0)).toBe(true);
     expect(after("moved").length).toBeGreaterThanOrEqual(2);
@@ -97,15 +119,16 @@ describe("nomaflow daemon, the real process", () => {
   }, 30_000);
 
   it("on SIGTERM mid-run, lets a step that ends within the grace succeed, interrupts one that does not, and exits 0", async () => {
-    const fireAt = Math.ceil((Date.now() + 2500) / 1000) * 1000;
-    const cron = `${secondOfDay(fireAt)} * * *`;
-    const root = project({
+    const jobs = (cron: string) => ({
       "jobs/short.yaml": `id: short\nschedule: { cron: "${cron}", timezone: UTC }\nsteps:\n  - ${shell("sleep 1")}\n`,
       "jobs/long.yaml": `id: long\nschedule: { cron: "${cron}", timezone: UTC }\nsteps:\n  - ${shell("sleep 30")}\n`,
     });
+    const root = project(jobs(FAR));
     const running = daemon(root, ["--grace", "2"]);
+    await fireSoon(running, root, jobs);
     await running.waitFor(() => running.events("fired").length === 2, 8000);
-    await sleep(300);
+    const stepStarted = (job: string) => runLogs(root, job)[0]?.some((event) => event.event === "step_started") === true;
+    expect(await eventually(() => stepStarted("short") && stepStarted("long"), 5000)).toBe(true);
     running.child.kill("SIGTERM");
     expect(await running.exited).toEqual({ code: 0, signal: null });
 
@@ -127,13 +150,16 @@ describe("nomaflow daemon, the real process", () => {
       response.statusCode = 204;
       response.end();
     });
-    const fireAt = Math.ceil((Date.now() + 2500) / 1000) * 1000;
+    const jobs = (cron: string) => ({
+      "jobs/stuck.yaml": `id: stuck\nschedule: { cron: "${cron}", timezone: UTC }\nmisfire_grace_minutes: 60\nsteps:\n  - { name: wait, type: http, url: "${hook.url}/hang", timeout: 60 }\n`,
+    });
     const root = project({
       "nomaflow.yaml": `runs_dir: runs\nnotifications:\n  channels:\n    hook: { type: webhook, url: "${hook.url}/alert" }\n  default: [hook]\n`,
-      "jobs/stuck.yaml": `id: stuck\nschedule: { cron: "${secondOfDay(fireAt)} * * *", timezone: UTC }\nmisfire_grace_minutes: 60\nsteps:\n  - { name: wait, type: http, url: "${hook.url}/hang", timeout: 60 }\n`,
+      ...jobs(FAR),
     });
 
     const killed = daemon(root);
+    await fireSoon(killed, root, jobs);
     const fired = await killed.waitFor((line) => line.event === "fired", 8000);
     expect(await eventually(() => hook.requests.some((request) => request.url === "/hang"), 5000)).toBe(true);
     killed.child.kill("SIGKILL");

@@ -4,17 +4,20 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DAEMON_LOCK_FILE } from "../../src/daemon/daemonLockFile.js";
+import { DAEMON_LOCK_FILE, processStartTicks } from "../../src/daemon/daemonLockFile.js";
 import { LocalFireStore } from "../../src/daemon/localFireStore.js";
 import { UsageError } from "../../src/errors.js";
+import { listRunLogs } from "../../src/runs/listRuns.js";
 import { RunLogWriter } from "../../src/runs/runLogWriter.js";
 import { newRunId } from "../../src/runs/runId.js";
 import { exitedPid, writeSampleRun } from "../runs/sampleRun.js";
-import { makeProject } from "../support/tempProject.js";
+import { eventually } from "../support/processState.js";
+import { BIN, makeProject } from "../support/tempProject.js";
+import { runLogs } from "./daemonProcess.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -25,6 +28,10 @@ function runsDir(): string {
   const made = makeProject({});
   cleanups.push(made.remove);
   return join(made.root, "runs");
+}
+
+function lockHolder(dir: string): unknown {
+  return JSON.parse(readFileSync(join(dir, DAEMON_LOCK_FILE), "utf8"));
 }
 
 function openStore(dir: string, options: Partial<ConstructorParameters<typeof LocalFireStore>[0]> = {}): LocalFireStore {
@@ -60,16 +67,24 @@ describe("the daemon lock", () => {
     writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify({ pid: dead, host: hostname(), process_start: null, started_at: "" })}\n`);
     const store = openStore(dir);
     await store.open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid, host: hostname(), process_start: processStartTicks(process.pid) });
+    await expect(openStore(dir).open([], Date.now())).rejects.toThrow(`(pid ${process.pid}`);
     await store.close(Date.now());
+    expect(existsSync(join(dir, DAEMON_LOCK_FILE))).toBe(false);
     await openStore(dir).open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid });
   });
 
   it("takes over a lock whose pid now belongs to another process (a reboot reuses pids)", async () => {
     const dir = runsDir();
+    const other = spawn("sleep", ["30"], { stdio: "ignore" });
+    cleanups.push(() => other.kill("SIGKILL"));
+    // The pid is alive, but its process started at another time than the lock says: not the daemon.
+    const reused = { pid: other.pid!, host: hostname(), process_start: "1", started_at: "2026-01-01T00:00:00.000Z" };
     mkdirSync(dir, { recursive: true });
-    const reused = { pid: process.pid, host: hostname(), process_start: "1", started_at: "2026-01-01T00:00:00.000Z" };
     writeFileSync(join(dir, DAEMON_LOCK_FILE), `${JSON.stringify(reused)}\n`);
     await openStore(dir).open([], Date.now());
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid, process_start: processStartTicks(process.pid) });
   });
 });
 
@@ -92,12 +107,17 @@ describe("the record of fires", () => {
     const dir = runsDir();
     const first = openStore(dir);
     await first.open(["job"], Date.parse("2027-01-01T00:00:00Z"));
+    // Claimed, then skipped or missed: no run is started, so no run log says it was decided.
     expect(await first.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(true);
     await first.close(Date.parse("2027-01-01T05:30:00Z"));
+    expect(listRunLogs(dir, "job")).toEqual([]);
     const second = openStore(dir);
     const opened = await second.open(["job"], Date.parse("2027-01-01T06:00:00Z"));
     expect(opened.previous).toEqual({ lastAliveMs: Date.parse("2027-01-01T05:30:00Z"), stoppedCleanly: true });
     expect(await second.lastScheduledFire("job")).toBe(Date.parse("2027-01-01T05:00:00Z"));
+    // The next daemon neither fires nor catches up the skipped time.
+    expect(await second.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(false);
+    expect(await second.claimFire("job", Date.parse("2027-01-01T06:00:00Z"))).toBe(true);
   });
 
   it("a corrupt state file is ignored: the run logs alone are the record", async () => {
@@ -112,17 +132,22 @@ describe("the record of fires", () => {
 
 describe("runs of other processes and abandoned runs", () => {
   it("a forbid job's lock is refused while a live process (nomaflow run) runs the job, granted once it ends", async () => {
-    const dir = runsDir();
-    const child = spawn("sleep", ["30"], { stdio: "ignore" });
-    cleanups.push(() => child.kill("SIGKILL"));
-    const running = writeSampleRun(dir, { jobId: "job", pid: child.pid!, final: null, eventCount: 3 });
+    const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": "id: job\nconcurrency: forbid\nsteps:\n  - { name: wait, type: shell, command: \"sleep 30\" }\n" });
+    cleanups.push(made.remove);
+    const dir = join(made.root, "runs");
+    const run = spawn(process.execPath, [BIN, "run", "job", "-C", made.root], { stdio: "ignore" });
+    cleanups.push(() => run.kill("SIGKILL"));
+    const started = () => runLogs(made.root, "job")[0]?.some((event) => event.event === "step_started") === true;
+    expect(await eventually(started, 10_000)).toBe(true);
+    const runId = runLogs(made.root, "job")[0]![0]!.run_id;
     const store = openStore(dir);
     await store.open(["job"], Date.now());
     expect(await store.abandonedRuns()).toEqual([]);
-    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: running.runId });
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
+    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: runId });
+    const exited = once(run, "exit");
+    run.kill("SIGTERM");
     await exited;
+    expect(runLogs(made.root, "job")[0]!.at(-1)!.event).toBe("run_interrupted");
     const locked = await store.tryLockJob("job");
     expect(locked.acquired).toBe(true);
     expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: null });

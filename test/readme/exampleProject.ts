@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startReceiver, type HttpReceiver } from "../support/httpReceiver.js";
+import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 import { REPO_ROOT } from "../support/tempProject.js";
 
 export const FIXTURES_DIR = join(REPO_ROOT, "test", "readme", "fixtures");
@@ -63,6 +64,8 @@ export async function createExampleProject(fixture: string): Promise<ExampleProj
   }
   const lines = Object.entries(dotenv).map(([name, value]) => `${name}=${value}\n`);
   if (lines.length > 0) writeFileSync(join(dir, ".env"), lines.join(""));
+  // An example's first use of a PGlite folder prints the same whether or not it had to run initdb.
+  for (const folder of literalPgliteFolders(dir)) if (!existsSync(join(dir, folder))) await freshPgliteFolder(join(dir, folder));
 
   return {
     dir,
@@ -71,4 +74,11 @@ export async function createExampleProject(fixture: string): Promise<ExampleProj
       if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The folders of the `pglite:` connectors the project's nomaflow.yaml names literally. */
+function literalPgliteFolders(dir: string): string[] {
+  const config = join(dir, "nomaflow.yaml");
+  if (!existsSync(config)) return [];
+  return [...readFileSync(config, "utf8").matchAll(/url:\s*"pglite:([^"$]+)"/g)].map((match) => match[1]!);
 }

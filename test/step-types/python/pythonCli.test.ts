@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunEvent } from "../../../src/runs/runEvents.js";
 import type { bridgeFiles } from "../../../src/step-types/python/bridgeFiles.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject, REPO_ROOT, runCli } from "../../support/tempProject.js";
 import { describeWithPython, PYTHON } from "./pythonSupport.js";
 
@@ -25,7 +26,7 @@ def count_rows(ctx, *, table, minimum=1):
 
 describeWithPython("python step: through the CLI", () => {
   let project: { root: string; remove: () => void };
-  beforeAll(() => {
+  beforeAll(async () => {
     project = makeProject({
       "nomaflow.yaml": `python: { interpreter: ${PYTHON} }\nconnectors:\n  scratch: { url: "pglite:data/scratch" }\n`,
       "plugins/stats/__init__.py": "",
@@ -43,6 +44,7 @@ steps:
     command: "echo total=\${steps.count.output.total} table=\${steps.count.output.table}"
 `,
     });
+    await freshPgliteFolder(join(project.root, "data", "scratch"));
   });
   afterAll(() => project?.remove());
 

@@ -3,9 +3,11 @@
  * outputs and the environment, into strings, numbers and lists, on real PostgreSQL and on PGlite,
  * with the tables' contents checked after.
  */
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject } from "../../support/tempProject.js";
 
 const HOSTILE: Record<string, string> = {
@@ -87,17 +89,21 @@ const EXPECTED_ROWS = [
   { source: "steps", place: "inside", same: true },
 ];
 
-function hostileValuesOn(backend: string, connectorUrl: () => string, direct?: () => TestDatabase): void {
+/** `prepare`: done once to the project before the first run. */
+function hostileValuesOn(backend: string, connectorUrl: () => string, direct?: () => TestDatabase, prepare?: (root: string) => Promise<unknown>): void {
   let made: { root: string; remove: () => void } | undefined;
   afterAll(() => made?.remove());
   // One project for all values: the job empties its tables first.
-  const project = () => {
-    made ??= makeProject({ "nomaflow.yaml": `connectors:\n  db: { url: "${connectorUrl()}" }\n`, "jobs/job.yaml": JOB, ...PLUGINS });
+  const project = async () => {
+    if (!made) {
+      made = makeProject({ "nomaflow.yaml": `connectors:\n  db: { url: "${connectorUrl()}" }\n`, "jobs/job.yaml": JOB, ...PLUGINS });
+      await prepare?.(made.root);
+    }
     return made.root;
   };
 
   it.each(Object.entries(HOSTILE))(`${backend}: %s is stored as it is and changes no statement`, async (_label, value) => {
-    const run = await runJobIn(project(), "job", { params: { v: value, n: -3 } }, { HOSTILE: value });
+    const run = await runJobIn(await project(), "job", { params: { v: value, n: -3 } }, { HOSTILE: value });
     expect(run.result.error).toBeNull();
     expect(run.output("check")).toEqual({
       rows: EXPECTED_ROWS,
@@ -111,7 +117,7 @@ function hostileValuesOn(backend: string, connectorUrl: () => string, direct?: (
   });
 
   it(`${backend}: a NUL character is refused, naming the reference, before the statement runs`, async () => {
-    const run = await runJobIn(project(), "job", { params: { v: "a\u0000b; delete from rep.audit", n: 1 } }, { HOSTILE: "plain" });
+    const run = await runJobIn(await project(), "job", { params: { v: "a\u0000b; delete from rep.audit", n: 1 } }, { HOSTILE: "plain" });
     expect(run.error("in-code")).toBe("sql: ${params.v}: the value holds a NUL character, which PostgreSQL text cannot hold");
     expect(run.output("check")).toBeUndefined();
     if (direct) expect((await direct().query("select count(*)::int as n from rep.audit")).rows[0].n).toBe(3);
@@ -201,5 +207,5 @@ steps:
 });
 
 describe("values in SQL text on PGlite", () => {
-  hostileValuesOn("pglite", () => "pglite:data/db");
+  hostileValuesOn("pglite", () => "pglite:data/db", undefined, (root) => freshPgliteFolder(join(root, "data", "db")));
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { openPgliteConnector } from "../../../src/connectors/pgliteConnector.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject } from "../../support/tempProject.js";
 
 const ROWS = `(1, 'Ann', 10.50, '2026-11-28 02:00:00+01', '{a,b}', '{"k": [1, 2]}', '\\x00ff10', E'tab\\there\\nnew line \\\\ backslash'),
@@ -31,6 +32,7 @@ describeWithPostgres("sql_copy with PGlite", () => {
     });
     root = made.root;
     remove = made.remove;
+    for (const name of ["embedded", "other"]) await freshPgliteFolder(join(root, "data", name));
   });
   afterAll(async () => {
     remove();

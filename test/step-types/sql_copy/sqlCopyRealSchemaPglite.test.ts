@@ -9,6 +9,7 @@ import { openPgliteConnector } from "../../../src/connectors/pgliteConnector.js"
 import type { Connector } from "../../../src/connectors/connector.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject } from "../../support/tempProject.js";
 import { checksumSql, RENTAL_ROWS, RENTAL_SCHEMA } from "./rentalFixture.js";
 
@@ -54,6 +55,7 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     });
     root = made.root;
     remove = made.remove;
+    for (const name of ["embedded", "sink", "bare"]) await freshPgliteFolder(join(root, "data", name));
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       await embedded.execute(RENTAL_SCHEMA + RENTAL_ROWS);
     });

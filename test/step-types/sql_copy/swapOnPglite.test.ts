@@ -2,20 +2,27 @@
  * The swap asks nothing of a connector but a query function on one session, so it also runs on
  * embedded PostgreSQL (PGlite, the `pglite:` connectors) — no server needed for this file.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { findStashTables } from "../../../src/step-types/sql_copy/stashTable.js";
 import type { Query } from "../../../src/step-types/sql_copy/transaction.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { overwrite, rejection } from "./swapHarness.js";
 
+const root = mkdtempSync(join(tmpdir(), "nomaflow-swap-pglite-"));
 let db: PGlite;
 let query: Query;
 beforeAll(async () => {
-  db = new PGlite();
+  // On disk from the template: an in-memory PGlite would run initdb (seconds) for this one file.
+  db = new PGlite(await freshPgliteFolder(join(root, "db")));
   query = (sql, params) => db.query<Record<string, unknown>>(sql, params);
 });
 afterAll(async () => {
   await db?.close();
+  rmSync(root, { recursive: true, force: true });
 });
 
 it("overwrites a table with keys, sequences, a view and a referencing table on PGlite", async () => {
