@@ -66,3 +66,17 @@ export async function createDatabase(label: string): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Nomaflow's sessions on `database` (application_name like `pattern`) still there after up to 2 s:
+ * a cancelled statement's backend shows its last query, idle, until its closing client is gone,
+ * while one that was abandoned instead of cancelled keeps running far longer.
+ */
+export async function sessionsLeft(database: TestDatabase, pattern = "nomaflow:%"): Promise<{ state: string; query: string }[]> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const { rows } = await database.query("select state, query from pg_stat_activity where datname = $1 and application_name like $2", [database.name, pattern]);
+    if (rows.length === 0 || Date.now() > deadline) return rows as { state: string; query: string }[];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogEvent } from "../../../src/runs/runEvents.js";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { startReceiver } from "../../support/httpReceiver.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
@@ -190,7 +190,6 @@ export async function slowQuery(ctx: NodeStepContext) {
     writeFileSync(join(root, "jobs/job.yaml"), `id: job\nsteps:\n${step("slow", "db.ts:slowQuery", "    timeout: 300ms\n")}`);
     const slow = await runJobIn(root, "job");
     expect(slow.error("slow")).toBe("timed out after 300 ms");
-    const left = await db.query("select query from pg_stat_activity where datname = $1 and application_name = 'nomaflow:job:slow'", [db.name]);
-    expect(left.rows).toEqual([]);
+    expect(await sessionsLeft(db, "nomaflow:job:slow")).toEqual([]);
   });
 });

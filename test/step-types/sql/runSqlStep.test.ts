@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
@@ -80,7 +80,6 @@ describeWithPostgres("sql step", () => {
   it("cancels the statement on the server at the timeout", async () => {
     const run = await runJobIn(project(`  - name: slow\n    type: sql\n    connector: db\n    sql: "select pg_sleep(30)"\n    timeout: 300ms\n`), "job");
     expect(run.error("slow")).toBe("timed out after 300 ms");
-    const ours = await db.query("select query from pg_stat_activity where datname = $1 and application_name = 'nomaflow:job:slow'", [db.name]);
-    expect(ours.rows).toEqual([]);
+    expect(await sessionsLeft(db, "nomaflow:job:slow")).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { createDatabase, describeWithPostgres, PG_URL, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, PG_URL, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
@@ -78,10 +78,7 @@ describeWithPostgres("sql_copy faults", () => {
     await reporting.query("truncate reporting.big; insert into reporting.big values (-1, 'yesterday')");
     const run = await runJobIn(project(`steps:\n${bigCopy.replace("batch_size: 20000", "batch_size: 20000\n    timeout: 300ms")}`), "copy");
     expect(run.error("big")).toBe("timed out after 300 ms");
-    for (const database of [ops, reporting]) {
-      const ours = await database.query("select pid, state, query from pg_stat_activity where application_name like 'nomaflow:%' and datname = $1", [database.name]);
-      expect(ours.rows).toEqual([]);
-    }
+    for (const database of [ops, reporting]) expect(await sessionsLeft(database)).toEqual([]);
     await targetUntouched();
   });
 
