@@ -22,8 +22,23 @@ const { writePrecompiledValidators } = await import("../dist/validate/writePreco
 const { builtInSchemas } = await import("../dist/validate/builtInSchemas.js");
 writePrecompiledValidators(fileURLToPath(new URL("../dist/generated/validators.cjs", import.meta.url)));
 
+// pg asks at load whether it runs in a Cloudflare Worker by making a `Response`, which under Node 20
+// loads Node's own fetch (undici, ~30 ms of every start-up). The CLI runs under Node only.
+const pgNodeStreams = {
+  name: "pg-node-streams",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      const probe = "function isCloudflareRuntime() {";
+      if (!source.includes(probe)) throw new Error(`${path} no longer defines isCloudflareRuntime(): review the pg-node-streams build plugin`);
+      return { contents: source.replace(probe, `${probe}\n  return false;`), loader: "js" };
+    });
+  },
+};
+
 await build({
   absWorkingDir: root,
+  plugins: [pgNodeStreams],
   entryPoints: { nomaflow: "src/cli/main.ts" },
   outdir: "dist/cli",
   bundle: true,

@@ -27,7 +27,7 @@ export interface ForegroundRunOptions {
 export async function runInForeground({ project, job, params, output, json }: ForegroundRunOptions): Promise<RunResult> {
   // A terminal that reports no size (some pseudo-terminals) cannot hold a redrawn timeline.
   const terminal = process.stdout.isTTY && (process.stdout.rows ?? 0) > 0 && (process.stdout.columns ?? 0) > 0;
-  const renderer = json ? jsonRenderer(output) : terminal ? liveRenderer(output) : plainRenderer(output);
+  const renderer = json ? jsonRenderer(output) : terminal ? await liveRenderer(output) : plainRenderer(output);
 
   const interrupt = new AbortController();
   let handle: ReturnType<typeof startRun> | undefined;

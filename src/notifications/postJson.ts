@@ -3,12 +3,12 @@
  * Errors name the receiver by its origin only: webhook paths often hold the token.
  */
 import { STATUS_CODES } from "node:http";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { loadOnce } from "../step-types/loadOnce.js";
 import { VERSION } from "../version.js";
 import { ChannelError, isCertificateError } from "./channelError.js";
 
-/** Idle sockets do not keep the process alive; alerts are rare, so they are not kept long. */
-const agent = new Agent({ keepAliveTimeout: 4_000 });
+const webhookClient = loadOnce(() => import("./webhookClient.js"));
 
 /** How much of an error response is quoted. */
 const EXCERPT_BYTES = 300;
@@ -36,6 +36,7 @@ export async function postJson(url: string, payload: unknown, signal: AbortSigna
   if (protocol !== "http:" && protocol !== "https:") throw new ChannelError(`url must start with http:// or https://, not ${protocol}//`, { retryable: false });
   const origin = originOf(url);
 
+  const { agent, request } = await webhookClient();
   let response: Dispatcher.ResponseData;
   try {
     response = await request(url, {

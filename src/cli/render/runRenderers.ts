@@ -3,7 +3,6 @@
  * journald), NDJSON events with --json. All three read the same masked events.
  */
 import type { ChalkInstance } from "chalk";
-import { createLogUpdate } from "log-update";
 import type { RunResult } from "../../runner/runJob.js";
 import type { RunEvent } from "../../runs/runEvents.js";
 import { formatDuration } from "../../text/formatDuration.js";
@@ -94,8 +93,13 @@ function stepLine(state: StepState, frame: number, now: number, style: ChalkInst
   }
 }
 
-/** A timeline redrawn in place on a terminal: a spinner on the running step, retries counting down. */
-export function liveRenderer(output: Output, stream: NodeJS.WriteStream = process.stdout): RunRenderer {
+/**
+ * A timeline redrawn in place on a terminal: a spinner on the running step, retries counting down.
+ * log-update (and the Unicode width tables it brings) is loaded only here, not by runs whose output
+ * is a pipe or --json.
+ */
+export async function liveRenderer(output: Output, stream: NodeJS.WriteStream = process.stdout): Promise<RunRenderer> {
+  const { createLogUpdate } = await import("log-update");
   const { style } = output;
   const states = new StepStates();
   const draw = createLogUpdate(stream, { showCursor: false });

@@ -38,6 +38,31 @@ export function binaryRowCounter(): RowCounter {
   let skip = 0;
   let fieldsLeft = 0;
 
+  /**
+   * The tuples wholly inside `buffer` from `position` on, walked in one tight loop (the state
+   * machine below costs ~7 steps a row): returns where the first tuple not wholly inside begins.
+   */
+  const wholeTuples = (buffer: Buffer, position: number): number => {
+    const end = buffer.length;
+    while (position + 2 <= end) {
+      const fields = ((buffer[position]! << 24) | (buffer[position + 1]! << 16)) >> 16;
+      if (fields === -1) {
+        stage = "done";
+        return position + 2;
+      }
+      let next = position + 2;
+      for (let field = 0; field < fields && next <= end; field++) {
+        if (next + 4 > end) return position;
+        const length = (buffer[next]! << 24) | (buffer[next + 1]! << 16) | (buffer[next + 2]! << 8) | buffer[next + 3]!;
+        next += 4 + Math.max(0, length);
+      }
+      if (next > end) return position;
+      rows++;
+      position = next;
+    }
+    return position;
+  };
+
   return {
     get rows() {
       return rows;
@@ -47,6 +72,14 @@ export function binaryRowCounter(): RowCounter {
       const end = buffer.length;
       let position = 0;
       while (position < end && stage !== "done") {
+        if (stage === "tuple" && carry.length === 0) {
+          const stopped = wholeTuples(buffer, position);
+          // Else the tuple at `position` goes on in the next chunk: the steps below carry it over.
+          if (stopped !== position) {
+            position = stopped;
+            continue;
+          }
+        }
         if (stage === "skip") {
           const taken = Math.min(skip, end - position);
           position += taken;

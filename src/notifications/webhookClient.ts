@@ -1,0 +1,9 @@
+/**
+ * The HTTP client the webhook channels post with, in a module of its own: undici is a megabyte of
+ * code, loaded on a run's first alert rather than by every run that might send one.
+ * Idle sockets do not keep the process alive; alerts are rare, so they are not kept long.
+ */
+import { Agent, request } from "undici";
+
+export const agent = new Agent({ keepAliveTimeout: 4_000 });
+export { request };
