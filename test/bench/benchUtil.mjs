@@ -39,3 +39,15 @@ export async function startNoContentServer() {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
+
+/** Runs `work` with a pg client connected to `connectionString`, closed after. */
+export async function withClient(connectionString, work) {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -16,7 +16,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { printTable } from "./benchUtil.mjs";
+import { printTable, withClient } from "./benchUtil.mjs";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -94,15 +94,7 @@ async function createDatabase(name, note) {
   await admin.query(`COMMENT ON DATABASE ${name} IS '${MARKER}; ${note}'`);
 }
 
-async function withDatabase(name, work) {
-  const client = new pg.Client({ connectionString: urlOf(name) });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const withDatabase = (name, work) => withClient(urlOf(name), work);
 
 const sourceNote = `source customers=${customerRows} orders=${orderRows} v1`;
 async function prepareSource() {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { printTable } from "./benchUtil.mjs";
+import { printTable, withClient } from "./benchUtil.mjs";
 
 const argument = (name, fallback, least) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -49,15 +49,7 @@ async function dropOwnDatabase(name) {
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
 }
 
-async function withDatabase(name, work) {
-  const client = new pg.Client({ connectionString: urlOf(name) });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const withDatabase = (name, work) => withClient(urlOf(name), work);
 
 function runChild(command, args, options = {}) {
   return new Promise((resolve, reject) => {
