@@ -3,7 +3,7 @@
  * (with the user-defined types they need), NOT NULL and the primary key.
  */
 import type { Session } from "../../connectors/connector.js";
-import { quoteIdentifier } from "./quoteIdentifier.js";
+import { quoteIdentifier } from "../../sql/quoteSql.js";
 import type { ColumnInfo } from "./tableColumns.js";
 import { createMissingTypes } from "./userTypes.js";
 

@@ -9,7 +9,8 @@
  * validate.
  */
 import { StepError } from "../../errors.js";
-import { displayName, qualifiedName, quoteIdentifier, quoteLiteral } from "./quoteIdentifier.js";
+import { displayName, qualifiedName } from "./quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { inTransaction, sqlStateOf, type Query } from "./transaction.js";
 

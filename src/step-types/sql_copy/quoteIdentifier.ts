@@ -4,8 +4,6 @@
  */
 import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
 
-export { quoteIdentifier, quoteLiteral };
-
 /** A table by its exact, case-sensitive names. */
 export interface TableName {
   schema: string;

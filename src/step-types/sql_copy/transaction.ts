@@ -3,7 +3,7 @@
  * (a `Session.query` from `Connector.withSession`), outside any transaction — these modules open
  * and commit their own.
  */
-import { quoteLiteral } from "./quoteIdentifier.js";
+import { quoteLiteral } from "../../sql/quoteSql.js";
 
 /** Runs one statement; parameters are `$1`, `$2`, … and travel apart from the text. */
 export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;

@@ -4,7 +4,7 @@
  * alone: no new row version, no BEFORE UPDATE trigger stamping them, no bloat.
  */
 import type { Session } from "../../connectors/connector.js";
-import { quoteIdentifier } from "./quoteIdentifier.js";
+import { quoteIdentifier } from "../../sql/quoteSql.js";
 import { uniqueKeys, type TableInfo } from "./tableColumns.js";
 
 export interface UpsertCounts {

@@ -7,7 +7,8 @@
 import type { Session } from "../../connectors/connector.js";
 import { StepError } from "../../errors.js";
 import { queryOf } from "./overwriteTarget.js";
-import { displayIdentifier, displayName, qualifiedName, quoteIdentifier, quoteLiteral } from "./quoteIdentifier.js";
+import { displayIdentifier, displayName, qualifiedName } from "./quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
 import { FIRST_USER_OID, type ColumnInfo } from "./tableColumns.js";
 import { inTransaction } from "./transaction.js";
 

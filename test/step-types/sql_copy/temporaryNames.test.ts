@@ -2,7 +2,8 @@
  * Names of stash tables and other temporary objects, and SQL quoting: pure functions, no server.
  */
 import { describe, expect, it } from "vitest";
-import { displayName, quoteIdentifier, quoteLiteral } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { displayName } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../src/sql/quoteSql.js";
 import { derivedName, leftoverTagOf, MAX_IDENTIFIER_BYTES, oldTableName, runTag, stashName, stashPrefix, stashTagOf } from "../../../src/step-types/sql_copy/temporaryNames.js";
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
