@@ -1,5 +1,6 @@
-/** The shape of nomaflow.yaml. Channel fields are checked per kind (notifications/channelTypes.ts). */
+/** The shape of nomaflow.yaml. Channel fields are checked per type (notifications/channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
+import { channelTypes } from "../notifications/channelTypes.js";
 import { AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
 
 export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
@@ -25,10 +26,12 @@ export const ConnectorDefinition = Type.Object(
   { additionalProperties: false },
 );
 
+const channelTypeNames = channelTypes.map((type) => type.name);
+
 export const ChannelBase = Type.Object(
   {
-    type: Type.Union([Type.Literal("slack"), Type.Literal("teams"), Type.Literal("webhook"), Type.Literal("email")], {
-      description: "slack, teams, webhook or email.",
+    type: Type.Union(channelTypeNames.map((name) => Type.Literal(name)), {
+      description: `${channelTypeNames.slice(0, -1).join(", ")} or ${channelTypeNames.at(-1)}.`,
     }),
   },
   { additionalProperties: true },
