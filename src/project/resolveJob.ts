@@ -3,16 +3,15 @@
  * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import { AlertPolicy, Concurrency, defaultOf, RetryPolicy } from "../schema/common.js";
+import { AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { COMMON_STEP_FIELDS, JobFile, RunIf } from "../schema/jobSchema.js";
 import type { AlertSettings, Job, RetrySettings, StepDefinition } from "./job.js";
 import { parseDuration } from "./parseDuration.js";
 import type { JobDefaults } from "./projectConfig.js";
 
-/** `jitter: true` is a fifth of the wait; false none. */
 function jitterFraction(jitter: NonNullable<RetryPolicy["jitter"]>): number {
-  return jitter === true ? 0.2 : jitter === false ? 0 : jitter;
+  return jitter === true ? JITTER_WHEN_TRUE : jitter === false ? 0 : jitter;
 }
 
 const retryFields = RetryPolicy.properties;

@@ -68,6 +68,9 @@ export const Backoff = Type.Union([Type.Literal("fixed"), Type.Literal("exponent
 });
 export type Backoff = Static<typeof Backoff>;
 
+/** The fraction `jitter: true` stands for. */
+export const JITTER_WHEN_TRUE = 0.2;
+
 export const RetryPolicy = Type.Object(
   {
     attempts: Type.Optional(
@@ -80,7 +83,7 @@ export const RetryPolicy = Type.Object(
     max_seconds: Type.Optional(Type.Number({ minimum: 0, description: "Upper bound of one wait (exponential)." })),
     jitter: Type.Optional(
       Type.Union([Type.Boolean(), Type.Number({ minimum: 0, maximum: 1 })], {
-        description: "Randomise each wait by up to this fraction (true = 0.2).",
+        description: `Randomise each wait by up to this fraction (true = ${JITTER_WHEN_TRUE}).`,
         [EXPECTED]: "true, false or a fraction between 0 and 1",
         default: false,
       }),
