@@ -3,6 +3,16 @@
  * embedded PostgreSQL (PGlite). `sql_copy`, the `sql` step and plugins (`scalar`, `fetch`,
  * `fetchrow`, `execute`) use nothing else, so a copy works the same between any two of them.
  */
+import type { Static } from "@sinclair/typebox";
+import type { ConnectorDefinition } from "../schema/configSchema.js";
+
+/** A connector of nomaflow.yaml, as the project holds it. */
+export interface ConnectorConfig {
+  name: string;
+  /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
+  url: string;
+  pool: NonNullable<Static<typeof ConnectorDefinition>["pool"]>;
+}
 
 export interface QueryField {
   name: string;

@@ -7,7 +7,7 @@
 import type { SMTPTransportOptions } from "nodemailer/lib/smtp-transport";
 import { ChannelError, isCertificateError } from "./channelError.js";
 import type { AlertMessage, ChannelSender, SendContext } from "./channelSender.js";
-import type { EmailChannelFields } from "./channelTypes.js";
+import type { EmailChannelFields } from "../schema/channelTypes.js";
 
 export interface EmailMessage {
   from: string;

@@ -6,4 +6,4 @@ export { abandonedRunRequest, sendRunAlert, runAlertFrom, type RunAlertRequest, 
 export { Notifier, pickRecipients, type AlertDelivery, type NotifierOptions, type SendOptions } from "./notifier.js";
 export { failureAlert, longRunAlert, notifyAlert, showRunCommand, type AlertKind, type RunAlert } from "./runAlert.js";
 export { alertContent, type AlertContent } from "./alertText.js";
-export { channelTypes } from "./channelTypes.js";
+export { channelTypes } from "../schema/channelTypes.js";

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
-import type { ProjectEnvironment } from "../project/envFile.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ChannelConfig } from "../project/projectConfig.js";
-import { SecretMasker } from "../runner/secretMasker.js";
-import { formatDuration } from "../text/formatDuration.js";
+import { SecretMasker } from "../secrets/secretMasker.js";
+import { formatDuration } from "../project/formatDuration.js";
 import { alertContent } from "./alertText.js";
 import { ChannelError } from "./channelError.js";
 import type { AlertMessage } from "./channelSender.js";

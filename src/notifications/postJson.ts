@@ -5,7 +5,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Dispatcher } from "undici";
 import { loadOnce } from "../step-types/loadOnce.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../identity/version.js";
 import { ChannelError, isCertificateError } from "./channelError.js";
 
 const webhookClient = loadOnce(() => import("./webhookClient.js"));

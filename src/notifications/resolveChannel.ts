@@ -3,12 +3,12 @@
  * environment (as connector URLs are), then checked against the channel type's schema. The values
  * that came from the environment are returned as secrets, to be masked wherever they could show.
  */
-import type { ProjectEnvironment } from "../project/envFile.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ChannelConfig } from "../project/projectConfig.js";
-import { forEachString, parseTemplate, renderValue } from "../project/template.js";
+import { forEachString, parseTemplate, renderValue } from "../templates/template.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 import { ChannelError } from "./channelError.js";
-import { channelTypes } from "./channelTypes.js";
+import { channelTypes } from "../schema/channelTypes.js";
 import { smtpPassword } from "./emailChannel.js";
 
 /** Shorter URL paths are routes (`/hook`), not tokens; masking them would only garble messages. */

@@ -4,7 +4,7 @@
  */
 import type { AlertContent } from "./alertText.js";
 import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { SlackChannelFields } from "./channelTypes.js";
+import type { SlackChannelFields } from "../schema/channelTypes.js";
 import { postJson } from "./postJson.js";
 
 /** Slack refuses a section text over 3000 characters and more than 10 fields. */

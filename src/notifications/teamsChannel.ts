@@ -3,7 +3,7 @@
  * message with one Adaptive Card holding the headline, facts, error and command.
  */
 import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { TeamsChannelFields } from "./channelTypes.js";
+import type { TeamsChannelFields } from "../schema/channelTypes.js";
 import { postJson } from "./postJson.js";
 
 export function teamsPayload({ alert, content }: AlertMessage): Record<string, unknown> {

@@ -4,7 +4,7 @@
  */
 import { MAX_DETAIL, truncate } from "./alertText.js";
 import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { WebhookChannelFields } from "./channelTypes.js";
+import type { WebhookChannelFields } from "../schema/channelTypes.js";
 import { postJson } from "./postJson.js";
 
 export const WEBHOOK_SCHEMA = "nomaflow.alert";

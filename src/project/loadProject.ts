@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import { StepTypeRegistry } from "../step-types/registry.js";
 import type { Diagnostic } from "./diagnostic.js";
-import { loadProjectEnvironment, type ProjectEnvironment } from "./envFile.js";
+import { loadProjectEnvironment, type ProjectEnvironment } from "../templates/envFile.js";
 import { resolveProjectConfig, type ProjectConfig, type SettingsOverrides } from "./projectConfig.js";
 import { readYamlFile, type YamlSource } from "./yamlSource.js";
 

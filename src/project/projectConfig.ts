@@ -5,14 +5,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { Static } from "@sinclair/typebox";
 import type { AlertPolicy, RetryPolicy } from "../schema/common.js";
-import type { ConnectorDefinition } from "../schema/configSchema.js";
-
-export interface ConnectorConfig {
-  name: string;
-  /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
-  url: string;
-  pool: NonNullable<Static<typeof ConnectorDefinition>["pool"]>;
-}
+import type { ConnectorConfig } from "../connectors/connector.js";
 
 export interface ChannelConfig {
   name: string;

@@ -5,14 +5,14 @@
  * a grace period (and not tried again), and the run goes on.
  */
 import type { ConnectorSet } from "../connectors/connectorSet.js";
-import { StepError } from "../errors.js";
+import { StepError } from "../errors/nomaflowError.js";
 import type { StepDefinition } from "../project/job.js";
-import type { RunEvent, UnstampedRunEvent } from "../runs/runEvents.js";
+import type { RunEvent, UnstampedRunEvent } from "../run-logs/runEvents.js";
 import type { StepOutput, StepRunContext, StepType } from "../step-types/stepType.js";
-import { formatDuration } from "../text/formatDuration.js";
+import { formatDuration } from "../project/formatDuration.js";
 import { resolveStepFields, type ResolveScope } from "./resolveStepFields.js";
 import { retryDelaySeconds } from "./retryDelay.js";
-import type { SecretMasker } from "./secretMasker.js";
+import type { SecretMasker } from "../secrets/secretMasker.js";
 
 export interface StepRunEnvironment {
   type: StepType;

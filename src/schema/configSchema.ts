@@ -1,4 +1,4 @@
-/** The shape of nomaflow.yaml. Channel fields are checked per kind (notifications/channelTypes.ts). */
+/** The shape of nomaflow.yaml. Channel fields are checked per kind (channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
 import { AlertPolicy, Concurrency, EXPECTED, Reference, RetryPolicy } from "./common.js";
 

@@ -1,4 +1,4 @@
-import { StepError } from "../errors.js";
+import { StepError } from "../errors/nomaflowError.js";
 import type { StepOutput } from "./stepType.js";
 
 /**

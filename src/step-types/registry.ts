@@ -3,7 +3,7 @@
  * A test checks that every folder of src/step-types is listed here.
  */
 import type { TObject } from "@sinclair/typebox";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../errors/nomaflowError.js";
 import { httpStep } from "./http/index.js";
 import { nodeStep } from "./node/index.js";
 import { pythonStep } from "./python/index.js";

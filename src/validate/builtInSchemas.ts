@@ -5,7 +5,7 @@
 import type * as Crypto from "node:crypto";
 import { createRequire } from "node:module";
 import type { TSchema } from "@sinclair/typebox";
-import { channelTypes } from "../notifications/channelTypes.js";
+import { channelTypes } from "../schema/channelTypes.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { JobFile } from "../schema/jobSchema.js";
 import { builtInStepTypes } from "../step-types/registry.js";

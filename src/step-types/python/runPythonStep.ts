@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { execa } from "execa";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { cancelledError } from "../cancelledError.js";
 import { LineSplitter, StderrTail } from "../outputLines.js";
 import { processEnvironment } from "../processEnvironment.js";

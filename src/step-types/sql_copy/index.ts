@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { hasReference } from "../../project/template.js";
+import { hasReference } from "../../templates/template.js";
 import { EXPECTED, Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
