@@ -104,7 +104,7 @@ describe("RunLogWriter", () => {
 
   it("two processes writing logs of two jobs at once leave every line intact", async () => {
     // Real processes (the built module): in-process writes could not interleave at all.
-    const moduleUrl = pathToFileURL(join(REPO_ROOT, "dist", "runs", "runLogWriter.js")).href;
+    const moduleUrl = pathToFileURL(join(REPO_ROOT, "dist", "run-logs", "runLogWriter.js")).href;
     const script = `
       const { RunLogWriter } = await import(${JSON.stringify(moduleUrl)});
       const [runsDir, jobId, runId] = process.argv.slice(1);

@@ -38,7 +38,7 @@ async function run(jobYaml: string, options: Partial<RunOptions> = {}, env: Reco
 
 const kinds = (events: RunEvent[]) => events.map((event) => ("step" in event && event.step ? `${event.event}:${event.step}` : event.event));
 
-describe("runJob", () => {
+describe("startRun", () => {
   it("runs steps in order and writes the same events it reports", async () => {
     const { result, events, logText } = await run(`steps:
   - { name: a, type: probe, behaviour: succeed, echo: { rows: 42 } }
