@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { UsageError } from "../errors/nomaflowError.js";
-import { StepTypeRegistry } from "../step-types/registry.js";
+import { projectStepTypes, StepTypeRegistry } from "../step-types/registry.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { loadProjectEnvironment, type ProjectEnvironment } from "../templates/envFile.js";
 import { resolveProjectConfig, type ProjectConfig, type SettingsOverrides } from "./projectConfig.js";
@@ -121,7 +121,7 @@ export function loadProject(options: LoadProjectOptions = {}): Project {
     config,
     environment,
     jobFiles: listJobFiles(root).map((path) => jobFileEntry(path, cwd)),
-    registry: options.registry ?? new StepTypeRegistry(),
+    registry: options.registry ?? new StepTypeRegistry(projectStepTypes(config)),
     cwd,
   };
 }

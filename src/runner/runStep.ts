@@ -19,7 +19,6 @@ export interface StepRunEnvironment {
   connectors: ConnectorSet;
   scope: ResolveScope;
   projectRoot: string;
-  pythonInterpreter: string;
   masker: SecretMasker;
   emit: (event: UnstampedRunEvent) => RunEvent;
   /** Fires when the run is interrupted. */
@@ -125,7 +124,6 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         mask: (text) => masker.mask(text),
         connector: (name) => environment.connectors.get(name),
         applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
-        pythonInterpreter: environment.pythonInterpreter,
         graceMs: environment.graceMs,
         params: environment.scope.params,
         notify: (text, recipients) => environment.notify(step.name, text, recipients),

@@ -173,7 +173,6 @@ export function startRun(options: RunOptions): RunHandle {
         connectors,
         scope: { env: project.environment.values, params: options.params, jobId: job.id, runId, scheduledFor: options.scheduledFor ?? null, outputs, missingOutputs },
         projectRoot: project.root,
-        pythonInterpreter: project.config.pythonInterpreter,
         masker,
         emit,
         interrupt,

@@ -6,13 +6,18 @@ import type { TObject } from "@sinclair/typebox";
 import { ConfigError } from "../errors/nomaflowError.js";
 import { httpStep } from "./http/index.js";
 import { nodeStep } from "./node/index.js";
-import { pythonStep } from "./python/index.js";
+import { pythonStep, pythonStepType } from "./python/index.js";
 import { shellStep } from "./shell/index.js";
 import { sqlStep } from "./sql/index.js";
 import { sqlCopyStep } from "./sql_copy/index.js";
 import type { StepType } from "./stepType.js";
 
 export const builtInStepTypes: readonly StepType[] = [sqlCopyStep, sqlStep, httpStep, shellStep, pythonStep, nodeStep] as StepType[];
+
+/** The built-in types as a project runs them: python steps with the project's interpreter. */
+export function projectStepTypes(settings: { pythonInterpreter: string }): StepType[] {
+  return builtInStepTypes.map((type) => (type === pythonStep ? (pythonStepType(settings.pythonInterpreter) as unknown as StepType) : type));
+}
 
 /** Fields every step has; a step type may not declare them. */
 export const COMMON_STEP_FIELDS = ["name", "type", "description", "timeout", "retry", "run_if"] as const;

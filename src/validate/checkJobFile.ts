@@ -170,7 +170,7 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
     }
     // A type's own rules assume fields of the right shape.
     if (problems.length > 0) return;
-    for (const problem of type.check?.(step as never, { projectRoot: project.root, pythonInterpreter: project.config.pythonInterpreter }) ?? []) {
+    for (const problem of type.check?.(step as never, { projectRoot: project.root }) ?? []) {
       at([...path, ...problem.path], problem.message, { hint: problem.hint, severity: problem.severity ?? "error" });
     }
   });

@@ -54,7 +54,6 @@ export function pluginProject(files: Record<string, string>): PluginProject {
       });
       const recording = recordingContext({
         projectRoot: made.root,
-        pythonInterpreter: PYTHON,
         connector: (name) => set.get(name),
         ...options,
       });
