@@ -7,8 +7,11 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "src");
-const showGraph = process.argv.includes("--graph");
+// `--graph` prints every folder edge; `--src DIR` checks another tree (the tests use it).
+const args = process.argv.slice(2);
+const showGraph = args.includes("--graph");
+const srcArg = args.indexOf("--src");
+const srcDir = srcArg >= 0 ? resolve(args[srcArg + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), "..", "src");
 
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
