@@ -5,7 +5,7 @@
 export { defineStepType } from "./step-types/stepType.js";
 export type { LogLevel, StepCheckContext, StepFieldProblem, StepOutput, StepRunContext, StepType } from "./step-types/stepType.js";
 export type { NodeStepContext, PluginConnector, PluginLog } from "./step-types/node/nodeContext.js";
-export { StepError } from "./errors.js";
+export { StepError } from "./errors/nomaflowError.js";
 /** A string field that names a connector of nomaflow.yaml: `validate` checks that it exists. */
 export { ConnectorName } from "./schema/common.js";
 /** A string field of SQL text: each `${…}` in it is written as a quoted SQL value, as in the sql step. */

@@ -1,6 +1,6 @@
 /** Shared by `next` and `cron`: reading --from and printing fire times. */
 import { DateTime } from "luxon";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import { fireWeekday, formatFireTime, nextFireTimes } from "../schedule/nextFireTimes.js";
 import type { ParsedCron } from "../schedule/parseCron.js";
 import { FIRST_YEAR, LAST_YEAR } from "../schedule/wallClock.js";

@@ -4,8 +4,8 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { NomaflowError } from "../errors.js";
-import { VERSION } from "../version.js";
+import { NomaflowError } from "../errors/nomaflowError.js";
+import { VERSION } from "../identity/version.js";
 import { createOutput, StdoutClosed } from "./output.js";
 
 // undici parses HTTP with a WebAssembly module (llhttp); V8's optimising wasm tier costs ~35 MB of

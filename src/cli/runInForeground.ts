@@ -6,7 +6,7 @@
  */
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import { startRun, type RunResult } from "../runner/runJob.js";
+import { startRun, type RunResult } from "../runner/startRun.js";
 import { killProcessGroupsNow } from "../step-types/processGroup.js";
 import type { Output } from "./output.js";
 import { jsonRenderer, liveRenderer, plainRenderer } from "./render/runRenderers.js";

@@ -2,7 +2,7 @@
  * Database errors in the user's terms: one reason a person can act on (host not found, refused,
  * authentication failed, database missing, TLS, timeout), never a stack trace or a password.
  */
-import { ConnectorError, StepError } from "../errors.js";
+import { ConnectorError, StepError } from "../errors/nomaflowError.js";
 
 interface PgLikeError {
   code?: string;

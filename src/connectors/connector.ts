@@ -3,6 +3,15 @@
  * embedded PostgreSQL (PGlite). `sql_copy`, the `sql` step and plugins (`scalar`, `fetch`,
  * `fetchrow`, `execute`) use nothing else, so a copy works the same between any two of them.
  */
+import type { ConnectorPool } from "../schema/configSchema.js";
+
+/** A connector of nomaflow.yaml, as the project holds it. */
+export interface ConnectorConfig {
+  name: string;
+  /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
+  url: string;
+  pool: ConnectorPool;
+}
 
 export interface QueryField {
   name: string;

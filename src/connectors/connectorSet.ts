@@ -3,10 +3,9 @@
  * together at the end. URLs are interpolated from the project environment (connectorUrl.ts).
  */
 import { isAbsolute, resolve } from "node:path";
-import { ConnectorError } from "../errors.js";
-import type { ProjectEnvironment } from "../project/envFile.js";
-import type { ConnectorConfig } from "../project/projectConfig.js";
-import type { Connector } from "./connector.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
+import type { Connector, ConnectorConfig } from "./connector.js";
 import { connectorTarget, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
 import { openPgliteConnector } from "./pgliteConnector.js";
 import { openPostgresConnector } from "./postgresConnector.js";

@@ -2,10 +2,10 @@
  * A connector's URL: resolved from the project environment, and what it connects to. Kept apart
  * from the drivers so that `validate` and `connectors list` read URLs without loading them.
  */
-import { ConnectorError } from "../errors.js";
-import type { ProjectEnvironment } from "../project/envFile.js";
-import type { ConnectorConfig } from "../project/projectConfig.js";
-import { renderValue } from "../project/template.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
+import type { ConnectorConfig } from "./connector.js";
+import { renderValue } from "../templates/template.js";
 
 export type ConnectorKind = "postgres" | "pglite";
 

@@ -11,7 +11,7 @@
  * once), then the session rolls back and `withSession` rejects with a ConnectorError.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import type { Connector, Session, SessionOptions } from "./connector.js";
 import { connectorQueries } from "./connectorQueries.js";
 import { acquirePglite, releasePglite, type PgliteInstance } from "./pgliteInstances.js";

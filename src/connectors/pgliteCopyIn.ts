@@ -4,7 +4,7 @@
  * `COPY … FROM '/dev/blob'`, all in one transaction (the caller's, or one opened here), so memory
  * stays a few times the piece size whatever the table size and the load is still all or nothing.
  */
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import { parseCopyIn } from "./pgliteCopyStatement.js";
 import { wholeRowPieces } from "./pgliteRowChunks.js";
 import type { PgliteStatements } from "./pgliteSession.js";

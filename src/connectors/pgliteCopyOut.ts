@@ -17,7 +17,7 @@
  * same snapshot, and inside a savepoint so the temporary objects go away. A query that cannot
  * become a view (data-modifying, duplicate or record-typed columns) is copied in one piece.
  */
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import { BLOB_FILE, parseCopyOut, type CopyOutStatement } from "./pgliteCopyStatement.js";
 import type { PgliteStatements } from "./pgliteSession.js";
 

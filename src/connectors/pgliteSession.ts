@@ -5,7 +5,7 @@
  * (the event loop waits for it), so cancelling takes effect at the next statement or COPY chunk.
  */
 import type { Results } from "@electric-sql/pglite";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import { connectorError } from "./connectionErrors.js";
 import type { Session } from "./connector.js";
 import { copyInByChunks } from "./pgliteCopyIn.js";

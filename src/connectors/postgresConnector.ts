@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import { defaultOf } from "../schema/common.js";
 import { ConnectorPool } from "../schema/configSchema.js";
 import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "./connector.js";

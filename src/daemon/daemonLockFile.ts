@@ -11,10 +11,10 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import { fileProblem } from "../files/fileProblem.js";
 import { makeFolderSync } from "../files/makeFolder.js";
-import type { IsAlive } from "../runs/processIsAlive.js";
+import type { IsAlive } from "../files/processIsAlive.js";
 
 export const DAEMON_LOCK_FILE = ".daemon.lock";
 

@@ -6,7 +6,7 @@
  *
  * Every method may be asynchronous; the local store answers from memory after `open`.
  */
-import type { RunSummary } from "../runs/readRunLog.js";
+import type { RunSummary } from "../run-logs/readRunLog.js";
 
 /** What `open` learns about the daemon that ran before this one. */
 export interface PreviousDaemon {

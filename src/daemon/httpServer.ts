@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
 import { gzip } from "node:zlib";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 
 export interface DaemonHealth {
   /** The scheduler loop has not ticked for too long: /healthz answers 503. */

@@ -4,9 +4,9 @@
  * events copied into the daemon's log.
  */
 import { parseParams } from "../runner/parseParams.js";
-import { startRun, type RunHandle } from "../runner/runJob.js";
+import { startRun, type RunHandle } from "../runner/startRun.js";
 import { killProcessGroupsNow } from "../step-types/processGroup.js";
-import type { RunEvent } from "../runs/runEvents.js";
+import type { RunEvent } from "../run-logs/runEvents.js";
 import type { LaunchRun } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
 

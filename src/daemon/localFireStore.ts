@@ -10,10 +10,10 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { listRunLogs } from "../runs/listRuns.js";
-import { processIsAlive, type IsAlive } from "../runs/processIsAlive.js";
-import { readRunSummary } from "../runs/readRunLog.js";
-import { runStartedAt } from "../runs/runId.js";
+import { listRunLogs } from "../run-logs/listRuns.js";
+import { processIsAlive, type IsAlive } from "../files/processIsAlive.js";
+import { readRunSummary } from "../run-logs/readRunLog.js";
+import { runStartedAt } from "../identity/runId.js";
 import { acquireDaemonLock, DAEMON_LOCK_FILE } from "./daemonLockFile.js";
 import { DAEMON_STATE_FILE, readDaemonState, writeDaemonState, type DaemonState } from "./daemonStateFile.js";
 import type { AbandonedRun, FireStore, JobLockResult, OpenedFireStore } from "./fireStore.js";

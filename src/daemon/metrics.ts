@@ -3,7 +3,7 @@
  * planned, and written out in the text exposition format (0.0.4) only when /metrics is scraped, so
  * a daemon with 1,000 jobs pays for the text once per scrape and for nothing in between.
  */
-import { VERSION } from "../version.js";
+import { VERSION } from "../identity/version.js";
 
 export type FinishedRunStatus = "succeeded" | "failed" | "interrupted" | "abandoned";
 

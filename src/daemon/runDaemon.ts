@@ -8,10 +8,10 @@
  *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
-import { ConfigError, formatPosition } from "../errors.js";
+import { ConfigError, formatPosition } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
 import { checkProject } from "../validate/checkProject.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../identity/version.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";

@@ -4,7 +4,7 @@
  * event. A log can hold megabytes of step output; the daemon reads a few of its kilobytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { FINAL_EVENTS, type RunEvent, type RunStartedEvent } from "../runs/runEvents.js";
+import { FINAL_EVENTS, type RunEvent, type RunStartedEvent } from "../run-logs/runEvents.js";
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 8 * 1024;

@@ -4,7 +4,7 @@
  * as the only place the daemon (and the steps it starts) can write.
  */
 import { isAbsolute } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 
 export interface SystemdUnitOptions {
   /** Absolute path of the project folder (resolve symlinks first: the sandbox works on real paths). */

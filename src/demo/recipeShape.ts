@@ -4,7 +4,7 @@
  * the embedded databases (and, later, at real servers) without editing a file.
  */
 import { connectorUrl } from "../connectors/connectorUrl.js";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import type { Project } from "../project/loadProject.js";
 import type { DemoFolders } from "./demoFolders.js";
 

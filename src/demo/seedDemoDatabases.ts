@@ -9,7 +9,7 @@ import { basename, join } from "node:path";
 import type { Connector } from "../connectors/connector.js";
 import { openPgliteConnector } from "../connectors/pgliteConnector.js";
 import { lockFolder, LOCK_FILE } from "../connectors/pgliteFolderLock.js";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError } from "../errors/nomaflowError.js";
 import { makeFolder } from "../files/makeFolder.js";
 import type { DemoFolders } from "./demoFolders.js";
 import { DEMO_SIZES, lastNightSizes, opsDbStatements, reportingDbStatements, type DemoSizes } from "./sampleData.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import { fileProblem } from "../files/fileProblem.js";
 import { makeFolderSync } from "../files/makeFolder.js";
 import { gitignoreText, GITIGNORE_LINES, templateFiles, type ModelineTargets, type TemplateFile } from "./projectTemplate.js";

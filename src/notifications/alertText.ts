@@ -3,7 +3,7 @@
  * line of an email), a headline, an email subject, labelled facts, and the full error or text.
  * Channels only lay these out; none of them phrases an alert on its own.
  */
-import { formatDuration } from "../text/formatDuration.js";
+import { formatDuration } from "../project/formatDuration.js";
 import { showRunCommand, type RunAlert } from "./runAlert.js";
 
 export interface AlertFact {

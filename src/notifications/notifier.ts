@@ -5,14 +5,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
-import type { ProjectEnvironment } from "../project/envFile.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ChannelConfig } from "../project/projectConfig.js";
-import { SecretMasker } from "../runner/secretMasker.js";
-import { formatDuration } from "../text/formatDuration.js";
+import { SecretMasker } from "../secrets/secretMasker.js";
+import { formatDuration } from "../project/formatDuration.js";
 import { alertContent } from "./alertText.js";
 import { ChannelError } from "./channelError.js";
-import type { AlertMessage } from "./channelType.js";
-import { channelType } from "./channelTypes.js";
+import type { AlertMessage } from "./channelSender.js";
+import { channelSenders } from "./channelSenders.js";
 import { resolveChannel, type ResolvedChannel } from "./resolveChannel.js";
 import type { RunAlert } from "./runAlert.js";
 
@@ -120,7 +120,7 @@ export class Notifier {
   }
 
   async #deliver(channel: ResolvedChannel, message: AlertMessage, masker: SecretMasker, outer: AbortSignal): Promise<AlertDelivery> {
-    const sender = channelType(channel.type)!; // resolveChannel accepted the type
+    const sender = channelSenders[channel.type as keyof typeof channelSenders]; // resolveChannel accepted the type
     let attempts = 0;
     let error: unknown;
     for (;;) {

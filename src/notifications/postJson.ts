@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from "undici";
 import { loadOnce } from "../step-types/loadOnce.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../identity/version.js";
 import { ChannelError, isCertificateError } from "./channelError.js";
 
 const webhookClient = loadOnce(() => import("./webhookClient.js"));

@@ -2,7 +2,7 @@
  * What an alert says about a run, whatever channel carries it: the facts a person on call needs
  * to judge it without opening a terminal, and the command that shows the whole run.
  */
-import type { AlertKind } from "../runs/runEvents.js";
+import type { AlertKind } from "../run-logs/runEvents.js";
 
 export type { AlertKind };
 

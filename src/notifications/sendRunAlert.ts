@@ -6,9 +6,9 @@
 import { hostname } from "node:os";
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import { collectKnownSecrets } from "../runner/knownSecrets.js";
-import { SecretMasker } from "../runner/secretMasker.js";
-import type { RunSummary } from "../runs/readRunLog.js";
+import { collectKnownSecrets } from "../secrets/knownSecrets.js";
+import { SecretMasker } from "../secrets/secretMasker.js";
+import type { RunSummary } from "../run-logs/readRunLog.js";
 import { Notifier, pickRecipients, type AlertDelivery, type NotifierOptions } from "./notifier.js";
 import type { AlertKind, RunAlert } from "./runAlert.js";
 

@@ -3,7 +3,8 @@
  * notifications and old clients show); the blocks lay out the headline, facts, error and command.
  */
 import type { AlertContent } from "./alertText.js";
-import { defineChannelType, WebhookUrl, type AlertMessage } from "./channelType.js";
+import type { AlertMessage, ChannelSender } from "./channelSender.js";
+import type { SlackChannelFields } from "../schema/channelTypes.js";
 import { postJson } from "./postJson.js";
 
 /** Slack refuses a section text over 3000 characters and more than 10 fields. */
@@ -37,8 +38,6 @@ export function slackPayload({ content }: AlertMessage): { text: string; blocks:
   return { text: escapeMrkdwn(content.summary), blocks };
 }
 
-export const slackChannel = defineChannelType({
-  name: "slack",
-  properties: { url: WebhookUrl },
-  send: (fields, message, context) => postJson(fields.url, slackPayload(message), context.signal),
-});
+export const slackSender: ChannelSender = {
+  send: (fields, message, context) => postJson((fields as SlackChannelFields).url, slackPayload(message), context.signal),
+};

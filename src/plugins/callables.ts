@@ -5,13 +5,22 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { didYouMean } from "../text/closestMatch.js";
-import type { StepFieldProblem } from "../step-types/stepType.js";
+import { didYouMean } from "../errors/closestMatch.js";
 import { compilePlugin, PluginCompileError } from "./compilePlugin.js";
 import { pythonDefinitions } from "./pythonDefinitions.js";
 import { pythonSyntaxError } from "./pythonSyntax.js";
 
 export const PLUGINS_DIR = "plugins";
+
+/**
+ * A problem with a step's `callable` field. The python and node step types return it from their
+ * `check` as it is: it is a StepFieldProblem, declared here because plugins/ sits below step-types/.
+ */
+export interface CallableProblem {
+  path: ["callable"];
+  message: string;
+  hint?: string;
+}
 
 /** `module:function` split at its last colon. */
 export function splitCallable(callable: string): { module: string; name: string } {
@@ -39,7 +48,7 @@ export function nodeModuleFile(projectRoot: string, module: string): string | un
   return inside;
 }
 
-function missingFunction(callable: string, shown: string, name: string, known: Iterable<string>, kind: string): StepFieldProblem[] {
+function missingFunction(callable: string, shown: string, name: string, known: Iterable<string>, kind: string): CallableProblem[] {
   const candidates = [...known].filter((candidate) => !candidate.startsWith("_") && candidate !== "default");
   return [
     {
@@ -54,7 +63,7 @@ function missingFunction(callable: string, shown: string, name: string, known: I
  * A python callable's module exists, compiles under `interpreter` and defines the function (read
  * and compiled, never run).
  */
-export function checkPythonCallable(projectRoot: string, callable: string, interpreter: string): StepFieldProblem[] {
+export function checkPythonCallable(projectRoot: string, callable: string, interpreter: string): CallableProblem[] {
   const { module, name } = splitCallable(callable);
   const file = pythonModuleFile(projectRoot, module);
   const shown = `plugins/${module.split(".").join("/")}.py`;
@@ -75,7 +84,7 @@ export function checkPythonCallable(projectRoot: string, callable: string, inter
 }
 
 /** A node callable's module compiles and exports the function (compiled, not run). */
-export function checkNodeCallable(projectRoot: string, callable: string): StepFieldProblem[] {
+export function checkNodeCallable(projectRoot: string, callable: string): CallableProblem[] {
   const { module, name } = splitCallable(callable);
   const file = nodeModuleFile(projectRoot, module);
   if (!file) return [{ path: ["callable"], message: `callable ${callable}: ${module} is outside plugins/`, hint: "node callables are paths from the plugins/ folder" }];

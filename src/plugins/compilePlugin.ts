@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { basename, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Esbuild from "esbuild";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../errors/nomaflowError.js";
 import { makeFolderSync } from "../files/makeFolder.js";
 import { nomaflowEntry } from "./nomaflowEntry.js";
 

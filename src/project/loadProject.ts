@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { UsageError } from "../errors.js";
-import { StepTypeRegistry } from "../step-types/registry.js";
+import { UsageError } from "../errors/nomaflowError.js";
+import { projectStepTypes, StepTypeRegistry } from "../step-types/registry.js";
 import type { Diagnostic } from "./diagnostic.js";
-import { loadProjectEnvironment, type ProjectEnvironment } from "./envFile.js";
+import { loadProjectEnvironment, type ProjectEnvironment } from "../templates/envFile.js";
 import { resolveProjectConfig, type ProjectConfig, type SettingsOverrides } from "./projectConfig.js";
 import { readYamlFile, type YamlSource } from "./yamlSource.js";
 
@@ -121,7 +121,7 @@ export function loadProject(options: LoadProjectOptions = {}): Project {
     config,
     environment,
     jobFiles: listJobFiles(root).map((path) => jobFileEntry(path, cwd)),
-    registry: options.registry ?? new StepTypeRegistry(),
+    registry: options.registry ?? new StepTypeRegistry(projectStepTypes(config)),
     cwd,
   };
 }

@@ -4,14 +4,8 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { defaultOf } from "../schema/common.js";
-import { ProjectConfigFile, type ConnectorPool } from "../schema/configSchema.js";
-
-export interface ConnectorConfig {
-  name: string;
-  /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
-  url: string;
-  pool: ConnectorPool;
-}
+import { ProjectConfigFile } from "../schema/configSchema.js";
+import type { ConnectorConfig } from "../connectors/connector.js";
 
 export interface ChannelConfig {
   name: string;

@@ -1,6 +1,6 @@
 /** What to say about a job id that no file of jobs/ is named after. */
-import { ConfigError } from "../errors.js";
-import { closestMatch } from "../text/closestMatch.js";
+import { ConfigError } from "../errors/nomaflowError.js";
+import { closestMatch } from "../errors/closestMatch.js";
 
 /** How many ids a hint lists when none is close: a project can have hundreds. */
 const LISTED_JOBS = 10;

@@ -2,11 +2,11 @@
  * `nomaflow run JOB -p name=value …`: each value converted to the parameter's declared type,
  * defaults filled in. Anything wrong is a UsageError (exit 2) and nothing runs.
  */
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import type { Job } from "../project/job.js";
 import { BOOLEAN_RULE } from "../schema/common.js";
 import type { ParamDefinition } from "../schema/jobSchema.js";
-import { didYouMean } from "../text/closestMatch.js";
+import { didYouMean } from "../errors/closestMatch.js";
 
 function convert(name: string, definition: ParamDefinition, text: string): string | number | boolean {
   switch (definition.type) {

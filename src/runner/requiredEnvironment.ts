@@ -3,10 +3,10 @@
  * and channels it uses hold, to be set: otherwise it is refused before it starts, as a bad `-p`
  * value is, instead of failing half way and alerting.
  */
-import { UsageError } from "../errors.js";
+import { UsageError } from "../errors/nomaflowError.js";
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import { forEachString, parseTemplate } from "../project/template.js";
+import { forEachString, parseTemplate } from "../templates/template.js";
 import { findReferences } from "../validate/references.js";
 
 /** Unset variables, each with where it is used ("step copy", "connector warehouse", "channel ops"). */

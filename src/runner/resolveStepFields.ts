@@ -6,9 +6,9 @@
  */
 import type { TObject } from "@sinclair/typebox";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
-import { StepError } from "../errors.js";
-import { renderValue, type PartsWriter, type TemplateReference } from "../project/template.js";
-import { writeSql } from "../sql/writeSql.js";
+import { StepError } from "../errors/nomaflowError.js";
+import { renderValue, type PartsWriter, type TemplateReference } from "../templates/template.js";
+import { writeSql } from "../templates/writeSql.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { SQL_TEXT } from "../schema/common.js";
 import { createAjv } from "../validate/ajvInstance.js";

@@ -5,21 +5,20 @@
  * a grace period (and not tried again), and the run goes on.
  */
 import type { ConnectorSet } from "../connectors/connectorSet.js";
-import { StepError } from "../errors.js";
+import { StepError } from "../errors/nomaflowError.js";
 import type { StepDefinition } from "../project/job.js";
-import type { RunEvent, UnstampedRunEvent } from "../runs/runEvents.js";
+import type { RunEvent, UnstampedRunEvent } from "../run-logs/runEvents.js";
 import type { StepOutput, StepRunContext, StepType } from "../step-types/stepType.js";
-import { formatDuration } from "../text/formatDuration.js";
+import { formatDuration } from "../project/formatDuration.js";
 import { resolveStepFields, type ResolveScope } from "./resolveStepFields.js";
 import { retryDelaySeconds } from "./retryDelay.js";
-import type { SecretMasker } from "./secretMasker.js";
+import type { SecretMasker } from "../secrets/secretMasker.js";
 
 export interface StepRunEnvironment {
   type: StepType;
   connectors: ConnectorSet;
   scope: ResolveScope;
   projectRoot: string;
-  pythonInterpreter: string;
   masker: SecretMasker;
   emit: (event: UnstampedRunEvent) => RunEvent;
   /** Fires when the run is interrupted. */
@@ -125,7 +124,6 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         mask: (text) => masker.mask(text),
         connector: (name) => environment.connectors.get(name),
         applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
-        pythonInterpreter: environment.pythonInterpreter,
         graceMs: environment.graceMs,
         params: environment.scope.params,
         notify: (text, recipients) => environment.notify(step.name, text, recipients),

@@ -2,7 +2,7 @@
  * Parsing and validation of a whole cron expression (DESIGN 6.1). The meaning of the parsed
  * fields in real time zones is nextFireTimes.ts's business.
  */
-import { CronSyntaxError } from "../errors.js";
+import { CronSyntaxError } from "../errors/nomaflowError.js";
 import { CRON_FIELDS, parseCronField, type CronFieldName, type NthWeekday } from "./parseCronField.js";
 import { daysInMonth } from "./wallClock.js";
 

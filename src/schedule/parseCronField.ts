@@ -3,7 +3,7 @@
  * `H`, and the day specials `L`, `L-3`, `15W`, `LW`, `5L` and `1#2`. Expression-level concerns
  * (field count, macros) live in parseCron.ts.
  */
-import { CronSyntaxError } from "../errors.js";
+import { CronSyntaxError } from "../errors/nomaflowError.js";
 import { hashedOffset } from "./cronHash.js";
 
 export type CronFieldName = "second" | "minute" | "hour" | "day-of-month" | "month" | "day-of-week";

@@ -129,3 +129,7 @@ export function defaultOf<T extends TSchema>(schema: T): Static<T> {
 /** An object of string values (HTTP headers, environment variables). */
 export const StringMap = (options: SchemaOptions = {}) =>
   Type.Record(Type.String(), Type.String(), options);
+
+/** The level of a log line, in a run log and in a step's `context.log`. */
+export const LogLevel = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warning"), Type.Literal("error")]);
+export type LogLevel = Static<typeof LogLevel>;

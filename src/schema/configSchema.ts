@@ -1,6 +1,6 @@
-/** The shape of nomaflow.yaml. Channel fields are checked per type (notifications/channelTypes.ts). */
+/** The shape of nomaflow.yaml. Channel fields are checked per kind (channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
-import { channelTypes } from "../notifications/channelTypes.js";
+import { channelTypeNames } from "./channelTypes.js";
 import { AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
 
 export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
@@ -25,8 +25,6 @@ export const ConnectorDefinition = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const channelTypeNames = channelTypes.map((type) => type.name);
 
 export const ChannelBase = Type.Object(
   {

@@ -1,4 +1,4 @@
-import { StepError } from "../errors.js";
+import { StepError } from "../errors/nomaflowError.js";
 
 /** The error a step type throws when its signal stopped it: `<what> cancelled: <the reason>`. */
 export function cancelledError(what: string, signal: AbortSignal): StepError {

@@ -3,17 +3,22 @@
  * A test checks that every folder of src/step-types is listed here.
  */
 import type { TObject } from "@sinclair/typebox";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../errors/nomaflowError.js";
 import { COMMON_STEP_FIELDS } from "../schema/jobSchema.js";
 import { httpStep } from "./http/index.js";
 import { nodeStep } from "./node/index.js";
-import { pythonStep } from "./python/index.js";
+import { pythonStep, pythonStepType } from "./python/index.js";
 import { shellStep } from "./shell/index.js";
 import { sqlStep } from "./sql/index.js";
 import { sqlCopyStep } from "./sql_copy/index.js";
 import type { StepType } from "./stepType.js";
 
 export const builtInStepTypes: readonly StepType[] = [sqlCopyStep, sqlStep, httpStep, shellStep, pythonStep, nodeStep] as StepType[];
+
+/** The built-in types as a project runs them: python steps with the project's interpreter. */
+export function projectStepTypes(settings: { pythonInterpreter: string }): StepType[] {
+  return builtInStepTypes.map((type) => (type === pythonStep ? (pythonStepType(settings.pythonInterpreter) as unknown as StepType) : type));
+}
 
 export class StepTypeRegistry {
   readonly #types = new Map<string, { type: StepType; origin: string }>();

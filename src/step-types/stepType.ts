@@ -5,14 +5,12 @@
  */
 import type { Static, TObject } from "@sinclair/typebox";
 import type { Connector } from "../connectors/connector.js";
-import type { LogLevel } from "../runs/runEvents.js";
+import type { LogLevel } from "../schema/common.js";
 
 /** What a step type's `check` may look at: the project, never the network. */
 export interface StepCheckContext {
   /** Absolute path of the project folder. */
   projectRoot: string;
-  /** The Python that python steps run with (python.interpreter or NOMAFLOW_PYTHON). */
-  pythonInterpreter: string;
 }
 
 /** A problem `check` found; `path` is inside the step (e.g. `["source", "table"]`). */
@@ -47,8 +45,6 @@ export interface StepRunContext {
   connector(name: string): Connector;
   /** `nomaflow:<job>:<step>`, for the sessions a step opens (visible in pg_stat_activity). */
   applicationName: string;
-  /** The Python interpreter of python steps (nomaflow.yaml `python.interpreter`). */
-  pythonInterpreter: string;
   /**
    * How long the step may take to stop once its signal has aborted. Past it the runner gives up
    * on the step; work that still runs then should be stopped by force.

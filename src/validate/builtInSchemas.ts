@@ -5,7 +5,7 @@
 import type * as Crypto from "node:crypto";
 import { createRequire } from "node:module";
 import type { TSchema } from "@sinclair/typebox";
-import { channelTypes } from "../notifications/channelTypes.js";
+import { channelTypeNames, channelTypes } from "../schema/channelTypes.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { JobFile } from "../schema/jobSchema.js";
 import { builtInStepTypes } from "../step-types/registry.js";
@@ -25,7 +25,7 @@ function build(): BuiltInSchemas {
     ["config", ProjectConfigFile],
     ["job", JobFile],
     ...builtInStepTypes.map((type): [string, TSchema] => [`step:${type.name}`, fullStepSchema(type)]),
-    ...channelTypes.map((type): [string, TSchema] => [`channel:${type.name}`, type.fields]),
+    ...channelTypeNames.map((name): [string, TSchema] => [`channel:${name}`, channelTypes[name]]),
   ]);
   let hash: string | undefined;
   return {

@@ -3,8 +3,8 @@ import type { Diagnostic } from "../project/diagnostic.js";
 import type { Project } from "../project/loadProject.js";
 import { diagnosticAt } from "../project/yamlSource.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
-import { channelType } from "../notifications/channelTypes.js";
-import { didYouMean } from "../text/closestMatch.js";
+import { channelFields } from "../schema/channelTypes.js";
+import { didYouMean } from "../errors/closestMatch.js";
 import { checkConnectorUrls } from "./checkConnectorUrls.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { literalPasswords } from "./literalPasswords.js";
@@ -26,9 +26,9 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
   for (const problem of schemaProblems(ProjectConfigFile, source.data)) at(problem.path, problem.message, problem);
 
   for (const channel of config.channels.values()) {
-    const type = channelType(channel.type);
-    if (!type) continue; // the schema already named the bad type
-    for (const problem of schemaProblems(type.fields, channel.fields)) {
+    const schema = channelFields(channel.type);
+    if (!schema) continue; // the schema already named the bad type
+    for (const problem of schemaProblems(schema, channel.fields)) {
       at(["notifications", "channels", channel.name, ...problem.path], problem.message.replace("the file", `channel ${channel.name}`), problem);
     }
   }

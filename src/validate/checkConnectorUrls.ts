@@ -3,9 +3,9 @@
  * `mysql://` that comes from the env file is caught as a literal one is.
  */
 import { connectorKind, connectorUrl, CONNECTOR_URL_RULE } from "../connectors/connectorUrl.js";
-import type { ProjectEnvironment } from "../project/envFile.js";
-import type { ConnectorConfig } from "../project/projectConfig.js";
-import { parseTemplate } from "../project/template.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
+import type { ConnectorConfig } from "../connectors/connector.js";
+import { parseTemplate } from "../templates/template.js";
 
 export interface ConnectorUrlFinding {
   path: (string | number)[];

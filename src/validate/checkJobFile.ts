@@ -6,11 +6,11 @@ import type { Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import { readJobFile, type JobFileEntry, type Project } from "../project/loadProject.js";
 import { jobTimezone, resolveJob } from "../project/resolveJob.js";
-import { hasReference } from "../project/template.js";
+import { hasReference } from "../templates/template.js";
 import { diagnosticAt, locate } from "../project/yamlSource.js";
 import { SQL_TEXT } from "../schema/common.js";
 import { COMMON_STEP_FIELDS, JobFile, type ParamDefinition } from "../schema/jobSchema.js";
-import { didYouMean } from "../text/closestMatch.js";
+import { didYouMean } from "../errors/closestMatch.js";
 import { checkSchedule } from "./checkSchedule.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { fullStepSchema } from "./fullStepSchema.js";
@@ -169,7 +169,7 @@ function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, mess
     }
     // A type's own rules assume fields of the right shape.
     if (problems.length > 0) return;
-    for (const problem of type.check?.(step as never, { projectRoot: project.root, pythonInterpreter: project.config.pythonInterpreter }) ?? []) {
+    for (const problem of type.check?.(step as never, { projectRoot: project.root }) ?? []) {
       at([...path, ...problem.path], problem.message, { hint: problem.hint, severity: problem.severity ?? "error" });
     }
   });

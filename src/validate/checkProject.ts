@@ -4,12 +4,12 @@
  * reads nomaflow.yaml and that job's file only.
  */
 import { resolve } from "node:path";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../errors/nomaflowError.js";
 import { countErrors, sortDiagnostics, type Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import type { JobFileEntry, Project } from "../project/loadProject.js";
 import { unknownJob } from "../project/unknownJob.js";
-import { loadPluginStepTypes } from "../plugins/pluginStepTypes.js";
+import { loadPluginStepTypes } from "./pluginStepTypes.js";
 import { checkConfig } from "./checkConfig.js";
 import { checkJobFile } from "./checkJobFile.js";
 

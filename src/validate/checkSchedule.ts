@@ -1,5 +1,5 @@
 /** Checks a job's schedule: the cron grammar, the time zone, and DST surprises in the next 12 months. */
-import { CronSyntaxError } from "../errors.js";
+import { CronSyntaxError } from "../errors/nomaflowError.js";
 import { dstAnomalies } from "../schedule/dstAnomalies.js";
 import { parseCron, type ParsedCron } from "../schedule/parseCron.js";
 import { isValidTimezone, suggestTimezone } from "../schedule/timezones.js";

@@ -3,11 +3,11 @@
  * declared, that a step output comes from an earlier step, that environment variables are set,
  * and in SQL text where each reference sits.
  */
-import type { ProjectEnvironment } from "../project/envFile.js";
-import { forEachString, identOutsideSql, parseTemplate, type ParsedTemplate, type TemplateReference } from "../project/template.js";
-import { sqlHoles } from "../sql/sqlPlaces.js";
-import { holeProblem } from "../sql/writeSql.js";
-import { didYouMean } from "../text/closestMatch.js";
+import type { ProjectEnvironment } from "../templates/envFile.js";
+import { forEachString, identOutsideSql, parseTemplate, type ParsedTemplate, type TemplateReference } from "../templates/template.js";
+import { sqlHoles } from "../templates/sqlPlaces.js";
+import { holeProblem } from "../templates/writeSql.js";
+import { didYouMean } from "../errors/closestMatch.js";
 
 export interface TemplateFinding {
   path: (string | number)[];

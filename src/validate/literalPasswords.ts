@@ -2,7 +2,7 @@
  * Finds passwords written into nomaflow.yaml, a file meant to be committed: the password part of
  * a URL (`postgres://user:secret@host/db`, `?password=secret`) that is not a `${env:…}`.
  */
-import { forEachString } from "../project/template.js";
+import { forEachString } from "../templates/template.js";
 
 export interface LiteralPasswordFinding {
   path: (string | number)[];

@@ -9,8 +9,8 @@ import { BOOLEAN_RULE, EXPECTED } from "../schema/common.js";
 import { createAjv } from "./ajvInstance.js";
 import { builtInSchemas } from "./builtInSchemas.js";
 import { precompiledValidator } from "./precompiledValidators.js";
-import { hasReference } from "../project/template.js";
-import { didYouMean } from "../text/closestMatch.js";
+import { hasReference } from "../templates/template.js";
+import { didYouMean } from "../errors/closestMatch.js";
 
 export interface SchemaProblem {
   path: (string | number)[];

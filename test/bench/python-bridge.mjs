@@ -58,7 +58,7 @@ const sorted = (values) => [...values].sort((a, b) => a - b);
 const at = (values, fraction) => sorted(values)[Math.min(values.length - 1, Math.floor(fraction * values.length))];
 const ms = (value) => value.toFixed(value < 10 ? 3 : 1);
 
-function context(interpreter, connectors) {
+function context(connectors) {
   return {
     jobId: "bench",
     runId: "bench-run",
@@ -71,7 +71,6 @@ function context(interpreter, connectors) {
     mask: (text) => text,
     connector: (name) => connectors.get(name),
     applicationName: "nomaflow:bench:step",
-    pythonInterpreter: interpreter,
     params: {},
     notify: async () => {},
   };
@@ -122,7 +121,7 @@ try {
   for (const interpreter of interpreters) {
     const noConnectors = new ConnectorSet({ connectors: new Map(), environment: { values: {}, file: "", fileFound: false }, projectRoot: root });
     // Interleaved, so that a busy moment of the machine weighs on both alike.
-    const [baseline, step] = await timeInterleaved(runs, () => bare(interpreter), () => runPythonStep({ callable: "bench:empty" }, context(interpreter, noConnectors), never));
+    const [baseline, step] = await timeInterleaved(runs, () => bare(interpreter), () => runPythonStep({ callable: "bench:empty" }, context(noConnectors), never, interpreter));
     const overhead = at(step, 0.5) - at(baseline, 0.5);
     startRows.push(
       [`${interpreter} -c pass (baseline)`, ms(at(baseline, 0.5)), ms(at(baseline, 0.9)), ""],
@@ -152,8 +151,8 @@ async function scalarRoundTrips() {
     if (!reachable) return;
     let index = 0;
     const direct = await timeAsync(() => db.scalar("select $1::int", [index++]), queries);
-    const viaSync = (await runPythonStep({ callable: "bench:scalars", op_kwargs: { n: queries } }, context(python, connectors), never)).times;
-    const viaAsync = (await runPythonStep({ callable: "bench:scalars_async", op_kwargs: { n: queries } }, context(python, connectors), never)).times;
+    const viaSync = (await runPythonStep({ callable: "bench:scalars", op_kwargs: { n: queries } }, context(connectors), never, python)).times;
+    const viaAsync = (await runPythonStep({ callable: "bench:scalars_async", op_kwargs: { n: queries } }, context(connectors), never, python)).times;
     const rows = [["connector.scalar() from Node (baseline: the query itself)", ms(at(direct, 0.5)), ms(at(direct, 0.9)), ""]];
     for (const [name, times] of [
       ["db.scalar() from a sync Python function", viaSync],

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 import { makeProject, runCli } from "../support/tempProject.js";
-import type { RunEvent } from "../../src/runs/runEvents.js";
+import type { RunEvent } from "../../src/run-logs/runEvents.js";
 
 const project = makeProject({
   "nomaflow.yaml": 'connectors:\n  ops: { url: "pglite:data/ops" }\n  reporting: { url: "pglite:data/reporting" }\n',

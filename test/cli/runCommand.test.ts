@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunEvent } from "../../src/runs/runEvents.js";
+import type { RunEvent } from "../../src/run-logs/runEvents.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { BIN, makeProject, runCli } from "../support/tempProject.js";

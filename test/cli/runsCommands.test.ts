@@ -2,9 +2,9 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RunLogWriter } from "../../src/runs/runLogWriter.js";
-import { newRunId } from "../../src/runs/runId.js";
-import { exitedPid, sampleRunEvents, writeSampleRun } from "../runs/sampleRun.js";
+import { RunLogWriter } from "../../src/run-logs/runLogWriter.js";
+import { newRunId } from "../../src/identity/runId.js";
+import { exitedPid, sampleRunEvents, writeSampleRun } from "../run-logs/sampleRun.js";
 import { makeProject, MINIMAL_CONFIG, runCli } from "../support/tempProject.js";
 
 const JOB = `id: nightly

@@ -4,9 +4,9 @@
  */
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import type { UnstampedRunEvent } from "../../src/runs/runEvents.js";
-import { newRunId } from "../../src/runs/runId.js";
-import { RunLogWriter } from "../../src/runs/runLogWriter.js";
+import type { UnstampedRunEvent } from "../../src/run-logs/runEvents.js";
+import { newRunId } from "../../src/identity/runId.js";
+import { RunLogWriter } from "../../src/run-logs/runLogWriter.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 
 const cleanups: Array<() => void> = [];

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { databaseStepError, isPermanentDatabaseError } from "../../src/connectors/connectionErrors.js";
-import { ConnectorError } from "../../src/errors.js";
+import { ConnectorError } from "../../src/errors/nomaflowError.js";
 
 const failure = (code: string) => Object.assign(new Error(`failed with ${code}`), { code });
 

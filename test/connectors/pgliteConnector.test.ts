@@ -13,7 +13,7 @@ import type { Connector } from "../../src/connectors/connector.js";
 import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
 import { LOCK_FILE } from "../../src/connectors/pgliteFolderLock.js";
 import { openPgliteCount } from "../../src/connectors/pgliteInstances.js";
-import { ConnectorError } from "../../src/errors.js";
+import { ConnectorError } from "../../src/errors/nomaflowError.js";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 
 let root: string;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, Session } from "../../src/connectors/connector.js";
 import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
-import { ConnectorError } from "../../src/errors.js";
+import { ConnectorError } from "../../src/errors/nomaflowError.js";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 
 let root: string;

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunStartedEvent } from "../../src/runs/runEvents.js";
-import { exitedPid } from "../runs/sampleRun.js";
+import type { RunStartedEvent } from "../../src/run-logs/runEvents.js";
+import { exitedPid } from "../run-logs/sampleRun.js";
 import { eventually } from "../support/processState.js";
 import { FakeClock } from "./fakeClock.js";
 import { TestDaemon, writeProject, type JobSpec } from "./schedulerHarness.js";

@@ -8,7 +8,7 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunStartedEvent } from "../../src/runs/runEvents.js";
+import type { RunStartedEvent } from "../../src/run-logs/runEvents.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { makeProject, runCli } from "../support/tempProject.js";

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunEvent } from "../../src/runs/runEvents.js";
+import type { RunEvent } from "../../src/run-logs/runEvents.js";
 import { BIN } from "../support/tempProject.js";
 
 export interface DaemonLine {

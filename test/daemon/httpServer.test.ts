@@ -2,7 +2,7 @@ import { request as httpRequest, Agent, type IncomingHttpHeaders } from "node:ht
 import { connect, createServer, type AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
+import { UsageError } from "../../src/errors/nomaflowError.js";
 import { parseListenAddress, startHttpServer, type DaemonHealth, type DaemonHttpServer } from "../../src/daemon/httpServer.js";
 import { DaemonMetrics } from "../../src/daemon/metrics.js";
 

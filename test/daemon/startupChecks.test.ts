@@ -8,8 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import { createServer, type AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { currentHostname } from "../../src/runs/processIsAlive.js";
-import { newRunId } from "../../src/runs/runId.js";
+import { currentHostname } from "../../src/files/processIsAlive.js";
+import { newRunId } from "../../src/identity/runId.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { makeProject } from "../support/tempProject.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
+import { UsageError } from "../../src/errors/nomaflowError.js";
 import { eventually } from "../support/processState.js";
 import { flushSdNotify, parseSystemdVersion, sdNotify, supportsTypeNotify, watchdogIntervalMs } from "../../src/daemon/sdNotify.js";
 import { systemdUnit, type SystemdUnitOptions } from "../../src/daemon/systemdUnit.js";

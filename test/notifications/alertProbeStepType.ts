@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Type } from "@sinclair/typebox";
-import { StepError } from "../../src/errors.js";
+import { StepError } from "../../src/errors/nomaflowError.js";
 import { StepTypeRegistry } from "../../src/step-types/registry.js";
 import { defineStepType } from "../../src/step-types/stepType.js";
 

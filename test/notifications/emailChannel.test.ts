@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Notifier, type NotifierOptions } from "../../src/notifications/notifier.js";
 import { failureAlert } from "../../src/notifications/runAlert.js";
-import { SecretMasker } from "../../src/runner/secretMasker.js";
+import { SecretMasker } from "../../src/secrets/secretMasker.js";
 import { selfSignedCertificate, startSmtpReceiver, type Certificate, type SmtpReceiver, type SmtpReceiverOptions } from "./smtpReceiver.js";
 
 let certificate: Certificate;

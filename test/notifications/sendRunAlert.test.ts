@@ -2,11 +2,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { abandonedRunRequest, sendRunAlert } from "../../src/notifications/index.js";
 import { loadProject } from "../../src/project/loadProject.js";
-import { readRunLog, summarizeRun } from "../../src/runs/readRunLog.js";
+import { readRunLog, summarizeRun } from "../../src/run-logs/readRunLog.js";
 import { checkProject, requireJob } from "../../src/validate/checkProject.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { makeProject } from "../support/tempProject.js";
-import { writeSampleRun } from "../runs/sampleRun.js";
+import { writeSampleRun } from "../run-logs/sampleRun.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { Notifier, type NotifierOptions } from "../../src/notifications/notifier.js";
 import { failureAlert, longRunAlert, notifyAlert } from "../../src/notifications/runAlert.js";
 import type { ChannelConfig } from "../../src/project/projectConfig.js";
-import { SecretMasker } from "../../src/runner/secretMasker.js";
-import { VERSION } from "../../src/version.js";
+import { SecretMasker } from "../../src/secrets/secretMasker.js";
+import { VERSION } from "../../src/identity/version.js";
 import { receiverForTest, type HttpReceiver } from "../support/httpReceiver.js";
 
 function channels(definitions: Record<string, Record<string, unknown>>): Map<string, ChannelConfig> {

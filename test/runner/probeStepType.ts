@@ -3,7 +3,7 @@
  * hangs or ignores its signal as its fields say, so the runner's own rules can be checked exactly.
  */
 import { Type } from "@sinclair/typebox";
-import { StepError } from "../../src/errors.js";
+import { StepError } from "../../src/errors/nomaflowError.js";
 import { StepTypeRegistry } from "../../src/step-types/registry.js";
 import { defineStepType } from "../../src/step-types/stepType.js";
 

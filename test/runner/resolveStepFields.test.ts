@@ -1,7 +1,7 @@
 /** Fields after their `${…}` are resolved: booleans follow the one rule (true or false), and a bad value is named where it is. */
 import { Type } from "@sinclair/typebox";
 import { expect, it } from "vitest";
-import { StepError } from "../../src/errors.js";
+import { StepError } from "../../src/errors/nomaflowError.js";
 import { resolveStepFields, type ResolveScope } from "../../src/runner/resolveStepFields.js";
 import { shellFields } from "../../src/step-types/shell/index.js";
 

@@ -7,8 +7,8 @@
 import { Type } from "@sinclair/typebox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadProject } from "../../src/project/loadProject.js";
-import { startRun } from "../../src/runner/runJob.js";
-import type { RunEvent } from "../../src/runs/runEvents.js";
+import { startRun } from "../../src/runner/startRun.js";
+import type { RunEvent } from "../../src/run-logs/runEvents.js";
 import { StepTypeRegistry } from "../../src/step-types/registry.js";
 import { defineStepType } from "../../src/step-types/stepType.js";
 import { checkProject, requireJob } from "../../src/validate/checkProject.js";

@@ -3,7 +3,7 @@
 // checked with Python's calendar: 2026-08-01 is a Saturday, 2026-11-01 a Sunday, 2027-01-01 a
 // Friday, 2027-01-31 a Sunday, 2027-02-28 a Sunday, 2027-05-01 a Saturday.
 import { describe, expect, it } from "vitest";
-import { CronSyntaxError } from "../../src/errors.js";
+import { CronSyntaxError } from "../../src/errors/nomaflowError.js";
 import { parseCron } from "../../src/schedule/parseCron.js";
 import { expectFires, fires } from "./fireTimesHelper.js";
 

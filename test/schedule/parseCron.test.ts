@@ -1,6 +1,6 @@
 // DESIGN 6.1 grammar: what a cron expression expands to, and how a bad one is reported.
 import { describe, expect, it } from "vitest";
-import { CronSyntaxError } from "../../src/errors.js";
+import { CronSyntaxError } from "../../src/errors/nomaflowError.js";
 import { parseCron } from "../../src/schedule/parseCron.js";
 
 const range = (from: number, to: number, step = 1): number[] => {

@@ -35,7 +35,6 @@ export function recordingContext(options: Partial<Omit<StepRunContext, "log" | "
     connector: (name) => {
       throw new Error(`no connector ${name} in this test context`);
     },
-    pythonInterpreter: "python3",
     graceMs: 2000,
     params: {},
     notify: async (text) => void logs.push({ level: "info", message: `notification: ${mask(text)}`, at: Date.now() }),

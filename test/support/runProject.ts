@@ -1,7 +1,7 @@
 /** Runs a job of a temporary project in this process, as `nomaflow run` would, and collects its events. */
 import { loadProject } from "../../src/project/loadProject.js";
-import { startRun, type RunOptions, type RunResult } from "../../src/runner/runJob.js";
-import type { RunEvent } from "../../src/runs/runEvents.js";
+import { startRun, type RunOptions, type RunResult } from "../../src/runner/startRun.js";
+import type { RunEvent } from "../../src/run-logs/runEvents.js";
 import { checkJob } from "../../src/validate/checkProject.js";
 
 export interface FinishedRun {

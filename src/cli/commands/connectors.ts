@@ -1,11 +1,11 @@
 import { ConnectorSet } from "../../connectors/connectorSet.js";
 import { connectorKind, connectorUrl } from "../../connectors/connectorUrl.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../errors/nomaflowError.js";
 import { loadProject, type Project } from "../../project/loadProject.js";
-import type { ConnectorConfig } from "../../project/projectConfig.js";
+import type { ConnectorConfig } from "../../connectors/connector.js";
 import { defaultOf } from "../../schema/common.js";
 import { ConnectorPool } from "../../schema/configSchema.js";
-import { didYouMean } from "../../text/closestMatch.js";
+import { didYouMean } from "../../errors/closestMatch.js";
 import { createOutput, printJson } from "../output.js";
 
 export interface ConnectorsOptions {

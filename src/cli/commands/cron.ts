@@ -1,4 +1,4 @@
-import { CronSyntaxError, UsageError } from "../../errors.js";
+import { CronSyntaxError, UsageError } from "../../errors/nomaflowError.js";
 import { parseCron } from "../../schedule/parseCron.js";
 import { isValidTimezone, suggestTimezone } from "../../schedule/timezones.js";
 import { parseFrom, printFireTimes } from "../fireTimes.js";

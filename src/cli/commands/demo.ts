@@ -11,12 +11,12 @@ import { DEMO_SIZES, ORDERS_PER_CUSTOMER, type DemoSizes } from "../../demo/samp
 import { seedDemoDatabases, seedReason, type SeededDatabase } from "../../demo/seedDemoDatabases.js";
 import { startSlackStandIn, type SlackMessage } from "../../demo/slackStandIn.js";
 import { displayPath, findProjectRoot, loadProject } from "../../project/loadProject.js";
-import { collectKnownSecrets } from "../../runner/knownSecrets.js";
+import { collectKnownSecrets } from "../../secrets/knownSecrets.js";
 import { parseParams } from "../../runner/parseParams.js";
-import { SecretMasker } from "../../runner/secretMasker.js";
-import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.js";
-import { formatDuration } from "../../text/formatDuration.js";
-import { formatLocalClock } from "../../text/formatLocalTime.js";
+import { SecretMasker } from "../../secrets/secretMasker.js";
+import { processIsAlive, readRunLog, summarizeRun } from "../../run-logs/readRunLog.js";
+import { formatDuration } from "../../project/formatDuration.js";
+import { formatLocalClock } from "../render/formatLocalTime.js";
 import { checkJob } from "../../validate/checkProject.js";
 import { createOutput, textWidth, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";

@@ -1,7 +1,7 @@
 import { loadProject } from "../../project/loadProject.js";
-import { latestRun } from "../../runs/listRuns.js";
+import { latestRun } from "../../run-logs/listRuns.js";
 import { formatFireTime, nextFireTimes } from "../../schedule/nextFireTimes.js";
-import { formatLocalTime } from "../../text/formatLocalTime.js";
+import { formatLocalTime } from "../render/formatLocalTime.js";
 import { checkProject } from "../../validate/checkProject.js";
 import { createOutput, printJson } from "../output.js";
 

@@ -1,4 +1,4 @@
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../errors/nomaflowError.js";
 import { loadProject } from "../../project/loadProject.js";
 import { checkJob } from "../../validate/checkProject.js";
 import { parseFrom, printFireTimes } from "../fireTimes.js";

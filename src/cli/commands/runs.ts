@@ -1,9 +1,9 @@
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../errors/nomaflowError.js";
 import { displayPath, loadProject } from "../../project/loadProject.js";
 import { jobSuggestion } from "../../project/unknownJob.js";
-import { listRuns } from "../../runs/listRuns.js";
-import type { RunSummary } from "../../runs/readRunLog.js";
-import { formatLocalTime } from "../../text/formatLocalTime.js";
+import { listRuns } from "../../run-logs/listRuns.js";
+import type { RunSummary } from "../../run-logs/readRunLog.js";
+import { formatLocalTime } from "../render/formatLocalTime.js";
 import { createOutput, printJson } from "../output.js";
 import { runDuration, styleStatus } from "../render/runTimeline.js";
 

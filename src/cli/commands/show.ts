@@ -1,9 +1,9 @@
 import { basename, dirname } from "node:path";
 import { displayPath, loadProject } from "../../project/loadProject.js";
-import { followRunLog } from "../../runs/followRunLog.js";
-import { findRunLog } from "../../runs/listRuns.js";
-import { processIsAlive, readRunLog, summarizeRun } from "../../runs/readRunLog.js";
-import type { RunEvent, RunStartedEvent } from "../../runs/runEvents.js";
+import { followRunLog } from "../../run-logs/followRunLog.js";
+import { findRunLog } from "../../run-logs/listRuns.js";
+import { processIsAlive, readRunLog, summarizeRun } from "../../run-logs/readRunLog.js";
+import type { RunEvent, RunStartedEvent } from "../../run-logs/runEvents.js";
 import { createOutput, printJson, textWidth, type Output } from "../output.js";
 import { RunEventLines } from "../render/runEventLines.js";
 import { formatRunTimeline } from "../render/runTimeline.js";

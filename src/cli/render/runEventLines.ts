@@ -3,10 +3,10 @@
  * reads the same in a terminal, a CI log or a file.
  */
 import type { ChalkInstance } from "chalk";
-import { stepDurationMs } from "../../runs/readRunLog.js";
-import type { RunEvent } from "../../runs/runEvents.js";
-import { formatDuration } from "../../text/formatDuration.js";
-import { formatLocalClock } from "../../text/formatLocalTime.js";
+import { stepDurationMs } from "../../run-logs/readRunLog.js";
+import type { RunEvent } from "../../run-logs/runEvents.js";
+import { formatDuration } from "../../project/formatDuration.js";
+import { formatLocalClock } from "./formatLocalTime.js";
 import { alertLine, formatBytes, formatCompactJson, formatParams, formatRows, formatTrigger, indentLines } from "./runTimeline.js";
 
 /** What earlier events said that a later line needs; one per followed run. */

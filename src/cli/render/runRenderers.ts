@@ -3,9 +3,9 @@
  * journald), NDJSON events with --json. All three read the same masked events.
  */
 import type { ChalkInstance } from "chalk";
-import type { RunResult } from "../../runner/runJob.js";
-import type { RunEvent } from "../../runs/runEvents.js";
-import { formatDuration } from "../../text/formatDuration.js";
+import type { RunResult } from "../../runner/startRun.js";
+import type { RunEvent } from "../../run-logs/runEvents.js";
+import { formatDuration } from "../../project/formatDuration.js";
 import type { Output } from "../output.js";
 import { RunEventLines } from "./runEventLines.js";
 import { alertLine } from "./runTimeline.js";

@@ -3,11 +3,11 @@
  * the alerts, then the run's error. Also the small formatters `runs` and `show --follow` share.
  */
 import type { ChalkInstance } from "chalk";
-import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../runs/readRunLog.js";
-import type { AlertEvent } from "../../runs/runEvents.js";
-import { formatDuration } from "../../text/formatDuration.js";
-import { formatLocalTime } from "../../text/formatLocalTime.js";
-import { wrapText } from "../../text/wrapText.js";
+import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../run-logs/readRunLog.js";
+import type { AlertEvent } from "../../run-logs/runEvents.js";
+import { formatDuration } from "../../project/formatDuration.js";
+import { formatLocalTime } from "./formatLocalTime.js";
+import { wrapText } from "./wrapText.js";
 
 /** The mark before a step: ✓ succeeded, ✗ failed, ↷ skipped, … pending, ▶ running or retrying. */
 export const STEP_MARKS: Record<StepStatus, string> = {

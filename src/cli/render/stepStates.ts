@@ -1,6 +1,6 @@
 /** The state of each step as a run's events arrive: what the live timeline draws. */
-import { stepDurationMs } from "../../runs/readRunLog.js";
-import type { RunEvent } from "../../runs/runEvents.js";
+import { stepDurationMs } from "../../run-logs/readRunLog.js";
+import type { RunEvent } from "../../run-logs/runEvents.js";
 
 export type StepStatus = "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
 

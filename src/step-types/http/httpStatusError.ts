@@ -1,4 +1,4 @@
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 
 /**
  * An http step got a status outside expect_status. Retryable for 429 and 5xx. When the server

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Agent, request, type Dispatcher } from "undici";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { cancelledError } from "../cancelledError.js";
-import { VERSION } from "../../version.js";
+import { VERSION } from "../../identity/version.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { HttpStatusError, parseRetryAfter } from "./httpStatusError.js";
 import { defaultOf } from "../../schema/common.js";

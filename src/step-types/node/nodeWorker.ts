@@ -6,7 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { loadOnce } from "../loadOnce.js";
 import { withConsoleCapture } from "./consoleCapture.js";
 import { nodeStepContext, type ContextChannel } from "./nodeContext.js";

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import type { LogLevel, StepOutput } from "../stepType.js";
 import { toWireError, type CallFailure, type CallInput, type CallRequest, type ContextRequest, type FromWorker, type ToWorker } from "./nodeWorkerProtocol.js";
 

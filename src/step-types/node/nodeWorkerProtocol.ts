@@ -4,7 +4,7 @@
  * WireError and are rebuilt on the other side with what decides a step's fate (retryable, the
  * database error code).
  */
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import type { LogLevel, StepOutput } from "../stepType.js";
 import type { NodeStepContext } from "./nodeContext.js";
 

@@ -1,5 +1,5 @@
 import { isPermanentDatabaseError } from "../../connectors/connectionErrors.js";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { nodeModuleFile, splitCallable } from "../../plugins/callables.js";
 import { compilePlugin, PluginCompileError } from "../../plugins/compilePlugin.js";
 import { cancelledError } from "../cancelledError.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 
 const CANDIDATES = ["./bridge/", "../step-types/python/bridge/", "../../step-types/python/bridge/"];
 

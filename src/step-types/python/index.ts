@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { checkPythonCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
-import { defineStepType } from "../stepType.js";
+import { defineStepType, type StepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
 
 const runPythonStepModule = loadOnce(() => import("./runPythonStep.js"));
@@ -19,12 +19,22 @@ export const pythonFields = Type.Object(
 );
 export type PythonStepFields = Static<typeof pythonFields>;
 
-export const pythonStep = defineStepType({
-  name: "python",
-  description: "Calls a Python function under plugins/ with a context and keyword arguments.",
-  fields: pythonFields,
-  // Compiles the module (without running it) and reads it to see that it defines the function.
-  check: (fields, context) => (fields.callable.includes("${") ? [] : checkPythonCallable(context.projectRoot, fields.callable, context.pythonInterpreter)),
-  // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal),
-});
+/**
+ * The python step type calling functions in `interpreter`: the project's registry makes one with
+ * python.interpreter, NOMAFLOW_PYTHON or --python, so the setting never passes through the public
+ * step context.
+ */
+export function pythonStepType(interpreter: string): StepType<typeof pythonFields> {
+  return defineStepType({
+    name: "python",
+    description: "Calls a Python function under plugins/ with a context and keyword arguments.",
+    fields: pythonFields,
+    // Compiles the module (without running it) and reads it to see that it defines the function.
+    check: (fields, context) => (fields.callable.includes("${") ? [] : checkPythonCallable(context.projectRoot, fields.callable, interpreter)),
+    // The engine loads only when a step of this type runs, so `validate` stays quick to start.
+    run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal, interpreter),
+  });
+}
+
+/** With python.interpreter's default (schema/configSchema.ts), for the built-in list and its schemas. */
+export const pythonStep = pythonStepType("python3");

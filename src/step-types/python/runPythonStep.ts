@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { execa } from "execa";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { cancelledError } from "../cancelledError.js";
 import { LineSplitter, StderrTail } from "../outputLines.js";
 import { processEnvironment } from "../processEnvironment.js";
@@ -16,14 +16,13 @@ import type { PythonStepFields } from "./index.js";
 const CONFIGURED_BY = "set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable";
 
 /**
- * Calls `fields.callable` in a Python interpreter of its own (its own process group), through
+ * Calls `fields.callable` in `interpreter`, a process of its own (its own process group), through
  * the bridge in ./bridge/: the function's return value is the step's output. Its prints and
  * stderr become log lines; the context (`ctx`) talks to Nomaflow over a dedicated pipe. When the
  * function ends, or `signal` aborts, whatever is left in the group is stopped.
  */
-export async function runPythonStep(fields: PythonStepFields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
+export async function runPythonStep(fields: PythonStepFields, context: StepRunContext, signal: AbortSignal, interpreter: string): Promise<StepOutput> {
   if (signal.aborted) throw cancelledError("python function", signal);
-  const interpreter = context.pythonInterpreter;
   const bridgeAt = bridgeFiles();
   const subprocess = execa(interpreter, bridgeAt.inSourceTree ? ["-B", bridgeAt.launcher] : [bridgeAt.launcher], {
     cwd: context.projectRoot,
@@ -74,7 +73,7 @@ export async function runPythonStep(fields: PythonStepFields, context: StepRunCo
 
   if (signal.aborted) throw cancelledError("python function", signal);
   if (!exit) throw startError(result, interpreter, context);
-  return outcome(bridge, exit, stderrTail, fields.callable, context);
+  return outcome(bridge, exit, stderrTail, fields.callable, context, interpreter);
 }
 
 /** The project's environment, where the function runs (as for shell steps), and unbuffered output. */
@@ -87,14 +86,14 @@ function environment(context: StepRunContext): Record<string, string> {
 }
 
 /** The step's output or failure, from what the bridge said and how the interpreter ended. */
-function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderrTail: StderrTail, callable: string, context: StepRunContext): StepOutput {
+function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderrTail: StderrTail, callable: string, context: StepRunContext, interpreter: string): StepOutput {
   const said: BridgeOutcome | undefined = bridge?.outcome;
-  const program = context.mask(context.pythonInterpreter);
+  const program = context.mask(interpreter);
   switch (said?.t) {
     case "result":
       return asOutput(said.value);
     case "too_old": {
-      const where = said.executable && said.executable !== context.pythonInterpreter ? ` (${context.mask(said.executable)})` : "";
+      const where = said.executable && said.executable !== interpreter ? ` (${context.mask(said.executable)})` : "";
       throw new StepError(`python interpreter ${program} is Python ${said.version}${where}; the python step needs Python 3.8 or newer (the interpreter is ${CONFIGURED_BY})`, {
         retryable: false,
       });

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { execa } from "execa";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { cancelledError } from "../cancelledError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { ShellStepFields } from "./index.js";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Static } from "@sinclair/typebox";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import type { sqlFields } from "./index.js";
 

@@ -1,7 +1,7 @@
 /**
  * The refusals of an overwrite swap as an error, checked before anything is copied.
  */
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { describeTarget, type DescribedTarget } from "./describeTarget.js";
 import { displayName, type TableName } from "./quoteIdentifier.js";
 import { swapRefusals } from "./swapRefusals.js";

@@ -5,7 +5,7 @@
  * and grants, and is vacuumed and analysed so the planner knows it the moment it is swapped in.
  * Readers are not affected by any of it: nobody reads the stash.
  */
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { addForeignKeysToStash, checkIncomingReferences } from "./foreignKeys.js";
 import { carriedIndexes, stashIndexStatements } from "./indexesAndKeys.js";
 import { identitySequencePrivilegeStatements } from "./ownedSequences.js";

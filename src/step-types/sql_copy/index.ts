@@ -1,4 +1,4 @@
-import { hasReference } from "../../project/template.js";
+import { hasReference } from "../../templates/template.js";
 import { defineStepType } from "../stepType.js";
 import { loadOnce } from "../loadOnce.js";
 import { sqlCopyFields } from "./sqlCopyFields.js";

@@ -4,7 +4,7 @@
  * drops it here, and a run killed mid-way leaves one that the next run of the step drops first.
  */
 import type { Connector, Session } from "../../connectors/connector.js";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import type { StepRunContext } from "../stepType.js";
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import { describeTarget } from "./describeTarget.js";

@@ -6,7 +6,7 @@
  */
 import { databaseStepError } from "../../connectors/connectionErrors.js";
 import { tokenize } from "../../connectors/pgliteCopyStatement.js";
-import { ConnectorError, StepError } from "../../errors.js";
+import { ConnectorError, StepError } from "../../errors/nomaflowError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";

@@ -12,7 +12,7 @@
  * cannot deadlock. Then every statement of the swap goes in one round trip, and the commit ends
  * the lock. The old table, renamed, is dropped after the commit.
  */
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { changedParts, prepareDescribeTarget, type DescribedTarget } from "./describeTarget.js";
 import { viewLockStatements, viewReplaceStatements } from "./dependentViews.js";
 import { incomingForeignKeySwapStatements, referencingTables, validateIncomingForeignKeys, type UnvalidatedForeignKey } from "./foreignKeys.js";

@@ -5,7 +5,7 @@
  * run instead.
  */
 import type { Session } from "../../connectors/connector.js";
-import { StepError } from "../../errors.js";
+import { StepError } from "../../errors/nomaflowError.js";
 import { queryOf } from "./overwriteTarget.js";
 import { displayIdentifier, displayName, qualifiedName } from "./quoteIdentifier.js";
 import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StepError } from "../../../src/errors.js";
+import { StepError } from "../../../src/errors/nomaflowError.js";
 import { httpStep } from "../../../src/step-types/http/index.js";
 import { HttpStatusError, parseRetryAfter } from "../../../src/step-types/http/httpStatusError.js";
 import { runHttpStep } from "../../../src/step-types/http/runHttpStep.js";

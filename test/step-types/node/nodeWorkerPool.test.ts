@@ -3,7 +3,7 @@
  * share it: real threads, real modules; what a call asks of Nomaflow is answered by the test.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { StepError } from "../../../src/errors.js";
+import { StepError } from "../../../src/errors/nomaflowError.js";
 import { NodeWorkerPool, type CallHost } from "../../../src/step-types/node/nodeWorkerPool.js";
 import type { ContextRequest } from "../../../src/step-types/node/nodeWorkerProtocol.js";
 import { makeProject } from "../../support/tempProject.js";

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LogEvent } from "../../../src/runs/runEvents.js";
+import type { LogEvent } from "../../../src/run-logs/runEvents.js";
 import { createDatabase, describeWithPostgres, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { startReceiver } from "../../support/httpReceiver.js";
 import { runJobIn } from "../../support/runProject.js";

@@ -6,7 +6,7 @@ import { runPythonStep } from "../../../src/step-types/python/runPythonStep.js";
 import { StepTimeoutError } from "../../../src/runner/runStep.js";
 import type { LogLevel } from "../../../src/step-types/stepType.js";
 import { eventually, isRunning } from "../../support/processState.js";
-import { describeWithPython, pluginProject, stepFailure, type PluginProject } from "./pythonSupport.js";
+import { describeWithPython, pluginProject, PYTHON, stepFailure, type PluginProject } from "./pythonSupport.js";
 
 const HANGS = `
 import os, subprocess, time
@@ -58,7 +58,7 @@ describeWithPython("python step: timeout and interrupt", () => {
         }
       },
     };
-    const error = await stepFailure(runPythonStep({ callable }, watching, controller.signal));
+    const error = await stepFailure(runPythonStep({ callable }, watching, controller.signal, PYTHON));
     return { error, afterAbortMs: performance.now() - abortedAt };
   }
 
@@ -88,7 +88,7 @@ describeWithPython("python step: timeout and interrupt", () => {
   it("does not start the interpreter when the signal has already aborted", async () => {
     const controller = new AbortController();
     controller.abort(new Error("interrupted"));
-    const error = await stepFailure(runPythonStep({ callable: "hangs:hang" }, project.context().context, controller.signal));
+    const error = await stepFailure(runPythonStep({ callable: "hangs:hang" }, project.context().context, controller.signal, PYTHON));
     expect(error.message).toBe("python function cancelled: interrupted");
   });
 });

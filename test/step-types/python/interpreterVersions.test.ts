@@ -65,18 +65,18 @@ describeWithPython("python step: Python versions", () => {
     const [major, minor] = versionOf(interpreter);
     if (major > 3 || (major === 3 && minor >= 8)) {
       it(`runs sync and async functions under ${interpreter} (${major}.${minor})`, async () => {
-        const recording = project.context({ pythonInterpreter: interpreter });
-        expect(await runPythonStep({ callable: "versions:sync", op_kwargs: { n: 2 } }, recording.context, never)).toEqual({ n: 2, day: "2026-03-29", amount: "1.50", major: 3 });
+        const recording = project.context();
+        expect(await runPythonStep({ callable: "versions:sync", op_kwargs: { n: 2 } }, recording.context, never, interpreter)).toEqual({ n: 2, day: "2026-03-29", amount: "1.50", major: 3 });
         expect(recording.messages("info")).toEqual([`sync on ${major}.${minor}`]);
-        const failing = project.context({ pythonInterpreter: interpreter });
-        expect((await stepFailure(runPythonStep({ callable: "versions:fails" }, failing.context, never))).message).toBe("ValueError: nothing to do");
+        const failing = project.context();
+        expect((await stepFailure(runPythonStep({ callable: "versions:fails" }, failing.context, never, interpreter))).message).toBe("ValueError: nothing to do");
         const traceback = failing.messages("error")[0]!;
         expect(traceback).toContain("in fails");
         expect(traceback).not.toMatch(/bridge[/\\](nomaflow|_nomaflow_\w+)\.py/);
       });
     } else {
       it(`refuses ${interpreter} (${major}.${minor}) with one clear error`, async () => {
-        const error = await stepFailure(runPythonStep({ callable: "versions:sync", op_kwargs: { n: 1 } }, project.context({ pythonInterpreter: interpreter }).context, never));
+        const error = await stepFailure(runPythonStep({ callable: "versions:sync", op_kwargs: { n: 1 } }, project.context().context, never, interpreter));
         expect(error.message).toMatch(new RegExp(`^python interpreter .+ is Python ${major}\\.${minor}\\.\\d+; the python step needs Python 3\\.8 or newer`));
         expect(error.retryable).toBe(false);
       });

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RunEvent } from "../../../src/runs/runEvents.js";
+import type { RunEvent } from "../../../src/run-logs/runEvents.js";
 import type { bridgeFiles } from "../../../src/step-types/python/bridgeFiles.js";
 import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject, REPO_ROOT, runCli } from "../../support/tempProject.js";

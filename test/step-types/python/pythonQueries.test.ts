@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { runPythonStep } from "../../../src/step-types/python/runPythonStep.js";
 import type { LogLevel } from "../../../src/step-types/stepType.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
-import { describeWithPython, never, pluginProject, stepFailure, type PluginProject } from "./pythonSupport.js";
+import { describeWithPython, never, pluginProject, PYTHON, stepFailure, type PluginProject } from "./pythonSupport.js";
 
 const QUERIES = `
 import asyncio, datetime, decimal, time
@@ -138,7 +138,7 @@ describeWithPython(
     async function run(callable: string, options: Parameters<PluginProject["context"]>[0] = {}) {
       const recording = project.context({ connectors: { db: db.url, other: db.url }, ...options });
       try {
-        return await runPythonStep({ callable }, recording.context, never);
+        return await runPythonStep({ callable }, recording.context, never, PYTHON);
       } finally {
         await recording.close();
       }
@@ -243,7 +243,7 @@ describeWithPython(
       };
       const started = performance.now();
       try {
-        const error = await stepFailure(runPythonStep({ callable: "queries:sleeps" }, context, controller.signal));
+        const error = await stepFailure(runPythonStep({ callable: "queries:sleeps" }, context, controller.signal, PYTHON));
         expect(error.message).toBe("python function cancelled: interrupted");
         expect(performance.now() - started).toBeLessThan(5000);
       } finally {

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { describe } from "vitest";
 import { ConnectorSet } from "../../../src/connectors/connectorSet.js";
-import { StepError } from "../../../src/errors.js";
+import { StepError } from "../../../src/errors/nomaflowError.js";
 import type { StepRunContext } from "../../../src/step-types/stepType.js";
 import { recordingContext, type RecordingContext } from "../../support/recordingContext.js";
 import { makeProject } from "../../support/tempProject.js";
@@ -54,7 +54,6 @@ export function pluginProject(files: Record<string, string>): PluginProject {
       });
       const recording = recordingContext({
         projectRoot: made.root,
-        pythonInterpreter: PYTHON,
         connector: (name) => set.get(name),
         ...options,
       });

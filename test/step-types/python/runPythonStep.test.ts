@@ -2,7 +2,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { pythonStep } from "../../../src/step-types/python/index.js";
+import { pythonStepType } from "../../../src/step-types/python/index.js";
 import { runPythonStep } from "../../../src/step-types/python/runPythonStep.js";
 import { describeWithPython, never, pluginProject, PYTHON, stepFailure, type PluginProject } from "./pythonSupport.js";
 
@@ -138,10 +138,10 @@ describeWithPython("python step", () => {
   afterAll(() => project?.remove());
 
   const run = (callable: string, op_kwargs?: Record<string, unknown>, context = project.context().context, signal = never) =>
-    runPythonStep(op_kwargs === undefined ? { callable } : { callable, op_kwargs }, context, signal);
+    runPythonStep(op_kwargs === undefined ? { callable } : { callable, op_kwargs }, context, signal, PYTHON);
 
   it("is wired as the run function of the python type (loaded when first run)", async () => {
-    expect(await pythonStep.run({ callable: "flat:run", op_kwargs: { who: "wired" } }, project.context().context, never)).toEqual({ greeting: "hello wired" });
+    expect(await pythonStepType(PYTHON).run({ callable: "flat:run", op_kwargs: { who: "wired" } }, project.context().context, never)).toEqual({ greeting: "hello wired" });
   });
 
   it("returns a dict as the output, None as {}, anything else as {value}", async () => {
@@ -330,12 +330,12 @@ describeWithPython("python step: interpreters", () => {
   afterAll(() => project?.remove());
 
   it("fails once, without retry, when the interpreter does not exist, saying where it is configured", async () => {
-    const byName = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context({ pythonInterpreter: "python-nomaflow-missing" }).context, never));
+    const byName = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context().context, never, "python-nomaflow-missing"));
     expect(byName.message).toBe(
       "python interpreter not found: python-nomaflow-missing (looked up in the PATH of the project environment); it is set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable",
     );
     expect(byName.retryable).toBe(false);
-    const byPath = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context({ pythonInterpreter: ".venv/bin/python" }).context, never));
+    const byPath = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context().context, never, ".venv/bin/python"));
     expect(byPath.message).toBe(
       `python interpreter not found: .venv/bin/python (a relative path is taken from the project folder ${project.root}); it is set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable`,
     );
@@ -348,7 +348,7 @@ describeWithPython("python step: interpreters", () => {
     const wrapper = join(project.root, "bin", "python3.6");
     writeFileSync(wrapper, `#!/bin/sh\nPYTHONPATH="${join(project.root, "oldsite")}" exec ${PYTHON} "$@"\n`);
     chmodSync(wrapper, 0o755);
-    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context({ pythonInterpreter: "bin/python3.6" }).context, never));
+    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context().context, never, "bin/python3.6"));
     expect(error.message).toMatch(
       /^python interpreter bin\/python3\.6 is Python 3\.6\.9 \(.+\); the python step needs Python 3\.8 or newer \(the interpreter is set by python\.interpreter in nomaflow\.yaml or the NOMAFLOW_PYTHON environment variable\)$/,
     );
@@ -359,8 +359,8 @@ describeWithPython("python step: interpreters", () => {
     const fake = join(project.root, "bin", "not-python");
     writeFileSync(fake, "#!/bin/sh\necho 'this is not python' >&2\nexit 2\n");
     chmodSync(fake, 0o755);
-    const recording = project.context({ pythonInterpreter: fake });
-    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, recording.context, never));
+    const recording = project.context();
+    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, recording.context, never, fake));
     expect(error.message).toBe(
       `python interpreter ${fake} exited with code 2 before starting flat:run (is it a Python 3.8+ interpreter? It is set by python.interpreter in nomaflow.yaml or the NOMAFLOW_PYTHON environment variable); last lines of stderr:\n  this is not python`,
     );
@@ -390,7 +390,7 @@ os.write(3, b'{"t":"too_old","version":"2.7.18","executable":"/opt/python2.7"}\\
 `,
     );
     chmodSync(fake, 0o755);
-    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context({ pythonInterpreter: fake }).context, never));
+    const error = await stepFailure(runPythonStep({ callable: "flat:run" }, project.context().context, never, fake));
     expect(error.message).toMatch(/^python interpreter .+stops-reading is Python 2\.7\.18 \(\/opt\/python2\.7\); the python step needs Python 3\.8 or newer/);
     expect(error.retryable).toBe(false);
   });
@@ -402,7 +402,7 @@ os.write(3, b'{"t":"too_old","version":"2.7.18","executable":"/opt/python2.7"}\\
     });
     expect(made).toBe(0);
     writeFileSync(join(project.root, "plugins", "where.py"), "import sys\n\ndef run(ctx):\n    return {'prefix': sys.prefix, 'in_venv': sys.prefix != sys.base_prefix}\n");
-    const output = await runPythonStep({ callable: "where:run" }, project.context({ pythonInterpreter: ".venv/bin/python" }).context, never);
+    const output = await runPythonStep({ callable: "where:run" }, project.context().context, never, ".venv/bin/python");
     expect(output).toEqual({ prefix: join(project.root, ".venv"), in_venv: true });
   });
 });

@@ -63,7 +63,7 @@ describeWithPython(
     async function assertRowCounts() {
       const recording = project.context({ connectors: { "ops-db": ops.url, "reporting-db": reporting.url } });
       try {
-        const result = await runPythonStep({ callable: "reporting.sanity:assert_row_counts", op_kwargs: { threshold_percent: 50 } }, recording.context, never).then(
+        const result = await runPythonStep({ callable: "reporting.sanity:assert_row_counts", op_kwargs: { threshold_percent: 50 } }, recording.context, never, PYTHON).then(
           (output) => ({ output, error: undefined }),
           (error: unknown) => ({ output: undefined, error }),
         );

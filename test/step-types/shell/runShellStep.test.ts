@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StepError } from "../../../src/errors.js";
+import { StepError } from "../../../src/errors/nomaflowError.js";
 import { shellStep } from "../../../src/step-types/shell/index.js";
 import { runShellStep } from "../../../src/step-types/shell/runShellStep.js";
 import type { StepOutput } from "../../../src/step-types/stepType.js";

@@ -11,7 +11,7 @@ import { qualifiedName, type TableName } from "../../../src/step-types/sql_copy/
 import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "../../../src/step-types/sql_copy/stashTable.js";
 import { swapStash, type SwapOptions, type SwapResult } from "../../../src/step-types/sql_copy/swapStash.js";
 import type { Query } from "../../../src/step-types/sql_copy/transaction.js";
-import { newRunId } from "../../../src/runs/runId.js";
+import { newRunId } from "../../../src/identity/runId.js";
 import { createDatabase, PG_URL, type TestDatabase } from "../../support/postgres.js";
 
 export interface Harness {

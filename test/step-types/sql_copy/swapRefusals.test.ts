@@ -3,7 +3,7 @@
  * message that names the object in the way and says what to do instead.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { StepError } from "../../../src/errors.js";
+import { StepError } from "../../../src/errors/nomaflowError.js";
 import { checkSwappable } from "../../../src/step-types/sql_copy/checkSwappable.js";
 import { createStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
 import { describeWithPostgres } from "../../support/postgres.js";

@@ -3,7 +3,7 @@
  * for, and times its copy from when the table is its own (the wait is reported apart).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RunEvent } from "../../../src/runs/runEvents.js";
+import type { RunEvent } from "../../../src/run-logs/runEvents.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
