@@ -8,8 +8,8 @@ import type { ProjectEnvironment } from "../project/envFile.js";
 import type { ConnectorConfig } from "../project/projectConfig.js";
 import type { Connector } from "./connector.js";
 import { connectorKind, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
-import { openPgliteConnector } from "./pgliteConnector.js";
-import { openPostgresConnector } from "./postgresConnector.js";
+import { openPgliteConnector } from "./pglite/pgliteConnector.js";
+import { openPostgresConnector } from "./postgres/postgresConnector.js";
 
 export interface ConnectorSetOptions {
   connectors: ReadonlyMap<string, ConnectorConfig>;

@@ -6,7 +6,7 @@
  */
 import type { Static } from "@sinclair/typebox";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
-import { tokenize } from "../../connectors/pgliteCopyStatement.js";
+import { tokenize } from "../../connectors/pglite/copyStatement.js";
 import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";

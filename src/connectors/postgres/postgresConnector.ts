@@ -6,11 +6,11 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { ConnectorError } from "../errors.js";
-import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "./connector.js";
-import { connectorError } from "./connectionErrors.js";
-import { connectorQueries } from "./connectorQueries.js";
-import { pgTypes } from "./typeParsers.js";
+import { ConnectorError } from "../../errors.js";
+import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "../connector.js";
+import { connectorError } from "../connectionErrors.js";
+import { connectorQueries } from "../connectorQueries.js";
+import { pgTypes } from "../typeParsers.js";
 
 export interface PostgresPoolSettings {
   /** @default 4 */

@@ -5,13 +5,13 @@
  * (the event loop waits for it), so cancelling takes effect at the next statement or COPY chunk.
  */
 import type { Results } from "@electric-sql/pglite";
-import { ConnectorError } from "../errors.js";
-import { connectorError } from "./connectionErrors.js";
-import type { Session } from "./connector.js";
-import { copyInByChunks } from "./pgliteCopyIn.js";
-import { copyOutByChunks } from "./pgliteCopyOut.js";
-import type { PgliteInstance } from "./pgliteInstances.js";
-import { toParameter, toQueryResult } from "./pgliteValues.js";
+import { ConnectorError } from "../../errors.js";
+import { connectorError } from "../connectionErrors.js";
+import type { Session } from "../connector.js";
+import { copyInByChunks } from "./copyIn.js";
+import { copyOutByChunks } from "./copyOut.js";
+import type { PgliteInstance } from "./instances.js";
+import { toParameter, toQueryResult } from "./values.js";
 
 /** What the COPY code needs of a session. */
 export interface PgliteStatements {

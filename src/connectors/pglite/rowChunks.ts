@@ -8,7 +8,7 @@
  * The line ending (\n, \r\n or \r) is the first one seen, as PostgreSQL decides it.
  * With HEADER, the header line is repeated at the start of every later piece.
  */
-import type { CopyLayout } from "./pgliteCopyStatement.js";
+import type { CopyLayout } from "./copyStatement.js";
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,6 +1,6 @@
 /** Reading COPY statements for PGlite: STDIN/STDOUT, the source, and the options that decide where rows end. */
 import { describe, expect, it } from "vitest";
-import { parseCopyIn, parseCopyOut } from "../../src/connectors/pgliteCopyStatement.js";
+import { parseCopyIn, parseCopyOut } from "../../../src/connectors/pglite/copyStatement.js";
 
 describe("COPY … TO STDOUT", () => {
   it("finds a quoted, qualified table and its column list, and keeps the options as written", () => {

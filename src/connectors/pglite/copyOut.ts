@@ -17,9 +17,9 @@
  * same snapshot, and inside a savepoint so the temporary objects go away. A query that cannot
  * become a view (data-modifying, duplicate or record-typed columns) is copied in one piece.
  */
-import { ConnectorError } from "../errors.js";
-import { BLOB_FILE, parseCopyOut, type CopyOutStatement } from "./pgliteCopyStatement.js";
-import type { PgliteStatements } from "./pgliteSession.js";
+import { ConnectorError } from "../../errors.js";
+import { BLOB_FILE, parseCopyOut, type CopyOutStatement } from "./copyStatement.js";
+import type { PgliteStatements } from "./session.js";
 
 const FIRST_ROWS = 100;
 const MAX_ROWS = 1_000_000;

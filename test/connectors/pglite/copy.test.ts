@@ -8,10 +8,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector, Session } from "../../src/connectors/connector.js";
-import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
-import { ConnectorError } from "../../src/errors.js";
-import { freshPgliteFolder } from "../support/pgliteTemplate.js";
+import type { Connector, Session } from "../../../src/connectors/connector.js";
+import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
+import { ConnectorError } from "../../../src/errors.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 
 let root: string;
 /** Pieces of 8 MiB: each copy below is one piece. */

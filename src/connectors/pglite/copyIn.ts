@@ -1,13 +1,13 @@
 /**
  * `COPY … FROM STDIN` on PGlite: PGlite reads COPY input from one Blob, so the data is cut into
- * pieces of whole rows (pgliteRowChunks.ts) and each piece is loaded by its own
+ * pieces of whole rows (rowChunks.ts) and each piece is loaded by its own
  * `COPY … FROM '/dev/blob'`, all in one transaction (the caller's, or one opened here), so memory
  * stays a few times the piece size whatever the table size and the load is still all or nothing.
  */
-import { ConnectorError } from "../errors.js";
-import { parseCopyIn } from "./pgliteCopyStatement.js";
-import { wholeRowPieces } from "./pgliteRowChunks.js";
-import type { PgliteStatements } from "./pgliteSession.js";
+import { ConnectorError } from "../../errors.js";
+import { parseCopyIn } from "./copyStatement.js";
+import { wholeRowPieces } from "./rowChunks.js";
+import type { PgliteStatements } from "./session.js";
 
 export async function copyInByChunks(statements: PgliteStatements, sql: string, data: AsyncIterable<Uint8Array>, pieceBytes: number): Promise<number> {
   statements.checkUsable();

@@ -4,8 +4,8 @@
  * boundary at every position, so each case checks every cut.
  */
 import { describe, expect, it } from "vitest";
-import type { CopyLayout } from "../../src/connectors/pgliteCopyStatement.js";
-import { wholeRowPieces } from "../../src/connectors/pgliteRowChunks.js";
+import type { CopyLayout } from "../../../src/connectors/pglite/copyStatement.js";
+import { wholeRowPieces } from "../../../src/connectors/pglite/rowChunks.js";
 
 const QUOTE = 0x22;
 const text: CopyLayout = { format: "text", header: false, quote: QUOTE, escape: QUOTE };
