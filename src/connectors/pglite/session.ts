@@ -82,7 +82,7 @@ export function pgliteSession(statements: PgliteStatements, copyChunkBytes: numb
   return {
     backendPid: undefined,
     query: async (sql, params) => toQueryResult(await statements.run(sql, params)),
-    copyOut: (sql) => copyOutByChunks(statements, sql, copyChunkBytes),
-    copyIn: (sql, data) => copyInByChunks(statements, sql, data, copyChunkBytes),
+    copyOut: (copy) => copyOutByChunks(statements, copy, copyChunkBytes),
+    copyIn: (copy, data) => copyInByChunks(statements, copy, data, copyChunkBytes),
   };
 }

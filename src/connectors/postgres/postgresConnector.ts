@@ -10,6 +10,7 @@ import { ConnectorError } from "../../errors.js";
 import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "../connector.js";
 import { connectorError } from "../connectionErrors.js";
 import { connectorQueries } from "../connectorQueries.js";
+import { copyInSql, copyOutSql } from "../copySql.js";
 import { pgTypes } from "../typeParsers.js";
 
 export interface PostgresPoolSettings {
@@ -140,9 +141,9 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
             committing = false;
           }
         },
-        copyOut: (sql) => copyOutOf(client, sql, name, where),
-        copyIn: async (sql, data) => {
-          const stream = client.query(copyFrom(sql));
+        copyOut: (copy) => copyOutOf(client, copyOutSql(copy, "STDOUT"), name, where),
+        copyIn: async (copy, data) => {
+          const stream = client.query(copyFrom(copyInSql(copy, "STDIN")));
           try {
             await pipeline(Readable.from(data, { objectMode: false }), stream);
           } catch (error) {
