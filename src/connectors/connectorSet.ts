@@ -7,7 +7,7 @@ import { ConnectorError } from "../errors.js";
 import type { ProjectEnvironment } from "../project/envFile.js";
 import type { ConnectorConfig } from "../project/projectConfig.js";
 import type { Connector } from "./connector.js";
-import { connectorKind, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
+import { connectorTarget, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
 import { openPgliteConnector } from "./pglite/pgliteConnector.js";
 import { openPostgresConnector } from "./postgres/postgresConnector.js";
 
@@ -19,10 +19,10 @@ export interface ConnectorSetOptions {
 
 /** Opens a connector from its resolved URL: postgres://, postgresql:// or pglite:DIR. */
 export function openConnector(config: ConnectorConfig, url: string, projectRoot: string): Connector {
-  const kind = connectorKind(url);
-  if (kind === "postgres") return openPostgresConnector(config.name, url, config.pool);
-  if (kind === "pglite") {
-    const folder = url.slice("pglite:".length);
+  const target = connectorTarget(url);
+  if (target?.kind === "postgres") return openPostgresConnector(config.name, url, config.pool);
+  if (target?.kind === "pglite") {
+    const { folder } = target;
     if (!folder) throw new ConnectorError(config.name, "pglite: needs a folder, e.g. pglite:.nomaflow/scratch");
     return openPgliteConnector(config.name, isAbsolute(folder) ? folder : resolve(projectRoot, folder));
   }

@@ -9,14 +9,28 @@ import { renderValue } from "../project/template.js";
 
 export type ConnectorKind = "postgres" | "pglite";
 
-/** Said wherever a URL has a scheme Nomaflow cannot connect with. */
-export const CONNECTOR_URL_RULE = "url must start with postgres://, postgresql:// or pglite:";
+/** The URL rule, once: how a URL starts says what it connects to (postgres:// in any case, as libpq takes it). */
+const URL_STARTS = [
+  { start: "postgres://", kind: "postgres", anyCase: true },
+  { start: "postgresql://", kind: "postgres", anyCase: true },
+  { start: "pglite:", kind: "pglite", anyCase: false },
+] as const;
 
-/** What a resolved URL connects to; undefined for a scheme Nomaflow does not support (mysql://, …). */
+/** Said wherever a URL has a scheme Nomaflow cannot connect with. */
+export const CONNECTOR_URL_RULE = `url must start with ${URL_STARTS.slice(0, -1).map((rule) => rule.start).join(", ")} or ${URL_STARTS.at(-1)!.start}`;
+
+/**
+ * What a resolved URL connects to: a server, or the PGlite folder after `pglite:` (empty when the
+ * URL names none); undefined for a scheme Nomaflow does not support (mysql://, …).
+ */
+export function connectorTarget(url: string): { kind: "postgres" } | { kind: "pglite"; folder: string } | undefined {
+  const rule = URL_STARTS.find(({ start, anyCase }) => (anyCase ? url.slice(0, start.length).toLowerCase() === start : url.startsWith(start)));
+  if (rule === undefined) return undefined;
+  return rule.kind === "pglite" ? { kind: "pglite", folder: url.slice(rule.start.length) } : { kind: "postgres" };
+}
+
 export function connectorKind(url: string): ConnectorKind | undefined {
-  if (/^postgres(ql)?:\/\//i.test(url)) return "postgres";
-  if (url.startsWith("pglite:")) return "pglite";
-  return undefined;
+  return connectorTarget(url)?.kind;
 }
 
 /** The URL with its `${env:…}` resolved; throws a ConnectorError naming an unset variable. */

@@ -5,9 +5,11 @@
  * nodemailer is loaded only when a mail is sent.
  */
 import type { SMTPTransportOptions } from "nodemailer/lib/smtp-transport";
+import { Type, type Static } from "@sinclair/typebox";
 import { ChannelError, isCertificateError } from "./channelError.js";
-import type { AlertMessage, ChannelSender, SendContext } from "./channelSender.js";
-import type { EmailChannelFields } from "./channelTypes.js";
+import { defineChannelType, type AlertMessage, type SendContext } from "./channelType.js";
+
+type EmailChannelFields = Static<typeof emailChannel.fields>;
 
 export interface EmailMessage {
   from: string;
@@ -96,9 +98,14 @@ function smtpError(error: unknown, server: SmtpServer): ChannelError {
   return new ChannelError(`SMTP ${server.host}:${server.port}: ${message ?? String(error)}`, { retryable: !permanent, cause: error });
 }
 
-export const emailSender: ChannelSender = {
-  async send(fields, message, context) {
-    const email = fields as EmailChannelFields;
+export const emailChannel = defineChannelType({
+  name: "email",
+  properties: {
+    smtp_url: Type.String({ minLength: 1, description: "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465." }),
+    from: Type.String({ minLength: 1 }),
+    to: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  },
+  async send(email, message, context) {
     const server = parseSmtpUrl(email.smtp_url);
     const { createTransport } = await import("nodemailer");
     const systemCertificates = context.trustedCertificates.length === 0 ? [] : (await import("node:tls")).rootCertificates;
@@ -116,4 +123,4 @@ export const emailSender: ChannelSender = {
       transport.close();
     }
   },
-};
+});

@@ -1,6 +1,6 @@
 /**
- * Notification channels and alerts: what the runner and the daemon use. A channel type is a
- * schema (channelTypes.ts) and a sender (channelSenders.ts); the notifier delivers to them.
+ * Notification channels and alerts: what the runner and the daemon use. A channel type is one
+ * object (channelType.ts), listed in channelTypes.ts; the notifier delivers to them.
  */
 export { abandonedRunRequest, sendRunAlert, runAlertFrom, type RunAlertRequest, type SendRunAlertOptions } from "./sendRunAlert.js";
 export { Notifier, pickRecipients, type AlertDelivery, type NotifierOptions, type SendOptions } from "./notifier.js";

@@ -11,8 +11,8 @@ import { SecretMasker } from "../runner/secretMasker.js";
 import { formatDuration } from "../text/formatDuration.js";
 import { alertContent } from "./alertText.js";
 import { ChannelError } from "./channelError.js";
-import type { AlertMessage } from "./channelSender.js";
-import { channelSenders } from "./channelSenders.js";
+import type { AlertMessage } from "./channelType.js";
+import { channelType } from "./channelTypes.js";
 import { resolveChannel, type ResolvedChannel } from "./resolveChannel.js";
 import type { RunAlert } from "./runAlert.js";
 
@@ -120,7 +120,7 @@ export class Notifier {
   }
 
   async #deliver(channel: ResolvedChannel, message: AlertMessage, masker: SecretMasker, outer: AbortSignal): Promise<AlertDelivery> {
-    const sender = channelSenders[channel.type]!; // resolveChannel accepted the type
+    const sender = channelType(channel.type)!; // resolveChannel accepted the type
     let attempts = 0;
     let error: unknown;
     for (;;) {

@@ -2,7 +2,6 @@
  * One POST of a JSON payload to a webhook, as the slack, teams and webhook channels send it.
  * Errors name the receiver by its origin only: webhook paths often hold the token.
  */
-import { STATUS_CODES } from "node:http";
 import type { Dispatcher } from "undici";
 import { loadOnce } from "../step-types/loadOnce.js";
 import { VERSION } from "../version.js";
@@ -36,7 +35,7 @@ export async function postJson(url: string, payload: unknown, signal: AbortSigna
   if (protocol !== "http:" && protocol !== "https:") throw new ChannelError(`url must start with http:// or https://, not ${protocol}//`, { retryable: false });
   const origin = originOf(url);
 
-  const { agent, request } = await webhookClient();
+  const { agent, request, STATUS_CODES } = await webhookClient();
   let response: Dispatcher.ResponseData;
   try {
     response = await request(url, {

@@ -8,7 +8,7 @@ import type { ChannelConfig } from "../project/projectConfig.js";
 import { forEachString, parseTemplate, renderValue } from "../project/template.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 import { ChannelError } from "./channelError.js";
-import { channelTypes } from "./channelTypes.js";
+import { channelType, channelTypes } from "./channelTypes.js";
 import { smtpPassword } from "./emailChannel.js";
 
 /** Shorter URL paths are routes (`/hook`), not tokens; masking them would only garble messages. */
@@ -32,7 +32,7 @@ function secretUrlParts(secret: string): string[] {
 export interface ResolvedChannel {
   name: string;
   type: string;
-  /** Interpolated; they match the type's schema in channelTypes. */
+  /** Interpolated; they match the channel type's `fields` schema. */
   fields: Record<string, unknown>;
   /** Values that came from `${env:…}`, the parts of them that can show on their own, and an SMTP password. */
   secrets: string[];
@@ -43,8 +43,8 @@ export function resolveChannel(config: ChannelConfig, environment: ProjectEnviro
   const fail = (message: string): never => {
     throw new ChannelError(`channel ${config.name}: ${message}`, { retryable: false });
   };
-  const schema = channelTypes[config.type];
-  if (!schema) fail(`type ${JSON.stringify(config.type)} is not a channel type (${Object.keys(channelTypes).join(", ")})`);
+  const type = channelType(config.type);
+  if (!type) fail(`type ${JSON.stringify(config.type)} is not a channel type (${channelTypes.map((known) => known.name).join(", ")})`);
 
   // Walked once with paths first, so an unset variable is reported with the field that needs it.
   forEachString(config.fields, (text, path) => {
@@ -63,7 +63,7 @@ export function resolveChannel(config: ChannelConfig, environment: ProjectEnviro
     (problem) => fail(problem.message),
   );
   const fields = value as Record<string, unknown>;
-  const [problem] = schemaProblems(schema!, fields);
+  const [problem] = schemaProblems(type!.fields, fields);
   if (problem) fail(`${problem.path.length ? `${problem.path.join(".")}: ` : ""}${problem.message.replace("the file", "the channel")}`);
   const password = typeof fields.smtp_url === "string" ? smtpPassword(fields.smtp_url) : undefined;
   const parts = [...secrets.flatMap(secretUrlParts), ...(password === undefined ? [] : [password])];

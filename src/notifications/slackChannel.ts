@@ -3,8 +3,7 @@
  * notifications and old clients show); the blocks lay out the headline, facts, error and command.
  */
 import type { AlertContent } from "./alertText.js";
-import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { SlackChannelFields } from "./channelTypes.js";
+import { defineChannelType, WebhookUrl, type AlertMessage } from "./channelType.js";
 import { postJson } from "./postJson.js";
 
 /** Slack refuses a section text over 3000 characters and more than 10 fields. */
@@ -38,6 +37,8 @@ export function slackPayload({ content }: AlertMessage): { text: string; blocks:
   return { text: escapeMrkdwn(content.summary), blocks };
 }
 
-export const slackSender: ChannelSender = {
-  send: (fields, message, context) => postJson((fields as SlackChannelFields).url, slackPayload(message), context.signal),
-};
+export const slackChannel = defineChannelType({
+  name: "slack",
+  properties: { url: WebhookUrl },
+  send: (fields, message, context) => postJson(fields.url, slackPayload(message), context.signal),
+});

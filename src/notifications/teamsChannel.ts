@@ -2,8 +2,7 @@
  * Microsoft Teams incoming webhooks (and Workflows' "when a webhook request is received"): a
  * message with one Adaptive Card holding the headline, facts, error and command.
  */
-import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { TeamsChannelFields } from "./channelTypes.js";
+import { defineChannelType, WebhookUrl, type AlertMessage } from "./channelType.js";
 import { postJson } from "./postJson.js";
 
 export function teamsPayload({ alert, content }: AlertMessage): Record<string, unknown> {
@@ -26,6 +25,8 @@ export function teamsPayload({ alert, content }: AlertMessage): Record<string, u
   };
 }
 
-export const teamsSender: ChannelSender = {
-  send: (fields, message, context) => postJson((fields as TeamsChannelFields).url, teamsPayload(message), context.signal),
-};
+export const teamsChannel = defineChannelType({
+  name: "teams",
+  properties: { url: WebhookUrl },
+  send: (fields, message, context) => postJson(fields.url, teamsPayload(message), context.signal),
+});

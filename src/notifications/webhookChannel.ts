@@ -3,8 +3,9 @@
  * what it is), with the channel's own `headers` (an Authorization header, typically from the env).
  */
 import { MAX_DETAIL, truncate } from "./alertText.js";
-import type { AlertMessage, ChannelSender } from "./channelSender.js";
-import type { WebhookChannelFields } from "./channelTypes.js";
+import { Type } from "@sinclair/typebox";
+import { StringMap } from "../schema/common.js";
+import { defineChannelType, WebhookUrl, type AlertMessage } from "./channelType.js";
 import { postJson } from "./postJson.js";
 
 export const WEBHOOK_SCHEMA = "nomaflow.alert";
@@ -34,9 +35,8 @@ export function webhookPayload({ id, alert, content }: AlertMessage): Record<str
   };
 }
 
-export const webhookSender: ChannelSender = {
-  send: (fields, message, context) => {
-    const { url, headers } = fields as WebhookChannelFields;
-    return postJson(url, webhookPayload(message), context.signal, headers ?? {});
-  },
-};
+export const webhookChannel = defineChannelType({
+  name: "webhook",
+  properties: { url: WebhookUrl, headers: Type.Optional(StringMap({ description: "Extra request headers." })) },
+  send: (fields, message, context) => postJson(fields.url, webhookPayload(message), context.signal, fields.headers ?? {}),
+});

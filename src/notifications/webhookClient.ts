@@ -5,5 +5,8 @@
  */
 import { Agent, request } from "undici";
 
+// node:http for its status texts only; loaded here so that `validate` (which reads the channel types) does not load it.
+export { STATUS_CODES } from "node:http";
+
 export const agent = new Agent({ keepAliveTimeout: 4_000 });
 export { request };

@@ -3,12 +3,13 @@
  * a job file that passed its checks, with the project's defaults merged in by `resolveJob`.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import type { ParamDefinition } from "../schema/jobSchema.js";
+import type { Backoff, Concurrency } from "../schema/common.js";
+import type { ParamDefinition, RunIf } from "../schema/jobSchema.js";
 
 export interface RetrySettings {
   /** Total number of tries. */
   attempts: number;
-  backoff: "fixed" | "exponential";
+  backoff: Backoff;
   baseSeconds: number;
   maxSeconds: number | undefined;
   /** Fraction by which each wait may vary (0 = none). */
@@ -27,8 +28,6 @@ export interface JobSchedule {
   timezone: string;
   cron: ParsedCron;
 }
-
-export type RunIf = "success" | "failure" | "always";
 
 export interface StepDefinition {
   name: string;
@@ -55,7 +54,7 @@ export interface Job {
   params: Record<string, ParamDefinition>;
   retry: RetrySettings;
   alerts: AlertSettings;
-  concurrency: "forbid" | "allow";
+  concurrency: Concurrency;
   misfireGraceMinutes: number;
   steps: StepDefinition[];
 }

@@ -3,15 +3,14 @@
  * holds, so that `validate` can go on checking jobs against a config that has errors of its own.
  */
 import { isAbsolute, resolve } from "node:path";
-import type { Static } from "@sinclair/typebox";
-import type { AlertPolicy, RetryPolicy } from "../schema/common.js";
-import type { ConnectorDefinition } from "../schema/configSchema.js";
+import { defaultOf } from "../schema/common.js";
+import { ProjectConfigFile, type ConnectorPool } from "../schema/configSchema.js";
 
 export interface ConnectorConfig {
   name: string;
   /** Still holding its `${env:…}` references: resolved when connecting, so secrets are tracked. */
   url: string;
-  pool: NonNullable<Static<typeof ConnectorDefinition>["pool"]>;
+  pool: ConnectorPool;
 }
 
 export interface ChannelConfig {
@@ -21,13 +20,7 @@ export interface ChannelConfig {
 }
 
 /** Job settings nomaflow.yaml gives every job (`defaults:`), before the job's own. */
-export interface JobDefaults {
-  timezone?: string;
-  retry?: Static<typeof RetryPolicy>;
-  alerts?: Static<typeof AlertPolicy>;
-  concurrency?: "forbid" | "allow";
-  misfire_grace_minutes?: number;
-}
+export type JobDefaults = NonNullable<ProjectConfigFile["defaults"]>;
 
 export interface ProjectConfig {
   root: string;
@@ -65,8 +58,10 @@ export function resolveProjectConfig(
 ): ProjectConfig {
   const raw = isRecord(file) ? file : {};
   const python = isRecord(raw.python) ? raw.python : {};
-  const runsDir = flags.runsDir ?? processEnv.NOMAFLOW_RUNS_DIR ?? stringOr(raw.runs_dir, "runs");
-  const pythonInterpreter = flags.pythonInterpreter ?? processEnv.NOMAFLOW_PYTHON ?? stringOr(python.interpreter, "python3");
+  const settings = ProjectConfigFile.properties;
+  const runsDir = flags.runsDir ?? processEnv.NOMAFLOW_RUNS_DIR ?? stringOr(raw.runs_dir, defaultOf(settings.runs_dir));
+  const pythonInterpreter =
+    flags.pythonInterpreter ?? processEnv.NOMAFLOW_PYTHON ?? stringOr(python.interpreter, defaultOf(settings.python.properties.interpreter));
   const within = (path: string) => (isAbsolute(path) ? path : resolve(root, path));
 
   const connectors = new Map<string, ConnectorConfig>();
@@ -90,7 +85,7 @@ export function resolveProjectConfig(
 
   return {
     root,
-    envFile: within(stringOr(raw.env_file, ".env")),
+    envFile: within(stringOr(raw.env_file, defaultOf(settings.env_file))),
     runsDir: within(runsDir),
     pythonInterpreter,
     stepTypeModules: Array.isArray(raw.step_types) ? raw.step_types.filter((path): path is string => typeof path === "string") : [],

@@ -2,38 +2,49 @@
  * Merges a checked job file with the project's defaults into the job model. This is the one place
  * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
  */
-import type { Static } from "@sinclair/typebox";
 import type { ParsedCron } from "../schedule/parseCron.js";
-import type { AlertPolicy, RetryPolicy } from "../schema/common.js";
-import type { JobFile } from "../schema/jobSchema.js";
-import { COMMON_STEP_FIELDS } from "../step-types/registry.js";
-import type { AlertSettings, Job, RetrySettings, RunIf, StepDefinition } from "./job.js";
+import { AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy } from "../schema/common.js";
+import { ProjectConfigFile } from "../schema/configSchema.js";
+import { COMMON_STEP_FIELDS, JobFile, RunIf } from "../schema/jobSchema.js";
+import type { AlertSettings, Job, RetrySettings, StepDefinition } from "./job.js";
 import { parseDuration } from "./parseDuration.js";
 import type { JobDefaults } from "./projectConfig.js";
 
-export const BUILT_IN_DEFAULTS = {
-  timezone: "UTC",
-  retry: { attempts: 1, backoff: "fixed", baseSeconds: 0, maxSeconds: undefined, jitter: 0 } satisfies RetrySettings,
-  alerts: { onFailure: true, onLongRunMinutes: undefined },
-  concurrency: "forbid",
-  misfireGraceMinutes: 60,
-} as const;
+function jitterFraction(jitter: NonNullable<RetryPolicy["jitter"]>): number {
+  return jitter === true ? JITTER_WHEN_TRUE : jitter === false ? 0 : jitter;
+}
 
-type RetryPolicy = Static<typeof RetryPolicy>;
+const retryFields = RetryPolicy.properties;
+
+/** What a job gets when neither nomaflow.yaml nor the job says: the schemas' `default:`s. */
+export const BUILT_IN_DEFAULTS = {
+  timezone: defaultOf(ProjectConfigFile.properties.defaults.properties.timezone),
+  retry: {
+    attempts: defaultOf(retryFields.attempts),
+    backoff: defaultOf(retryFields.backoff),
+    baseSeconds: defaultOf(retryFields.base_seconds),
+    maxSeconds: undefined,
+    jitter: jitterFraction(defaultOf(retryFields.jitter)),
+  } satisfies RetrySettings,
+  alerts: { onFailure: defaultOf(AlertPolicy.properties.on_failure), onLongRunMinutes: undefined },
+  concurrency: defaultOf(Concurrency),
+  misfireGraceMinutes: defaultOf(JobFile.properties.misfire_grace_minutes),
+  runIf: defaultOf(RunIf),
+  enabled: defaultOf(JobFile.properties.enabled),
+};
 
 export function mergeRetry(base: RetrySettings, override: RetryPolicy | undefined): RetrySettings {
   if (!override) return base;
-  const jitter = override.jitter === undefined ? base.jitter : override.jitter === true ? 0.2 : override.jitter === false ? 0 : override.jitter;
   return {
     attempts: override.attempts ?? base.attempts,
     backoff: override.backoff ?? base.backoff,
     baseSeconds: override.base_seconds ?? base.baseSeconds,
     maxSeconds: override.max_seconds ?? base.maxSeconds,
-    jitter,
+    jitter: override.jitter === undefined ? base.jitter : jitterFraction(override.jitter),
   };
 }
 
-function mergeAlerts(defaults: Static<typeof AlertPolicy> | undefined, job: Static<typeof AlertPolicy> | undefined, defaultRecipients: string[]): AlertSettings {
+function mergeAlerts(defaults: AlertPolicy | undefined, job: AlertPolicy | undefined, defaultRecipients: string[]): AlertSettings {
   const recipients = job?.recipients ?? defaults?.recipients ?? [];
   return {
     onFailure: job?.on_failure ?? defaults?.on_failure ?? BUILT_IN_DEFAULTS.alerts.onFailure,
@@ -69,7 +80,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
       index,
       timeoutMs: step.timeout === undefined ? undefined : parseDuration(step.timeout),
       retry: mergeRetry(jobRetry, step.retry as RetryPolicy | undefined),
-      runIf: (step.run_if as RunIf | undefined) ?? "success",
+      runIf: (step.run_if as RunIf | undefined) ?? BUILT_IN_DEFAULTS.runIf,
       fields,
     };
   });
@@ -79,7 +90,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
     absolutePath,
     description: file.description,
     tags: file.tags ?? [],
-    enabled: file.enabled ?? true,
+    enabled: file.enabled ?? BUILT_IN_DEFAULTS.enabled,
     schedule: file.schedule && cron ? { expression: file.schedule.cron, timezone: jobTimezone(file, defaults), cron } : undefined,
     params: file.params ?? {},
     retry: jobRetry,

@@ -4,15 +4,14 @@
  * (with strings converted where the schema wants a number or a boolean, as `${env:PORT}` would
  * need). A failure here is the job's fault, so it is never retried.
  */
-import { createRequire } from "node:module";
 import type { TObject } from "@sinclair/typebox";
-import type * as AjvModule from "ajv/dist/2020.js";
-import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { StepError } from "../errors.js";
 import { renderValue, type PartsWriter, type TemplateReference } from "../project/template.js";
 import { writeSql } from "../sql/writeSql.js";
 import type { StepOutput } from "../step-types/stepType.js";
-import { ANNOTATIONS, SQL_TEXT } from "../schema/common.js";
+import { SQL_TEXT } from "../schema/common.js";
+import { createAjv } from "../validate/ajvInstance.js";
 import { findMarkedStrings } from "../validate/references.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 
@@ -61,17 +60,12 @@ export function resolveReference(reference: TemplateReference, scope: ResolveSco
 }
 
 const coercing = new WeakMap<TObject, ValidateFunction>();
-let ajv: InstanceType<typeof AjvModule.Ajv2020> | undefined;
+let ajv: Ajv2020 | undefined;
 
 function coercingValidator(schema: TObject): ValidateFunction {
   let validate = coercing.get(schema);
   if (!validate) {
-    const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
-    if (!ajv) {
-      ajv = new Ajv2020({ coerceTypes: true, allowUnionTypes: true, strict: false });
-      for (const annotation of ANNOTATIONS) ajv.addKeyword({ ...annotation });
-    }
-    validate = ajv.compile(schema);
+    validate = (ajv ??= createAjv({ coerceTypes: true })).compile(schema);
     coercing.set(schema, validate);
   }
   return validate;

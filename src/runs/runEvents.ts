@@ -1,125 +1,143 @@
 /**
  * The events of a run log (DESIGN 6.2): `runs/<job-id>/<run-id>.ndjson`, one JSON object a line.
- * Every event has `ts` (ISO 8601 UTC with milliseconds), `event`, `run_id` and `job_id`.
+ * Every event has `ts` (ISO 8601 UTC with milliseconds), `event`, `run_id` and `job_id`. The log is
+ * a public contract: each event is a schema here, and its TypeScript type is derived from it.
+ * Readers must accept fields they do not know: new ones may appear.
  */
-import type { LogLevel, StepOutput } from "../step-types/stepType.js";
+import { Type, type Static } from "@sinclair/typebox";
 
-export type Trigger = "manual" | "schedule" | "catchup";
+export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup")]);
+export type Trigger = Static<typeof Trigger>;
 
-interface EventBase {
-  ts: string;
-  run_id: string;
-  job_id: string;
-}
-
-export interface RunStartedEvent extends EventBase {
-  event: "run_started";
-  trigger: Trigger;
-  /** The fire time a scheduled run stands for (ISO with offset), null for manual runs. */
-  scheduled_for: string | null;
-  params: Record<string, unknown>;
-  host: string;
-  pid: number;
-  version: string;
-  /** Step names in order, so a reader can show steps that have not started. */
-  steps: string[];
-  /** Their types, in the same order (absent in logs written before this field existed). */
-  step_types?: string[];
-}
-
-export interface StepStartedEvent extends EventBase {
-  event: "step_started";
-  step: string;
-  type: string;
-  attempt: number;
-  /** Total tries allowed. */
-  attempts: number;
-}
-
-export interface LogEvent extends EventBase {
-  event: "log";
-  step: string | null;
-  level: LogLevel;
-  message: string;
-}
-
-export interface StepProgressEvent extends EventBase {
-  event: "step_progress";
-  step: string;
-  rows?: number;
-  bytes?: number;
-}
-
-export interface StepAttemptFailedEvent extends EventBase {
-  event: "step_attempt_failed";
-  step: string;
-  attempt: number;
-  error: string;
-  /** Wait before the next try; null when this was the last try or the error is not retryable. */
-  retry_in_seconds: number | null;
-  duration_ms: number;
-}
-
-export interface StepSucceededEvent extends EventBase {
-  event: "step_succeeded";
-  step: string;
-  attempt: number;
-  duration_ms: number;
-  output: StepOutput;
-}
-
-export interface StepFailedEvent extends EventBase {
-  event: "step_failed";
-  step: string;
-  attempt: number;
-  /** From the step's first start to its last failure, waits included. */
-  duration_ms: number;
-  error: string;
-}
-
-export interface StepSkippedEvent extends EventBase {
-  event: "step_skipped";
-  step: string;
-  reason: string;
-}
+export const LogLevel = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warning"), Type.Literal("error")]);
+export type LogLevel = Static<typeof LogLevel>;
 
 /** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
-export type AlertKind = "on_failure" | "on_long_run" | "notify" | "abandoned";
+export const AlertKind = Type.Union([Type.Literal("on_failure"), Type.Literal("on_long_run"), Type.Literal("notify"), Type.Literal("abandoned")]);
+export type AlertKind = Static<typeof AlertKind>;
 
-export interface AlertEvent extends EventBase {
-  event: "alert_sent" | "alert_failed";
-  /** The channel's name in nomaflow.yaml. */
-  channel: string;
-  /** Its type (slack, teams, webhook, email); absent when no such channel is defined. */
-  channel_type?: string;
-  kind: AlertKind;
-  /** For `notify`: the step whose plugin sent it. */
-  step?: string;
-  /** Tries made; 0 when the channel could not be used at all (undefined, or a variable unset). */
-  attempts?: number;
-  /** For alert_failed: the last try's error. */
-  error?: string;
-}
+const stamp = {
+  ts: Type.String({ description: "ISO 8601 UTC with milliseconds." }),
+  run_id: Type.String(),
+  job_id: Type.String(),
+};
 
-export interface RunFinishedEvent extends EventBase {
-  event: "run_succeeded" | "run_failed" | "run_interrupted";
-  duration_ms: number;
-  /** The first failed step, for run_failed and run_interrupted. */
-  failed_step?: string | null;
-  error?: string | null;
-}
+export const RunStartedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("run_started"),
+  trigger: Trigger,
+  scheduled_for: Type.Union([Type.String(), Type.Null()], { description: "The fire time a scheduled run stands for (ISO with offset), null for manual runs." }),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  host: Type.String(),
+  pid: Type.Integer(),
+  version: Type.String(),
+  steps: Type.Array(Type.String(), { description: "Step names in order, so a reader can show steps that have not started." }),
+  step_types: Type.Optional(Type.Array(Type.String(), { description: "Their types, in the same order (absent in logs written before this field existed)." })),
+});
+export type RunStartedEvent = Static<typeof RunStartedEvent>;
 
-export type RunEvent =
-  | RunStartedEvent
-  | StepStartedEvent
-  | LogEvent
-  | StepProgressEvent
-  | StepAttemptFailedEvent
-  | StepSucceededEvent
-  | StepFailedEvent
-  | StepSkippedEvent
-  | AlertEvent
-  | RunFinishedEvent;
+export const StepStartedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_started"),
+  step: Type.String(),
+  type: Type.String(),
+  attempt: Type.Integer(),
+  attempts: Type.Integer({ description: "Total tries allowed." }),
+});
+export type StepStartedEvent = Static<typeof StepStartedEvent>;
+
+export const LogEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("log"),
+  step: Type.Union([Type.String(), Type.Null()]),
+  level: LogLevel,
+  message: Type.String(),
+});
+export type LogEvent = Static<typeof LogEvent>;
+
+export const StepProgressEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_progress"),
+  step: Type.String(),
+  rows: Type.Optional(Type.Integer()),
+  bytes: Type.Optional(Type.Integer()),
+});
+export type StepProgressEvent = Static<typeof StepProgressEvent>;
+
+export const StepAttemptFailedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_attempt_failed"),
+  step: Type.String(),
+  attempt: Type.Integer(),
+  error: Type.String(),
+  retry_in_seconds: Type.Union([Type.Number(), Type.Null()], { description: "Wait before the next try; null when this was the last try or the error is not retryable." }),
+  duration_ms: Type.Number(),
+});
+export type StepAttemptFailedEvent = Static<typeof StepAttemptFailedEvent>;
+
+export const StepSucceededEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_succeeded"),
+  step: Type.String(),
+  attempt: Type.Integer(),
+  duration_ms: Type.Number(),
+  output: Type.Record(Type.String(), Type.Unknown(), { description: "The step's result, usable as ${steps.NAME.output.KEY}." }),
+});
+export type StepSucceededEvent = Static<typeof StepSucceededEvent>;
+
+export const StepFailedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_failed"),
+  step: Type.String(),
+  attempt: Type.Integer(),
+  duration_ms: Type.Number({ description: "From the step's first start to its last failure, waits included." }),
+  error: Type.String(),
+});
+export type StepFailedEvent = Static<typeof StepFailedEvent>;
+
+export const StepSkippedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_skipped"),
+  step: Type.String(),
+  reason: Type.String(),
+});
+export type StepSkippedEvent = Static<typeof StepSkippedEvent>;
+
+export const AlertEvent = Type.Object({
+  ...stamp,
+  event: Type.Union([Type.Literal("alert_sent"), Type.Literal("alert_failed")]),
+  channel: Type.String({ description: "The channel's name in nomaflow.yaml." }),
+  channel_type: Type.Optional(Type.String({ description: "Its type (slack, teams, webhook, email); absent when no such channel is defined." })),
+  kind: AlertKind,
+  step: Type.Optional(Type.String({ description: "For notify: the step whose plugin sent it." })),
+  attempts: Type.Optional(Type.Integer({ description: "Tries made; 0 when the channel could not be used at all (undefined, or a variable unset)." })),
+  error: Type.Optional(Type.String({ description: "For alert_failed: the last try's error." })),
+});
+export type AlertEvent = Static<typeof AlertEvent>;
+
+export const RunFinishedEvent = Type.Object({
+  ...stamp,
+  event: Type.Union([Type.Literal("run_succeeded"), Type.Literal("run_failed"), Type.Literal("run_interrupted")]),
+  duration_ms: Type.Number(),
+  failed_step: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The first failed step, for run_failed and run_interrupted." })),
+  error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+export type RunFinishedEvent = Static<typeof RunFinishedEvent>;
+
+/** One line of a run log. */
+export const RunEvent = Type.Union([
+  RunStartedEvent,
+  StepStartedEvent,
+  LogEvent,
+  StepProgressEvent,
+  StepAttemptFailedEvent,
+  StepSucceededEvent,
+  StepFailedEvent,
+  StepSkippedEvent,
+  AlertEvent,
+  RunFinishedEvent,
+]);
+export type RunEvent = Static<typeof RunEvent>;
 
 export type RunEventName = RunEvent["event"];
 

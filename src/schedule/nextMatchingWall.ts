@@ -3,7 +3,7 @@
  * daylight saving are not involved here; nextFireTimes.ts maps wall times to instants.
  */
 import type { ParsedCron } from "./parseCron.js";
-import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, daysInMonth, wallMs, weekdayOf } from "./wallClock.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, daysInMonth, wallMs } from "./wallClock.js";
 
 /** Per value, the smallest member of the set that is >= it, or -1; one entry past the maximum. */
 type NextTable = Int8Array;
@@ -62,11 +62,6 @@ function membership(values: readonly number[], max: number): Uint8Array {
   const mask = new Uint8Array(max + 1);
   for (const value of values) mask[value] = 1;
   return mask;
-}
-
-/** Whether the date (month 1-12) satisfies the cron's day-of-month and day-of-week rules. */
-export function dayMatches(cron: ParsedCron, year: number, month: number, day: number): boolean {
-  return matchesDay(cron, compile(cron), year, month, day, weekdayOf(year, month, day));
 }
 
 function matchesDay(cron: ParsedCron, table: CompiledCron, year: number, month: number, day: number, weekday: number): boolean {

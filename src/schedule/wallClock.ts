@@ -59,11 +59,6 @@ export function daysInMonth(year: number, month: number): number {
   return new Date(wallMs(year, month, 0)).getUTCDate();
 }
 
-/** 0-6, 0 = Sunday; `month` is 1-12. */
-export function weekdayOf(year: number, month: number, day: number): number {
-  return new Date(wallMs(year, month - 1, day)).getUTCDay();
-}
-
 const pad2 = (value: number): string => String(value).padStart(2, "0");
 
 /** `2027-03-28` */

@@ -3,7 +3,7 @@
  * plain JSON Schema (draft 2020-12) and gives the TypeScript type of each shape, so a shape is
  * written once (STYLE 2).
  */
-import { Type, type SchemaOptions } from "@sinclair/typebox";
+import { Type, type SchemaOptions, type Static, type TSchema } from "@sinclair/typebox";
 
 /**
  * Annotation keywords our validator understands; ajv is told about them in `ajvInstance.ts`.
@@ -62,24 +62,28 @@ export const Duration = (options: SchemaOptions = {}) =>
     { [EXPECTED]: "a number of seconds or a duration such as 90s, 30m, 1h or 1h30m", ...options },
   );
 
+export const Backoff = Type.Union([Type.Literal("fixed"), Type.Literal("exponential")], {
+  description: "How the wait between tries grows.",
+  default: "fixed",
+});
+export type Backoff = Static<typeof Backoff>;
+
+/** The fraction `jitter: true` stands for. */
+export const JITTER_WHEN_TRUE = 0.2;
+
 export const RetryPolicy = Type.Object(
   {
     attempts: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 100, description: "Total number of tries, the first included.", default: 1 }),
     ),
-    backoff: Type.Optional(
-      Type.Union([Type.Literal("fixed"), Type.Literal("exponential")], {
-        description: "How the wait between tries grows.",
-        default: "fixed",
-      }),
-    ),
+    backoff: Type.Optional(Backoff),
     base_seconds: Type.Optional(
       Type.Number({ minimum: 0, description: "Wait before the second try; doubled each try when exponential.", default: 0 }),
     ),
     max_seconds: Type.Optional(Type.Number({ minimum: 0, description: "Upper bound of one wait (exponential)." })),
     jitter: Type.Optional(
       Type.Union([Type.Boolean(), Type.Number({ minimum: 0, maximum: 1 })], {
-        description: "Randomise each wait by up to this fraction (true = 0.2).",
+        description: `Randomise each wait by up to this fraction (true = ${JITTER_WHEN_TRUE}).`,
         [EXPECTED]: "true, false or a fraction between 0 and 1",
         default: false,
       }),
@@ -87,6 +91,7 @@ export const RetryPolicy = Type.Object(
   },
   { additionalProperties: false, description: "Retry policy of each step: attempts is the total number of tries." },
 );
+export type RetryPolicy = Static<typeof RetryPolicy>;
 
 export const AlertPolicy = Type.Object(
   {
@@ -102,11 +107,24 @@ export const AlertPolicy = Type.Object(
   },
   { additionalProperties: false },
 );
+export type AlertPolicy = Static<typeof AlertPolicy>;
 
 export const Concurrency = Type.Union([Type.Literal("forbid"), Type.Literal("allow")], {
   description: "forbid: skip a scheduled fire while the previous run is still going.",
   default: "forbid",
 });
+export type Concurrency = Static<typeof Concurrency>;
+
+export const MisfireGraceMinutes = (options: SchemaOptions = {}) => Type.Number({ minimum: 0, ...options, default: 60 });
+
+/**
+ * The `default:` a schema declares, for the code that fills in an absent field: each default is
+ * written once, in the schema that `validate` and the editor schemas show.
+ */
+export function defaultOf<T extends TSchema>(schema: T): Static<T> {
+  if (!("default" in schema)) throw new Error(`the schema ${JSON.stringify(schema)} declares no default`);
+  return schema.default as Static<T>;
+}
 
 /** An object of string values (HTTP headers, environment variables). */
 export const StringMap = (options: SchemaOptions = {}) =>

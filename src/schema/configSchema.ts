@@ -1,8 +1,19 @@
-/** The shape of nomaflow.yaml. Channel fields are checked per kind (notifications/channelTypes.ts). */
+/** The shape of nomaflow.yaml. Channel fields are checked per type (notifications/channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
-import { AlertPolicy, Concurrency, EXPECTED, Reference, RetryPolicy } from "./common.js";
+import { channelTypes } from "../notifications/channelTypes.js";
+import { AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
 
 export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+
+/** A PostgreSQL connector's pool (pglite connectors have one session). */
+export const ConnectorPool = Type.Object(
+  {
+    max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: "Most connections at once." })),
+    idle_timeout_seconds: Type.Optional(Type.Number({ minimum: 0, default: 30 })),
+  },
+  { additionalProperties: false },
+);
+export type ConnectorPool = Static<typeof ConnectorPool>;
 
 export const ConnectorDefinition = Type.Object(
   {
@@ -10,23 +21,17 @@ export const ConnectorDefinition = Type.Object(
       minLength: 1,
       description: "postgres://… or postgresql://… (a server), or pglite:DIR (embedded PostgreSQL in a folder).",
     }),
-    pool: Type.Optional(
-      Type.Object(
-        {
-          max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: "Most connections at once." })),
-          idle_timeout_seconds: Type.Optional(Type.Number({ minimum: 0, default: 30 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    pool: Type.Optional(ConnectorPool),
   },
   { additionalProperties: false },
 );
 
+const channelTypeNames = channelTypes.map((type) => type.name);
+
 export const ChannelBase = Type.Object(
   {
-    type: Type.Union([Type.Literal("slack"), Type.Literal("teams"), Type.Literal("webhook"), Type.Literal("email")], {
-      description: "slack, teams, webhook or email.",
+    type: Type.Union(channelTypeNames.map((name) => Type.Literal(name)), {
+      description: `${channelTypeNames.slice(0, -1).join(", ")} or ${channelTypeNames.at(-1)}.`,
     }),
   },
   { additionalProperties: true },
@@ -59,7 +64,7 @@ export const ProjectConfigFile = Type.Object(
           retry: Type.Optional(RetryPolicy),
           alerts: Type.Optional(AlertPolicy),
           concurrency: Type.Optional(Concurrency),
-          misfire_grace_minutes: Type.Optional(Type.Number({ minimum: 0, default: 60 })),
+          misfire_grace_minutes: Type.Optional(MisfireGraceMinutes()),
         },
         { additionalProperties: false, description: "Applied to every job unless the job says otherwise." },
       ),

@@ -60,7 +60,7 @@ export function configEditorSchema(): Record<string, unknown> {
     ...plain(ChannelBase),
     allOf: discriminated(
       "type",
-      Object.entries(channelTypes).map(([name, schema]) => ({ name, schema })),
+      channelTypes.map((type) => ({ name: type.name, schema: type.fields })),
     ),
   };
   const notifications = (config.properties as Record<string, Record<string, Record<string, Record<string, unknown>>>>).notifications!;

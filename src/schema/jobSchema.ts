@@ -3,7 +3,7 @@
  * its type's schema (see stepSchema.ts), which keeps error messages about one step type at a time.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { AlertPolicy, Concurrency, Duration, EXPECTED, Name, RetryPolicy } from "./common.js";
+import { AlertPolicy, Concurrency, Duration, EXPECTED, MisfireGraceMinutes, Name, RetryPolicy } from "./common.js";
 
 export const ParamDefinition = Type.Object(
   {
@@ -36,6 +36,7 @@ export const RunIf = Type.Union([Type.Literal("success"), Type.Literal("failure"
   description: "success: only while no earlier step failed; failure: only after one failed; always.",
   default: "success",
 });
+export type RunIf = Static<typeof RunIf>;
 
 /** Fields every step has, whatever its type. */
 export const commonStepProperties = {
@@ -46,6 +47,9 @@ export const commonStepProperties = {
   retry: Type.Optional(RetryPolicy),
   run_if: Type.Optional(RunIf),
 };
+
+/** The names of the fields every step has; a step type may not declare them. */
+export const COMMON_STEP_FIELDS = Object.keys(commonStepProperties) as ReadonlyArray<keyof typeof commonStepProperties>;
 
 export const StepBase = Type.Object(
   { name: commonStepProperties.name, type: commonStepProperties.type },
@@ -69,9 +73,7 @@ export const JobFile = Type.Object(
     retry: Type.Optional(RetryPolicy),
     alerts: Type.Optional(AlertPolicy),
     concurrency: Type.Optional(Concurrency),
-    misfire_grace_minutes: Type.Optional(
-      Type.Number({ minimum: 0, description: "After downtime, a fire missed by less than this runs once.", default: 60 }),
-    ),
+    misfire_grace_minutes: Type.Optional(MisfireGraceMinutes({ description: "After downtime, a fire missed by less than this runs once." })),
     steps: Type.Array(StepBase, { minItems: 1, description: "Run in order." }),
   },
   { additionalProperties: false },

@@ -4,6 +4,7 @@
  */
 import type { TObject } from "@sinclair/typebox";
 import { ConfigError } from "../errors.js";
+import { COMMON_STEP_FIELDS } from "../schema/jobSchema.js";
 import { httpStep } from "./http/index.js";
 import { nodeStep } from "./node/index.js";
 import { pythonStep } from "./python/index.js";
@@ -13,9 +14,6 @@ import { sqlCopyStep } from "./sql_copy/index.js";
 import type { StepType } from "./stepType.js";
 
 export const builtInStepTypes: readonly StepType[] = [sqlCopyStep, sqlStep, httpStep, shellStep, pythonStep, nodeStep] as StepType[];
-
-/** Fields every step has; a step type may not declare them. */
-export const COMMON_STEP_FIELDS = ["name", "type", "description", "timeout", "retry", "run_if"] as const;
 
 export class StepTypeRegistry {
   readonly #types = new Map<string, { type: StepType; origin: string }>();

@@ -5,6 +5,7 @@
  */
 import type { Static, TObject } from "@sinclair/typebox";
 import type { Connector } from "../connectors/connector.js";
+import type { LogLevel } from "../runs/runEvents.js";
 
 /** What a step type's `check` may look at: the project, never the network. */
 export interface StepCheckContext {
@@ -23,7 +24,7 @@ export interface StepFieldProblem {
   severity?: "error" | "warning";
 }
 
-export type LogLevel = "debug" | "info" | "warning" | "error";
+export type { LogLevel };
 
 /** What a running step may use. Everything it writes goes to the run log, with secrets masked. */
 export interface StepRunContext {

@@ -25,7 +25,7 @@ function build(): BuiltInSchemas {
     ["config", ProjectConfigFile],
     ["job", JobFile],
     ...builtInStepTypes.map((type): [string, TSchema] => [`step:${type.name}`, fullStepSchema(type)]),
-    ...Object.entries(channelTypes).map(([name, schema]): [string, TSchema] => [`channel:${name}`, schema]),
+    ...channelTypes.map((type): [string, TSchema] => [`channel:${type.name}`, type.fields]),
   ]);
   let hash: string | undefined;
   return {

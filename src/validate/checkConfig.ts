@@ -1,10 +1,9 @@
 /** Checks nomaflow.yaml: its schema, each channel's fields, names it refers to, and its `${…}`. */
-import type { TObject } from "@sinclair/typebox";
 import type { Diagnostic } from "../project/diagnostic.js";
 import type { Project } from "../project/loadProject.js";
 import { diagnosticAt } from "../project/yamlSource.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
-import { channelTypes } from "../notifications/channelTypes.js";
+import { channelType } from "../notifications/channelTypes.js";
 import { didYouMean } from "../text/closestMatch.js";
 import { checkConnectorUrls } from "./checkConnectorUrls.js";
 import { checkTemplates } from "./checkTemplates.js";
@@ -27,9 +26,9 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
   for (const problem of schemaProblems(ProjectConfigFile, source.data)) at(problem.path, problem.message, problem);
 
   for (const channel of config.channels.values()) {
-    const schema: TObject | undefined = channelTypes[channel.type];
-    if (!schema) continue; // the schema already named the bad type
-    for (const problem of schemaProblems(schema, channel.fields)) {
+    const type = channelType(channel.type);
+    if (!type) continue; // the schema already named the bad type
+    for (const problem of schemaProblems(type.fields, channel.fields)) {
       at(["notifications", "channels", channel.name, ...problem.path], problem.message.replace("the file", `channel ${channel.name}`), problem);
     }
   }

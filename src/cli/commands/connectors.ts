@@ -3,6 +3,8 @@ import { connectorKind, connectorUrl } from "../../connectors/connectorUrl.js";
 import { UsageError } from "../../errors.js";
 import { loadProject, type Project } from "../../project/loadProject.js";
 import type { ConnectorConfig } from "../../project/projectConfig.js";
+import { defaultOf } from "../../schema/common.js";
+import { ConnectorPool } from "../../schema/configSchema.js";
 import { didYouMean } from "../../text/closestMatch.js";
 import { createOutput, printJson } from "../output.js";
 
@@ -41,7 +43,7 @@ function table(rows: string[][]): string[] {
 export async function connectorsListCommand(options: ConnectorsOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
-  const entries = [...project.config.connectors.values()].map((config) => ({ name: config.name, ...describeTarget(config, project), pool_max: config.pool.max ?? 4 }));
+  const entries = [...project.config.connectors.values()].map((config) => ({ name: config.name, ...describeTarget(config, project), pool_max: config.pool.max ?? defaultOf(ConnectorPool.properties.max) }));
   if (options.json) {
     printJson(output, entries);
     return 0;

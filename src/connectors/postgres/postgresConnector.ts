@@ -7,18 +7,14 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { ConnectorError } from "../../errors.js";
+import { defaultOf } from "../../schema/common.js";
+import { ConnectorPool } from "../../schema/configSchema.js";
 import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "../connector.js";
 import { connectorError } from "../connectionErrors.js";
 import { connectorQueries } from "../connectorQueries.js";
 import { copyInSql, copyOutSql } from "../copySql.js";
 import { pgTypes } from "../typeParsers.js";
 
-export interface PostgresPoolSettings {
-  /** @default 4 */
-  max?: number;
-  /** @default 30 */
-  idle_timeout_seconds?: number;
-}
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -51,7 +47,7 @@ function toResult(results: pg.QueryResult | pg.QueryResult[]): QueryResult {
   };
 }
 
-export function openPostgresConnector(name: string, url: string, settings: PostgresPoolSettings = {}): Connector {
+export function openPostgresConnector(name: string, url: string, settings: ConnectorPool = {}): Connector {
   const parsed = new URL(url);
   const where = {
     host: parsed.hostname || "localhost",
@@ -61,8 +57,8 @@ export function openPostgresConnector(name: string, url: string, settings: Postg
   };
   const pool = new pg.Pool({
     connectionString: url,
-    max: settings.max ?? 4,
-    idleTimeoutMillis: (settings.idle_timeout_seconds ?? 30) * 1000,
+    max: settings.max ?? defaultOf(ConnectorPool.properties.max),
+    idleTimeoutMillis: (settings.idle_timeout_seconds ?? defaultOf(ConnectorPool.properties.idle_timeout_seconds)) * 1000,
     // libpq's connect_timeout in the URL wins over our default.
     connectionTimeoutMillis: parsed.searchParams.has("connect_timeout") ? Number(parsed.searchParams.get("connect_timeout")) * 1000 : CONNECT_TIMEOUT_MS,
     types: pgTypes,

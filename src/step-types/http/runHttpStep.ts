@@ -6,7 +6,8 @@ import { cancelledError } from "../cancelledError.js";
 import { VERSION } from "../../version.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { HttpStatusError, parseRetryAfter } from "./httpStatusError.js";
-import type { HttpStepFields } from "./index.js";
+import { defaultOf } from "../../schema/common.js";
+import { httpFields, type HttpStepFields } from "./httpFields.js";
 import { bodyExcerpt, bodyOutput, readCappedBody, type CappedBody } from "./responseBody.js";
 
 /**
@@ -23,7 +24,7 @@ type ExpectedStatus = number | string;
 
 /** Sends the request, checks the status and returns `{ status, body, truncated }`. */
 export async function runHttpStep(fields: HttpStepFields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
-  const method = (fields.method ?? "GET").toUpperCase();
+  const method = (fields.method ?? defaultOf(httpFields.properties.method)).toUpperCase();
   const shownUrl = context.mask(fields.url);
   if (!isHttpUrl(fields.url)) {
     throw new StepError(`url ${JSON.stringify(shownUrl)} is not an http:// or https:// URL`, { retryable: false });

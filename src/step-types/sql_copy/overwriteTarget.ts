@@ -29,7 +29,7 @@ export type OverwriteMethod = "auto" | "swap" | "replace";
  * carry something over (a partitioned table, a materialized view reading it, …): then `auto`
  * replaces the rows in one transaction instead and says why. Leftovers of killed swaps are dropped.
  */
-export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext, asked: OverwriteMethod = "auto"): Promise<"swap" | "replace"> {
+export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext, asked: OverwriteMethod): Promise<"swap" | "replace"> {
   const name = displayName(target.schema, target.table);
   if (asked === "replace") {
     context.log("info", `overwriting ${name} by replacing its rows in one transaction (overwrite_method: replace)`);

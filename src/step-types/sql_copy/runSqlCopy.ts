@@ -4,13 +4,13 @@
  * work happens in one session and one transaction, under an advisory lock on the target table, so
  * a failure or a kill rolls everything back and two runs never write the same table at once.
  */
-import type { Static } from "@sinclair/typebox";
 import { databaseStepError } from "../../connectors/connectionErrors.js";
 import { ConnectorError, StepError } from "../../errors.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
-import type { sqlCopyFields } from "./index.js";
+import { defaultOf } from "../../schema/common.js";
+import { sqlCopyFields, type SqlCopyFields as Fields } from "./sqlCopyFields.js";
 import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
@@ -25,7 +25,8 @@ import { replaceRows } from "./replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
-type Fields = Static<typeof sqlCopyFields>;
+/** A table's schema when the step names none. */
+const DEFAULT_SCHEMA = defaultOf(sqlCopyFields.properties.target.properties.schema);
 
 export interface CopyPlan {
   columns: string[];
@@ -45,7 +46,7 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
     const missing = copied.filter((column) => !targetByName.has(column.name)).map((column) => column.name);
     if (missing.length > 0) {
       throw new StepError(
-        `source column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing from the target ${displayName(fields.target.schema ?? "public", fields.target.table)} on connector ${fields.target.connector}`,
+        `source column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing from the target ${displayName(fields.target.schema ?? DEFAULT_SCHEMA, fields.target.table)} on connector ${fields.target.connector}`,
         { retryable: false },
       );
     }
@@ -68,7 +69,7 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
   const columns = copied.map((column) => column.name);
   const list = columns.map(quoteIdentifier).join(", ");
   const { source } = fields;
-  const from = source.query !== undefined ? `(${source.query}) AS nomaflow_source` : qualifiedName(source.schema ?? "public", source.table!);
+  const from = source.query !== undefined ? `(${source.query}) AS nomaflow_source` : qualifiedName(source.schema ?? DEFAULT_SCHEMA, source.table!);
   // COPY reads a plain table by itself; a partitioned table, a view or a materialized view only
   // through a query (the format is chosen by the column types all the same).
   const copyOut: CopyOut = sourceKind === "r" ? { table: { schema: source.schema ?? "public", name: source.table! }, columns, format } : { query: `SELECT ${list} FROM ${from}`, format };
@@ -87,10 +88,10 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
   const fields: Fields = given.source.query === undefined ? given : { ...given, source: { ...given.source, query: bareQuery(given.source.query) } };
   let started = performance.now();
   let lockWaitMs = 0;
-  const targetSchema = fields.target.schema ?? "public";
+  const targetSchema = fields.target.schema ?? DEFAULT_SCHEMA;
   const targetName = displayName(targetSchema, fields.target.table);
   const target = qualifiedName(targetSchema, fields.target.table);
-  const batchSize = fields.batch_size ?? 10_000;
+  const batchSize = fields.batch_size ?? defaultOf(sqlCopyFields.properties.batch_size);
   const options = { signal, applicationName: context.applicationName };
   const source = context.connector(fields.source.connector);
   const sink = context.connector(fields.target.connector);
@@ -106,18 +107,18 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
       }
 
-      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method) : undefined;
+      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method ?? defaultOf(sqlCopyFields.properties.overwrite_method)) : undefined;
       const swap = method === "swap";
 
       return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
-        const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
+        const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? DEFAULT_SCHEMA, fields.source.table!);
         let sourceColumns: ColumnInfo[];
         let sourceKey: string[] = [];
         let sourceKind: string | undefined;
         if (fields.source.query !== undefined) {
           sourceColumns = await describeQuery(sourceSession, fields.source.query);
         } else {
-          const table = await describeTable(sourceSession, fields.source.schema ?? "public", fields.source.table!);
+          const table = await describeTable(sourceSession, fields.source.schema ?? DEFAULT_SCHEMA, fields.source.table!);
           if (!table) throw new StepError(`source table ${sourceLabel} does not exist on connector ${fields.source.connector}`, { retryable: false });
           sourceColumns = table.columns;
           sourceKey = table.primaryKey;
@@ -213,7 +214,7 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
   } catch (error) {
     if (error instanceof ConnectorError) {
       // Say which copy it was: the driver's message names a table, not its schema or connector.
-      const from = fields.source.query !== undefined ? `a query on ${fields.source.connector}` : `${displayName(fields.source.schema ?? "public", fields.source.table!)} on ${fields.source.connector}`;
+      const from = fields.source.query !== undefined ? `a query on ${fields.source.connector}` : `${displayName(fields.source.schema ?? DEFAULT_SCHEMA, fields.source.table!)} on ${fields.source.connector}`;
       const copy = `copying ${from} to ${targetName} on ${fields.target.connector}`;
       throw databaseStepError(new ConnectorError(error.connector, `${error.message.replace(/^connector \S+: /, "")} (${copy})`, { cause: error.cause }));
     }

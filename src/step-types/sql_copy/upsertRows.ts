@@ -30,10 +30,16 @@ const KEEP_IDENTITY = "OVERRIDING SYSTEM VALUE";
  */
 const EXACT_EQUALITY_TYPES = [16, 17, 18, 19, 20, 21, 23, 25, 26, 1042, 1043, 1082, 1083, 1114, 1184, 2950];
 
-/** `t.col IS DISTINCT FROM s.col` for each column, by `=` or by text as its type requires. */
-async function differsSql(session: Session, table: TableInfo, columns: string[], left: string, right: string): Promise<string> {
+interface ColumnRules {
+  /** Columns whose `=` is exact for their type; the others are compared by their text. */
+  exact: Set<string>;
+  /** GENERATED ALWAYS identity columns: an UPDATE may set them only to DEFAULT. */
+  alwaysIdentity: Set<string>;
+}
+
+async function columnRules(session: Session, table: TableInfo): Promise<ColumnRules> {
   const { rows } = await session.query(
-    `select a.attname as name,
+    `select a.attname as name, a.attidentity = 'a' as always_identity,
             coalesce(b.typelem, 0) = 0 and (b.oid = any($2::oid[]) or b.typtype = 'e' or b.oid = 'numeric'::regtype and a.atttypmod >= 0)
               or coalesce(b.typelem, 0) <> 0 and exists (select from pg_type e where e.oid = b.typelem and (e.oid = any($2::oid[]) or e.typtype = 'e')) as exact
        from pg_attribute a join pg_type ty on ty.oid = a.atttypid
@@ -41,13 +47,39 @@ async function differsSql(session: Session, table: TableInfo, columns: string[],
       where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped`,
     [table.oid, EXACT_EQUALITY_TYPES],
   );
-  const exact = new Set(rows.filter((row) => row.exact === true).map((row) => String(row.name)));
+  const named = (flag: string) => new Set(rows.filter((row) => row[flag] === true).map((row) => String(row.name)));
+  return { exact: named("exact"), alwaysIdentity: named("always_identity") };
+}
+
+/** `t.col IS DISTINCT FROM s.col` for each column, by `=` or by text as its type requires. */
+function differsSql(rules: ColumnRules, columns: string[], left: string, right: string): string {
   return columns
     .map((column) => {
       const name = quoteIdentifier(column);
-      return exact.has(column) ? `${left}.${name} IS DISTINCT FROM ${right}.${name}` : `${left}.${name}::text IS DISTINCT FROM ${right}.${name}::text`;
+      return rules.exact.has(column) ? `${left}.${name} IS DISTINCT FROM ${right}.${name}` : `${left}.${name}::text IS DISTINCT FROM ${right}.${name}::text`;
     })
     .join(" OR ");
+}
+
+interface WriteCounters {
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * This transaction's row counters of the table (PostgreSQL's own statistics, kept per
+ * transaction), or undefined where `track_counts` is off. Reading them costs nothing, where
+ * telling inserts from updates by `RETURNING xmax = 0` costs a returned row per written row.
+ */
+async function writeCounters(session: Session, oid: number): Promise<WriteCounters | undefined> {
+  const { rows } = await session.query(
+    `select current_setting('track_counts')::bool as on, pg_stat_get_xact_tuples_inserted($1::oid) as inserted,
+            pg_stat_get_xact_tuples_updated($1::oid) as updated, pg_stat_get_xact_tuples_deleted($1::oid) as deleted`,
+    [oid],
+  );
+  const row = rows[0]!;
+  return row.on === true ? { inserted: Number(row.inserted), updated: Number(row.updated), deleted: Number(row.deleted) } : undefined;
 }
 
 /**
@@ -75,28 +107,42 @@ export async function upsertRows(
   const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");
   // Deleted first, so a row the source gives under another key does not collide with one it replaces.
   const deleted = deleteMissing ? (await session.query(`DELETE FROM ${own} AS t WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${match})`)).rowCount : 0;
-  const others = columns.filter((column) => !key.includes(column));
+  const rules = await columnRules(session, existing);
+  // A GENERATED ALWAYS identity column outside the key keeps the target's value on updated rows:
+  // PostgreSQL lets an UPDATE set it only to DEFAULT. Inserted rows take the source's.
+  const others = columns.filter((column) => !key.includes(column) && !rules.alwaysIdentity.has(column));
   const sortedKey = [...key].sort().join("\u0000");
   const unique = (await uniqueKeys(session, existing.oid)).some((candidate) => [...candidate].sort().join("\u0000") === sortedKey);
   const counts = (inserted: number, updated: number): UpsertCounts => ({ inserted, updated, unchanged: staged - inserted - updated, deleted });
   // A partitioned table gives no system columns to RETURNING, so xmax cannot count its inserts.
   if (unique && existing.kind !== "p") {
     const conflict = `ON CONFLICT (${key.map(quoteIdentifier).join(", ")})`;
-    if (others.length === 0) {
-      const { rowCount } = await session.query(`INSERT INTO ${target} (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ${conflict} DO NOTHING`);
-      return counts(rowCount, 0);
-    }
+    const insert = `INSERT INTO ${target} AS t (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ${conflict}`;
+    if (others.length === 0) return counts((await session.query(`${insert} DO NOTHING`)).rowCount, 0);
     const set = others.map((column) => `${quoteIdentifier(column)} = EXCLUDED.${quoteIdentifier(column)}`).join(", ");
-    const differs = await differsSql(session, existing, others, "t", "EXCLUDED");
-    const { rows } = await session.query(
-      `WITH written AS (INSERT INTO ${target} AS t (${list}) ${KEEP_IDENTITY} SELECT ${list} FROM ${staging} ${conflict} DO UPDATE SET ${set} WHERE ${differs} RETURNING xmax = 0 AS inserted)
-       SELECT count(*) FILTER (WHERE inserted)::int8 AS inserted, count(*) FILTER (WHERE NOT inserted)::int8 AS updated FROM written`,
-    );
-    return counts(Number(rows[0]!.inserted), Number(rows[0]!.updated));
+    const upsert = `${insert} DO UPDATE SET ${set} WHERE ${differsSql(rules, others, "t", "EXCLUDED")}`;
+    const before = await writeCounters(session, existing.oid);
+    if (before === undefined) {
+      const { rows } = await session.query(
+        `WITH written AS (${upsert} RETURNING xmax = 0 AS inserted)
+         SELECT count(*) FILTER (WHERE inserted)::int8 AS inserted, count(*) FILTER (WHERE NOT inserted)::int8 AS updated FROM written`,
+      );
+      return counts(Number(rows[0]!.inserted), Number(rows[0]!.updated));
+    }
+    const { rowCount: written } = await session.query(upsert);
+    const after = (await writeCounters(session, existing.oid))!;
+    // An insert that met a concurrent one's key is counted, then deleted, before it updates.
+    const updated = after.updated - before.updated;
+    const inserted = after.inserted - before.inserted - (after.deleted - before.deleted);
+    // Triggers writing into this same table would count too: then the statement's row count
+    // holds, and the updates the counters saw (at most that many) are taken from it.
+    if (inserted >= 0 && updated >= 0 && inserted + updated === written) return counts(inserted, updated);
+    const updatedAtMost = Math.min(Math.max(updated, 0), written);
+    return counts(written - updatedAtMost, updatedAtMost);
   }
   let updated = 0;
   if (others.length > 0) {
-    const differs = await differsSql(session, existing, others, "t", "s");
+    const differs = differsSql(rules, others, "t", "s");
     const set = others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ");
     updated = (await session.query(`UPDATE ${own} AS t SET ${set} FROM ${staging} AS s WHERE ${match} AND (${differs})`)).rowCount;
   }
