@@ -42,12 +42,34 @@ export interface Session {
    */
   query(sql: string, params?: readonly unknown[]): Promise<QueryResult>;
   /**
-   * Runs `COPY … TO STDOUT …` and yields its data in chunks as it comes; memory stays bounded
+   * Runs `COPY … TO STDOUT` and yields its data in chunks as it comes; memory stays bounded
    * whatever the table size (the consumer's pace is the producer's).
    */
-  copyOut(sql: string): AsyncIterable<Uint8Array>;
-  /** Runs `COPY … FROM STDIN …` fed from `data`; resolves with the number of rows copied. */
-  copyIn(sql: string, data: AsyncIterable<Uint8Array>): Promise<number>;
+  copyOut(copy: CopyOut): AsyncIterable<Uint8Array>;
+  /** Runs `COPY … FROM STDIN` fed from `data`; resolves with the number of rows copied. */
+  copyIn(copy: CopyIn, data: AsyncIterable<Uint8Array>): Promise<number>;
+}
+
+/** A table by its exact, case-sensitive names; `pg_temp` names the session's temporary schema. */
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
+/** COPY's own formats that Nomaflow uses: binary between equal column types, text otherwise. */
+export type CopyFormat = "binary" | "text";
+
+/**
+ * What `copyOut` reads: the columns of a table (`COPY table (columns) TO STDOUT`: its own rows,
+ * not its child tables', and no generated column), or the rows of a query.
+ */
+export type CopyOut = { table: TableRef; columns: readonly string[]; format: CopyFormat } | { query: string; format: CopyFormat };
+
+/** What `copyIn` writes: the columns of a table, in the order the data gives them. */
+export interface CopyIn {
+  table: TableRef;
+  columns: readonly string[];
+  format: CopyFormat;
 }
 
 export interface SessionOptions {

@@ -7,8 +7,8 @@ import { ConnectorError } from "../errors/nomaflowError.js";
 import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { Connector, ConnectorConfig } from "./connector.js";
 import { connectorTarget, connectorUrl, CONNECTOR_URL_RULE } from "./connectorUrl.js";
-import { openPgliteConnector } from "./pgliteConnector.js";
-import { openPostgresConnector } from "./postgresConnector.js";
+import { openPgliteConnector } from "./pglite/pgliteConnector.js";
+import { openPostgresConnector } from "./postgres/postgresConnector.js";
 
 export interface ConnectorSetOptions {
   connectors: ReadonlyMap<string, ConnectorConfig>;

@@ -56,6 +56,23 @@ function stickyMatch(pattern: RegExp, text: string, at: number): string | undefi
 
 /** Splits a parsed SQL template into segments, each reference with its place. */
 export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
+  return lex(parts);
+}
+
+/**
+ * Where `sql` ends once what may follow its last token — `;`, spaces, comments — is left out; 0
+ * when it has no token at all.
+ */
+export function sqlCodeEnd(sql: string): number {
+  let end = 0;
+  lex([sql], (at) => {
+    end = at;
+  });
+  return end;
+}
+
+/** `onToken` hears where each token of code ends (strings, quoted names and dollar bodies at their close), but for `;`. */
+function lex(parts: readonly TemplatePart[], onToken?: (end: number) => void): SqlSegment[] {
   const segments: SqlSegment[] = [];
   let state: State = { in: "code" };
   let text = "";
@@ -75,6 +92,7 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
       else text += continued;
       return at + continued.length;
     }
+    onToken?.(at);
     if (literal) {
       if (literal.pieces.length > 0) {
         flush();
@@ -130,6 +148,7 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
             if (token) {
               text += token;
               i += token.length;
+              if (state.in === "code") onToken?.(i);
               continue;
             }
           } else if (/[A-Za-z_\u0080-\uffff]/.test(char)) {
@@ -143,15 +162,18 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
             const name = stickyMatch(IDENTIFIER, chunk, i)!;
             text += name;
             i += name.length;
+            onToken?.(i);
             continue;
           } else if (/[0-9]/.test(char)) {
             const number = stickyMatch(NUMBER, chunk, i)!;
             text += number;
             i += number.length;
+            onToken?.(i);
             continue;
           }
           text += char;
           i++;
+          if (state.in === "code" && char !== ";" && !/\s/.test(char)) onToken?.(i);
           continue;
         }
         case "quote": {
@@ -192,6 +214,7 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
             text += chunk.slice(i, end + state.delimiter.length);
             i = end + state.delimiter.length;
             state = { in: "code" };
+            onToken?.(i);
           }
           continue;
         }
@@ -202,7 +225,10 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
             if (chunk[i] === '"') {
               text += '"';
               i++;
-            } else state = { in: "code" };
+            } else {
+              state = { in: "code" };
+              onToken?.(i);
+            }
           }
           continue;
         }
@@ -227,6 +253,10 @@ export function sqlSegments(parts: readonly TemplatePart[]): SqlSegment[] {
       }
     }
   });
+  // Never closed: the string, quoted name or dollar body runs to the end of the text.
+  const open = (state as State).in;
+  const last = parts.at(-1);
+  if ((open === "quote" || open === "dollar" || open === "identifier") && typeof last === "string") onToken?.(last.length);
   if (literal) {
     // Never closed: its references are refused (so it is never written anew).
     for (const piece of literal.pieces) if (typeof piece === "object") piece.place = "unclosed-string";

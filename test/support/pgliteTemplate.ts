@@ -48,7 +48,7 @@ async function makeTemplate(): Promise<string> {
   }
   try {
     // In a child process, so that no test process loads PGlite for it (pgliteLazyImport.test.ts
-    // checks that it is loaded on first use); opened as pgliteInstances.ts opens a new folder.
+    // checks that it is loaded on first use); opened as src/connectors/pglite/instances.ts opens a new folder.
     const script = "const { PGlite } = await import('@electric-sql/pglite'); await (await PGlite.create(process.argv[1])).close();";
     await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script, join(building, "db")], { cwd: REPO_ROOT });
     renameSync(join(building, "db"), ready);

@@ -9,7 +9,7 @@ import type { StepRunContext } from "../stepType.js";
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import { describeTarget } from "./describeTarget.js";
 import { completeStash } from "./completeStash.js";
-import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
+import { displayName, type TableName } from "./quoteIdentifier.js";
 import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "./stashTable.js";
 import { swapStash } from "./swapStash.js";
 import { swapRefusals } from "./swapRefusals.js";
@@ -55,7 +55,7 @@ export interface OverwriteResult {
 }
 
 /**
- * Creates the stash, lets `load` fill it (COPY into the qualified name it is given), builds its
+ * Creates the stash, lets `load` fill it (COPY into the table it is given), builds its
  * keys and indexes, and swaps it in. On any failure the stash is dropped from a fresh session
  * (the step's own may have been cancelled) and the target is left as it was.
  */
@@ -64,12 +64,12 @@ export async function overwriteTarget(
   sink: Connector,
   target: TableName,
   context: StepRunContext,
-  load: (stash: string) => Promise<number>,
+  load: (stash: TableName) => Promise<number>,
 ): Promise<OverwriteResult> {
   const query = queryOf(session);
   const plan: StashPlan = await createStash(query, target, stashName(target.table, context.runId));
   try {
-    await load(qualifiedName(target.schema, plan.stash));
+    await load({ schema: target.schema, table: plan.stash });
     await completeStash(query, plan);
     for (let attempt = 1; ; attempt++) {
       try {

@@ -7,13 +7,15 @@
  * when the source still has them.
  */
 import type { Session } from "../../connectors/connector.js";
+import { qualifiedName, type TableName } from "./quoteIdentifier.js";
 import type { TableInfo } from "./tableColumns.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 
-export async function replaceRows(session: Session, copyIn: (table: string) => Promise<number>, columns: string[], target: string, existing: TableInfo): Promise<UpsertCounts> {
+export async function replaceRows(session: Session, copyIn: (table: TableName) => Promise<number>, columns: string[], target: TableName, existing: TableInfo): Promise<UpsertCounts> {
+  const name = qualifiedName(target.schema, target.table);
   const keyed = existing.primaryKey.length > 0 && existing.primaryKey.every((column) => columns.includes(column));
-  if (keyed) return upsertRows(session, copyIn, columns, target, existing, existing.primaryKey, { deleteMissing: true });
+  if (keyed) return upsertRows(session, copyIn, columns, name, existing, existing.primaryKey, { deleteMissing: true });
   // An inheritance parent's rows only: its children are tables of their own.
-  const { rowCount: deleted } = await session.query(`DELETE FROM ${existing.kind === "r" ? "ONLY " : ""}${target}`);
+  const { rowCount: deleted } = await session.query(`DELETE FROM ${existing.kind === "r" ? "ONLY " : ""}${name}`);
   return { inserted: await copyIn(target), updated: 0, unchanged: 0, deleted };
 }

@@ -5,7 +5,6 @@
  * a failure or a kill rolls everything back and two runs never write the same table at once.
  */
 import { databaseStepError } from "../../connectors/connectionErrors.js";
-import { tokenize } from "../../connectors/pgliteCopyStatement.js";
 import { ConnectorError, StepError } from "../../errors/nomaflowError.js";
 import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";
@@ -15,8 +14,10 @@ import { sqlCopyFields, type SqlCopyFields as Fields } from "./sqlCopyFields.js"
 import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf } from "./transaction.js";
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
+import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
 import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { sqlCodeEnd } from "../../templates/sqlPlaces.js";
+import type { CopyOut } from "../../connectors/connector.js";
 import { lockTarget } from "./targetLock.js";
 import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
 import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
@@ -30,9 +31,7 @@ const DEFAULT_SCHEMA = defaultOf(sqlCopyFields.properties.target.properties.sche
 export interface CopyPlan {
   columns: string[];
   format: "binary" | "text";
-  copyOutSql: string;
-  /** COPY … FROM STDIN into `table` (the target, a stash or a temporary table). */
-  copyInSql(table: string): string;
+  copyOut: CopyOut;
 }
 
 function lockKey(connector: string, schema: string, table: string): string {
@@ -73,11 +72,8 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
   const from = source.query !== undefined ? `(${source.query}) AS nomaflow_source` : qualifiedName(source.schema ?? DEFAULT_SCHEMA, source.table!);
   // COPY reads a plain table by itself; a partitioned table, a view or a materialized view only
   // through a query (the format is chosen by the column types all the same).
-  const copyOutSql =
-    sourceKind === "r"
-      ? `COPY ${from} (${list}) TO STDOUT (FORMAT ${format})`
-      : `COPY (SELECT ${list} FROM ${from}) TO STDOUT (FORMAT ${format})`;
-  return { columns, format, copyOutSql, copyInSql: (table) => `COPY ${table} (${list}) FROM STDIN (FORMAT ${format})` };
+  const copyOut: CopyOut = sourceKind === "r" ? { table: { schema: source.schema ?? "public", name: source.table! }, columns, format } : { query: `SELECT ${list} FROM ${from}`, format };
+  return { columns, format, copyOut };
 }
 
 /**
@@ -85,9 +81,7 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
  * `(…)` would be a syntax error or, for a `--` comment, hide the closing parenthesis.
  */
 function bareQuery(query: string): string {
-  const tokens = tokenize(query);
-  while (tokens.at(-1)?.kind === "symbol" && tokens.at(-1)!.value === ";") tokens.pop();
-  return query.slice(0, tokens.at(-1)?.end ?? query.length);
+  return query.slice(0, sqlCodeEnd(query) || query.length);
 }
 
 export async function runSqlCopy(given: Fields, context: StepRunContext, signal: AbortSignal): Promise<StepOutput> {
@@ -146,16 +140,16 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
             yield chunk;
           }
         };
-        const stream = () => counted(sourceSession.copyOut(plan.copyOutSql));
+        const stream = () => counted(sourceSession.copyOut(plan.copyOut));
+        /** COPY … FROM STDIN into `table` (the target, a stash or a temporary table). */
+        const copyIn = (table: TableName) => targetSession.copyIn({ table: { schema: table.schema, name: table.table }, columns: plan.columns, format: plan.format }, stream());
 
         let lockHeldMs: number | undefined;
         let upserted: UpsertCounts | undefined;
         let refreshed: string[] = [];
         let creation: CreatedTarget | undefined;
         if (swap) {
-          const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
-            targetSession.copyIn(plan.copyInSql(stash), stream()),
-          );
+          const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, copyIn);
           lockHeldMs = swapped.lockHeldMs;
           // Only a matview reading the table through a view lets a swap happen; refreshed after it.
           if (fields.refresh_materialized_views) {
@@ -166,9 +160,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
           // Created, appended or upserted in one transaction: all rows or none.
           await targetSession.query("BEGIN");
           if (!existing) creation = await createTarget(sourceSession, targetSession, target, targetName, sourceColumns, sourceKey, fields.source.query !== undefined);
-          const copyIn = (table: string) => targetSession.copyIn(plan.copyInSql(table), stream());
-          if (!existing || fields.mode === "append") await copyIn(target);
-          else if (method === "replace") upserted = await replaceRows(targetSession, copyIn, plan.columns, target, existing);
+          if (!existing || fields.mode === "append") await copyIn({ schema: targetSchema, table: fields.target.table });
+          else if (method === "replace") upserted = await replaceRows(targetSession, copyIn, plan.columns, { schema: targetSchema, table: fields.target.table }, existing);
           else upserted = await upsertRows(targetSession, copyIn, plan.columns, target, existing, key);
           const leftNullable = creation ? await addNotNull(targetSession, target, creation.notNullAfterLoad) : [];
           if (existing && fields.refresh_materialized_views) refreshed = await refreshMaterializedViews(targetSession, await materializedViewReaders(targetSession, existing.oid));

@@ -5,6 +5,7 @@
  */
 import type { Session } from "../../connectors/connector.js";
 import { quoteIdentifier } from "../../sql/quoteSql.js";
+import type { TableName } from "./quoteIdentifier.js";
 import { uniqueKeys, type TableInfo } from "./tableColumns.js";
 
 export interface UpsertCounts {
@@ -88,7 +89,7 @@ async function writeCounters(session: Session, oid: number): Promise<WriteCounte
  */
 export async function upsertRows(
   session: Session,
-  copyIn: (table: string) => Promise<number>,
+  copyIn: (table: TableName) => Promise<number>,
   columns: string[],
   target: string,
   existing: TableInfo,
@@ -100,7 +101,7 @@ export async function upsertRows(
   // The copied columns' types, no constraints: a NOT NULL or CHECK then fails on the target
   // itself, and its error names the target, not this table.
   await session.query(`CREATE TEMP TABLE ${staging} ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`);
-  const staged = await copyIn(staging);
+  const staged = await copyIn({ schema: "pg_temp", table: "nomaflow_upsert" });
   // An inheritance parent's rows only: its children are tables of their own.
   const own = existing.kind === "r" ? `ONLY ${target}` : target;
   const match = key.map((column) => `t.${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(" AND ");

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openPgliteConnector } from "../../../src/connectors/pgliteConnector.js";
+import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { freshPgliteFolder } from "../../support/pgliteTemplate.js";

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openPgliteConnector } from "../../../src/connectors/pgliteConnector.js";
+import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
 import type { Connector } from "../../../src/connectors/connector.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";

@@ -8,18 +8,18 @@ import { access, readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type * as PgliteModule from "@electric-sql/pglite";
 import type { PGlite, QueryOptions } from "@electric-sql/pglite";
-import { fileProblem } from "../files/fileProblem.js";
-import { makeFolder } from "../files/makeFolder.js";
-import { lockFolder, LOCK_FILE } from "./pgliteFolderLock.js";
-import { SessionQueue } from "./pgliteSessionQueue.js";
-import { rawTextOptions } from "./pgliteValues.js";
+import { fileProblem } from "../../files/fileProblem.js";
+import { makeFolder } from "../../files/makeFolder.js";
+import { lockFolder, LOCK_FILE } from "./folderLock.js";
+import { SessionQueue } from "./sessionQueue.js";
+import { rawTextOptions } from "./values.js";
 
 export interface PgliteInstance {
   readonly folder: string;
   readonly db: PGlite;
   /** Sessions take turns on the one connection. */
   readonly queue: SessionQueue;
-  /** Query options that keep values as text, for pg's conversions (pgliteValues.ts). */
+  /** Query options that keep values as text, for pg's conversions (values.ts). */
   readonly textOptions: QueryOptions;
 }
 

@@ -9,12 +9,12 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector } from "../../src/connectors/connector.js";
-import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
-import { LOCK_FILE } from "../../src/connectors/pgliteFolderLock.js";
-import { openPgliteCount } from "../../src/connectors/pgliteInstances.js";
-import { ConnectorError } from "../../src/errors/nomaflowError.js";
-import { freshPgliteFolder } from "../support/pgliteTemplate.js";
+import type { Connector } from "../../../src/connectors/connector.js";
+import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
+import { LOCK_FILE } from "../../../src/connectors/pglite/folderLock.js";
+import { openPgliteCount } from "../../../src/connectors/pglite/instances.js";
+import { ConnectorError } from "../../../src/errors/nomaflowError.js";
+import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 
 let root: string;
 let folder: string;

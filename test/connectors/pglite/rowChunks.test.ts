@@ -4,22 +4,20 @@
  * boundary at every position, so each case checks every cut.
  */
 import { describe, expect, it } from "vitest";
-import type { CopyLayout } from "../../src/connectors/pgliteCopyStatement.js";
-import { wholeRowPieces } from "../../src/connectors/pgliteRowChunks.js";
+import type { CopyFormat } from "../../../src/connectors/connector.js";
+import { wholeRowPieces } from "../../../src/connectors/pglite/rowChunks.js";
 
-const QUOTE = 0x22;
-const text: CopyLayout = { format: "text", header: false, quote: QUOTE, escape: QUOTE };
-const csv: CopyLayout = { format: "csv", header: false, quote: QUOTE, escape: QUOTE };
-const binary: CopyLayout = { format: "binary", header: false, quote: QUOTE, escape: QUOTE };
+const text = "text";
+const binary = "binary";
 
 async function* byteAtATime(data: Buffer): AsyncGenerator<Uint8Array> {
   for (let index = 0; index < data.length; index++) yield data.subarray(index, index + 1);
 }
 
 /** Every piece, one row each, fed one byte at a time. */
-async function pieces(data: string | Buffer, layout: CopyLayout): Promise<string[]> {
+async function pieces(data: string | Buffer, format: CopyFormat): Promise<string[]> {
   const result: string[] = [];
-  for await (const parts of wholeRowPieces(byteAtATime(Buffer.from(data)), layout, 1)) result.push(Buffer.concat(parts).toString("latin1"));
+  for await (const parts of wholeRowPieces(byteAtATime(Buffer.from(data)), format, 1)) result.push(Buffer.concat(parts).toString("latin1"));
   return result;
 }
 
@@ -42,28 +40,8 @@ describe("text", () => {
     expect(await pieces("\\\\.\nx\\.\n", text)).toEqual(["\\\\.\n", "x\\.\n"]);
   });
 
-  it("repeats the header line at the start of every piece after the first", async () => {
-    expect(await pieces("id\tname\n1\ta\n2\tb\n", { ...text, header: true })).toEqual(["id\tname\n1\ta\n", "id\tname\n2\tb\n"]);
-  });
-
   it("gives one empty piece for no data, so PostgreSQL still answers as for an empty COPY", async () => {
     expect(await pieces("", text)).toEqual([""]);
-  });
-});
-
-describe("csv", () => {
-  it("ends rows at newlines outside quotes; doubled quotes stay inside", async () => {
-    expect(await pieces('1,"a\nb"\n2,"say ""hi"",\r\nx"\n3,\\.\n', csv)).toEqual(['1,"a\nb"\n', '2,"say ""hi"",\r\nx"\n', "3,\\.\n"]);
-  });
-
-  it("follows QUOTE and ESCAPE when they are set", async () => {
-    const backslashEscape = { ...csv, escape: 0x5c };
-    expect(await pieces('1,"a\\"\nb"\n2,"c\\\\"\n3,x\n', backslashEscape)).toEqual(['1,"a\\"\nb"\n', '2,"c\\\\"\n', "3,x\n"]);
-    expect(await pieces("1,'a\nb'\n2,\"\n", { ...csv, quote: 0x27, escape: 0x27 })).toEqual(["1,'a\nb'\n", '2,"\n']);
-  });
-
-  it("keeps \\. as data (PostgreSQL 18 has no end marker in CSV) and repeats the header", async () => {
-    expect(await pieces("h\n\\.\nb\n", { ...csv, header: true })).toEqual(["h\n\\.\n", "h\nb\n"]);
   });
 });
 

@@ -2,53 +2,47 @@
  * `COPY … TO STDOUT` on PGlite, a piece at a time. PGlite has no streaming COPY: `COPY … TO
  * '/dev/blob'` hands back the whole output as one Blob. So the rows are read through a cursor,
  * and each piece is one COPY of the next N rows of that cursor, which PostgreSQL still formats
- * itself (every format and option behaves as in one COPY):
+ * itself:
  *
  *   CREATE TEMP VIEW v AS <the query, or SELECT <columns> FROM ONLY <table>>
  *   DECLARE c NO SCROLL CURSOR FOR SELECT * FROM v
- *   COPY (SELECT * FROM pg_temp.fetch_rows('c', N, NULL::v)) TO '/dev/blob' <options>   -- repeated
+ *   COPY (SELECT * FROM pg_temp.fetch_rows('c', N, NULL::v)) TO '/dev/blob' (FORMAT …)   -- repeated
  *
  * where fetch_rows is a PL/pgSQL function doing `RETURN QUERY EXECUTE 'FETCH N FROM c'` (the
- * view gives the rows a type it can return). N adapts so a piece is about `pieceBytes`. One COPY
- * of zero rows gives what every piece starts and ends with (the CSV/text header line; the binary
- * header and trailer): that is sent once, and cut from each piece.
+ * view gives the rows a type it can return). N adapts so a piece is about `pieceBytes`. In binary,
+ * one COPY of zero rows gives the header and trailer every piece starts and ends with: they are
+ * sent once, and cut from each piece.
  *
  * All of it runs in one transaction (the caller's, or one opened here), so every piece reads the
  * same snapshot, and inside a savepoint so the temporary objects go away. A query that cannot
  * become a view (data-modifying, duplicate or record-typed columns) is copied in one piece.
  */
-import { ConnectorError } from "../errors/nomaflowError.js";
-import { BLOB_FILE, parseCopyOut, type CopyOutStatement } from "./pgliteCopyStatement.js";
-import type { PgliteStatements } from "./pgliteSession.js";
+import { ConnectorError } from "../../errors/nomaflowError.js";
+import type { CopyFormat, CopyOut } from "../connector.js";
+import { columnListSql, copyOutSql, PGLITE_BLOB_FILE, tableSql } from "../copySql.js";
+import type { PgliteStatements } from "./session.js";
 
 const FIRST_ROWS = 100;
 const MAX_ROWS = 1_000_000;
-const BINARY_SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 const BINARY_TRAILER_BYTES = 2;
 
 let copies = 0;
 
-export async function* copyOutByChunks(statements: PgliteStatements, sql: string, pieceBytes: number): AsyncGenerator<Uint8Array> {
+export async function* copyOutByChunks(statements: PgliteStatements, copy: CopyOut, pieceBytes: number): AsyncGenerator<Uint8Array> {
   statements.checkUsable();
-  let statement: CopyOutStatement;
-  try {
-    statement = parseCopyOut(sql);
-  } catch (error) {
-    throw new ConnectorError(statements.connector, `copyOut: ${(error as Error).message}`, { cause: error });
-  }
   const id = `nomaflow_copy_out_${++copies}`;
   const ownTransaction = !statements.inTransaction();
   if (ownTransaction) await statements.run("BEGIN");
   let state: "running" | "failed" | "done" = "running";
   try {
     await statements.run(`SAVEPOINT ${id}`);
-    const query = await sourceQuery(statements, statement);
+    const query = await sourceQuery(statements, copy);
     const madeView = query !== undefined && (await createView(statements, id, query));
     if (!madeView) {
-      const bytes = await copyBytes(statements, statement.toBlob);
+      const bytes = await copyBytes(statements, copyOutSql(copy, PGLITE_BLOB_FILE));
       if (bytes.length > 0) yield bytes;
     } else {
-      yield* pieces(statements, id, statement.options, pieceBytes);
+      yield* pieces(statements, id, copy.format, pieceBytes);
       await statements.run(`CLOSE ${id}; DROP FUNCTION pg_temp.${id}(refcursor, integer, anyelement); DROP VIEW pg_temp.${id}`);
     }
     await statements.run(`RELEASE SAVEPOINT ${id}`);
@@ -68,21 +62,25 @@ export async function* copyOutByChunks(statements: PgliteStatements, sql: string
   }
 }
 
-async function* pieces(statements: PgliteStatements, id: string, options: string, pieceBytes: number): AsyncGenerator<Uint8Array> {
+async function* pieces(statements: PgliteStatements, id: string, format: CopyFormat, pieceBytes: number): AsyncGenerator<Uint8Array> {
+  const options = `(FORMAT ${format})`;
   await statements.run(
     `CREATE FUNCTION pg_temp.${id}(portal refcursor, how_many integer, row_type anyelement) RETURNS SETOF anyelement LANGUAGE plpgsql AS $fetch$
      BEGIN RETURN QUERY EXECUTE format('FETCH FORWARD %s FROM %I', how_many, portal); END $fetch$;
      DECLARE ${id} NO SCROLL CURSOR FOR SELECT * FROM pg_temp.${id}`,
   );
-  const empty = await copyBytes(statements, `COPY (SELECT * FROM pg_temp.${id} LIMIT 0) TO ${BLOB_FILE} ${options}`);
-  const binary = empty.subarray(0, BINARY_SIGNATURE.length).equals(BINARY_SIGNATURE);
-  const prefix = binary ? empty.subarray(0, empty.length - BINARY_TRAILER_BYTES) : empty;
-  const suffix = binary ? empty.subarray(empty.length - BINARY_TRAILER_BYTES) : Buffer.alloc(0);
+  let prefix: Buffer = Buffer.alloc(0);
+  let suffix: Buffer = Buffer.alloc(0);
+  if (format === "binary") {
+    const empty = await copyBytes(statements, `COPY (SELECT * FROM pg_temp.${id} LIMIT 0) TO ${PGLITE_BLOB_FILE} ${options}`);
+    prefix = empty.subarray(0, empty.length - BINARY_TRAILER_BYTES);
+    suffix = empty.subarray(empty.length - BINARY_TRAILER_BYTES);
+  }
   if (prefix.length > 0) yield prefix;
   let rows = FIRST_ROWS;
   for (;;) {
     const asked = rows;
-    const { bytes, rowCount } = await copy(statements, `COPY (SELECT * FROM pg_temp.${id}('${id}', ${asked}, NULL::pg_temp.${id})) TO ${BLOB_FILE} ${options}`);
+    const { bytes, rowCount } = await runCopy(statements, `COPY (SELECT * FROM pg_temp.${id}('${id}', ${asked}, NULL::pg_temp.${id})) TO ${PGLITE_BLOB_FILE} ${options}`);
     if (rowCount === 0) break;
     if (!bytes.subarray(0, prefix.length).equals(prefix) || !bytes.subarray(bytes.length - suffix.length).equals(suffix)) {
       throw new ConnectorError(statements.connector, "copyOut: a piece of COPY output did not start and end like the others; PGlite's COPY output changed");
@@ -96,22 +94,16 @@ async function* pieces(statements: PgliteStatements, id: string, options: string
   if (suffix.length > 0) yield suffix;
 }
 
-/** The query behind `COPY table [(columns)]`, or undefined when the relation is one COPY copies some other way. */
-async function sourceQuery(statements: PgliteStatements, statement: CopyOutStatement): Promise<string | undefined> {
-  if ("query" in statement.source) return statement.source.query;
-  const { table, columns } = statement.source;
-  const [result] = await statements.run(
-    `select c.relkind::text, (select coalesce(string_agg(quote_ident(a.attname), ', ' order by a.attnum), '') from pg_attribute a
-        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '')
-       from pg_class c where c.oid = $1::regclass`,
-    [table],
-  );
-  const [kind, allColumns] = (result?.rows[0] ?? []) as [string?, string?];
+/** The query behind a copy of a table's columns, or undefined when the relation is one COPY copies some other way. */
+async function sourceQuery(statements: PgliteStatements, copy: CopyOut): Promise<string | undefined> {
+  if ("query" in copy) return copy.query;
+  const table = tableSql(copy.table);
+  const [result] = await statements.run("select c.relkind::text from pg_class c where c.oid = $1::regclass", [table]);
+  const [kind] = (result?.rows[0] ?? []) as [string?];
   // Tables and materialized views only; views, partitioned and foreign tables get COPY's own answer.
   if (kind !== "r" && kind !== "m") return undefined;
-  // COPY table leaves out generated columns and the rows of child tables.
-  const names = columns ?? allColumns;
-  return `SELECT ${names} FROM ONLY ${table}`;
+  // COPY table leaves out the rows of child tables.
+  return `SELECT ${columnListSql(copy.columns)} FROM ONLY ${table}`;
 }
 
 async function createView(statements: PgliteStatements, id: string, query: string): Promise<boolean> {
@@ -125,12 +117,12 @@ async function createView(statements: PgliteStatements, id: string, query: strin
   }
 }
 
-async function copy(statements: PgliteStatements, sql: string): Promise<{ bytes: Buffer; rowCount: number }> {
+async function runCopy(statements: PgliteStatements, sql: string): Promise<{ bytes: Buffer; rowCount: number }> {
   const [result] = await statements.run(sql);
   const blob = result?.blob;
   return { bytes: blob ? Buffer.from(await blob.arrayBuffer()) : Buffer.alloc(0), rowCount: result?.affectedRows ?? 0 };
 }
 
 async function copyBytes(statements: PgliteStatements, sql: string): Promise<Buffer> {
-  return (await copy(statements, sql)).bytes;
+  return (await runCopy(statements, sql)).bytes;
 }

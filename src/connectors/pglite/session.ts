@@ -5,13 +5,13 @@
  * (the event loop waits for it), so cancelling takes effect at the next statement or COPY chunk.
  */
 import type { Results } from "@electric-sql/pglite";
-import { ConnectorError } from "../errors/nomaflowError.js";
-import { connectorError } from "./connectionErrors.js";
-import type { Session } from "./connector.js";
-import { copyInByChunks } from "./pgliteCopyIn.js";
-import { copyOutByChunks } from "./pgliteCopyOut.js";
-import type { PgliteInstance } from "./pgliteInstances.js";
-import { toParameter, toQueryResult } from "./pgliteValues.js";
+import { ConnectorError } from "../../errors/nomaflowError.js";
+import { connectorError } from "../connectionErrors.js";
+import type { Session } from "../connector.js";
+import { copyInByChunks } from "./copyIn.js";
+import { copyOutByChunks } from "./copyOut.js";
+import type { PgliteInstance } from "./instances.js";
+import { toParameter, toQueryResult } from "./values.js";
 
 /** What the COPY code needs of a session. */
 export interface PgliteStatements {
@@ -82,7 +82,7 @@ export function pgliteSession(statements: PgliteStatements, copyChunkBytes: numb
   return {
     backendPid: undefined,
     query: async (sql, params) => toQueryResult(await statements.run(sql, params)),
-    copyOut: (sql) => copyOutByChunks(statements, sql, copyChunkBytes),
-    copyIn: (sql, data) => copyInByChunks(statements, sql, data, copyChunkBytes),
+    copyOut: (copy) => copyOutByChunks(statements, copy, copyChunkBytes),
+    copyIn: (copy, data) => copyInByChunks(statements, copy, data, copyChunkBytes),
   };
 }

@@ -1,21 +1,21 @@
 /**
  * Embedded PostgreSQL (PGlite) in a folder: `pglite:<dir>` in nomaflow.yaml. Every connector
- * naming a folder shares one PGlite instance in this process (pgliteInstances.ts), which is opened
+ * naming a folder shares one PGlite instance in this process (instances.ts), which is opened
  * on first use. PGlite has a single connection, so sessions take turns: a `withSession` holds the
  * connection from its first statement to its last, and no other session's statement runs inside
  * its transaction. COPY goes through PGlite's '/dev/blob' file a piece at a time
- * (pgliteCopyOut.ts, pgliteCopyIn.ts) so memory stays bounded whatever the table size.
+ * (copyOut.ts, copyIn.ts) so memory stays bounded whatever the table size.
  *
  * Cancelling: PGlite runs in this process and cannot stop a statement it has started; an abort
  * takes effect before the next statement or COPY piece (a queued session gives up its turn at
  * once), then the session rolls back and `withSession` rejects with a ConnectorError.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ConnectorError } from "../errors/nomaflowError.js";
-import type { Connector, Session, SessionOptions } from "./connector.js";
-import { connectorQueries } from "./connectorQueries.js";
-import { acquirePglite, releasePglite, type PgliteInstance } from "./pgliteInstances.js";
-import { cancelledError, pgliteSession, pgliteStatements, type PgliteSessionState } from "./pgliteSession.js";
+import { ConnectorError } from "../../errors/nomaflowError.js";
+import type { Connector, Session, SessionOptions } from "../connector.js";
+import { connectorQueries } from "../connectorQueries.js";
+import { acquirePglite, releasePglite, type PgliteInstance } from "./instances.js";
+import { cancelledError, pgliteSession, pgliteStatements, type PgliteSessionState } from "./session.js";
 
 export interface PgliteConnectorOptions {
   /**

@@ -7,8 +7,8 @@
  */
 import type { QueryOptions, Results } from "@electric-sql/pglite";
 import pg from "pg";
-import type { QueryField, QueryResult } from "./connector.js";
-import { textTypeParser } from "./typeParsers.js";
+import type { QueryField, QueryResult } from "../connector.js";
+import { textTypeParser } from "../typeParsers.js";
 
 const BYTEA_OID = 17;
 

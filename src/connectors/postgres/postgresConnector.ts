@@ -6,13 +6,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { ConnectorError } from "../errors/nomaflowError.js";
-import { defaultOf } from "../schema/common.js";
-import { ConnectorPool } from "../schema/configSchema.js";
-import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "./connector.js";
-import { connectorError } from "./connectionErrors.js";
-import { connectorQueries } from "./connectorQueries.js";
-import { pgTypes } from "./typeParsers.js";
+import { ConnectorError } from "../../errors/nomaflowError.js";
+import { defaultOf } from "../../schema/common.js";
+import { ConnectorPool } from "../../schema/configSchema.js";
+import type { Connector, QueryField, QueryResult, Session, SessionOptions } from "../connector.js";
+import { connectorError } from "../connectionErrors.js";
+import { connectorQueries } from "../connectorQueries.js";
+import { copyInSql, copyOutSql } from "../copySql.js";
+import { pgTypes } from "../typeParsers.js";
 
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -136,9 +137,9 @@ export function openPostgresConnector(name: string, url: string, settings: Conne
             committing = false;
           }
         },
-        copyOut: (sql) => copyOutOf(client, sql, name, where),
-        copyIn: async (sql, data) => {
-          const stream = client.query(copyFrom(sql));
+        copyOut: (copy) => copyOutOf(client, copyOutSql(copy, "STDOUT"), name, where),
+        copyIn: async (copy, data) => {
+          const stream = client.query(copyFrom(copyInSql(copy, "STDIN")));
           try {
             await pipeline(Readable.from(data, { objectMode: false }), stream);
           } catch (error) {

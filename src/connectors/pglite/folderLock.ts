@@ -8,8 +8,8 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { fileProblem } from "../files/fileProblem.js";
-import { processIsAlive } from "../files/processIsAlive.js";
+import { fileProblem } from "../../files/fileProblem.js";
+import { processIsAlive } from "../../files/processIsAlive.js";
 
 export const LOCK_FILE = "nomaflow-pglite.lock";
 

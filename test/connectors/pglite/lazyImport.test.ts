@@ -7,8 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { openPgliteConnector } from "../../src/connectors/pgliteConnector.js";
-import { isPgliteLoaded, openPgliteCount } from "../../src/connectors/pgliteInstances.js";
+import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
+import { isPgliteLoaded, openPgliteCount } from "../../../src/connectors/pglite/instances.js";
 
 it("imports PGlite on first use only", async () => {
   const root = await mkdtemp(join(tmpdir(), "nomaflow-pglite-lazy-"));
