@@ -12,15 +12,15 @@ import type { StepOutput, StepRunContext } from "../stepType.js";
 import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import type { sqlCopyFields } from "./index.js";
-import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
+import { overwriteTarget, prepareOverwrite } from "./overwrite/overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
-import { databaseMessageOf } from "./transaction.js";
+import { databaseMessageOf, queryOf } from "./transaction.js";
 import { displayName, qualifiedName } from "./quoteIdentifier.js";
 import { quoteIdentifier } from "../../sql/quoteSql.js";
 import { lockTarget } from "./targetLock.js";
 import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
 import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
-import { replaceRows } from "./replaceRows.js";
+import { replaceRows } from "./overwrite/replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 

@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stashName } from "../../../src/step-types/sql_copy/stashTable.js";
+import { stashName } from "../../../src/step-types/sql_copy/overwrite/stashTable.js";
 import { createDatabase, describeWithPostgres, PG_URL, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";

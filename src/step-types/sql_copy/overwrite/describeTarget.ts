@@ -9,11 +9,11 @@ import { DEPENDENT_VIEWS_SQL, type DependentViewFacts } from "./dependentViews.j
 import { INCOMING_FOREIGN_KEYS_SQL, OUTGOING_FOREIGN_KEYS_SQL, type ForeignKeyFacts, type IncomingForeignKeyFacts } from "./foreignKeys.js";
 import { CHECKS_SQL, INDEXES_SQL, STATISTICS_SQL, type CheckFacts, type IndexFacts, type StatisticsFacts } from "./indexesAndKeys.js";
 import { IDENTITY_SEQUENCES_SQL, SERIAL_SEQUENCES_SQL, type OwnedSequenceFacts } from "./ownedSequences.js";
-import { type TableName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { type TableName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
 import { OBSTACLES_SQL, type SwapObstacles } from "./swapRefusals.js";
 import { privilegesSql, type Privilege } from "./tablePrivileges.js";
-import type { Query } from "./transaction.js";
+import type { Query } from "../transaction.js";
 import { POLICIES_SQL, TRIGGERS_SQL, type PolicyFacts, type TriggerFacts } from "./triggersAndPolicies.js";
 
 export interface TableFacts {

@@ -3,23 +3,21 @@
  * swapStash.ts for what the swap keeps). The stash is committed as it is built, so a failure
  * drops it here, and a run killed mid-way leaves one that the next run of the step drops first.
  */
-import type { Connector, Session } from "../../connectors/connector.js";
-import { StepError } from "../../errors.js";
-import type { StepRunContext } from "../stepType.js";
+import type { Connector, Session } from "../../../connectors/connector.js";
+import { StepError } from "../../../errors.js";
+import type { StepRunContext } from "../../stepType.js";
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import { describeTarget } from "./describeTarget.js";
 import { completeStash } from "./completeStash.js";
-import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
+import { displayName, qualifiedName, type TableName } from "../quoteIdentifier.js";
 import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "./stashTable.js";
 import { swapStash } from "./swapStash.js";
 import { swapRefusals } from "./swapRefusals.js";
-import { inTransaction, type Query } from "./transaction.js";
+import { inTransaction, queryOf } from "../transaction.js";
 
 /** Tries of the swap alone when its lock wait times out (readers holding the table). */
 const SWAP_TRIES = 5;
 const SWAP_LOCK_TIMEOUT_MS = 500;
-
-export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
 
 /** auto: a swap where one can be done, else a replace in one transaction. */
 export type OverwriteMethod = "auto" | "swap" | "replace";

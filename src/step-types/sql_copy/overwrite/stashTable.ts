@@ -9,10 +9,10 @@
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import { describeTarget, type TargetDescription } from "./describeTarget.js";
 import { readStashIdentitySequences, type OwnedSequenceFacts } from "./ownedSequences.js";
-import { displayName, optionsClause, qualifiedName, type TableName } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { displayName, optionsClause, qualifiedName, type TableName } from "../quoteIdentifier.js";
+import { quoteIdentifier } from "../../../sql/quoteSql.js";
 import { leftoverTagOf, oldTablePrefix, stashPrefix, stashTagOf } from "./temporaryNames.js";
-import { assertNoOpenTransaction, inTransaction, type Query } from "./transaction.js";
+import { assertNoOpenTransaction, inTransaction, type Query } from "../transaction.js";
 
 export { stashName } from "./temporaryNames.js";
 

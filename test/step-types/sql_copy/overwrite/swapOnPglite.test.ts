@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { findStashTables } from "../../../src/step-types/sql_copy/stashTable.js";
-import type { Query } from "../../../src/step-types/sql_copy/transaction.js";
-import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
+import { findStashTables } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import type { Query } from "../../../../src/step-types/sql_copy/transaction.js";
+import { freshPgliteFolder } from "../../../support/pgliteTemplate.js";
 import { overwrite, rejection } from "./swapHarness.js";
 
 const root = mkdtempSync(join(tmpdir(), "nomaflow-swap-pglite-"));

@@ -5,14 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { checkSwappable } from "../../../src/step-types/sql_copy/checkSwappable.js";
-import { completeStash } from "../../../src/step-types/sql_copy/completeStash.js";
-import { qualifiedName, type TableName } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
-import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "../../../src/step-types/sql_copy/stashTable.js";
-import { swapStash, type SwapOptions, type SwapResult } from "../../../src/step-types/sql_copy/swapStash.js";
-import type { Query } from "../../../src/step-types/sql_copy/transaction.js";
-import { newRunId } from "../../../src/runs/runId.js";
-import { createDatabase, PG_URL, type TestDatabase } from "../../support/postgres.js";
+import { checkSwappable } from "../../../../src/step-types/sql_copy/overwrite/checkSwappable.js";
+import { completeStash } from "../../../../src/step-types/sql_copy/overwrite/completeStash.js";
+import { qualifiedName, type TableName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { swapStash, type SwapOptions, type SwapResult } from "../../../../src/step-types/sql_copy/overwrite/swapStash.js";
+import type { Query } from "../../../../src/step-types/sql_copy/transaction.js";
+import { newRunId } from "../../../../src/runs/runId.js";
+import { createDatabase, PG_URL, type TestDatabase } from "../../../support/postgres.js";
 
 export interface Harness {
   db: TestDatabase;

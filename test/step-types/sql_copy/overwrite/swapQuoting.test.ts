@@ -4,9 +4,9 @@
  * break out of its quotes. Leftover stashes of such tables are found by name.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createStash, dropStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { oldTableName } from "../../../src/step-types/sql_copy/temporaryNames.js";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { createStash, dropStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { oldTableName } from "../../../../src/step-types/sql_copy/overwrite/temporaryNames.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
 
 describeWithPostgres("overwrite swap with names that need quoting", () => {

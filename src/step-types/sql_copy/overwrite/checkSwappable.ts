@@ -1,11 +1,11 @@
 /**
  * The refusals of an overwrite swap as an error, checked before anything is copied.
  */
-import { StepError } from "../../errors.js";
+import { StepError } from "../../../errors.js";
 import { describeTarget, type DescribedTarget } from "./describeTarget.js";
-import { displayName, type TableName } from "./quoteIdentifier.js";
+import { displayName, type TableName } from "../quoteIdentifier.js";
 import { swapRefusals } from "./swapRefusals.js";
-import { inTransaction, type Query } from "./transaction.js";
+import { inTransaction, type Query } from "../transaction.js";
 
 /** Throws a StepError (not retryable) saying why `target` cannot be overwritten by a swap. */
 export async function checkSwappable(query: Query, target: TableName): Promise<void> {

@@ -6,9 +6,9 @@
  * updated, new ones inserted, and rows that other tables' foreign keys point at stay in place
  * when the source still has them.
  */
-import type { Session } from "../../connectors/connector.js";
-import type { TableInfo } from "./tableColumns.js";
-import { upsertRows, type UpsertCounts } from "./upsertRows.js";
+import type { Session } from "../../../connectors/connector.js";
+import type { TableInfo } from "../tableColumns.js";
+import { upsertRows, type UpsertCounts } from "../upsertRows.js";
 
 export async function replaceRows(session: Session, copyIn: (table: string) => Promise<number>, columns: string[], target: string, existing: TableInfo): Promise<UpsertCounts> {
   const keyed = existing.primaryKey.length > 0 && existing.primaryKey.every((column) => columns.includes(column));

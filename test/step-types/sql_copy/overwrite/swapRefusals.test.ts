@@ -3,10 +3,10 @@
  * message that names the object in the way and says what to do instead.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { StepError } from "../../../src/errors.js";
-import { checkSwappable } from "../../../src/step-types/sql_copy/checkSwappable.js";
-import { createStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { StepError } from "../../../../src/errors.js";
+import { checkSwappable } from "../../../../src/step-types/sql_copy/overwrite/checkSwappable.js";
+import { createStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, type Harness } from "./swapHarness.js";
 
 describeWithPostgres("overwrite swap refusals", () => {

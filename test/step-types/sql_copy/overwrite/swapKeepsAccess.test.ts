@@ -4,7 +4,7 @@
  * policies, and the views that read the target (with their own grants and views on them).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
 
 describeWithPostgres("overwrite swap keeps grants, owner, comments, triggers, policies and views", () => {

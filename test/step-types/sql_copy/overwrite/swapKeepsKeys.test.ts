@@ -4,9 +4,9 @@
  * rows, the swap, then a use of the thing that shows it is still there.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { completeStash } from "../../../src/step-types/sql_copy/completeStash.js";
-import { createStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { completeStash } from "../../../../src/step-types/sql_copy/overwrite/completeStash.js";
+import { createStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
 
 describeWithPostgres("overwrite swap keeps keys, indexes, constraints and sequences", () => {

@@ -3,8 +3,8 @@
  * leaves the target as it was and no stash behind, and says why in the target's own names.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { findStashTables } from "../../../src/step-types/sql_copy/stashTable.js";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { findStashTables } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
 
 describeWithPostgres("overwrite swap failures", () => {

@@ -6,11 +6,11 @@
  */
 import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { completeStash } from "../../../src/step-types/sql_copy/completeStash.js";
-import { qualifiedName } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
-import { createStash, dropStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { swapStash } from "../../../src/step-types/sql_copy/swapStash.js";
-import { describeWithPostgres } from "../../support/postgres.js";
+import { completeStash } from "../../../../src/step-types/sql_copy/overwrite/completeStash.js";
+import { qualifiedName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { createStash, dropStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { swapStash } from "../../../../src/step-types/sql_copy/overwrite/swapStash.js";
+import { describeWithPostgres } from "../../../support/postgres.js";
 import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
 
 interface Observation {
