@@ -112,8 +112,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
       }
 
-      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method) : undefined;
-      const swap = method === "swap";
+      const overwrite = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method) : undefined;
+      const method = overwrite?.method;
 
       return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? "public", fields.source.table!);
@@ -151,8 +151,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         let upserted: UpsertCounts | undefined;
         let refreshed: string[] = [];
         let creation: CreatedTarget | undefined;
-        if (swap) {
-          const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, (stash) =>
+        if (overwrite?.method === "swap") {
+          const swapped = await overwriteTarget(targetSession, sink, overwrite.described, context, signal, (stash) =>
             targetSession.copyIn(plan.copyInSql(stash), stream()),
           );
           lockHeldMs = swapped.lockHeldMs;
