@@ -148,6 +148,32 @@ describeOnBackends("overwrite swap as readers see it", (h) => {
     expect(await findStashTables(h.query, "public", "busy")).toEqual([]);
   });
 
+  h.itNeeds("sessions", "stops at once when the step is cancelled while the swap waits to try again, leaving the target and no stash", async () => {
+    await h.query(`create table held (id int primary key, batch int); insert into held values (1, 1)`);
+    const holder = await h.connect();
+    await holder.query("begin; select count(*) from held");
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const error = await rejection(
+      overwrite(h, { schema: "public", table: "held" }, (stash) => `insert into ${stash} values (1, 2)`, {
+        signal: controller.signal,
+        onLog: (message) => {
+          // The third try timed out on the holder's lock; overwriteTarget now waits 600 ms.
+          if (!message.endsWith("trying again (3/5)")) return;
+          abortedAt = performance.now();
+          controller.abort(new Error("cancelled by the test"));
+        },
+      }),
+    );
+    const stoppedAfterMs = performance.now() - abortedAt;
+    await holder.query("commit");
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(error.message).toMatch(/cancelled by the test/);
+    expect(stoppedAfterMs).toBeLessThan(300);
+    expect(await scalar(h, "select batch from held")).toBe(1);
+    expect(await findStashTables(h.query, "public", "held")).toEqual([]);
+  });
+
   it("does not swap when the target changed during the copy, saying what changed", async () => {
     await h.query(`create table moving (id int primary key, batch int); insert into moving values (1, 1)`);
     const target = { schema: "public", table: "moving" };
