@@ -3,11 +3,12 @@
  * a missing target created, types byte-exact, column matching, and the errors named plainly.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
 describeWithPostgres("sql_copy between two PostgreSQL databases", () => {
+  const failed = trackFailures();
   let ops: TestDatabase;
   let reporting: TestDatabase;
   const cleanups: Array<() => unknown> = [];
@@ -28,8 +29,8 @@ describeWithPostgres("sql_copy between two PostgreSQL databases", () => {
   });
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
-    await ops?.drop();
-    await reporting?.drop();
+    await ops?.drop(failed());
+    await reporting?.drop(failed());
   });
 
   function project(steps: string): string {
