@@ -137,7 +137,9 @@ function openBackend(name: BackendName, suite: string): OpenableBackend {
     },
     async query(sql, params) {
       if (setup) {
-        const result = await setup.query(sql, params);
+        // Several statements give one result each: the last one is the answer, as on PGlite.
+        const results = (await setup.query(sql, params)) as pg.QueryResult | pg.QueryResult[];
+        const result = Array.isArray(results) ? results.at(-1)! : results;
         return { rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
       }
       try {
