@@ -1,7 +1,8 @@
 /**
- * Real PostgreSQL for tests (DEVELOPERS.md): NOMAFLOW_TEST_PG_URL names a server; each test file
- * makes its own databases and drops them. Without the variable the file's tests are skipped with
- * one visible line; with NOMAFLOW_REQUIRE_PG=1 a missing server is a failure.
+ * Real PostgreSQL for tests (README, for contributors): NOMAFLOW_TEST_PG_URL names a server; each
+ * test file makes its own databases and drops them, or keeps them when a test failed
+ * (trackFailures). Without the variable the file's tests are skipped with one visible line; with
+ * NOMAFLOW_REQUIRE_PG=1 a missing server is a failure.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
