@@ -1,11 +1,12 @@
 /**
- * Real PostgreSQL for tests (DEVELOPERS.md): NOMAFLOW_TEST_PG_URL names a server; each test file
- * makes its own databases and drops them. Without the variable the file's tests are skipped with
- * one visible line; with NOMAFLOW_REQUIRE_PG=1 a missing server is a failure.
+ * Real PostgreSQL for tests (README, for contributors): NOMAFLOW_TEST_PG_URL names a server; each
+ * test file makes its own databases and drops them, or keeps them when a test failed
+ * (trackFailures). Without the variable the file's tests are skipped with one visible line; with
+ * NOMAFLOW_REQUIRE_PG=1 a missing server is a failure.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { describe } from "vitest";
+import { beforeEach, describe } from "vitest";
 
 export const PG_URL = process.env.NOMAFLOW_TEST_PG_URL;
 const REQUIRED = process.env.NOMAFLOW_REQUIRE_PG === "1";
@@ -29,12 +30,30 @@ export function databaseUrl(database: string): string {
   return url.toString();
 }
 
+/**
+ * Call in a suite's body: notes whether a test of the suite failed, so its afterAll can keep the
+ * database (or folder) as evidence — `db.drop(failed())`.
+ */
+export function trackFailures(): () => boolean {
+  let failed = false;
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+  return () => failed;
+}
+
 export interface TestDatabase {
   name: string;
   url: string;
   /** A plain pg client on it, for setting up and checking. */
   query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
-  drop(): Promise<void>;
+  /**
+   * Closes the helper client and drops the database — unless `keep` (a test failed, see
+   * trackFailures): then the database is kept as evidence and its name printed.
+   */
+  drop(keep?: boolean): Promise<void>;
 }
 
 /** Creates a fresh database named after `label`; drop() closes the helper client and drops it. */
@@ -54,8 +73,12 @@ export async function createDatabase(label: string): Promise<TestDatabase> {
     name,
     url,
     query: (sql, params) => client.query(sql, params),
-    drop: async () => {
+    drop: async (keep = false) => {
       await client.end().catch(() => {});
+      if (keep) {
+        console.log(`kept database ${name} of a failed test, as evidence (drop it with: dropdb ${name})`);
+        return;
+      }
       const dropper = new pg.Client({ connectionString: PG_URL });
       await dropper.connect();
       try {

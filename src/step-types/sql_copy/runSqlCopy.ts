@@ -11,9 +11,9 @@ import { advanceOwnedSequences } from "./advanceSequences.js";
 import { binaryRowCounter, textRowCounter } from "./copyRowCounter.js";
 import { defaultOf } from "../../schema/common.js";
 import { sqlCopyFields, type SqlCopyFields as Fields } from "./sqlCopyFields.js";
-import { overwriteTarget, prepareOverwrite, queryOf } from "./overwriteTarget.js";
+import { overwriteTarget, prepareOverwrite } from "./overwrite/overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
-import { databaseMessageOf } from "./transaction.js";
+import { databaseMessageOf, queryOf } from "./transaction.js";
 import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
 import { quoteIdentifier } from "../../sql/quoteSql.js";
 import { sqlCodeEnd } from "../../templates/sqlPlaces.js";
@@ -21,7 +21,7 @@ import type { CopyOut } from "../../connectors/connector.js";
 import { lockTarget } from "./targetLock.js";
 import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
 import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
-import { replaceRows } from "./replaceRows.js";
+import { replaceRows } from "./overwrite/replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
 
@@ -107,8 +107,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         throw new StepError(`target ${targetName} is not a table (it is a ${existing.kind === "v" ? "view" : existing.kind === "m" ? "materialized view" : `relation of kind ${existing.kind}`})`, { retryable: false });
       }
 
-      const method = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method ?? defaultOf(sqlCopyFields.properties.overwrite_method)) : undefined;
-      const swap = method === "swap";
+      const overwrite = existing !== undefined && fields.mode === "overwrite" ? await prepareOverwrite(targetSession, { schema: targetSchema, table: fields.target.table }, context, fields.overwrite_method ?? defaultOf(sqlCopyFields.properties.overwrite_method)) : undefined;
+      const method = overwrite?.method;
 
       return await source.withSession((sourceSession) => withPinnedSettings(sourceSession, async () => {
         const sourceLabel = fields.source.query !== undefined ? "the source query" : displayName(fields.source.schema ?? DEFAULT_SCHEMA, fields.source.table!);
@@ -148,8 +148,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
         let upserted: UpsertCounts | undefined;
         let refreshed: string[] = [];
         let creation: CreatedTarget | undefined;
-        if (swap) {
-          const swapped = await overwriteTarget(targetSession, sink, { schema: targetSchema, table: fields.target.table }, context, copyIn);
+        if (overwrite?.method === "swap") {
+          const swapped = await overwriteTarget(targetSession, sink, overwrite.described, context, signal, copyIn);
           lockHeldMs = swapped.lockHeldMs;
           // Only a matview reading the table through a view lets a swap happen; refreshed after it.
           if (fields.refresh_materialized_views) {

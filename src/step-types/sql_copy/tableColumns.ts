@@ -22,32 +22,23 @@ export interface TableInfo {
 /** Below this OID every type is built in, and so has the same binary form on every server. */
 export const FIRST_USER_OID = 16384;
 
+/** One round trip: the relation, its columns and its primary key, as JSON text. */
+const DESCRIBE_TABLE_SQL = `select json_build_object(
+    'oid', c.oid::int8,
+    'kind', c.relkind,
+    'columns', (select coalesce(json_agg(json_build_object(
+        'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'typeOid', a.atttypid::int8, 'notNull', a.attnotnull, 'generated', a.attgenerated <> '')
+      order by a.attnum), '[]')
+      from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+    'primaryKey', (select coalesce(json_agg(a.attname order by k.position), '[]')
+      from pg_index i cross join lateral unnest(i.indkey) with ordinality as k(attnum, position)
+      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+      where i.indrelid = c.oid and i.indisprimary))::text as description
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2`;
+
 export async function describeTable(session: Session, schema: string, table: string): Promise<TableInfo | undefined> {
-  const relation = (
-    await session.query(
-      "select c.oid::int8 as oid, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = $2",
-      [schema, table],
-    )
-  ).rows[0];
-  if (!relation) return undefined;
-  const oid = Number(relation.oid);
-  const columns = (
-    await session.query(
-      `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.atttypid::int8 as type_oid,
-              a.attnotnull as not_null, a.attgenerated <> '' as generated
-         from pg_attribute a where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped order by a.attnum`,
-      [oid],
-    )
-  ).rows.map((row) => ({ name: String(row.name), type: String(row.type), typeOid: Number(row.type_oid), notNull: row.not_null === true, generated: row.generated === true }));
-  const primaryKey = (
-    await session.query(
-      `select a.attname as name from pg_index i cross join lateral unnest(i.indkey) with ordinality as k(attnum, position)
-         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-        where i.indrelid = $1::oid and i.indisprimary order by k.position`,
-      [oid],
-    )
-  ).rows.map((row) => String(row.name));
-  return { oid, kind: String(relation.kind), columns, primaryKey };
+  const row = (await session.query(DESCRIBE_TABLE_SQL, [schema, table])).rows[0];
+  return row === undefined ? undefined : (JSON.parse(String(row.description)) as TableInfo);
 }
 
 /**

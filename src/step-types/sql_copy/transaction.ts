@@ -1,12 +1,15 @@
 /**
- * The one thing the overwrite swap needs from a connector: a query function on a single session
- * (a `Session.query` from `Connector.withSession`), outside any transaction — these modules open
- * and commit their own.
+ * The one thing the overwrite swap (overwrite/) needs from a connector: a query function on a
+ * single session (a `Session.query` from `Connector.withSession`), outside any transaction —
+ * those modules open and commit their own. Also the database-error helpers sql_copy shares.
  */
+import type { Session } from "../../connectors/connector.js";
 import { quoteLiteral } from "../../sql/quoteSql.js";
 
 /** Runs one statement; parameters are `$1`, `$2`, … and travel apart from the text. */
 export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
 
 interface TransactionSettings {
   /** Milliseconds any one lock wait may last before the statement fails; unset = the session's. */

@@ -6,11 +6,10 @@
  */
 import type { Session } from "../../connectors/connector.js";
 import { StepError } from "../../errors/nomaflowError.js";
-import { queryOf } from "./overwriteTarget.js";
 import { displayIdentifier, displayName, qualifiedName } from "./quoteIdentifier.js";
 import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
 import { FIRST_USER_OID, type ColumnInfo } from "./tableColumns.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, queryOf } from "./transaction.js";
 
 interface TypeFacts {
   oid: number;

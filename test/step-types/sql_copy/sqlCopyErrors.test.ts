@@ -5,11 +5,12 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FinishedRun } from "../../support/runProject.js";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
 describeWithPostgres("sql_copy errors", () => {
+  const failed = trackFailures();
   let source: TestDatabase;
   let target: TestDatabase;
   const cleanups: Array<() => unknown> = [];
@@ -41,8 +42,8 @@ describeWithPostgres("sql_copy errors", () => {
   });
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
-    await source?.drop();
-    await target?.drop();
+    await source?.drop(failed());
+    await target?.drop(failed());
   });
 
   function run(step: string): Promise<FinishedRun> {

@@ -5,12 +5,13 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { createDatabase, describeWithPostgres, PG_URL, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
+import { stashName } from "../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { createDatabase, describeWithPostgres, trackFailures, PG_URL, sessionsLeft, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
 describeWithPostgres("sql_copy faults", () => {
+  const failed = trackFailures();
   let ops: TestDatabase;
   let reporting: TestDatabase;
   const cleanups: Array<() => unknown> = [];
@@ -27,8 +28,8 @@ describeWithPostgres("sql_copy faults", () => {
   });
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
-    await ops?.drop();
-    await reporting?.drop();
+    await ops?.drop(failed());
+    await reporting?.drop(failed());
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`drop role if exists ${role}`);
@@ -104,6 +105,7 @@ describeWithPostgres("sql_copy faults", () => {
 });
 
 describeWithPostgres("sql_copy: one writer per target, and leftovers of killed runs", () => {
+  const failed = trackFailures();
   let ops: TestDatabase;
   let reporting: TestDatabase;
   let remove = () => {};
@@ -117,8 +119,8 @@ describeWithPostgres("sql_copy: one writer per target, and leftovers of killed r
   });
   afterAll(async () => {
     remove();
-    await ops?.drop();
-    await reporting?.drop();
+    await ops?.drop(failed());
+    await reporting?.drop(failed());
   });
 
   function project(): string {

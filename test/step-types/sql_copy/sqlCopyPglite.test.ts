@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject } from "../../support/tempProject.js";
@@ -16,6 +16,7 @@ const ROWS = `(1, 'Ann', 10.50, '2026-11-28 02:00:00+01', '{a,b}', '{"k": [1, 2]
 const TABLE = "(id int primary key, name text not null, balance numeric(12,2), seen timestamptz, tags text[], doc jsonb, photo bytea, note text)";
 
 describeWithPostgres("sql_copy with PGlite", () => {
+  const failed = trackFailures();
   let server: TestDatabase;
   let root: string;
   let remove = () => {};
@@ -36,7 +37,7 @@ describeWithPostgres("sql_copy with PGlite", () => {
   });
   afterAll(async () => {
     remove();
-    await server?.drop();
+    await server?.drop(failed());
   });
 
   it("server → PGlite → PGlite → server, byte-exact, twice (the second time through the swap)", async () => {

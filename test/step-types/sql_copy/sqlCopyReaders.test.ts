@@ -4,11 +4,12 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
 describeWithPostgres("sql_copy overwrite and its readers", () => {
+  const failed = trackFailures();
   let ops: TestDatabase;
   let reporting: TestDatabase;
   let remove = () => {};
@@ -24,8 +25,8 @@ describeWithPostgres("sql_copy overwrite and its readers", () => {
   });
   afterAll(async () => {
     remove();
-    await ops?.drop();
-    await reporting?.drop();
+    await ops?.drop(failed());
+    await reporting?.drop(failed());
   });
 
   it.each(["swap", "replace"])("a reader in a loop sees only yesterday's rows, then only today's, never nothing, never an error (overwrite_method: %s)", async (method) => {

@@ -5,7 +5,7 @@
  * the loaded keys, and partitioned tables, views and materialized views as sources.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 import { checksumSql, NON_DEFAULT_OUTPUT_SETTINGS, RENTAL_ROWS, RENTAL_SCHEMA, STAMP_TRIGGER } from "./rentalFixture.js";
@@ -16,6 +16,7 @@ async function checksum(db: TestDatabase, relation: string, orderBy: string): Pr
 }
 
 describeWithPostgres("sql_copy on a real-world schema", () => {
+  const failed = trackFailures();
   let source: TestDatabase;
   let target: TestDatabase;
   const cleanups: Array<() => unknown> = [];
@@ -29,8 +30,8 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
   });
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
-    await source?.drop();
-    await target?.drop();
+    await source?.drop(failed());
+    await target?.drop(failed());
   });
 
   function project(steps: string): string {

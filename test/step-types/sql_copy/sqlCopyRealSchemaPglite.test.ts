@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openPgliteConnector } from "../../../src/connectors/pglite/pgliteConnector.js";
 import type { Connector } from "../../../src/connectors/connector.js";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { freshPgliteFolder } from "../../support/pgliteTemplate.js";
 import { makeProject } from "../../support/tempProject.js";
@@ -30,6 +30,7 @@ async function pgliteChecksum(connector: Connector, relation: string, orderBy: s
 }
 
 describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
+  const failed = trackFailures();
   let server: TestDatabase;
   let root: string;
   let remove = () => {};
@@ -70,7 +71,7 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
   });
   afterAll(async () => {
     remove();
-    await server?.drop();
+    await server?.drop(failed());
   });
 
   it("copies exactly from a PGlite database with DateStyle 'SQL, DMY' and gives its settings back", async () => {

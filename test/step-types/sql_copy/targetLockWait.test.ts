@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunEvent } from "../../../src/run-logs/runEvents.js";
-import { createDatabase, describeWithPostgres, type TestDatabase } from "../../support/postgres.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
 import { runJobIn } from "../../support/runProject.js";
 import { makeProject } from "../../support/tempProject.js";
 
 describeWithPostgres("sql_copy waiting for another run's target lock", () => {
+  const failed = trackFailures();
   let source: TestDatabase;
   let target: TestDatabase;
   const removes: Array<() => void> = [];
@@ -24,8 +25,8 @@ describeWithPostgres("sql_copy waiting for another run's target lock", () => {
   });
   afterAll(async () => {
     for (const remove of removes) remove();
-    await source?.drop();
-    await target?.drop();
+    await source?.drop(failed());
+    await target?.drop(failed());
   });
 
   it("logs the wait naming the run holding the lock, and leaves the wait out of the copy's time and rows/s", async () => {

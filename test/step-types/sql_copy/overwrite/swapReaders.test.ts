@@ -5,13 +5,15 @@
  * cannot get it in time gives up, leaves the target alone, and can be tried again.
  */
 import type pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { completeStash } from "../../../src/step-types/sql_copy/completeStash.js";
-import { qualifiedName } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
-import { createStash, dropStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { swapStash } from "../../../src/step-types/sql_copy/swapStash.js";
-import { describeWithPostgres } from "../../support/postgres.js";
-import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
+import { beforeAll, expect, it } from "vitest";
+import { completeStash } from "../../../../src/step-types/sql_copy/overwrite/completeStash.js";
+import { qualifiedName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { createStash, dropStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { swapStash } from "../../../../src/step-types/sql_copy/overwrite/swapStash.js";
+import { queryOf } from "../../../../src/step-types/sql_copy/transaction.js";
+import { describeOnBackends } from "../../../support/backends.js";
+import { describeTarget } from "../../../../src/step-types/sql_copy/overwrite/describeTarget.js";
+import { overwrite, rejection, scalar } from "./realOverwrite.js";
 
 interface Observation {
   count: number;
@@ -19,16 +21,11 @@ interface Observation {
   max: number;
 }
 
-describeWithPostgres("overwrite swap as readers see it", () => {
-  let h: Harness;
+describeOnBackends("overwrite swap as readers see it", (h) => {
   /** A connection of its own for watching the server while the swap's session is busy. */
   let monitor: pg.Client;
   beforeAll(async () => {
-    h = await openHarness("swap_readers");
-    monitor = await h.connect();
-  });
-  afterAll(async () => {
-    await h?.close();
+    if (h.has("sessions")) monitor = await h.connect();
   });
 
   const observe = (rows: Record<string, unknown>[]): Observation => {
@@ -48,7 +45,7 @@ describeWithPostgres("overwrite swap as readers see it", () => {
     until(`select count(*) = cardinality($1::int[]) as ready from pg_stat_activity where pid = any($1::int[]) and wait_event_type = 'Lock'`, [pids]);
   const pidOf = async (client: pg.Client) => Number((await client.query("select pg_backend_pid() as pid")).rows[0].pid);
 
-  it("readers in a tight loop through the load and the swap see only the whole old or the whole new table, never an error; the lock is held for milliseconds", async () => {
+  h.itNeeds("sessions", "readers in a tight loop through the load and the swap see only the whole old or the whole new table, never an error; the lock is held for milliseconds", async () => {
     const OLD_ROWS = 150_000;
     const NEW_ROWS = 200_000;
     await h.query(`create table readings (id int primary key, batch int not null, payload text);
@@ -76,7 +73,7 @@ describeWithPostgres("overwrite swap as readers see it", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const result = await overwrite(
-      h.query,
+      h,
       { schema: "public", table: "readings" },
       (stash) => `insert into ${stash} select i, 2, md5(i::text) from generate_series(1, ${NEW_ROWS}) i`,
     );
@@ -98,15 +95,19 @@ describeWithPostgres("overwrite swap as readers see it", () => {
     expect(result.lockHeldMs).toBeLessThan(1000);
   });
 
-  it("readers that arrive while the swap waits for its lock wait too, then read the new table without an error", async () => {
+  h.itNeeds("sessions", "readers that arrive while the swap waits for its lock wait too, then read the new table without an error", async () => {
     await h.query(`create table queued (id int primary key, batch int); insert into queued select i, 1 from generate_series(1, 10) i;
       create view queued_view as select * from queued`);
     const holder = await h.connect();
     await holder.query("begin; select count(*) from queued");
 
-    const swapped = overwrite(h.query, { schema: "public", table: "queued" }, (stash) => `insert into ${stash} select i, 2 from generate_series(1, 20) i`, {
-      lockTimeoutMs: 20_000,
-    });
+    // swapStash itself, with a lock wait long enough for the readers to queue behind it
+    // (overwriteTarget waits 500 ms at a time, then tries again).
+    const target = { schema: "public", table: "queued" };
+    const plan = await h.session(async (query) => createStash(query, target, stashName("queued", "20261128T020000000Z-queued"), await describeTarget(query, target)));
+    await h.query(`insert into ${qualifiedName("public", plan.stash)} select i, 2 from generate_series(1, 20) i`);
+    await h.session(async (query) => completeStash(query, plan));
+    const swapped = h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 20_000 }));
     await until(`select exists (select from pg_locks where relation = 'public.queued'::regclass and mode = 'AccessExclusiveLock' and not granted) as ready`);
 
     const clients = [await h.connect(), await h.connect(), await h.connect()];
@@ -124,17 +125,17 @@ describeWithPostgres("overwrite swap as readers see it", () => {
     expect((await swapped).lockHeldMs).toBeLessThan(1000);
   });
 
-  it("gives up when the lock does not come in time, leaves the target as it was, and succeeds when tried again with the same stash", async () => {
+  h.itNeeds("sessions", "gives up when the lock does not come in time, leaves the target as it was, and succeeds when tried again with the same stash", async () => {
     await h.query(`create table busy (id int primary key, batch int); insert into busy values (1, 1)`);
     const target = { schema: "public", table: "busy" };
-    const plan = await createStash(h.query, target, stashName("busy", "20261128T020000000Z-busyaa"));
+    const plan = await h.session(async (query) => createStash(query, target, stashName("busy", "20261128T020000000Z-busyaa"), await describeTarget(query, target)));
     await h.query(`insert into ${qualifiedName("public", plan.stash)} values (1, 2), (2, 2)`);
-    await completeStash(h.query, plan);
+    await h.session(async (query) => completeStash(query, plan));
     const holder = await h.connect();
     await holder.query("begin; select count(*) from busy");
 
     const started = performance.now();
-    const error = await rejection(swapStash(h.query, plan, { lockTimeoutMs: 200 }));
+    const error = await rejection(h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 })));
     expect(performance.now() - started).toBeLessThan(5000);
     expect(error.message).toBe("the swap could not lock public.busy within 200 ms; public.busy is unchanged");
     expect(error.retryable).toBe(true);
@@ -142,34 +143,65 @@ describeWithPostgres("overwrite swap as readers see it", () => {
     await holder.query("commit");
     expect(await findStashTables(h.query, "public", "busy")).toEqual([plan.stash]);
 
-    await swapStash(h.query, plan, { lockTimeoutMs: 200 });
-    expect(await scalar(h.query, "select string_agg(batch::text, ',') from busy")).toBe("2,2");
+    await h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 }));
+    expect(await scalar(h, "select string_agg(batch::text, ',') from busy")).toBe("2,2");
     expect(await findStashTables(h.query, "public", "busy")).toEqual([]);
+  });
+
+  h.itNeeds("sessions", "stops at once when the step is cancelled while the swap waits to try again, leaving the target and no stash", async () => {
+    await h.query(`create table held (id int primary key, batch int); insert into held values (1, 1)`);
+    const holder = await h.connect();
+    await holder.query("begin; select count(*) from held");
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const error = await rejection(
+      overwrite(h, { schema: "public", table: "held" }, (stash) => `insert into ${stash} values (1, 2)`, {
+        signal: controller.signal,
+        onLog: (message) => {
+          // The third try timed out on the holder's lock; overwriteTarget now waits 600 ms.
+          if (!message.endsWith("trying again (3/5)")) return;
+          abortedAt = performance.now();
+          controller.abort(new Error("cancelled by the test"));
+        },
+      }),
+    );
+    const stoppedAfterMs = performance.now() - abortedAt;
+    await holder.query("commit");
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(error.message).toMatch(/cancelled by the test/);
+    expect(stoppedAfterMs).toBeLessThan(300);
+    expect(await scalar(h, "select batch from held")).toBe(1);
+    expect(await findStashTables(h.query, "public", "held")).toEqual([]);
   });
 
   it("does not swap when the target changed during the copy, saying what changed", async () => {
     await h.query(`create table moving (id int primary key, batch int); insert into moving values (1, 1)`);
     const target = { schema: "public", table: "moving" };
-    const plan = await createStash(h.query, target, stashName("moving", "20261128T020000000Z-movaaa"));
+    const plan = await h.session(async (query) => createStash(query, target, stashName("moving", "20261128T020000000Z-movaaa"), await describeTarget(query, target)));
     await h.query(`insert into ${qualifiedName("public", plan.stash)} values (1, 2)`);
-    await completeStash(h.query, plan);
+    await h.session(async (query) => completeStash(query, plan));
     await h.query(`create index moving_batch on moving (batch); comment on table moving is 'changed'`);
 
-    const error = await rejection(swapStash(h.query, plan));
+    const error = await rejection(h.session(async (query) => swapStash(query, plan)));
     expect(error.message).toBe("public.moving changed while it was being copied (table, indexes), so the copy no longer matches it; nothing was swapped");
     expect(error.retryable).toBe(true);
-    expect(await scalar(h.query, "select batch from moving")).toBe(1);
+    expect(await scalar(h, "select batch from moving")).toBe(1);
     await dropStash(h.query, target, plan.stash);
   });
 
   it("refuses to run inside the caller's transaction", async () => {
     await h.query(`create table inside (id int)`);
-    await h.query("begin");
-    try {
-      const error = await rejection(createStash(h.query, { schema: "public", table: "inside" }, stashName("inside", "run")));
-      expect(error.message).toBe("createStash must run outside a transaction: it commits its own (the session is in one)");
-    } finally {
-      await h.query("rollback");
-    }
+    const target = { schema: "public", table: "inside" };
+    await h.connector.withSession(async (session) => {
+      const query = queryOf(session);
+      const described = await describeTarget(query, target);
+      await query("begin");
+      try {
+        const error = await rejection(createStash(query, target, stashName("inside", "run"), described));
+        expect(error.message).toBe("createStash must run outside a transaction: it commits its own (the session is in one)");
+      } finally {
+        await query("rollback");
+      }
+    });
   });
 });

@@ -4,9 +4,9 @@
  * issued as the owner, so a privilege someone with GRANT OPTION gave is kept but is recorded as
  * the owner's (PostgreSQL only lets the grantor itself name a grantor).
  */
-import { quoteRole } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
-import type { Query } from "./transaction.js";
+import { quoteRole } from "../quoteIdentifier.js";
+import { quoteIdentifier } from "../../../sql/quoteSql.js";
+import type { Query } from "../transaction.js";
 
 /** One entry of an ACL: a privilege held by a role, or by PUBLIC when `grantee` is null. */
 export interface Privilege {

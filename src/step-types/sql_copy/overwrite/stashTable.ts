@@ -7,12 +7,12 @@
  * drops it.
  */
 import { throwUnlessSwappable } from "./checkSwappable.js";
-import { describeTarget, type TargetDescription } from "./describeTarget.js";
+import type { DescribedTarget, TargetDescription } from "./describeTarget.js";
 import { readStashIdentitySequences, type OwnedSequenceFacts } from "./ownedSequences.js";
-import { displayName, optionsClause, qualifiedName, type TableName } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { displayName, optionsClause, qualifiedName, type TableName } from "../quoteIdentifier.js";
+import { quoteIdentifier } from "../../../sql/quoteSql.js";
 import { leftoverTagOf, oldTablePrefix, stashPrefix, stashTagOf } from "./temporaryNames.js";
-import { assertNoOpenTransaction, inTransaction, type Query } from "./transaction.js";
+import { assertNoOpenTransaction, inTransaction, type Query } from "../transaction.js";
 
 export { stashName } from "./temporaryNames.js";
 
@@ -56,22 +56,20 @@ export async function dropStash(query: Query, target: TableName, stash: string):
 }
 
 /**
- * Creates the (committed, empty) stash `stash` (from stashName) for `target`, after checking the
- * target can be swapped (the same refusals as checkSwappable). Load it with COPY into
- * `qualifiedName(target.schema, plan.stash)`, leaving out generated columns
- * (`plan.description.columns`, `generated` non-empty).
+ * Creates the (committed, empty) stash `stash` (from stashName) for `target`, as `described`
+ * (from checkSwappable or prepareOverwrite) says, after checking the target can be swapped (the
+ * same refusals as checkSwappable). The target is not read again: were it changed since
+ * `described` was read, the stash follows the change and the swap, which compares the
+ * description with a fresh reading, refuses it (retryable). Load the stash with COPY into
+ * `qualifiedName(target.schema, plan.stash)`, leaving out generated columns.
  */
-export async function createStash(query: Query, target: TableName, stash: string): Promise<StashPlan> {
+export async function createStash(query: Query, target: TableName, stash: string, described: DescribedTarget | undefined): Promise<StashPlan> {
   await assertNoOpenTransaction(query, "createStash");
   const tag = stashTagOf(target.table, stash);
   if (tag === undefined) throw new Error(`${stash} is not a stash name for ${displayName(target.schema, target.table)}; use stashName()`);
+  throwUnlessSwappable(target, described);
   return inTransaction(query, async () => {
     const source = qualifiedName(target.schema, target.table);
-    throwUnlessSwappable(target, await describeTarget(query, target));
-    // Held to commit, so the description read now and the LIKE below see the same definition.
-    await query(`LOCK TABLE ONLY ${source} IN ACCESS SHARE MODE`);
-    const described = await describeTarget(query, target);
-    throwUnlessSwappable(target, described);
     const { table, serverVersion } = described.description;
     const including = ["DEFAULTS", "CONSTRAINTS", "GENERATED", "IDENTITY", "STORAGE", "COMMENTS", ...(serverVersion >= 140000 ? ["COMPRESSION"] : [])];
     await query(

@@ -5,12 +5,12 @@
  * continues. An identity column has a sequence of its own on each table: the swap sets the
  * stash's to where the target's stood and gives it the old sequence's name.
  */
-import { qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { qualifiedName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { retiredName } from "./temporaryNames.js";
 import { privilegesSql, readPrivileges, replacePrivilegesStatements, type Privilege } from "./tablePrivileges.js";
-import type { Query } from "./transaction.js";
+import type { Query } from "../transaction.js";
 
 export interface OwnedSequenceFacts {
   schema: string;

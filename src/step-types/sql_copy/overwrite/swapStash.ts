@@ -12,17 +12,17 @@
  * cannot deadlock. Then every statement of the swap goes in one round trip, and the commit ends
  * the lock. The old table, renamed, is dropped after the commit.
  */
-import { StepError } from "../../errors/nomaflowError.js";
+import { StepError } from "../../../errors/nomaflowError.js";
 import { changedParts, prepareDescribeTarget, type DescribedTarget } from "./describeTarget.js";
 import { viewLockStatements, viewReplaceStatements } from "./dependentViews.js";
 import { incomingForeignKeySwapStatements, referencingTables, validateIncomingForeignKeys, type UnvalidatedForeignKey } from "./foreignKeys.js";
 import { indexRenameStatements } from "./indexesAndKeys.js";
 import { identitySequenceRenameStatements, sequenceSwapStatements } from "./ownedSequences.js";
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { displayName, qualifiedName } from "../quoteIdentifier.js";
+import { quoteIdentifier } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { oldTableName } from "./temporaryNames.js";
-import { assertNoOpenTransaction, databaseMessageOf, executeInOneRoundTrip, inTransaction, setLockTimeout, sqlStateOf, type Query } from "./transaction.js";
+import { assertNoOpenTransaction, databaseMessageOf, executeInOneRoundTrip, inTransaction, setLockTimeout, sqlStateOf, type Query } from "../transaction.js";
 
 export interface SwapOptions {
   /**

@@ -1,19 +1,21 @@
 /**
- * Everything the overwrite swap needs to know about its target, read in one statement: before
- * the copy (to build the stash and plan the swap) and again by the swap, before and under its
- * lock, where the texts must be equal — so nothing changed on the target during the copy that
- * the stash or the swap would miss. Run it inside `inTransaction` (empty search_path): the definitions it reads
+ * Everything the overwrite swap needs to know about its target, read in one statement: once
+ * before the copy (to choose swap or replace, build the stash and plan the swap; the reading is
+ * passed down, not read again) and again by the swap, before and under its lock, where the texts
+ * must be equal — so nothing changed on the target during the copy that the stash or the swap
+ * would miss. Read in a transaction with an empty search_path (`inTransaction`): the definitions
  * then name every object with its schema, and the text is the same each time.
  */
 import { DEPENDENT_VIEWS_SQL, type DependentViewFacts } from "./dependentViews.js";
 import { INCOMING_FOREIGN_KEYS_SQL, OUTGOING_FOREIGN_KEYS_SQL, type ForeignKeyFacts, type IncomingForeignKeyFacts } from "./foreignKeys.js";
 import { CHECKS_SQL, INDEXES_SQL, STATISTICS_SQL, type CheckFacts, type IndexFacts, type StatisticsFacts } from "./indexesAndKeys.js";
 import { IDENTITY_SEQUENCES_SQL, SERIAL_SEQUENCES_SQL, type OwnedSequenceFacts } from "./ownedSequences.js";
-import { type TableName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { type TableName } from "../quoteIdentifier.js";
+import type { ColumnInfo } from "../tableColumns.js";
+import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
 import { OBSTACLES_SQL, type SwapObstacles } from "./swapRefusals.js";
 import { privilegesSql, type Privilege } from "./tablePrivileges.js";
-import type { Query } from "./transaction.js";
+import { inTransaction, type Query } from "../transaction.js";
 import { POLICIES_SQL, TRIGGERS_SQL, type PolicyFacts, type TriggerFacts } from "./triggersAndPolicies.js";
 
 export interface TableFacts {
@@ -39,15 +41,11 @@ export interface TableFacts {
   accessMethod: string | null;
 }
 
-export interface ColumnFacts {
-  name: string;
-  type: string;
-  notNull: boolean;
+/** A column as sql_copy plans a copy with it (ColumnInfo), and what the stash must repeat. */
+export interface ColumnFacts extends ColumnInfo {
   default: string | null;
   /** a = GENERATED ALWAYS AS IDENTITY, d = BY DEFAULT, "" = not an identity column. */
   identity: string;
-  /** s = a stored generated column (COPY must leave it out), "" = not generated. */
-  generated: string;
   comment: string | null;
   /** Column-level grants. */
   privileges: Privilege[];
@@ -91,10 +89,11 @@ const TABLE_SQL = `json_build_object(
 const COLUMNS_SQL = `(SELECT coalesce(json_agg(json_build_object(
     'name', a.attname,
     'type', format_type(a.atttypid, a.atttypmod),
+    'typeOid', a.atttypid::int8,
     'notNull', a.attnotnull,
+    'generated', a.attgenerated <> '',
     'default', pg_get_expr(ad.adbin, ad.adrelid),
     'identity', a.attidentity,
-    'generated', a.attgenerated,
     'comment', col_description(t.oid, a.attnum),
     'privileges', ${privilegesSql("a.attacl")})
   ORDER BY a.attnum), '[]')
@@ -125,9 +124,9 @@ export interface DescribedTarget {
   text: string;
 }
 
-/** The target's description, or undefined when there is no such relation. */
+/** The target's description, or undefined when there is no such relation. Opens its own transaction. */
 export async function describeTarget(query: Query, target: TableName): Promise<DescribedTarget | undefined> {
-  const { rows } = await query(DESCRIBE_SQL, [target.schema, target.table]);
+  const { rows } = await inTransaction(query, () => query(DESCRIBE_SQL, [target.schema, target.table]));
   if (rows.length === 0) return undefined;
   const text = String(rows[0]!.description);
   return { description: JSON.parse(text) as TargetDescription, text };

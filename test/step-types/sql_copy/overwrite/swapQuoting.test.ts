@@ -3,24 +3,17 @@
  * constraints, triggers, policies, views, roles, comments — and on a table name written to
  * break out of its quotes. Leftover stashes of such tables are found by name.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createStash, dropStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { oldTableName } from "../../../src/step-types/sql_copy/temporaryNames.js";
-import { describeWithPostgres } from "../../support/postgres.js";
-import { openHarness, overwrite, rejection, scalar, type Harness } from "./swapHarness.js";
+import { expect, it } from "vitest";
+import { createStash, dropStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { oldTableName } from "../../../../src/step-types/sql_copy/overwrite/temporaryNames.js";
+import { describeOnBackends } from "../../../support/backends.js";
+import { describeTarget } from "../../../../src/step-types/sql_copy/overwrite/describeTarget.js";
+import { overwrite, rejection, scalar } from "./realOverwrite.js";
 
-describeWithPostgres("overwrite swap with names that need quoting", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness("swap_quoting");
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
+describeOnBackends("overwrite swap with names that need quoting", (h) => {
   const target = { schema: "Mixed Schema", table: "We\"ird Tab`le" };
 
-  it("swaps a table whose every name needs quoting, and everything on it keeps working", async () => {
+  h.itNeeds("roles", "swaps a table whose every name needs quoting, and everything on it keeps working", async () => {
     const role = await h.createRole('odd "Röle"');
     const quotedRole = `"${role.replaceAll('"', '""')}"`;
     await h.query(`create schema "Mixed Schema"; create schema "Other ""Schema""";
@@ -46,10 +39,10 @@ describeWithPostgres("overwrite swap with names that need quoting", () => {
       insert into "Mixed Schema"."We""ird Tab\`le" ("Näme") values ('old');
       insert into "Other ""Schema"""."Réf" values (null)`);
 
-    await overwrite(h.query, target, (stash) => `insert into ${stash} ("Ïd", "Näme", "select", "a""b") values (10, 'v1', 10, null), (11, 'w2', 11, 10)`);
+    await overwrite(h, target, (stash) => `insert into ${stash} ("Ïd", "Näme", "select", "a""b") values (10, 'v1', 10, null), (11, 'w2', 11, 10)`);
 
     const t = `"Mixed Schema"."We""ird Tab\`le"`;
-    expect(await scalar(h.query, `select count(*)::int from ${t}`)).toBe(2);
+    expect(await scalar(h, `select count(*)::int from ${t}`)).toBe(2);
     const added = (await h.query(`insert into ${t} ("Näme") values ('z') returning "Ïd", "select", "Spaced Col"`)).rows[0];
     expect(added).toEqual({ Ïd: 2, select: 2, "Spaced Col": "from trigger" });
     expect((await rejection(h.query(`insert into ${t} ("Näme") values ('it''s')`))).code).toBe("23514");
@@ -58,11 +51,11 @@ describeWithPostgres("overwrite swap with names that need quoting", () => {
     expect((await rejection(h.query(`insert into ${t} ("Näme", "a""b") values ('y', 99)`))).code).toBe("23503");
     expect((await rejection(h.query(`insert into "Other ""Schema"""."Réf" values (99)`))).code).toBe("23503");
     expect((await h.query(`select "Näme" from "Mixed Schema"."V iew" order by 1`)).rows.map((row) => row.Näme)).toEqual(["v1", "w2", "z"]);
-    expect(await scalar(h.query, `select obj_description('${t.replaceAll("'", "''")}'::regclass, 'pg_class')`)).toBe("quote ' backslash \\ dollar $$");
+    expect(await scalar(h, `select obj_description('${t.replaceAll("'", "''")}'::regclass, 'pg_class')`)).toBe("quote ' backslash \\ dollar $$");
     expect(
       (await h.query(`select indexname from pg_indexes where schemaname = 'Mixed Schema' order by 1`)).rows.map((row) => row.indexname),
     ).toEqual(['PK "weird"', "idx; drop table x; --"]);
-    expect(await scalar(h.query, `select count(*)::int from pg_statistic_ext where stxname = 'st "1"'`)).toBe(1);
+    expect(await scalar(h, `select count(*)::int from pg_statistic_ext where stxname = 'st "1"'`)).toBe(1);
 
     const reader = await h.connect();
     await reader.query(`set role ${quotedRole}`);
@@ -74,17 +67,18 @@ describeWithPostgres("overwrite swap with names that need quoting", () => {
   it("cannot be steered into other SQL by a table name", async () => {
     const evil = { schema: "public", table: `x"; drop table victim; --` };
     await h.query(`create table victim (id int); create table "x""; drop table victim; --" (id int primary key); insert into "x""; drop table victim; --" values (1)`);
-    await overwrite(h.query, evil, (stash) => `insert into ${stash} values (2)`);
-    expect(await scalar(h.query, `select id from "x""; drop table victim; --"`)).toBe(2);
-    expect(await scalar(h.query, `select count(*)::int from victim`)).toBe(0);
+    await overwrite(h, evil, (stash) => `insert into ${stash} values (2)`);
+    expect(await scalar(h, `select id from "x""; drop table victim; --"`)).toBe(2);
+    expect(await scalar(h, `select count(*)::int from victim`)).toBe(0);
   });
 
   it("finds the stash and old tables killed runs left, also for long names, and drops only those", async () => {
     const long = { schema: "Mixed Schema", table: `${"Ü".repeat(28)} tail` };
-    await h.query(`create table "Mixed Schema"."${long.table}" (id int); create table "Mixed Schema"."${long.table} 2" (id int)`);
-    const first = await createStash(h.query, long, stashName(long.table, "20261128T020000000Z-aaaaaa"));
-    const second = await createStash(h.query, long, stashName(long.table, "20261129T020000000Z-bbbbbb"));
-    await createStash(h.query, { ...long, table: `${long.table} 2` }, stashName(`${long.table} 2`, "20261129T020000000Z-cccccc"));
+    await h.query(`create schema if not exists "Mixed Schema"; create table "Mixed Schema"."${long.table}" (id int); create table "Mixed Schema"."${long.table} 2" (id int)`);
+    const first = await h.session(async (query) => createStash(query, long, stashName(long.table, "20261128T020000000Z-aaaaaa"), await describeTarget(query, long)));
+    const second = await h.session(async (query) => createStash(query, long, stashName(long.table, "20261129T020000000Z-bbbbbb"), await describeTarget(query, long)));
+    const long2 = { ...long, table: `${long.table} 2` };
+    await h.session(async (query) => createStash(query, long2, stashName(long2.table, "20261129T020000000Z-cccccc"), await describeTarget(query, long2)));
     // A run killed between its swap's commit and dropping the old table leaves the old table.
     const old = oldTableName(long.table, "dddddd");
     await h.query(`create table "Mixed Schema"."${old}" (id int)`);

@@ -1,15 +1,20 @@
 /**
  * The refusals of an overwrite swap as an error, checked before anything is copied.
  */
-import { StepError } from "../../errors/nomaflowError.js";
+import { StepError } from "../../../errors/nomaflowError.js";
 import { describeTarget, type DescribedTarget } from "./describeTarget.js";
-import { displayName, type TableName } from "./quoteIdentifier.js";
+import { displayName, type TableName } from "../quoteIdentifier.js";
 import { swapRefusals } from "./swapRefusals.js";
-import { inTransaction, type Query } from "./transaction.js";
+import type { Query } from "../transaction.js";
 
-/** Throws a StepError (not retryable) saying why `target` cannot be overwritten by a swap. */
-export async function checkSwappable(query: Query, target: TableName): Promise<void> {
-  throwUnlessSwappable(target, await inTransaction(query, () => describeTarget(query, target)));
+/**
+ * Reads the target's description; throws a StepError (not retryable) saying why `target` cannot be
+ * overwritten by a swap, else returns the description for createStash.
+ */
+export async function checkSwappable(query: Query, target: TableName): Promise<DescribedTarget> {
+  const described = await describeTarget(query, target);
+  throwUnlessSwappable(target, described);
+  return described;
 }
 
 export function throwUnlessSwappable(target: TableName, described: DescribedTarget | undefined): asserts described is DescribedTarget {

@@ -2,24 +2,28 @@
  * Targets an overwrite swap cannot carry over are refused before anything is copied, with a
  * message that names the object in the way and says what to do instead.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { StepError } from "../../../src/errors/nomaflowError.js";
-import { checkSwappable } from "../../../src/step-types/sql_copy/checkSwappable.js";
-import { createStash, findStashTables, stashName } from "../../../src/step-types/sql_copy/stashTable.js";
-import { describeWithPostgres } from "../../support/postgres.js";
-import { openHarness, overwrite, rejection, type Harness } from "./swapHarness.js";
+import { expect, it } from "vitest";
+import { StepError } from "../../../../src/errors/nomaflowError.js";
+import { checkSwappable } from "../../../../src/step-types/sql_copy/overwrite/checkSwappable.js";
+import { createStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
+import { describeOnBackends } from "../../../support/backends.js";
+import { describeTarget } from "../../../../src/step-types/sql_copy/overwrite/describeTarget.js";
+import { overwrite, rejection } from "./realOverwrite.js";
 
-describeWithPostgres("overwrite swap refusals", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness("swap_refusals");
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  const refusal = async (table: string) => {
-    const error = await rejection(checkSwappable(h.query, { schema: "public", table }));
+describeOnBackends("overwrite swap refusals", (h) => {
+  /** Why `table` cannot be swapped, asked as `role` when given. */
+  const refusal = async (table: string, role?: string) => {
+    const error = await rejection(
+      h.session(async (query) => {
+        if (role !== undefined) await query(`set role "${role}"`);
+        try {
+          return await checkSwappable(query, { schema: "public", table });
+        } finally {
+          // The session goes back to the connector's pool.
+          if (role !== undefined) await query("reset role");
+        }
+      }),
+    );
     expect(error).toBeInstanceOf(StepError);
     expect(error.retryable).toBe(false);
     return error.message;
@@ -31,9 +35,9 @@ describeWithPostgres("overwrite swap refusals", () => {
       "cannot overwrite public.facts by a swap: materialized view public.facts_total reads public.facts, and a swap cannot re-point it; " +
         "drop it before the copy and re-create it after (sql steps), put a view between them, or use mode upsert",
     );
-    const error = await rejection(overwrite(h.query, { schema: "public", table: "facts" }, (stash) => `insert into ${stash} values (1, 1)`));
+    const error = await rejection(overwrite(h, { schema: "public", table: "facts" }, (stash) => `insert into ${stash} values (1, 1)`));
     expect(error.message).toMatch(/^cannot overwrite public\.facts by a swap: materialized view public\.facts_total/);
-    await rejection(createStash(h.query, { schema: "public", table: "facts" }, stashName("facts", "run")));
+    await rejection(h.session(async (query) => createStash(query, { schema: "public", table: "facts" }, stashName("facts", "run"), await describeTarget(query, { schema: "public", table: "facts" }))));
     expect(await findStashTables(h.query, "public", "facts")).toEqual([]);
   });
 
@@ -84,7 +88,7 @@ describeWithPostgres("overwrite swap refusals", () => {
     );
   });
 
-  it("refuses when a view or a referencing table belongs to a role this session cannot act as", async () => {
+  h.itNeeds("roles", "refuses when a view or a referencing table belongs to a role this session cannot act as", async () => {
     const tableOwner = await h.createRole("table_owner");
     const otherOwner = await h.createRole("other_owner");
     await h.query(`grant create, usage on schema public to "${tableOwner}", "${otherOwner}";
@@ -95,16 +99,11 @@ describeWithPostgres("overwrite swap refusals", () => {
       alter view guarded_view owner to "${otherOwner}";
       create table guarded_refs (id int references guarded);
       alter table guarded_refs owner to "${otherOwner}"`);
-    await h.query(`set role "${tableOwner}"`);
-    try {
-      expect(await refusal("guarded")).toBe(
-        "cannot overwrite public.guarded by a swap: " +
-          `view public.guarded_view reads public.guarded and must be re-created by the swap, which only its owner ${otherOwner} may do; run the step as ${otherOwner} (or a member of it); ` +
-          "foreign key guarded_refs_id_fkey of public.guarded_refs references public.guarded and must be moved by the swap, which only the owner of public.guarded_refs may do; run the step as that owner (or a member of it)",
-      );
-    } finally {
-      await h.query("reset role");
-    }
+    expect(await refusal("guarded", tableOwner)).toBe(
+      "cannot overwrite public.guarded by a swap: " +
+        `view public.guarded_view reads public.guarded and must be re-created by the swap, which only its owner ${otherOwner} may do; run the step as ${otherOwner} (or a member of it); ` +
+        "foreign key guarded_refs_id_fkey of public.guarded_refs references public.guarded and must be moved by the swap, which only the owner of public.guarded_refs may do; run the step as that owner (or a member of it)",
+    );
   });
 
   it("refuses views and missing tables", async () => {
@@ -116,6 +115,6 @@ describeWithPostgres("overwrite swap refusals", () => {
   it("accepts a plain table with views, keys and triggers", async () => {
     await h.query(`create table plain (id int primary key); create view plain_view as select * from plain;
       create table plain_refs (id int references plain)`);
-    await checkSwappable(h.query, { schema: "public", table: "plain" });
+    await h.session(async (query) => checkSwappable(query, { schema: "public", table: "plain" }));
   });
 });

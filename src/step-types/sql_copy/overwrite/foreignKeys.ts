@@ -8,11 +8,11 @@
  * orphan them fails with the target untouched instead of leaving a constraint that cannot
  * validate.
  */
-import { StepError } from "../../errors/nomaflowError.js";
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { StepError } from "../../../errors/nomaflowError.js";
+import { displayName, qualifiedName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
-import { inTransaction, sqlStateOf, type Query } from "./transaction.js";
+import { inTransaction, sqlStateOf, type Query } from "../transaction.js";
 
 export interface ForeignKeyFacts {
   name: string;

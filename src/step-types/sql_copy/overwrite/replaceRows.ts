@@ -6,10 +6,10 @@
  * updated, new ones inserted, and rows that other tables' foreign keys point at stay in place
  * when the source still has them.
  */
-import type { Session } from "../../connectors/connector.js";
-import { qualifiedName, type TableName } from "./quoteIdentifier.js";
-import type { TableInfo } from "./tableColumns.js";
-import { upsertRows, type UpsertCounts } from "./upsertRows.js";
+import type { Session } from "../../../connectors/connector.js";
+import { qualifiedName, type TableName } from "../quoteIdentifier.js";
+import type { TableInfo } from "../tableColumns.js";
+import { upsertRows, type UpsertCounts } from "../upsertRows.js";
 
 export async function replaceRows(session: Session, copyIn: (table: TableName) => Promise<number>, columns: string[], target: TableName, existing: TableInfo): Promise<UpsertCounts> {
   const name = qualifiedName(target.schema, target.table);

@@ -5,16 +5,16 @@
  * and grants, and is vacuumed and analysed so the planner knows it the moment it is swapped in.
  * Readers are not affected by any of it: nobody reads the stash.
  */
-import { StepError } from "../../errors/nomaflowError.js";
+import { StepError } from "../../../errors/nomaflowError.js";
 import { addForeignKeysToStash, checkIncomingReferences } from "./foreignKeys.js";
 import { carriedIndexes, stashIndexStatements } from "./indexesAndKeys.js";
 import { identitySequencePrivilegeStatements } from "./ownedSequences.js";
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { displayName, qualifiedName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { grantStatements, readPrivileges, replacePrivilegesStatements } from "./tablePrivileges.js";
 import { temporaryIndexName } from "./temporaryNames.js";
-import { assertNoOpenTransaction, databaseMessageOf, inTransaction, sqlStateOf, type Query } from "./transaction.js";
+import { assertNoOpenTransaction, databaseMessageOf, inTransaction, sqlStateOf, type Query } from "../transaction.js";
 import { triggerAndPolicyStatements } from "./triggersAndPolicies.js";
 
 /**

@@ -2,9 +2,9 @@
  * Names of stash tables and other temporary objects, and SQL quoting: pure functions, no server.
  */
 import { describe, expect, it } from "vitest";
-import { displayName } from "../../../src/step-types/sql_copy/quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../../src/sql/quoteSql.js";
-import { derivedName, leftoverTagOf, MAX_IDENTIFIER_BYTES, oldTableName, runTag, stashName, stashPrefix, stashTagOf } from "../../../src/step-types/sql_copy/temporaryNames.js";
+import { displayName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral } from "../../../../src/sql/quoteSql.js";
+import { derivedName, leftoverTagOf, MAX_IDENTIFIER_BYTES, oldTableName, runTag, stashName, stashPrefix, stashTagOf } from "../../../../src/step-types/sql_copy/overwrite/temporaryNames.js";
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 

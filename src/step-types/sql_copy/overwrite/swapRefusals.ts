@@ -5,7 +5,7 @@
  */
 import type { TargetDescription } from "./describeTarget.js";
 import { unreproducibleIndexes } from "./indexesAndKeys.js";
-import { displayName } from "./quoteIdentifier.js";
+import { displayName } from "../quoteIdentifier.js";
 import { unreproducibleTriggers } from "./triggersAndPolicies.js";
 
 type Names = [schema: string, name: string][];

@@ -3,51 +3,54 @@
  * swapStash.ts for what the swap keeps). The stash is committed as it is built, so a failure
  * drops it here, and a run killed mid-way leaves one that the next run of the step drops first.
  */
-import type { Connector, Session } from "../../connectors/connector.js";
-import { StepError } from "../../errors/nomaflowError.js";
-import type { StepRunContext } from "../stepType.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Connector, Session } from "../../../connectors/connector.js";
+import { StepError } from "../../../errors/nomaflowError.js";
+import type { StepRunContext } from "../../stepType.js";
 import { throwUnlessSwappable } from "./checkSwappable.js";
-import { describeTarget } from "./describeTarget.js";
+import { describeTarget, type DescribedTarget } from "./describeTarget.js";
 import { completeStash } from "./completeStash.js";
-import { displayName, type TableName } from "./quoteIdentifier.js";
+import { displayName, type TableName } from "../quoteIdentifier.js";
 import { createStash, dropStash, findStashTables, stashName, type StashPlan } from "./stashTable.js";
 import { swapStash } from "./swapStash.js";
 import { swapRefusals } from "./swapRefusals.js";
-import { inTransaction, type Query } from "./transaction.js";
+import { queryOf } from "../transaction.js";
 
 /** Tries of the swap alone when its lock wait times out (readers holding the table). */
 const SWAP_TRIES = 5;
 const SWAP_LOCK_TIMEOUT_MS = 500;
 
-export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
-
 /** auto: a swap where one can be done, else a replace in one transaction. */
 export type OverwriteMethod = "auto" | "swap" | "replace";
+
+/** How prepareOverwrite decided; a swap carries the target's description, read once, for overwriteTarget. */
+export type PreparedOverwrite = { method: "swap"; described: DescribedTarget } | { method: "replace" };
 
 /**
  * How an existing table is overwritten. A swap is refused before any data moves when it cannot
  * carry something over (a partitioned table, a materialized view reading it, …): then `auto`
  * replaces the rows in one transaction instead and says why. Leftovers of killed swaps are dropped.
  */
-export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext, asked: OverwriteMethod): Promise<"swap" | "replace"> {
+export async function prepareOverwrite(session: Session, target: TableName, context: StepRunContext, asked: OverwriteMethod): Promise<PreparedOverwrite> {
   const name = displayName(target.schema, target.table);
   if (asked === "replace") {
     context.log("info", `overwriting ${name} by replacing its rows in one transaction (overwrite_method: replace)`);
-    return "replace";
+    return { method: "replace" };
   }
   const query = queryOf(session);
-  const described = await inTransaction(query, () => describeTarget(query, target));
-  if (asked === "swap") throwUnlessSwappable(target, described);
-  const refusals = described ? swapRefusals(described.description) : [];
+  const described = await describeTarget(query, target);
+  // Gone since the step looked (dropped meanwhile): said as createStash would say it.
+  if (asked === "swap" || !described) throwUnlessSwappable(target, described);
+  const refusals = swapRefusals(described.description);
   if (refusals.length > 0) {
     context.log("info", `overwriting ${name} by replacing its rows in one transaction, since a swap cannot be done: ${refusals.join("; ")}`);
-    return "replace";
+    return { method: "replace" };
   }
   for (const leftover of await findStashTables(query, target.schema, target.table)) {
     await dropStash(query, target, leftover);
     context.log("info", `dropped ${displayName(target.schema, leftover)}, left by an earlier run that did not finish`);
   }
-  return "swap";
+  return { method: "swap", described };
 }
 
 export interface OverwriteResult {
@@ -55,19 +58,23 @@ export interface OverwriteResult {
 }
 
 /**
- * Creates the stash, lets `load` fill it (COPY into the table it is given), builds its
- * keys and indexes, and swaps it in. On any failure the stash is dropped from a fresh session
- * (the step's own may have been cancelled) and the target is left as it was.
+ * Creates the stash from `described` (prepareOverwrite's reading of the target), lets `load` fill
+ * it (COPY into the table it is given), builds its keys and indexes, and swaps it in,
+ * trying the swap again while readers keep it from its lock — unless `signal` aborts. On any
+ * failure the stash is dropped from a fresh session (the step's own may have been cancelled)
+ * and the target is left as it was.
  */
 export async function overwriteTarget(
   session: Session,
   sink: Connector,
-  target: TableName,
+  described: DescribedTarget,
   context: StepRunContext,
+  signal: AbortSignal,
   load: (stash: TableName) => Promise<number>,
 ): Promise<OverwriteResult> {
   const query = queryOf(session);
-  const plan: StashPlan = await createStash(query, target, stashName(target.table, context.runId));
+  const target: TableName = { schema: described.description.table.schema, table: described.description.table.name };
+  const plan: StashPlan = await createStash(query, target, stashName(target.table, context.runId), described);
   try {
     await load({ schema: target.schema, table: plan.stash });
     await completeStash(query, plan);
@@ -80,7 +87,8 @@ export async function overwriteTarget(
       } catch (error) {
         if (!(error instanceof StepError) || !error.retryable || attempt >= SWAP_TRIES) throw error;
         context.log("info", `swap of ${displayName(target.schema, target.table)} waited too long for its lock; trying again (${attempt}/${SWAP_TRIES})`);
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        // The step's timeout or a cancel ends the wait at once (with the signal's reason), not after it.
+        await sleep(200 * attempt, undefined, { signal }).catch(() => signal.throwIfAborted());
       }
     }
   } catch (error) {

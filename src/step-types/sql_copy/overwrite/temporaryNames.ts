@@ -6,7 +6,7 @@
  * silently by the server, so two could meet) and carry a tag of the run that made them.
  */
 import { createHash } from "node:crypto";
-import { RUN_ID_PATTERN } from "../../identity/runId.js";
+import { RUN_ID_PATTERN } from "../../../identity/runId.js";
 
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). */
 export const MAX_IDENTIFIER_BYTES = 63;
