@@ -1,9 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EXPECTED, StringMap } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runHttpStepModule = loadOnce(() => import("./runHttpStep.js"));
+import { lazyRun } from "../loadOnce.js";
 
 export const httpFields = Type.Object(
   {
@@ -50,5 +48,5 @@ export const httpStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runHttpStepModule()).runHttpStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runHttpStep.js")).runHttpStep),
 });

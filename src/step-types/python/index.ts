@@ -2,9 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { checkPythonCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runPythonStepModule = loadOnce(() => import("./runPythonStep.js"));
+import { lazyRun } from "../loadOnce.js";
 
 export const pythonFields = Type.Object(
   {
@@ -26,5 +24,5 @@ export const pythonStep = defineStepType({
   // Compiles the module (without running it) and reads it to see that it defines the function.
   check: (fields, context) => (fields.callable.includes("${") ? [] : checkPythonCallable(context.projectRoot, fields.callable, context.pythonInterpreter)),
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runPythonStep.js")).runPythonStep),
 });

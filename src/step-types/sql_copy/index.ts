@@ -2,9 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { hasReference } from "../../project/template.js";
 import { EXPECTED, Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runSqlCopyModule = loadOnce(() => import("./runSqlCopy.js"));
+import { lazyRun } from "../loadOnce.js";
 
 const Schema = () => Type.Optional(Type.String({ minLength: 1, default: "public", description: "Schema of the table." }));
 
@@ -84,5 +82,5 @@ export const sqlCopyStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runSqlCopyModule()).runSqlCopy(fields, context, signal),
+  run: lazyRun(async () => (await import("./runSqlCopy.js")).runSqlCopy),
 });
