@@ -1,8 +1,8 @@
 /**
  * Tries work again after a failure, with a wait between tries, and stops when a signal fires: a
- * step's tries (runner/runStep.ts), an alert's delivery (notifications/notifier.ts), a swap that
- * waited too long for its lock. Each caller says which failures are worth another try and how long
- * to wait; the loop, the count and the signal are here once.
+ * step's tries (runner/runStep.ts), an alert's delivery (notifications/notifier.ts). Each caller
+ * says which failures are worth another try and how long to wait; the loop, the count and the
+ * signal are here once.
  */
 import { setTimeout as sleepFor } from "node:timers/promises";
 
