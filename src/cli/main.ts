@@ -40,6 +40,14 @@ function withProject(command: Command): Command {
 
 /** Each action hands its exit status to `setExitCode`. */
 export function buildProgram(setExitCode: (code: number) => void = () => {}): Command {
+  // A command's module is imported only when it is chosen; commander passes the arguments, the
+  // options and the Command itself, which no command wants.
+  const lazyAction =
+    <Args extends unknown[]>(load: () => Promise<(...args: Args) => Promise<number>>) =>
+    async (...args: [...Args, Command]) => {
+      const command = await load();
+      setExitCode(await command(...(args.slice(0, -1) as Args)));
+    };
   const program = new Command("nomaflow")
     .description("Runs declarative data jobs kept in git: YAML jobs, cron in real time zones, retries, alerts, run logs.")
     .version(VERSION, "-V, --version", "print the version")
@@ -55,19 +63,13 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("--json", "same as --format json")
     .option("--require-env", "an unset ${env:…} variable is an error, not a warning")
     .addHelpText("after", "\nExit status: 0 valid (warnings allowed), 1 problems found, 2 usage error.")
-    .action(async (files: string[], options) => {
-      const { validateCommand } = await import("./commands/validate.js");
-      setExitCode(await validateCommand(files, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/validate.js")).validateCommand));
 
   withProject(program.command("list"))
     .description("the catalogue: each job with its schedule, next fire and last run")
     .option("--tag <tag>", "only jobs with this tag")
     .option("--json", "print JSON")
-    .action(async (options) => {
-      const { listCommand } = await import("./commands/list.js");
-      setExitCode(await listCommand(options));
-    });
+    .action(lazyAction(async () => (await import("./commands/list.js")).listCommand));
 
   withProject(program.command("next"))
     .description("next fire times of a job's schedule")
@@ -75,10 +77,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("-n, --count <n>", "how many", positiveInteger, 5)
     .option("--from <iso>", "start after this instant (ISO 8601; without an offset, in the job's time zone)")
     .option("--json", "print JSON")
-    .action(async (job: string, options) => {
-      const { nextCommand } = await import("./commands/next.js");
-      setExitCode(await nextCommand(job, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/next.js")).nextCommand));
 
   withProject(program.command("run"))
     .description("run a job now; a live timeline on a terminal, plain lines elsewhere")
@@ -86,20 +85,14 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("-p, --param <name=value>", "a job parameter (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
     .option("--json", "stream the run's events as NDJSON on stdout")
     .addHelpText("after", "\nExit status: 0 succeeded, 1 failed, 2 bad parameters or configuration (nothing ran), 130 interrupted.")
-    .action(async (job: string, options) => {
-      const { runCommand } = await import("./commands/run.js");
-      setExitCode(await runCommand(job, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/run.js")).runCommand));
 
   withProject(program.command("runs"))
     .description("run history, newest first")
     .argument("[job]", "only this job's runs")
     .option("--limit <n>", "how many runs", positiveInteger, 20)
     .option("--json", "print JSON (each run's summary, without step outputs)")
-    .action(async (job: string | undefined, options) => {
-      const { runsCommand } = await import("./commands/runs.js");
-      setExitCode(await runsCommand(job, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/runs.js")).runsCommand));
 
   withProject(program.command("show"))
     .description("a run's timeline: steps, attempts, durations, errors, outputs")
@@ -107,28 +100,19 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("-f, --follow", "print each event as the run goes; exit with the run's outcome")
     .option("--json", "print the run's summary as JSON (with --follow: the events as NDJSON)")
     .addHelpText("after", "\nExit status: 0, whatever the run's outcome; with --follow: 0 succeeded, 1 failed or abandoned, 130 interrupted.")
-    .action(async (runId: string, options) => {
-      const { showCommand } = await import("./commands/show.js");
-      setExitCode(await showCommand(runId, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/show.js")).showCommand));
 
   const connectors = program.command("connectors").description("the database connections of nomaflow.yaml");
   withProject(connectors.command("list"))
     .description("each connector with where it points (passwords left out)")
     .option("--json", "print JSON")
-    .action(async (options) => {
-      const { connectorsListCommand } = await import("./commands/connectors.js");
-      setExitCode(await connectorsListCommand(options));
-    });
+    .action(lazyAction(async () => (await import("./commands/connectors.js")).connectorsListCommand));
   withProject(connectors.command("test"))
     .description("connect, show the server version and a round trip's latency, or one clear reason")
     .argument("[name]", "one connector (default: all)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExit status: 0 all connected, 1 one failed, 2 unknown connector.")
-    .action(async (name: string | undefined, options) => {
-      const { connectorsTestCommand } = await import("./commands/connectors.js");
-      setExitCode(await connectorsTestCommand(name, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/connectors.js")).connectorsTestCommand));
 
   withProject(program.command("daemon"))
     .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
@@ -137,20 +121,14 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
     .option("--print-systemd-unit", "print a systemd service unit for this project and exit")
     .addHelpText("after", "\nExit status: 0 stopped cleanly, 2 configuration error or another daemon holds the project, 130 stopped at once by a second signal.")
-    .action(async (options) => {
-      const { daemonCommand } = await import("./commands/daemon.js");
-      setExitCode(await daemonCommand(options));
-    });
+    .action(lazyAction(async () => (await import("./commands/daemon.js")).daemonCommand));
 
   withProject(program.command("demo"))
     .description("run the example job on embedded databases, seeded on first use, with a stand-in for Slack")
     .option("--reset", "seed the demo databases again (in .nomaflow/demo/)")
     .addOption(new Option("--customers <n>", "customers to seed (orders: 5 per customer)").argParser(wholeNumberUpTo(10_000_000)).hideHelp())
     .addHelpText("after", "\nExit status: 0 the run succeeded, 1 it failed, 2 not the example project, 130 interrupted.")
-    .action(async (options) => {
-      const { demoCommand } = await import("./commands/demo.js");
-      setExitCode(await demoCommand(options));
-    });
+    .action(lazyAction(async () => (await import("./commands/demo.js")).demoCommand));
 
   program
     .command("init")
@@ -158,10 +136,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .argument("[dir]", "the project folder, created if missing (default: the current folder)")
     .option("--force", "overwrite files that are already there")
     .addHelpText("after", "\nExit status: 0 created, 2 a file is already there (nothing written) or the folder cannot be written.")
-    .action(async (dir: string | undefined, options) => {
-      const { initCommand } = await import("./commands/init.js");
-      setExitCode(await initCommand(dir, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/init.js")).initCommand));
 
   program
     .command("cron")
@@ -172,10 +147,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("--from <iso>", "start after this instant (ISO 8601; without an offset, in --tz)")
     .option("--seed <job-id>", "the job id that H (a stable per-job spread) hashes, as the daemon does")
     .option("--json", "print JSON")
-    .action(async (expression: string, options) => {
-      const { cronCommand } = await import("./commands/cron.js");
-      setExitCode(await cronCommand(expression, options));
-    });
+    .action(lazyAction(async () => (await import("./commands/cron.js")).cronCommand));
 
   program.addHelpText(
     "after",

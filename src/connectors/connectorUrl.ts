@@ -5,7 +5,7 @@
 import { ConnectorError } from "../errors/nomaflowError.js";
 import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ConnectorConfig } from "./connector.js";
-import { renderValue } from "../templates/template.js";
+import { resolveEnvOnly } from "../templates/resolveEnvOnly.js";
 
 export type ConnectorKind = "postgres" | "pglite";
 
@@ -35,17 +35,8 @@ export function connectorKind(url: string): ConnectorKind | undefined {
 
 /** The URL with its `${env:…}` resolved; throws a ConnectorError naming an unset variable. */
 export function connectorUrl(config: ConnectorConfig, environment: ProjectEnvironment): string {
-  const { value } = renderValue(
-    config.url,
-    (reference) => {
-      if (reference.kind !== "env") throw new ConnectorError(config.name, `url: ${reference.raw} cannot be used in a connector URL; only \${env:…}`);
-      const resolved = environment.values[reference.name] ?? reference.fallback;
-      if (resolved === undefined) throw new ConnectorError(config.name, `url needs environment variable ${reference.name}, which is not set`);
-      return resolved;
-    },
-    (problem) => {
-      throw new ConnectorError(config.name, `url: ${problem.message}`);
-    },
-  );
-  return String(value);
+  const { value } = resolveEnvOnly({ url: config.url }, environment, "a connector URL", (message) => {
+    throw new ConnectorError(config.name, message);
+  });
+  return String((value as { url: unknown }).url);
 }

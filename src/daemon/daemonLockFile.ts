@@ -4,16 +4,16 @@
  * lock whose process is gone (killed, or the machine rebooted) is stale and taken over.
  *
  * Pids are reused, after a reboot especially; on Linux the lock also records when its process
- * started (from /proc), so a reused pid is not taken for the old daemon. Two daemons taking over
- * the same stale lock at the same instant could both succeed; that needs a crash and a race
- * together and is left alone, as for the PGlite folder lock.
+ * started (from /proc), so a reused pid is not taken for the old daemon. The locking itself is
+ * files/pidLockFile.ts, as for the PGlite folder lock.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { UsageError } from "../errors/nomaflowError.js";
 import { fileProblem } from "../files/fileProblem.js";
 import { makeFolderSync } from "../files/makeFolder.js";
+import { acquirePidLock } from "../files/pidLockFile.js";
 import type { IsAlive } from "../files/processIsAlive.js";
 
 export const DAEMON_LOCK_FILE = ".daemon.lock";
@@ -44,9 +44,9 @@ export function processStartTicks(pid: number): string | null {
   }
 }
 
-function readLock(path: string): LockRecord | undefined {
+function readLock(text: string): LockRecord | undefined {
   try {
-    const value = JSON.parse(readFileSync(path, "utf8")) as Partial<LockRecord>;
+    const value = JSON.parse(text) as Partial<LockRecord>;
     if (typeof value.pid !== "number" || typeof value.host !== "string") return undefined;
     return { pid: value.pid, host: value.host, process_start: value.process_start ?? null, started_at: String(value.started_at ?? "") };
   } catch {
@@ -79,38 +79,21 @@ export function acquireDaemonLock(path: string, options: DaemonLockOptions): () 
     process_start: options.pid === process.pid ? processStartTicks(process.pid) : null,
     started_at: new Date(options.nowMs).toISOString(),
   };
-  const mine = `${JSON.stringify(record)}\n`;
   try {
     makeFolderSync(dirname(path));
   } catch (error) {
     throw cannotCreate(path, error);
   }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(path, mine, { flag: "wx" });
-      return () => {
-        let current: string | undefined;
-        try {
-          current = readFileSync(path, "utf8");
-        } catch {
-          return;
-        }
-        if (current === mine) rmSync(path, { force: true });
-      };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") {
-        throw cannotCreate(path, error);
-      }
-    }
-    const holder = readLock(path);
-    if (attempt === 0 && (holder === undefined || !holderAlive(holder, options.isAlive))) {
-      rmSync(path, { force: true });
-      continue;
-    }
-    const who = holder ? `pid ${holder.pid}${holder.host !== hostname() ? ` on host ${holder.host}` : ""}, started ${holder.started_at}` : "unknown";
-    throw new UsageError(`another nomaflow daemon is already running for this project (${who}); lock file ${path}`, {
-      hint: "stop that daemon first; if it is gone for good, delete the lock file",
-    });
-  }
+  return acquirePidLock(path, {
+    mine: `${JSON.stringify(record)}\n`,
+    readHolder: readLock,
+    holderAlive: (holder) => holderAlive(holder, options.isAlive),
+    cannotCreate: (error) => cannotCreate(path, error),
+    held: (holder) => {
+      const who = holder ? `pid ${holder.pid}${holder.host !== hostname() ? ` on host ${holder.host}` : ""}, started ${holder.started_at}` : "unknown";
+      return new UsageError(`another nomaflow daemon is already running for this project (${who}); lock file ${path}`, {
+        hint: "stop that daemon first; if it is gone for good, delete the lock file",
+      });
+    },
+  });
 }

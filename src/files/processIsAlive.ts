@@ -14,7 +14,7 @@ export type IsAlive = (host: string, pid: number) => boolean;
  * pid is free again; the writer's final event, not this check, is what ends a run.
  */
 export function processIsAlive(host: string, pid: number): boolean {
-  if (host !== currentHostname()) return true;
+  if (host !== hostname()) return true;
   // 0 and negative numbers address process groups, not one process.
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
@@ -23,14 +23,4 @@ export function processIsAlive(host: string, pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** How long a looked-up host name is reused: it rarely changes, and a daemon starting 1,000 runs asks 1,000 times. */
-const HOSTNAME_KEPT_MS = 60_000;
-let known: { name: string; atMs: number } | undefined;
-
-/** The host name written in run_started (os.hostname, looked up at most once a minute). */
-export function currentHostname(nowMs: number = performance.now()): string {
-  if (!known || nowMs - known.atMs >= HOSTNAME_KEPT_MS || nowMs < known.atMs) known = { name: hostname(), atMs: nowMs };
-  return known.name;
 }

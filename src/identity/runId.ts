@@ -15,10 +15,6 @@ export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3
 
 const pad = (value: number, width: number) => String(value).padStart(width, "0");
 
-/** Random bytes drawn 256 ids at a time: one call per id cost more than the rest of the id. */
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
 /** A new run id for a run starting at `now`. */
 export function newRunId(now: Date = new Date()): string {
   const stamp =
@@ -31,12 +27,9 @@ export function newRunId(now: Date = new Date()): string {
     pad(now.getUTCSeconds(), 2) +
     pad(now.getUTCMilliseconds(), 3) +
     "Z";
-  if (poolOffset + SUFFIX_LENGTH > pool.length) {
-    pool = randomBytes(SUFFIX_LENGTH * 256);
-    poolOffset = 0;
-  }
+  const random = randomBytes(SUFFIX_LENGTH);
   let suffix = "";
-  for (let index = 0; index < SUFFIX_LENGTH; index++) suffix += BASE32[pool[poolOffset++]! & 31];
+  for (const byte of random) suffix += BASE32[byte & 31];
   return `${stamp}-${suffix}`;
 }
 

@@ -4,11 +4,11 @@
  * throws: a channel that cannot be reached must not change what happened to the run.
  */
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleepFor } from "node:timers/promises";
 import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ChannelConfig } from "../project/projectConfig.js";
 import { SecretMasker } from "../secrets/secretMasker.js";
 import { formatDuration } from "../project/formatDuration.js";
+import { withRetries } from "../errors/withRetries.js";
 import { alertContent } from "./alertText.js";
 import { ChannelError } from "./channelError.js";
 import type { AlertMessage } from "./channelSender.js";
@@ -69,7 +69,7 @@ export class Notifier {
   readonly #tries: number;
   readonly #backoffMs: number;
   readonly #timeoutMs: number;
-  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #sleep: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
   readonly #trustedCertificates: readonly string[];
 
   constructor(options: NotifierOptions) {
@@ -78,7 +78,7 @@ export class Notifier {
     this.#tries = Math.max(1, options.tries ?? 3);
     this.#backoffMs = options.backoffMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+    this.#sleep = options.sleep;
     this.#trustedCertificates = options.trustedCertificates ?? [];
   }
 
@@ -121,28 +121,29 @@ export class Notifier {
 
   async #deliver(channel: ResolvedChannel, message: AlertMessage, masker: SecretMasker, outer: AbortSignal): Promise<AlertDelivery> {
     const sender = channelSenders[channel.type as keyof typeof channelSenders]; // resolveChannel accepted the type
-    let attempts = 0;
-    let error: unknown;
-    for (;;) {
-      attempts++;
-      const timeout = AbortSignal.timeout(this.#timeoutMs);
-      const signal = AbortSignal.any([timeout, outer]);
-      try {
-        await settledOrAborted(sender.send(channel.fields, message, { signal, timeoutMs: this.#timeoutMs, trustedCertificates: this.#trustedCertificates }), signal);
-        return { channel: channel.name, channelType: channel.type, ok: true, attempts, error: null };
-      } catch (caught) {
-        error = outer.aborted ? new Error(`gave up: ${reasonText(outer.reason, "interrupted")}`) : timeout.aborted ? new Error(`timed out after ${formatDuration(this.#timeoutMs)}`) : caught;
-      }
-      const retryable = !outer.aborted && (error instanceof ChannelError ? error.retryable : true);
-      if (!retryable || attempts >= this.#tries) break;
-      try {
-        await this.#sleep(this.#backoffMs * 2 ** (attempts - 1), outer);
-      } catch {
-        error = new Error(`gave up before try ${attempts + 1}: ${reasonText(outer.reason, "interrupted")}; last error: ${reasonText(error, "unknown")}`);
-        break;
-      }
-    }
-    return { channel: channel.name, channelType: channel.type, ok: false, attempts, error: masker.mask(reasonText(error, "unknown error")) };
+    const outcome = await withRetries(
+      async () => {
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        const signal = AbortSignal.any([timeout, outer]);
+        try {
+          await settledOrAborted(sender.send(channel.fields, message, { signal, timeoutMs: this.#timeoutMs, trustedCertificates: this.#trustedCertificates }), signal);
+        } catch (caught) {
+          throw outer.aborted ? new Error(`gave up: ${reasonText(outer.reason, "interrupted")}`) : timeout.aborted ? new Error(`timed out after ${formatDuration(this.#timeoutMs)}`) : caught;
+        }
+      },
+      {
+        tries: this.#tries,
+        retryable: (error) => (error instanceof ChannelError ? error.retryable : true),
+        waitMs: (tries) => this.#backoffMs * 2 ** (tries - 1),
+        signal: outer,
+        sleep: this.#sleep,
+      },
+    );
+    if (outcome.ok) return { channel: channel.name, channelType: channel.type, ok: true, attempts: outcome.tries, error: null };
+    const error = outcome.interrupted
+      ? new Error(`gave up before try ${outcome.tries + 1}: ${reasonText(outer.reason, "interrupted")}; last error: ${reasonText(outcome.error, "unknown")}`)
+      : outcome.error;
+    return { channel: channel.name, channelType: channel.type, ok: false, attempts: outcome.tries, error: masker.mask(reasonText(error, "unknown error")) };
   }
 }
 

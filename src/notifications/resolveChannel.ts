@@ -1,11 +1,11 @@
 /**
  * A channel's fields as a sender needs them: every `${env:…}` resolved from the project
- * environment (as connector URLs are), then checked against the channel type's schema. The values
+ * environment (project/resolveEnvOnly.ts, as for connector URLs), then checked against the channel type's schema. The values
  * that came from the environment are returned as secrets, to be masked wherever they could show.
  */
 import type { ProjectEnvironment } from "../templates/envFile.js";
 import type { ChannelConfig } from "../project/projectConfig.js";
-import { forEachString, parseTemplate, renderValue } from "../templates/template.js";
+import { resolveEnvOnly } from "../templates/resolveEnvOnly.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 import { ChannelError } from "./channelError.js";
 import { channelFields, channelTypeNames } from "../schema/channelTypes.js";
@@ -46,22 +46,7 @@ export function resolveChannel(config: ChannelConfig, environment: ProjectEnviro
   const schema = channelFields(config.type);
   if (!schema) fail(`type ${JSON.stringify(config.type)} is not a channel type (${channelTypeNames.join(", ")})`);
 
-  // Walked once with paths first, so an unset variable is reported with the field that needs it.
-  forEachString(config.fields, (text, path) => {
-    for (const part of parseTemplate(text).parts) {
-      if (typeof part !== "object") continue;
-      const field = path.join(".");
-      if (part.kind !== "env") fail(`${field}: ${part.raw} cannot be used in a channel; only \${env:NAME}`);
-      else if (environment.values[part.name] === undefined && part.fallback === undefined) {
-        fail(`${field} needs environment variable ${part.name}, which is not set`);
-      }
-    }
-  });
-  const { value, secrets } = renderValue(
-    config.fields,
-    (reference) => (reference.kind === "env" ? (environment.values[reference.name] ?? reference.fallback) : undefined),
-    (problem) => fail(problem.message),
-  );
+  const { value, secrets } = resolveEnvOnly(config.fields, environment, "a channel", fail);
   const fields = value as Record<string, unknown>;
   const [problem] = schemaProblems(schema!, fields);
   if (problem) fail(`${problem.path.length ? `${problem.path.join(".")}: ` : ""}${problem.message.replace("the file", "the channel")}`);

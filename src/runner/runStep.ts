@@ -10,6 +10,7 @@ import type { StepDefinition } from "../project/job.js";
 import type { RunEvent, UnstampedRunEvent } from "../run-logs/runEvents.js";
 import type { StepOutput, StepRunContext, StepType } from "../step-types/stepType.js";
 import { formatDuration } from "../project/formatDuration.js";
+import { withRetries } from "../errors/withRetries.js";
 import { resolveStepFields, type ResolveScope } from "./resolveStepFields.js";
 import { retryDelaySeconds } from "./retryDelay.js";
 import type { SecretMasker } from "../secrets/secretMasker.js";
@@ -98,67 +99,75 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
   const { emit, interrupt, now, masker } = environment;
   const attempts = step.retry.attempts;
   const firstStart = now();
-  let lastError = "";
-  for (let number = 1; number <= attempts; number++) {
-    emit({ event: "step_started", step: step.name, type: step.type, attempt: number, attempts });
-    const started = now();
-    const controller = new AbortController();
-    const onInterrupt = () => controller.abort(new InterruptedError());
-    if (interrupt.aborted) onInterrupt();
-    else interrupt.addEventListener("abort", onInterrupt, { once: true });
-    const timer = step.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(step.timeoutMs!)), step.timeoutMs);
+  // Of the latest try, for its events.
+  let duration = 0;
+  let waitSeconds = 0;
+  const outcome = await withRetries(
+    async (number) => {
+      const started = now();
+      const controller = new AbortController();
+      const onInterrupt = () => controller.abort(new InterruptedError());
+      if (interrupt.aborted) onInterrupt();
+      else interrupt.addEventListener("abort", onInterrupt, { once: true });
+      const timer = step.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(step.timeoutMs!)), step.timeoutMs);
 
-    let outcome: { ok: true; output: StepOutput } | { ok: false; error: unknown };
-    try {
-      const { fields, secrets } = resolveStepFields(step.fields, environment.type.fields, environment.scope);
-      for (const secret of secrets) masker.add(secret);
-      const context: StepRunContext = {
-        jobId: environment.scope.jobId,
-        runId: environment.scope.runId,
-        stepName: step.name,
-        attempt: number,
-        projectRoot: environment.projectRoot,
-        env: environment.scope.env,
-        log: (level, message) => void emit({ event: "log", step: step.name, level, message }),
-        progress: (update) => void emit({ event: "step_progress", step: step.name, ...update }),
-        mask: (text) => masker.mask(text),
-        connector: (name) => environment.connectors.get(name),
-        applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
-        graceMs: environment.graceMs,
-        params: environment.scope.params,
-        notify: (text, recipients) => environment.notify(step.name, text, recipients),
-      };
-      outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
-    } catch (error) {
-      outcome = { ok: false, error };
-    } finally {
-      clearTimeout(timer);
-      interrupt.removeEventListener("abort", onInterrupt);
-    }
-
-    const duration = now() - started;
-    if (outcome.ok) {
-      const output = JSON.parse(JSON.stringify(outcome.output)) as StepOutput;
-      emit({ event: "step_succeeded", step: step.name, attempt: number, duration_ms: duration, output });
-      return { status: "succeeded", output };
-    }
-    lastError = messageOf(outcome.error);
-    const retryable = !interrupt.aborted && (outcome.error instanceof StepError ? outcome.error.retryable : true);
-    const retry = retryable && number < attempts;
-    const asked = outcome.error instanceof StepError ? outcome.error.retryAfterSeconds : undefined;
-    const wait = retry ? retryWait(retryDelaySeconds(step.retry, number, environment.random), asked, step.retry.maxSeconds) : null;
-    emit({ event: "step_attempt_failed", step: step.name, attempt: number, error: lastError, retry_in_seconds: wait, duration_ms: duration });
-    if (wait === null) {
-      emit({ event: "step_failed", step: step.name, attempt: number, duration_ms: now() - firstStart, error: lastError });
-      return { status: "failed", error: lastError, interrupted: interrupt.aborted };
-    }
-    try {
-      await environment.sleep(wait * 1000, interrupt);
-    } catch {
-      emit({ event: "step_failed", step: step.name, attempt: number, duration_ms: now() - firstStart, error: `${lastError}; interrupted before the next try` });
-      return { status: "failed", error: lastError, interrupted: true };
-    }
+      let outcome: { ok: true; output: StepOutput } | { ok: false; error: unknown };
+      try {
+        const { fields, secrets } = resolveStepFields(step.fields, environment.type.fields, environment.scope);
+        for (const secret of secrets) masker.add(secret);
+        const context: StepRunContext = {
+          jobId: environment.scope.jobId,
+          runId: environment.scope.runId,
+          stepName: step.name,
+          attempt: number,
+          projectRoot: environment.projectRoot,
+          env: environment.scope.env,
+          log: (level, message) => void emit({ event: "log", step: step.name, level, message }),
+          progress: (update) => void emit({ event: "step_progress", step: step.name, ...update }),
+          mask: (text) => masker.mask(text),
+          connector: (name) => environment.connectors.get(name),
+          applicationName: `nomaflow:${environment.scope.jobId}:${step.name}`,
+          graceMs: environment.graceMs,
+          params: environment.scope.params,
+          notify: (text, recipients) => environment.notify(step.name, text, recipients),
+        };
+        outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
+      } catch (error) {
+        outcome = { ok: false, error };
+      } finally {
+        clearTimeout(timer);
+        interrupt.removeEventListener("abort", onInterrupt);
+      }
+      duration = now() - started;
+      if (!outcome.ok) throw outcome.error;
+      return outcome.output;
+    },
+    {
+      tries: attempts,
+      beforeTry: (number) => void emit({ event: "step_started", step: step.name, type: step.type, attempt: number, attempts }),
+      retryable: (error) => (error instanceof StepError ? error.retryable : true),
+      waitMs: (number, error) => {
+        const asked = error instanceof StepError ? error.retryAfterSeconds : undefined;
+        waitSeconds = retryWait(retryDelaySeconds(step.retry, number, environment.random), asked, step.retry.maxSeconds);
+        return waitSeconds * 1000;
+      },
+      onFailure: (error, number, waitMs) => {
+        emit({ event: "step_attempt_failed", step: step.name, attempt: number, error: messageOf(error), retry_in_seconds: waitMs === null ? null : waitSeconds, duration_ms: duration });
+      },
+      signal: interrupt,
+      sleep: environment.sleep,
+    },
+  );
+  if (outcome.ok) {
+    const output = JSON.parse(JSON.stringify(outcome.value)) as StepOutput;
+    emit({ event: "step_succeeded", step: step.name, attempt: outcome.tries, duration_ms: duration, output });
+    return { status: "succeeded", output };
   }
-  // Not reached: the last try either succeeds or fails above.
+  const lastError = messageOf(outcome.error);
+  if (outcome.interrupted) {
+    emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: `${lastError}; interrupted before the next try` });
+    return { status: "failed", error: lastError, interrupted: true };
+  }
+  emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError });
   return { status: "failed", error: lastError, interrupted: interrupt.aborted };
 }

@@ -2,6 +2,7 @@
  * Runs a job now: writes its run log, runs its steps in order by their `run_if`, and ends with
  * exactly one final event. The step types do the work; this file knows none of them by name.
  */
+import { hostname } from "node:os";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { ConnectorSet } from "../connectors/connectorSet.js";
 import { Notifier } from "../notifications/notifier.js";
@@ -10,7 +11,6 @@ import type { Project } from "../project/loadProject.js";
 import type { RunEvent, Trigger, UnstampedRunEvent } from "../run-logs/runEvents.js";
 import { RunLogWriter } from "../run-logs/runLogWriter.js";
 import { newRunId } from "../identity/runId.js";
-import { currentHostname } from "../files/processIsAlive.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { VERSION } from "../identity/version.js";
 import { collectKnownSecrets } from "../secrets/knownSecrets.js";
@@ -107,7 +107,7 @@ export function startRun(options: RunOptions): RunHandle {
   const forced = new AbortController();
   const interrupt = options.interrupt ? AbortSignal.any([options.interrupt, forced.signal]) : forced.signal;
   const started = now();
-  const host = currentHostname();
+  const host = hostname();
   const alerts = new RunAlerts({
     notifier: options.notifier ?? Notifier.forProject(project),
     job,

@@ -14,3 +14,13 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
     return loading;
   };
 }
+
+/**
+ * A step type's `run` whose module is imported on the first call only, so that `validate` and
+ * start-up never load a type's drivers and clients:
+ * `run: lazyRun(async () => (await import("./runShellStep.js")).runShellStep)`.
+ */
+export function lazyRun<Args extends unknown[], Result>(load: () => Promise<(...args: Args) => Promise<Result>>): (...args: Args) => Promise<Result> {
+  const loaded = loadOnce(load);
+  return async (...args) => (await loaded())(...args);
+}

@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { currentHostname } from "../../src/files/processIsAlive.js";
 import { newRunId } from "../../src/identity/runId.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { eventually, isRunning } from "../support/processState.js";
@@ -44,7 +44,7 @@ describe("nomaflow daemon start-up checks", () => {
     const deadPid = spawnSync("true").pid!;
     const runId = newRunId(new Date(Date.now() - 60_000));
     mkdirSync(join(made.root, "runs", "nightly"), { recursive: true });
-    const started = { ts: new Date(Date.now() - 60_000).toISOString(), event: "run_started", run_id: runId, job_id: "nightly", trigger: "schedule", scheduled_for: null, params: {}, host: currentHostname(), pid: deadPid, version: "0.1.0", steps: ["work"], step_types: ["shell"] };
+    const started = { ts: new Date(Date.now() - 60_000).toISOString(), event: "run_started", run_id: runId, job_id: "nightly", trigger: "schedule", scheduled_for: null, params: {}, host: hostname(), pid: deadPid, version: "0.1.0", steps: ["work"], step_types: ["shell"] };
     writeFileSync(join(made.root, "runs", "nightly", `${runId}.ndjson`), `${JSON.stringify(started)}\n`);
     const before = snapshot(join(made.root, "runs"));
 

@@ -7,6 +7,7 @@ import { defaultOf } from "../../schema/common.js";
 import { ConnectorPool } from "../../schema/configSchema.js";
 import { didYouMean } from "../../errors/closestMatch.js";
 import { createOutput, printJson } from "../output.js";
+import { columnLines } from "../render/columnLines.js";
 
 export interface ConnectorsOptions {
   project?: string;
@@ -35,11 +36,6 @@ function describeTarget(config: ConnectorConfig, project: Project): { kind: stri
   }
 }
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
-}
-
 export async function connectorsListCommand(options: ConnectorsOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
@@ -52,7 +48,7 @@ export async function connectorsListCommand(options: ConnectorsOptions): Promise
     output.out("no connectors in nomaflow.yaml");
     return 0;
   }
-  const [header, ...rows] = table([["NAME", "KIND", "TARGET", "POOL"], ...entries.map((entry) => [entry.name, entry.kind, entry.target, String(entry.pool_max)])]);
+  const [header, ...rows] = columnLines([["NAME", "KIND", "TARGET", "POOL"], ...entries.map((entry) => [entry.name, entry.kind, entry.target, String(entry.pool_max)])]);
   output.out(output.style.bold(header!));
   for (const row of rows) output.out(row);
   return 0;

@@ -4,6 +4,7 @@ import { formatFireTime, nextFireTimes } from "../../schedule/nextFireTimes.js";
 import { formatLocalTime } from "../render/formatLocalTime.js";
 import { checkProject } from "../../validate/checkProject.js";
 import { createOutput, printJson } from "../output.js";
+import { columnLines } from "../render/columnLines.js";
 
 export interface ListOptions {
   project?: string;
@@ -62,10 +63,9 @@ export async function listCommand(options: ListOptions): Promise<number> {
     entry.last_run ? `${entry.last_run.status} ${formatLocalTime(entry.last_run.started_at)}` : "never run",
   ]);
   const header = ["ID", "ENABLED", "SCHEDULE", "TIMEZONE", "NEXT FIRE", "LAST RUN"];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
-  output.out(style.bold(line(header)));
-  for (const row of rows) output.out(row[1] === "invalid" ? style.red(line(row)) : line(row));
+  const [headerLine, ...lines] = columnLines([header, ...rows]);
+  output.out(style.bold(headerLine!));
+  lines.forEach((line, index) => output.out(rows[index]![1] === "invalid" ? style.red(line) : line));
   if (shown.length === 0) output.out(options.tag ? `no job has the tag ${options.tag}` : "no job files in jobs/");
   if (entries.some((entry) => !entry.valid)) output.err("some jobs are invalid: run nomaflow validate to see why");
   return 0;

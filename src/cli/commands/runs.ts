@@ -5,6 +5,7 @@ import { listRuns } from "../../run-logs/listRuns.js";
 import type { RunSummary } from "../../run-logs/readRunLog.js";
 import { formatLocalTime } from "../render/formatLocalTime.js";
 import { createOutput, printJson } from "../output.js";
+import { columnLines } from "../render/columnLines.js";
 import { runDuration, styleStatus } from "../render/runTimeline.js";
 
 export interface RunsOptions {
@@ -48,18 +49,10 @@ export async function runsCommand(jobId: string | undefined, options: RunsOption
     runDuration(run, now),
     run.failed_step ?? "",
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  // Padding is measured on the plain text; colour goes on afterwards.
-  const line = (cells: string[], status?: RunSummary["status"]) =>
-    cells
-      .map((cell, column) => {
-        const padded = cell.padEnd(widths[column]!);
-        return column === 2 && status ? styleStatus(style, status, padded) : padded;
-      })
-      .join("  ")
-      .trimEnd();
-  output.out(style.bold(line(header)));
-  runs.forEach((run, index) => output.out(line(rows[index]!, run.status)));
+  // The STATUS column in the status's colour (the header row, 0, is bold instead).
+  const [headerLine, ...lines] = columnLines([header, ...rows], (padded, row, column) => (row > 0 && column === 2 ? styleStatus(style, runs[row - 1]!.status, padded) : padded));
+  output.out(style.bold(headerLine!));
+  for (const line of lines) output.out(line);
   return 0;
 }
 

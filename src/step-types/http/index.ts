@@ -1,8 +1,6 @@
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
+import { lazyRun } from "../loadOnce.js";
 import { httpFields } from "./httpFields.js";
-
-const runHttpStepModule = loadOnce(() => import("./runHttpStep.js"));
 
 export const httpStep = defineStepType({
   name: "http",
@@ -15,5 +13,5 @@ export const httpStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runHttpStepModule()).runHttpStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runHttpStep.js")).runHttpStep),
 });

@@ -2,9 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { checkNodeCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runNodeStepModule = loadOnce(() => import("./runNodeStep.js"));
+import { lazyRun } from "../loadOnce.js";
 
 export const nodeFields = Type.Object(
   {
@@ -25,5 +23,5 @@ export const nodeStep = defineStepType({
   fields: nodeFields,
   // Compiles the module (without running it) to see that it exports the function.
   check: (fields, context) => (fields.callable.includes("${") ? [] : checkNodeCallable(context.projectRoot, fields.callable)),
-  run: async (fields, context, signal) => (await runNodeStepModule()).runNodeStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runNodeStep.js")).runNodeStep),
 });

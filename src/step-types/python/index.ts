@@ -2,9 +2,9 @@ import { Type, type Static } from "@sinclair/typebox";
 import { checkPythonCallable } from "../../plugins/callables.js";
 import { EXPECTED } from "../../schema/common.js";
 import { defineStepType, type StepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
+import { lazyRun } from "../loadOnce.js";
 
-const runPythonStepModule = loadOnce(() => import("./runPythonStep.js"));
+const runPythonStep = lazyRun(async () => (await import("./runPythonStep.js")).runPythonStep);
 
 export const pythonFields = Type.Object(
   {
@@ -32,7 +32,7 @@ export function pythonStepType(interpreter: string): StepType<typeof pythonField
     // Compiles the module (without running it) and reads it to see that it defines the function.
     check: (fields, context) => (fields.callable.includes("${") ? [] : checkPythonCallable(context.projectRoot, fields.callable, interpreter)),
     // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-    run: async (fields, context, signal) => (await runPythonStepModule()).runPythonStep(fields, context, signal, interpreter),
+    run: (fields, context, signal) => runPythonStep(fields, context, signal, interpreter),
   });
 }
 

@@ -1,9 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { EXPECTED, StringMap } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runShellStepModule = loadOnce(() => import("./runShellStep.js"));
+import { lazyRun } from "../loadOnce.js";
 
 export const shellFields = Type.Object(
   {
@@ -24,5 +22,5 @@ export const shellStep = defineStepType({
   description: "Runs a command; stdout and stderr become log events and a non-zero exit fails the step.",
   fields: shellFields,
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runShellStepModule()).runShellStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runShellStep.js")).runShellStep),
 });

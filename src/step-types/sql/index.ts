@@ -3,9 +3,7 @@ import { resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { Reference, SqlText } from "../../schema/common.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
-
-const runSqlStepModule = loadOnce(() => import("./runSqlStep.js"));
+import { lazyRun } from "../loadOnce.js";
 
 export const sqlFields = Type.Object(
   {
@@ -30,5 +28,5 @@ export const sqlStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runSqlStepModule()).runSqlStep(fields, context, signal),
+  run: lazyRun(async () => (await import("./runSqlStep.js")).runSqlStep),
 });

@@ -1,9 +1,7 @@
 import { hasReference } from "../../templates/template.js";
 import { defineStepType } from "../stepType.js";
-import { loadOnce } from "../loadOnce.js";
+import { lazyRun } from "../loadOnce.js";
 import { sqlCopyFields } from "./sqlCopyFields.js";
-
-const runSqlCopyModule = loadOnce(() => import("./runSqlCopy.js"));
 
 export const sqlCopyStep = defineStepType({
   name: "sql_copy",
@@ -30,5 +28,5 @@ export const sqlCopyStep = defineStepType({
     return [];
   },
   // The engine loads only when a step of this type runs, so `validate` stays quick to start.
-  run: async (fields, context, signal) => (await runSqlCopyModule()).runSqlCopy(fields, context, signal),
+  run: lazyRun(async () => (await import("./runSqlCopy.js")).runSqlCopy),
 });

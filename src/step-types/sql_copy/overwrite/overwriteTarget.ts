@@ -3,9 +3,9 @@
  * swapStash.ts for what the swap keeps). The stash is committed as it is built, so a failure
  * drops it here, and a run killed mid-way leaves one that the next run of the step drops first.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Connector, Session } from "../../../connectors/connector.js";
 import { StepError } from "../../../errors/nomaflowError.js";
+import { withRetries } from "../../../errors/withRetries.js";
 import type { StepRunContext } from "../../stepType.js";
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import { describeTarget, type DescribedTarget } from "./describeTarget.js";
@@ -78,19 +78,24 @@ export async function overwriteTarget(
   try {
     await load({ schema: target.schema, table: plan.stash });
     await completeStash(query, plan);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const swapped = await swapStash(query, plan, { lockTimeoutMs: SWAP_LOCK_TIMEOUT_MS });
-        if (swapped.oldTableKept) context.log("warning", swapped.oldTableKept);
-        for (const key of swapped.unvalidatedForeignKeys) context.log("warning", `foreign key ${JSON.stringify(key)} stays NOT VALID after the swap`);
-        return { lockHeldMs: Math.round(swapped.lockHeldMs * 100) / 100 };
-      } catch (error) {
-        if (!(error instanceof StepError) || !error.retryable || attempt >= SWAP_TRIES) throw error;
-        context.log("info", `swap of ${displayName(target.schema, target.table)} waited too long for its lock; trying again (${attempt}/${SWAP_TRIES})`);
-        // The step's timeout or a cancel ends the wait at once (with the signal's reason), not after it.
-        await sleep(200 * attempt, undefined, { signal }).catch(() => signal.throwIfAborted());
-      }
+    const name = displayName(target.schema, target.table);
+    const swapped = await withRetries(() => swapStash(query, plan, { lockTimeoutMs: SWAP_LOCK_TIMEOUT_MS }), {
+      tries: SWAP_TRIES,
+      retryable: (error) => error instanceof StepError && error.retryable,
+      waitMs: (tryNumber) => 200 * tryNumber,
+      onFailure: (_error, tryNumber, waitMs) => {
+        if (waitMs !== null) context.log("info", `swap of ${name} waited too long for its lock; trying again (${tryNumber}/${SWAP_TRIES})`);
+      },
+      // The step's timeout or a cancel ends the wait at once (with the signal's reason), not after it.
+      signal,
+    });
+    if (!swapped.ok) {
+      if (swapped.interrupted) signal.throwIfAborted();
+      throw swapped.error;
     }
+    if (swapped.value.oldTableKept) context.log("warning", swapped.value.oldTableKept);
+    for (const key of swapped.value.unvalidatedForeignKeys) context.log("warning", `foreign key ${JSON.stringify(key)} stays NOT VALID after the swap`);
+    return { lockHeldMs: Math.round(swapped.value.lockHeldMs * 100) / 100 };
   } catch (error) {
     await sink.withSession((cleanup) => dropStash(queryOf(cleanup), target, plan.stash), { applicationName: context.applicationName }).catch(() => {
       // Left for the next run, which drops leftovers before it starts.
