@@ -21,7 +21,10 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     ignores: ["src/cli/**"],
     rules: {
-      "no-restricted-properties": ["error", { object: "process", property: "exit", message: "Only src/cli may call process.exit; throw a typed error instead." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "exit", message: "Only src/cli may call process.exit; throw a typed error instead." },
+      ],
     },
   },
 );

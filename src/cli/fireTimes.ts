@@ -22,7 +22,9 @@ export function parseFrom(text: string | undefined, zone: string): number {
   // The year as the schedule's zone sees it, which is what the fire times are printed in.
   const localYear = parsed.setZone(zone).year;
   if (localYear < FIRST_YEAR || localYear > LAST_YEAR) {
-    throw new UsageError(`--from ${JSON.stringify(text)} lies in year ${localYear} in ${zone}; fire times are computed for years ${FIRST_YEAR} to ${LAST_YEAR}`);
+    throw new UsageError(
+      `--from ${JSON.stringify(text)} lies in year ${localYear} in ${zone}; fire times are computed for years ${FIRST_YEAR} to ${LAST_YEAR}`,
+    );
   }
   return parsed.toMillis();
 }
@@ -45,7 +47,10 @@ export function printFireTimes(request: FireTimesRequest): number {
     instants = nextFireTimes(request.cron, request.timezone, request.fromMs, request.count);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new UsageError(`${request.expression} in ${request.timezone}: ${error.message}`, { cause: error, hint: "ask for fewer (-n) or start earlier (--from)" });
+    throw new UsageError(`${request.expression} in ${request.timezone}: ${error.message}`, {
+      cause: error,
+      hint: "ask for fewer (-n) or start earlier (--from)",
+    });
   }
   const fires = instants.map((ms) => formatFireTime(ms, request.timezone));
   if (request.json) {

@@ -120,7 +120,10 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .option("--grace <seconds>", "on SIGTERM, how long running steps may take to finish before they are cancelled", nonNegativeSeconds, 30)
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
     .option("--print-systemd-unit", "print a systemd service unit for this project and exit")
-    .addHelpText("after", "\nExit status: 0 stopped cleanly, 2 configuration error or another daemon holds the project, 130 stopped at once by a second signal.")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 stopped cleanly, 2 configuration error or another daemon holds the project, 130 stopped at once by a second signal.",
+    )
     .action(lazyAction(async () => (await import("./commands/daemon.js")).daemonCommand));
 
   withProject(program.command("demo"))

@@ -17,7 +17,9 @@ const URL_STARTS = [
 ] as const;
 
 /** Said wherever a URL has a scheme Nomaflow cannot connect with. */
-export const CONNECTOR_URL_RULE = `url must start with ${URL_STARTS.slice(0, -1).map((rule) => rule.start).join(", ")} or ${URL_STARTS.at(-1)!.start}`;
+export const CONNECTOR_URL_RULE = `url must start with ${URL_STARTS.slice(0, -1)
+  .map((rule) => rule.start)
+  .join(", ")} or ${URL_STARTS.at(-1)!.start}`;
 
 /**
  * What a resolved URL connects to: a server, or the PGlite folder after `pglite:` (empty when the

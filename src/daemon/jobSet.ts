@@ -44,7 +44,16 @@ export function resolveJobSet(previous: ReadonlyMap<string, DaemonJob>, project:
     const old = previous.get(report.id) ?? [...previous.values()].find((entry) => entry.job.file === report.file);
     const kept = old !== undefined && !jobs.has(old.job.id) && !checked.jobs.has(old.job.id);
     if (kept) jobs.set(old.job.id, old);
-    const error = fileErrors[0] ?? { severity: "error", file: report.file, line: 1, column: 1, job: report.id, step: null, message: "the job is not valid", hint: null };
+    const error = fileErrors[0] ?? {
+      severity: "error",
+      file: report.file,
+      line: 1,
+      column: 1,
+      job: report.id,
+      step: null,
+      message: "the job is not valid",
+      hint: null,
+    };
     invalid.push({ id: report.id, error, errorCount: Math.max(1, fileErrors.length), kept });
   }
   return { jobs, invalid, configErrors: [] };
@@ -55,6 +64,9 @@ export function reloadedJobs(previous: JobSet, next: JobSet): { removed: string[
   const invalidNow = new Set(next.invalid.map((job) => job.id));
   return {
     removed: [...previous.jobs.keys()].filter((id) => !next.jobs.has(id) && !invalidNow.has(id)).sort(),
-    recovered: previous.invalid.map((job) => job.id).filter((id) => next.jobs.has(id) && !invalidNow.has(id)).sort(),
+    recovered: previous.invalid
+      .map((job) => job.id)
+      .filter((id) => next.jobs.has(id) && !invalidNow.has(id))
+      .sort(),
   };
 }

@@ -52,14 +52,24 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
       const interrupt = new AbortController();
       if (options.interrupt.aborted) interrupt.abort(options.interrupt.reason);
       interrupts.add(interrupt);
-      const handle = startRun({ project, job, params, trigger, scheduledFor, interrupt: interrupt.signal, onEvent, now: options.now, openLogInBackground: true });
-      handles.set(handle.runId, handle);
-      const result = handle.result.then(
-        (outcome) => ({ status: outcome.status, durationMs: outcome.durationMs }),
-      ).finally(() => {
-        handles.delete(handle.runId);
-        interrupts.delete(interrupt);
+      const handle = startRun({
+        project,
+        job,
+        params,
+        trigger,
+        scheduledFor,
+        interrupt: interrupt.signal,
+        onEvent,
+        now: options.now,
+        openLogInBackground: true,
       });
+      handles.set(handle.runId, handle);
+      const result = handle.result
+        .then((outcome) => ({ status: outcome.status, durationMs: outcome.durationMs }))
+        .finally(() => {
+          handles.delete(handle.runId);
+          interrupts.delete(interrupt);
+        });
       return { runId: handle.runId, result };
     },
     forceStopAll: () => {

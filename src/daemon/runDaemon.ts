@@ -54,11 +54,13 @@ export interface RunDaemonOptions {
  * the job alerts on failure, which an abandoned run is taken for. A job gone from the project
  * alerts the default channels.
  */
-export const alertAbandonedRun = (fallback: Project): OnAbandoned => async (run, daemonJob) => {
-  if (daemonJob && !daemonJob.job.alerts.onFailure) return [];
-  const { abandonedRunRequest, sendRunAlert } = await import("../notifications/index.js");
-  return sendRunAlert(daemonJob?.project ?? fallback, abandonedRunRequest(run.summary, run.lastEventAt), { job: daemonJob?.job });
-};
+export const alertAbandonedRun =
+  (fallback: Project): OnAbandoned =>
+  async (run, daemonJob) => {
+    if (daemonJob && !daemonJob.job.alerts.onFailure) return [];
+    const { abandonedRunRequest, sendRunAlert } = await import("../notifications/index.js");
+    return sendRunAlert(daemonJob?.project ?? fallback, abandonedRunRequest(run.summary, run.lastEventAt), { job: daemonJob?.job });
+  };
 
 /** The loop is stuck (/healthz answers 503, no watchdog ping) when it has not ticked for this long. */
 const STUCK_AFTER_MS = 10_000;

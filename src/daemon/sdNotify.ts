@@ -117,7 +117,10 @@ function send(message: string): Promise<void> {
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 && signal !== "SIGKILL") {
-        warnOnce("exit", `systemd-notify failed to send ${what} (${signal ?? `exit code ${code}`}); is NOTIFY_SOCKET (${process.env.NOTIFY_SOCKET}) reachable?`);
+        warnOnce(
+          "exit",
+          `systemd-notify failed to send ${what} (${signal ?? `exit code ${code}`}); is NOTIFY_SOCKET (${process.env.NOTIFY_SOCKET}) reachable?`,
+        );
       }
       resolve();
     });

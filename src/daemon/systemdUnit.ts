@@ -123,9 +123,7 @@ export function systemdUnit(options: SystemdUnitOptions): string {
       : ["ProtectHome=yes"]),
     "# /var/lib/nomaflow, the account's home: caches of the tools that steps run (pip, psql).",
     "StateDirectory=nomaflow",
-    ...(underTmp
-      ? ["# The project (or a folder it writes) is under /tmp or /var/tmp, which a private /tmp would hide.", "PrivateTmp=no"]
-      : ["PrivateTmp=yes"]),
+    ...(underTmp ? ["# The project (or a folder it writes) is under /tmp or /var/tmp, which a private /tmp would hide.", "PrivateTmp=no"] : ["PrivateTmp=yes"]),
     "PrivateDevices=yes",
     "ProtectKernelTunables=yes",
     "ProtectKernelModules=yes",

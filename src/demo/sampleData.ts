@@ -30,7 +30,28 @@ const START = "timestamptz '2024-01-01 00:00:00+00'";
 const SPAN = "interval '730 days'";
 
 const FIRST_NAMES = ["Ada", "Bruno", "Chloé", "Dmitri", "Elif", "Farid", "Greta", "Hiro", "Inès", "Jonas", "Kofi", "Lucía", "Mei", "Nils", "Olga", "Priya"];
-const LAST_NAMES = ["Martin", "Schmidt", "Rossi", "García", "Nowak", "Jensen", "Dubois", "Silva", "Novak", "Smith", "Müller", "Bianchi", "Kowalski", "Larsen", "Moreau", "Costa", "Yilmaz", "Tanaka", "Okafor", "Berg"];
+const LAST_NAMES = [
+  "Martin",
+  "Schmidt",
+  "Rossi",
+  "García",
+  "Nowak",
+  "Jensen",
+  "Dubois",
+  "Silva",
+  "Novak",
+  "Smith",
+  "Müller",
+  "Bianchi",
+  "Kowalski",
+  "Larsen",
+  "Moreau",
+  "Costa",
+  "Yilmaz",
+  "Tanaka",
+  "Okafor",
+  "Berg",
+];
 const COUNTRIES = ["FR", "DE", "GB", "US", "ES", "IT", "NL", "BE", "SE", "PL"];
 // Weighted by repetition: most orders are paid or shipped.
 const STATUSES = ["paid", "paid", "paid", "shipped", "shipped", "shipped", "refunded", "cancelled"];

@@ -108,7 +108,13 @@ async function withConnector<T>(name: string, folder: string, work: (connector: 
 }
 
 /** Runs `statements` in one transaction: a seeding cut short leaves no half-filled database behind the marker. */
-async function fill(name: SeededDatabase["name"], folder: string, statements: string[], sizes: DemoSizes, onDatabase: SeedOptions["onDatabase"]): Promise<void> {
+async function fill(
+  name: SeededDatabase["name"],
+  folder: string,
+  statements: string[],
+  sizes: DemoSizes,
+  onDatabase: SeedOptions["onDatabase"],
+): Promise<void> {
   const started = performance.now();
   await withConnector(name, folder, (connector) =>
     connector.withSession(async (session) => {

@@ -118,7 +118,11 @@ export function gitignoreText(lines: readonly string[]): string {
 export function templateFiles(modelines: ModelineTargets): TemplateFile[] {
   return [
     { path: "nomaflow.yaml", content: configFile(modelines.config), purpose: "connectors, alert channels, defaults for every job" },
-    { path: `jobs/${EXAMPLE_JOB}.yaml`, content: exampleJob(modelines.job), purpose: "an example job: a shell step and a TypeScript step, daily at 06:00 Paris time" },
+    {
+      path: `jobs/${EXAMPLE_JOB}.yaml`,
+      content: exampleJob(modelines.job),
+      purpose: "an example job: a shell step and a TypeScript step, daily at 06:00 Paris time",
+    },
     { path: "plugins/example/words.ts", content: EXAMPLE_PLUGIN, purpose: "the TypeScript function the example job calls" },
     { path: "plugins/README.md", content: PLUGINS_README, purpose: "how jobs call Python and TypeScript code" },
     { path: ".env.example", content: ENV_EXAMPLE, purpose: "the secrets to put in .env (never committed)" },

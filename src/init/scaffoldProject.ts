@@ -42,7 +42,10 @@ function ensureFolder(dir: string): void {
   try {
     makeFolderSync(dir);
   } catch (error) {
-    throw new UsageError(`cannot create the folder ${dir}: ${fileProblem(error)}`, { cause: error, hint: "give nomaflow init a folder it can create and write to" });
+    throw new UsageError(`cannot create the folder ${dir}: ${fileProblem(error)}`, {
+      cause: error,
+      hint: "give nomaflow init a folder it can create and write to",
+    });
   }
 }
 
@@ -72,9 +75,12 @@ export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
 
   const existing = files.filter((file) => existsSync(join(dir, file.path)));
   if (existing.length > 0 && !options.force) {
-    throw new UsageError(`${existing.length === 1 ? "a file is" : "files are"} already there, so nothing was written: ${existing.map((file) => file.path).join(", ")} in ${dir}`, {
-      hint: "pass --force to overwrite them, or give nomaflow init a new folder",
-    });
+    throw new UsageError(
+      `${existing.length === 1 ? "a file is" : "files are"} already there, so nothing was written: ${existing.map((file) => file.path).join(", ")} in ${dir}`,
+      {
+        hint: "pass --force to overwrite them, or give nomaflow init a new folder",
+      },
+    );
   }
 
   const results: ScaffoldedFile[] = [];

@@ -74,7 +74,11 @@ export function emailMessage(fields: EmailChannelFields, { id, alert, content }:
 }
 
 /** `systemCertificates`: node:tls `rootCertificates`, needed only when extra certificates are trusted. */
-export function smtpTransportOptions(server: SmtpServer, context: Pick<SendContext, "timeoutMs" | "trustedCertificates">, systemCertificates: readonly string[] = []): SMTPTransportOptions {
+export function smtpTransportOptions(
+  server: SmtpServer,
+  context: Pick<SendContext, "timeoutMs" | "trustedCertificates">,
+  systemCertificates: readonly string[] = [],
+): SMTPTransportOptions {
   return {
     host: server.host,
     port: server.port,

@@ -83,7 +83,10 @@ export class Notifier {
   }
 
   /** A notifier for a project's channels (nomaflow.yaml `notifications.channels`). */
-  static forProject(project: { config: { channels: ReadonlyMap<string, ChannelConfig> }; environment: ProjectEnvironment }, options: Omit<NotifierOptions, "channels" | "environment"> = {}): Notifier {
+  static forProject(
+    project: { config: { channels: ReadonlyMap<string, ChannelConfig> }; environment: ProjectEnvironment },
+    options: Omit<NotifierOptions, "channels" | "environment"> = {},
+  ): Notifier {
     return new Notifier({ ...options, channels: project.config.channels, environment: project.environment });
   }
 
@@ -126,9 +129,16 @@ export class Notifier {
         const timeout = AbortSignal.timeout(this.#timeoutMs);
         const signal = AbortSignal.any([timeout, outer]);
         try {
-          await settledOrAborted(sender.send(channel.fields, message, { signal, timeoutMs: this.#timeoutMs, trustedCertificates: this.#trustedCertificates }), signal);
+          await settledOrAborted(
+            sender.send(channel.fields, message, { signal, timeoutMs: this.#timeoutMs, trustedCertificates: this.#trustedCertificates }),
+            signal,
+          );
         } catch (caught) {
-          throw outer.aborted ? new Error(`gave up: ${reasonText(outer.reason, "interrupted")}`) : timeout.aborted ? new Error(`timed out after ${formatDuration(this.#timeoutMs)}`) : caught;
+          throw outer.aborted
+            ? new Error(`gave up: ${reasonText(outer.reason, "interrupted")}`)
+            : timeout.aborted
+              ? new Error(`timed out after ${formatDuration(this.#timeoutMs)}`)
+              : caught;
         }
       },
       {

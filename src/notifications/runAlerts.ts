@@ -83,7 +83,12 @@ export class RunAlerts {
     if (recipients.length === 0) {
       // Alerts without channels are normal (a project with none); a plugin's message is not lost silently.
       if (kind === "notify" && step !== undefined) {
-        emit({ event: "log", step, level: "warning", message: `notification not sent: no channel to send it to (no recipients given, the job names none, notifications.default is empty): ${alert.text ?? ""}` });
+        emit({
+          event: "log",
+          step,
+          level: "warning",
+          message: `notification not sent: no channel to send it to (no recipients given, the job names none, notifications.default is empty): ${alert.text ?? ""}`,
+        });
       }
       return Promise.resolve();
     }
@@ -94,7 +99,12 @@ export class RunAlerts {
       })
       .catch((error: unknown) => {
         // The notifier reports failures as deliveries; this is a bug, but it must not fail the run.
-        emit({ event: "log", step: step ?? null, level: "error", message: `alert ${kind} could not be sent: ${error instanceof Error ? error.message : String(error)}` });
+        emit({
+          event: "log",
+          step: step ?? null,
+          level: "error",
+          message: `alert ${kind} could not be sent: ${error instanceof Error ? error.message : String(error)}`,
+        });
       })
       .finally(() => this.#inFlight.delete(sending));
     this.#inFlight.add(sending);

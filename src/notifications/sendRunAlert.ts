@@ -98,7 +98,11 @@ export function abandonedRunRequest(summary: RunSummary, lastEventAt?: string | 
  * (no recipients and no notifications.default). Whether to alert at all (the job's `on_failure`,
  * which an abandoned run is taken for) is the caller's call.
  */
-export async function sendRunAlert(project: Pick<Project, "config" | "environment">, request: RunAlertRequest, options: SendRunAlertOptions = {}): Promise<AlertDelivery[]> {
+export async function sendRunAlert(
+  project: Pick<Project, "config" | "environment">,
+  request: RunAlertRequest,
+  options: SendRunAlertOptions = {},
+): Promise<AlertDelivery[]> {
   const masker = new SecretMasker();
   collectKnownSecrets(project, options.job, masker);
   const recipients = pickRecipients(request.recipients, options.job?.alerts.recipients, project.config.defaultRecipients);

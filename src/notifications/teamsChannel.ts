@@ -8,10 +8,18 @@ import { postJson } from "./postJson.js";
 
 export function teamsPayload({ alert, content }: AlertMessage): Record<string, unknown> {
   const body: unknown[] = [
-    { type: "TextBlock", text: content.title, weight: "Bolder", size: "Medium", wrap: true, ...(alert.kind === "notify" ? {} : { color: alert.kind === "on_long_run" ? "Warning" : "Attention" }) },
+    {
+      type: "TextBlock",
+      text: content.title,
+      weight: "Bolder",
+      size: "Medium",
+      wrap: true,
+      ...(alert.kind === "notify" ? {} : { color: alert.kind === "on_long_run" ? "Warning" : "Attention" }),
+    },
     { type: "FactSet", facts: content.facts.map((fact) => ({ title: fact.name, value: fact.value })) },
   ];
-  if (content.detail) body.push({ type: "TextBlock", text: content.detail.text, wrap: true, ...(content.detail.kind === "error" ? { fontType: "Monospace" } : {}) });
+  if (content.detail)
+    body.push({ type: "TextBlock", text: content.detail.text, wrap: true, ...(content.detail.kind === "error" ? { fontType: "Monospace" } : {}) });
   body.push({ type: "TextBlock", text: content.command, fontType: "Monospace", isSubtle: true, wrap: true });
   return {
     type: "message",

@@ -67,7 +67,14 @@ export function checkPythonCallable(projectRoot: string, callable: string, inter
   const { module, name } = splitCallable(callable);
   const file = pythonModuleFile(projectRoot, module);
   const shown = `plugins/${module.split(".").join("/")}.py`;
-  if (!file) return [{ path: ["callable"], message: `callable ${callable}: module ${shown} does not exist`, hint: "python callables are package.module:function under plugins/" }];
+  if (!file)
+    return [
+      {
+        path: ["callable"],
+        message: `callable ${callable}: module ${shown} does not exist`,
+        hint: "python callables are package.module:function under plugins/",
+      },
+    ];
   let source: string;
   try {
     source = readFileSync(file, "utf8");
@@ -76,7 +83,13 @@ export function checkPythonCallable(projectRoot: string, callable: string, inter
   }
   const syntax = pythonSyntaxError(interpreter, projectRoot, file);
   if (syntax) {
-    return [{ path: ["callable"], message: `callable ${callable}: ${relative(projectRoot, file)}:${syntax.line}:${syntax.column}: ${syntax.message}`, hint: "fix the module's syntax; validate compiles it without running it" }];
+    return [
+      {
+        path: ["callable"],
+        message: `callable ${callable}: ${relative(projectRoot, file)}:${syntax.line}:${syntax.column}: ${syntax.message}`,
+        hint: "fix the module's syntax; validate compiles it without running it",
+      },
+    ];
   }
   const definitions = pythonDefinitions(source);
   if (definitions.names.has(name) || definitions.open) return [];
@@ -87,7 +100,8 @@ export function checkPythonCallable(projectRoot: string, callable: string, inter
 export function checkNodeCallable(projectRoot: string, callable: string): CallableProblem[] {
   const { module, name } = splitCallable(callable);
   const file = nodeModuleFile(projectRoot, module);
-  if (!file) return [{ path: ["callable"], message: `callable ${callable}: ${module} is outside plugins/`, hint: "node callables are paths from the plugins/ folder" }];
+  if (!file)
+    return [{ path: ["callable"], message: `callable ${callable}: ${module} is outside plugins/`, hint: "node callables are paths from the plugins/ folder" }];
   if (!existsSync(file)) return [{ path: ["callable"], message: `callable ${callable}: module plugins/${module} does not exist` }];
   try {
     const { exports } = compilePlugin(projectRoot, file);

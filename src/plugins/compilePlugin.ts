@@ -103,7 +103,8 @@ function compileOrReuse(projectRoot: string, modulePath: string): { inputs: Reco
   const slug = slugOf(projectRoot, modulePath);
   const manifestPath = join(cacheDir, `${slug}.json`);
   const kept = readManifest(manifestPath);
-  if (kept && isFresh(kept, modulePath, cacheDir)) return { inputs: kept.inputs, compiled: { outputPath: join(cacheDir, kept.outputFile), exports: kept.exports } };
+  if (kept && isFresh(kept, modulePath, cacheDir))
+    return { inputs: kept.inputs, compiled: { outputPath: join(cacheDir, kept.outputFile), exports: kept.exports } };
 
   // esbuild is loaded only here: validating or running a project without TS plugins never pays for it.
   esbuild ??= createRequire(import.meta.url)("esbuild") as typeof Esbuild;

@@ -96,11 +96,13 @@ export function readJobFile(entry: JobFileEntry): ProjectFile {
 export function listJobFiles(root: string): string[] {
   const folder = join(root, JOBS_DIR);
   if (!existsSync(folder)) return [];
-  return readdirSync(folder, { withFileTypes: true })
-    // A link is read through: a dangling one is reported as a missing file, not skipped.
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && JOB_EXTENSIONS.has(extname(entry.name)))
-    .map((entry) => join(folder, entry.name))
-    .sort();
+  return (
+    readdirSync(folder, { withFileTypes: true })
+      // A link is read through: a dangling one is reported as a missing file, not skipped.
+      .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && JOB_EXTENSIONS.has(extname(entry.name)))
+      .map((entry) => join(folder, entry.name))
+      .sort()
+  );
 }
 
 export function loadProject(options: LoadProjectOptions = {}): Project {

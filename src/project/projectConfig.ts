@@ -36,20 +36,14 @@ export interface SettingsOverrides {
   pythonInterpreter?: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const stringOr = (value: unknown, fallback: string): string => (typeof value === "string" && value !== "" ? value : fallback);
 
 /**
  * The one place project settings are layered: built-in defaults < nomaflow.yaml < environment
  * (NOMAFLOW_RUNS_DIR, NOMAFLOW_PYTHON) < flags.
  */
-export function resolveProjectConfig(
-  root: string,
-  file: unknown,
-  processEnv: NodeJS.ProcessEnv = process.env,
-  flags: SettingsOverrides = {},
-): ProjectConfig {
+export function resolveProjectConfig(root: string, file: unknown, processEnv: NodeJS.ProcessEnv = process.env, flags: SettingsOverrides = {}): ProjectConfig {
   const raw = isRecord(file) ? file : {};
   const python = isRecord(raw.python) ? raw.python : {};
   const settings = ProjectConfigFile.properties;
@@ -73,9 +67,7 @@ export function resolveProjectConfig(
     const fields = isRecord(value) ? value : {};
     channels.set(name, { name, type: typeof fields.type === "string" ? fields.type : "", fields });
   }
-  const defaultRecipients = Array.isArray(notifications.default)
-    ? notifications.default.filter((name): name is string => typeof name === "string")
-    : [];
+  const defaultRecipients = Array.isArray(notifications.default) ? notifications.default.filter((name): name is string => typeof name === "string") : [];
 
   return {
     root,

@@ -161,12 +161,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
  * The position of the node at `path`: of the key when `part` is "key" (unknown fields), of the
  * value otherwise. When the path runs out of the document, the deepest node found stands in.
  */
-export function locate(
-  source: YamlSource,
-  path: YamlPath,
-  part: "key" | "value" = "value",
-  offsetInValue?: number,
-): { line: number; column: number } {
+export function locate(source: YamlSource, path: YamlPath, part: "key" | "value" = "value", offsetInValue?: number): { line: number; column: number } {
   let node: unknown = source.doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (let index = 0; index < path.length; index++) {

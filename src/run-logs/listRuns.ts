@@ -42,7 +42,12 @@ function readFolder(path: string): { name: string; isDirectory: boolean }[] {
 export function listRunLogs(runsDir: string, jobId?: string): RunLogEntry[] {
   // A job id is a plain name; anything else would read outside the runs folder.
   if (jobId !== undefined && !/^[A-Za-z0-9][\w.-]*$/.test(jobId)) return [];
-  const jobIds = jobId !== undefined ? [jobId] : readFolder(runsDir).filter((entry) => entry.isDirectory).map((entry) => entry.name);
+  const jobIds =
+    jobId !== undefined
+      ? [jobId]
+      : readFolder(runsDir)
+          .filter((entry) => entry.isDirectory)
+          .map((entry) => entry.name);
   const logs: RunLogEntry[] = [];
   for (const job of jobIds) {
     const folder = join(runsDir, job);

@@ -10,7 +10,6 @@ import { Type, type Static } from "@sinclair/typebox";
 export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup")]);
 export type Trigger = Static<typeof Trigger>;
 
-
 /** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
 export const AlertKind = Type.Union([Type.Literal("on_failure"), Type.Literal("on_long_run"), Type.Literal("notify"), Type.Literal("abandoned")]);
 export type AlertKind = Static<typeof AlertKind>;
@@ -69,7 +68,9 @@ export const StepAttemptFailedEvent = Type.Object({
   step: Type.String(),
   attempt: Type.Integer(),
   error: Type.String(),
-  retry_in_seconds: Type.Union([Type.Number(), Type.Null()], { description: "Wait before the next try; null when this was the last try or the error is not retryable." }),
+  retry_in_seconds: Type.Union([Type.Number(), Type.Null()], {
+    description: "Wait before the next try; null when this was the last try or the error is not retryable.",
+  }),
   duration_ms: Type.Number(),
 });
 export type StepAttemptFailedEvent = Static<typeof StepAttemptFailedEvent>;

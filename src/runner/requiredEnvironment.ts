@@ -44,7 +44,10 @@ export function requireEnvironment(project: Pick<Project, "config" | "environmen
   if (unset.size === 0) return;
   const list = [...unset].map(([name, users]) => `${name} (${users.join(", ")})`);
   const names = [...unset.keys()];
-  throw new UsageError(`job ${job.id} cannot start: ${list.length === 1 ? "environment variable" : "environment variables"} ${list.join(", ")} ${list.length === 1 ? "is" : "are"} not set`, {
-    hint: `set ${names.join(", ")} in the environment or the env file (${project.environment.file}), or give a default: \${env:${names[0]}:-VALUE}`,
-  });
+  throw new UsageError(
+    `job ${job.id} cannot start: ${list.length === 1 ? "environment variable" : "environment variables"} ${list.join(", ")} ${list.length === 1 ? "is" : "are"} not set`,
+    {
+      hint: `set ${names.join(", ")} in the environment or the env file (${project.environment.file}), or give a default: \${env:${names[0]}:-VALUE}`,
+    },
+  );
 }

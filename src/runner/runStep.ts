@@ -69,7 +69,10 @@ async function attempt(
         const reason = messageOf(signal.reason);
         // Not tried again: the step may still be running, and its work may yet land (a COMMIT in
         // flight); a second try could do it twice.
-        resolve({ ok: false, error: new StepError(`${reason}, and the step did not stop within ${formatDuration(graceMs)}: given up on, not tried again`, { retryable: false }) });
+        resolve({
+          ok: false,
+          error: new StepError(`${reason}, and the step did not stop within ${formatDuration(graceMs)}: given up on, not tried again`, { retryable: false }),
+        });
       }, graceMs);
       graceTimer.unref();
     };
@@ -77,7 +80,10 @@ async function attempt(
     else signal.addEventListener("abort", startGrace, { once: true });
   });
   try {
-    const outcome = await Promise.race([settled.then((result) => ({ ...result, fromStep: true })), abandoned.then((result) => ({ ...result, fromStep: false }))]);
+    const outcome = await Promise.race([
+      settled.then((result) => ({ ...result, fromStep: true })),
+      abandoned.then((result) => ({ ...result, fromStep: false })),
+    ]);
     // The step's own outcome decides, also when it comes after the signal: a step that returns
     // has done its work (a COMMIT sent before the signal is not cancelled, and its rows are in),
     // so failing it, and trying it again, would do the work twice. A failure then is for the
@@ -131,7 +137,11 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
           params: environment.scope.params,
           notify: (text, recipients) => environment.notify(step.name, text, recipients),
         };
-        outcome = await attempt(Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)), controller.signal, environment.graceMs);
+        outcome = await attempt(
+          Promise.resolve().then(() => environment.type.run(fields as never, context, controller.signal)),
+          controller.signal,
+          environment.graceMs,
+        );
       } catch (error) {
         outcome = { ok: false, error };
       } finally {
@@ -152,7 +162,14 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
         return waitSeconds * 1000;
       },
       onFailure: (error, number, waitMs) => {
-        emit({ event: "step_attempt_failed", step: step.name, attempt: number, error: messageOf(error), retry_in_seconds: waitMs === null ? null : waitSeconds, duration_ms: duration });
+        emit({
+          event: "step_attempt_failed",
+          step: step.name,
+          attempt: number,
+          error: messageOf(error),
+          retry_in_seconds: waitMs === null ? null : waitSeconds,
+          duration_ms: duration,
+        });
       },
       signal: interrupt,
       sleep: environment.sleep,
@@ -165,7 +182,13 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
   }
   const lastError = messageOf(outcome.error);
   if (outcome.interrupted) {
-    emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: `${lastError}; interrupted before the next try` });
+    emit({
+      event: "step_failed",
+      step: step.name,
+      attempt: outcome.tries,
+      duration_ms: now() - firstStart,
+      error: `${lastError}; interrupted before the next try`,
+    });
     return { status: "failed", error: lastError, interrupted: true };
   }
   emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError });

@@ -147,7 +147,10 @@ export function startRun(options: RunOptions): RunHandle {
       step_types: job.steps.map((step) => step.type),
     });
     // With the log created in the background, nothing runs before it exists.
-    const logProblem = await writer.ready.then(() => null, (error: Error) => error.message);
+    const logProblem = await writer.ready.then(
+      () => null,
+      (error: Error) => error.message,
+    );
     if (logProblem !== null) return { status: "failed", failedStep: null, error: logProblem, stepError: logProblem };
     alerts.start();
     const outputs = new Map<string, StepOutput>();
@@ -171,7 +174,15 @@ export function startRun(options: RunOptions): RunHandle {
       const outcome = await runStep(step, {
         type,
         connectors,
-        scope: { env: project.environment.values, params: options.params, jobId: job.id, runId, scheduledFor: options.scheduledFor ?? null, outputs, missingOutputs },
+        scope: {
+          env: project.environment.values,
+          params: options.params,
+          jobId: job.id,
+          runId,
+          scheduledFor: options.scheduledFor ?? null,
+          outputs,
+          missingOutputs,
+        },
         projectRoot: project.root,
         masker,
         emit,
@@ -228,7 +239,17 @@ export function startRun(options: RunOptions): RunHandle {
       // A step that does not end at once (an in-process function) is not waited for.
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<RunResult>((resolve) => {
-        timer = setTimeout(() => resolve(finish("interrupted", alerts.currentStep, alerts.currentStep === null ? FORCED_STOP_ERROR : `${FORCED_STOP_ERROR}; step ${alerts.currentStep} had not stopped`)), FORCED_STOP_WAIT_MS);
+        timer = setTimeout(
+          () =>
+            resolve(
+              finish(
+                "interrupted",
+                alerts.currentStep,
+                alerts.currentStep === null ? FORCED_STOP_ERROR : `${FORCED_STOP_ERROR}; step ${alerts.currentStep} had not stopped`,
+              ),
+            ),
+          FORCED_STOP_WAIT_MS,
+        );
       });
       forcedEnd = Promise.race([natural, waited]).finally(() => clearTimeout(timer));
       void forcedEnd.then(endForced);

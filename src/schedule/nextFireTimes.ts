@@ -51,9 +51,7 @@ export function nextFireTimes(cron: ParsedCron, zone: string, fromMs: number, co
       continue;
     }
     if (next.value === "past-last-year") {
-      throw new RangeError(
-        `fire times are computed up to the end of year ${LAST_YEAR}; ${count} were asked for and only ${fires.length} come before it`,
-      );
+      throw new RangeError(`fire times are computed up to the end of year ${LAST_YEAR}; ${count} were asked for and only ${fires.length} come before it`);
     }
     break;
   }

@@ -109,8 +109,7 @@ export function parseCron(expression: string, options: ParseCronOptions = {}): P
 const REFUSED_MACROS: Readonly<Record<string, string>> = {
   "@reboot":
     "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)",
-  "@every":
-    "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours",
+  "@every": "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours",
 };
 
 function parseMacro(expression: string, tokens: readonly Token[], macro: Token): ParsedCron {
@@ -118,10 +117,7 @@ function parseMacro(expression: string, tokens: readonly Token[], macro: Token):
   const refused = REFUSED_MACROS[macro.text.toLowerCase()];
   if (refused !== undefined) throw new CronSyntaxError(refused, macro.offset);
   if (expansion === undefined) {
-    throw new CronSyntaxError(
-      `unknown cron macro \`${macro.text}\`; use ${Object.keys(MACROS).join(", ")}, or five fields`,
-      macro.offset,
-    );
+    throw new CronSyntaxError(`unknown cron macro \`${macro.text}\`; use ${Object.keys(MACROS).join(", ")}, or five fields`, macro.offset);
   }
   const extra = tokens[1];
   if (extra !== undefined) {

@@ -37,9 +37,7 @@ let candidates: Candidates | undefined;
 
 function knownNames(): Candidates {
   if (candidates === undefined) {
-    const names = [...new Set([...Intl.supportedValuesOf("timeZone"), "UTC", ...CURRENT_NAMES])]
-      .filter((name) => isKnownZone(name))
-      .sort();
+    const names = [...new Set([...Intl.supportedValuesOf("timeZone"), "UTC", ...CURRENT_NAMES])].filter((name) => isKnownZone(name)).sort();
     candidates = { names, byLowerCase: new Map(names.map((name) => [name.toLowerCase(), name])) };
   }
   return candidates;

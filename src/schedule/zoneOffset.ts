@@ -75,14 +75,29 @@ function offsetFromFields(zone: string, instant: number): number {
   let beforeCommonEra = false;
   for (const part of formatterFor(zone).formatToParts(instant)) {
     switch (part.type) {
-      case "year": year = Number(part.value); break;
-      case "month": month = Number(part.value); break;
-      case "day": day = Number(part.value); break;
-      case "hour": hour = Number(part.value) % 24; break;
-      case "minute": minute = Number(part.value); break;
-      case "second": second = Number(part.value); break;
-      case "era": beforeCommonEra = /^b/i.test(part.value); break;
-      default: break;
+      case "year":
+        year = Number(part.value);
+        break;
+      case "month":
+        month = Number(part.value);
+        break;
+      case "day":
+        day = Number(part.value);
+        break;
+      case "hour":
+        hour = Number(part.value) % 24;
+        break;
+      case "minute":
+        minute = Number(part.value);
+        break;
+      case "second":
+        second = Number(part.value);
+        break;
+      case "era":
+        beforeCommonEra = /^b/i.test(part.value);
+        break;
+      default:
+        break;
     }
   }
   const wall = wallMs(beforeCommonEra ? 1 - year : year, month - 1, day, hour, minute, second);

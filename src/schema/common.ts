@@ -38,8 +38,7 @@ export const Name = (options: SchemaOptions = {}) =>
   Type.String({ pattern: NAME_PATTERN, [EXPECTED]: "a lower-case name: letters, digits, '-' and '_'", ...options });
 
 /** A string naming a connector or a notification channel of nomaflow.yaml. */
-export const Reference = (kind: ReferenceKind, options: SchemaOptions = {}) =>
-  Type.String({ minLength: 1, [REFERENCE]: kind, ...options });
+export const Reference = (kind: ReferenceKind, options: SchemaOptions = {}) => Type.String({ minLength: 1, [REFERENCE]: kind, ...options });
 
 /** For plugin step types: a field naming a connector, checked by `validate` like built-in ones. */
 export const ConnectorName = (options: SchemaOptions = {}) => Reference("connector", options);
@@ -54,13 +53,10 @@ export const SqlText = (options: SchemaOptions = {}) => Type.String({ minLength:
 export const DURATION_PATTERN = "^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$";
 
 export const Duration = (options: SchemaOptions = {}) =>
-  Type.Union(
-    [
-      Type.Number({ exclusiveMinimum: 0 }),
-      Type.String({ pattern: DURATION_PATTERN }),
-    ],
-    { [EXPECTED]: "a number of seconds or a duration such as 90s, 30m, 1h or 1h30m", ...options },
-  );
+  Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
+    [EXPECTED]: "a number of seconds or a duration such as 90s, 30m, 1h or 1h30m",
+    ...options,
+  });
 
 export const Backoff = Type.Union([Type.Literal("fixed"), Type.Literal("exponential")], {
   description: "How the wait between tries grows.",
@@ -73,13 +69,9 @@ export const JITTER_WHEN_TRUE = 0.2;
 
 export const RetryPolicy = Type.Object(
   {
-    attempts: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, description: "Total number of tries, the first included.", default: 1 }),
-    ),
+    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: "Total number of tries, the first included.", default: 1 })),
     backoff: Type.Optional(Backoff),
-    base_seconds: Type.Optional(
-      Type.Number({ minimum: 0, description: "Wait before the second try; doubled each try when exponential.", default: 0 }),
-    ),
+    base_seconds: Type.Optional(Type.Number({ minimum: 0, description: "Wait before the second try; doubled each try when exponential.", default: 0 })),
     max_seconds: Type.Optional(Type.Number({ minimum: 0, description: "Upper bound of one wait (exponential)." })),
     jitter: Type.Optional(
       Type.Union([Type.Boolean(), Type.Number({ minimum: 0, maximum: 1 })], {
@@ -96,9 +88,7 @@ export type RetryPolicy = Static<typeof RetryPolicy>;
 export const AlertPolicy = Type.Object(
   {
     on_failure: Type.Optional(Type.Boolean({ description: "Alert once when a run fails.", default: true })),
-    on_long_run_minutes: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, description: "Alert once when a run is still going after this many minutes." }),
-    ),
+    on_long_run_minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "Alert once when a run is still going after this many minutes." })),
     recipients: Type.Optional(
       Type.Array(Reference("channel"), {
         description: "Notification channels to alert; empty means notifications.default.",
@@ -127,8 +117,7 @@ export function defaultOf<T extends TSchema>(schema: T): Static<T> {
 }
 
 /** An object of string values (HTTP headers, environment variables). */
-export const StringMap = (options: SchemaOptions = {}) =>
-  Type.Record(Type.String(), Type.String(), options);
+export const StringMap = (options: SchemaOptions = {}) => Type.Record(Type.String(), Type.String(), options);
 
 /** The level of a log line, in a run log and in a step's `context.log`. */
 export const LogLevel = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warning"), Type.Literal("error")]);

@@ -28,9 +28,12 @@ export const ConnectorDefinition = Type.Object(
 
 export const ChannelBase = Type.Object(
   {
-    type: Type.Union(channelTypeNames.map((name) => Type.Literal(name)), {
-      description: `${channelTypeNames.slice(0, -1).join(", ")} or ${channelTypeNames.at(-1)}.`,
-    }),
+    type: Type.Union(
+      channelTypeNames.map((name) => Type.Literal(name)),
+      {
+        description: `${channelTypeNames.slice(0, -1).join(", ")} or ${channelTypeNames.at(-1)}.`,
+      },
+    ),
   },
   { additionalProperties: true },
 );

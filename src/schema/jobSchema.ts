@@ -51,10 +51,7 @@ export const commonStepProperties = {
 /** The names of the fields every step has; a step type may not declare them. */
 export const COMMON_STEP_FIELDS = Object.keys(commonStepProperties) as ReadonlyArray<keyof typeof commonStepProperties>;
 
-export const StepBase = Type.Object(
-  { name: commonStepProperties.name, type: commonStepProperties.type },
-  { additionalProperties: true },
-);
+export const StepBase = Type.Object({ name: commonStepProperties.name, type: commonStepProperties.type }, { additionalProperties: true });
 
 export const JobFile = Type.Object(
   {

@@ -110,7 +110,11 @@ export interface SuperviseOptions {
  * still holds the pipes is not waited for. Resolves with the subprocess's result and how the
  * leader ended (undefined: it never started).
  */
-export async function superviseGroup<Result>(subprocess: GroupLeader<Result>, signal: AbortSignal, options: SuperviseOptions): Promise<{ result: Result; exit: ProcessExit | undefined }> {
+export async function superviseGroup<Result>(
+  subprocess: GroupLeader<Result>,
+  signal: AbortSignal,
+  options: SuperviseOptions,
+): Promise<{ result: Result; exit: ProcessExit | undefined }> {
   // No pid: the program could not be started; the subprocess's result says why.
   const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid);
   let exit: ProcessExit | undefined;

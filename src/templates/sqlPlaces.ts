@@ -111,7 +111,11 @@ function lex(parts: readonly TemplatePart[], onToken?: (end: number) => void): S
         const before = parts[partIndex - 1];
         const after = parts[partIndex + 1];
         const glue = part.ident ? GLUE_CHAR : VALUE_GLUE_CHAR;
-        hole.glued = typeof before === "object" || typeof after === "object" || (before !== undefined && glue.test(before.at(-1)!)) || (after !== undefined && glue.test(after[0]!));
+        hole.glued =
+          typeof before === "object" ||
+          typeof after === "object" ||
+          (before !== undefined && glue.test(before.at(-1)!)) ||
+          (after !== undefined && glue.test(after[0]!));
       }
       if (literal) {
         literal.pieces.push(literal.text, hole);
@@ -243,7 +247,12 @@ function lex(parts: readonly TemplatePart[], onToken?: (end: number) => void): S
           if (pair === "/*" || pair === "*/") {
             text += pair;
             i += 2;
-            state = pair === "/*" ? { in: "block-comment", depth: state.depth + 1 } : state.depth === 1 ? { in: "code" } : { in: "block-comment", depth: state.depth - 1 };
+            state =
+              pair === "/*"
+                ? { in: "block-comment", depth: state.depth + 1 }
+                : state.depth === 1
+                  ? { in: "code" }
+                  : { in: "block-comment", depth: state.depth - 1 };
             continue;
           }
           text += char;

@@ -40,7 +40,11 @@ export function holeProblem(hole: SqlHole): SqlHoleProblem | undefined {
         hint: `write ${raw} without the quotes (text becomes 'O''Brien', a number a number, null NULL, a list or object JSON text); to build a text write 'text ' || ${raw}`,
       };
     case "other-string":
-      return { severity: "error", message: `${raw} sits in a B'…', X'…', N'…' or U&'…' string, where no value can be written safely`, hint: `write ${raw} outside the quotes` };
+      return {
+        severity: "error",
+        message: `${raw} sits in a B'…', X'…', N'…' or U&'…' string, where no value can be written safely`,
+        hint: `write ${raw} outside the quotes`,
+      };
     case "unclosed-string":
       return { severity: "error", message: `${raw} sits in a string that is never closed` };
     case "dollar-body":
@@ -88,7 +92,8 @@ export function writeSql(parsed: ParsedTemplate, resolve: ReferenceResolver, fie
     const value = resolveValue(hole);
     const { raw, ident } = hole.reference;
     if (ident) {
-      if (typeof value !== "string" || value === "") return refuse(`${raw} names something, so its value must be a non-empty text, got ${JSON.stringify(value) ?? "nothing"}`);
+      if (typeof value !== "string" || value === "")
+        return refuse(`${raw} names something, so its value must be a non-empty text, got ${JSON.stringify(value) ?? "nothing"}`);
       return value.includes("\0") ? refuseNul(hole, "a name") : quoteIdentifier(value);
     }
     if (typeof value === "string" && value.includes("\0")) return refuseNul(hole, "PostgreSQL text");

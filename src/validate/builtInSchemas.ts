@@ -34,7 +34,9 @@ function build(): BuiltInSchemas {
     get hash() {
       // node:crypto is loaded only here: start-up of the bundled CLI does not pay for it.
       const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof Crypto;
-      hash ??= createHash("sha256").update(JSON.stringify([...byId])).digest("hex");
+      hash ??= createHash("sha256")
+        .update(JSON.stringify([...byId]))
+        .digest("hex");
       return hash;
     },
   };

@@ -16,8 +16,11 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
   const source = configFile.source;
   if (!source) return configFile.readDiagnostics;
   const diagnostics = [...configFile.readDiagnostics];
-  const at = (path: (string | number)[], message: string, options: { hint?: string | undefined; part?: "key" | "value"; severity?: "error" | "warning"; offsetInValue?: number } = {}) =>
-    diagnostics.push(diagnosticAt(source, path, message, { ...options, hint: options.hint ?? null }));
+  const at = (
+    path: (string | number)[],
+    message: string,
+    options: { hint?: string | undefined; part?: "key" | "value"; severity?: "error" | "warning"; offsetInValue?: number } = {},
+  ) => diagnostics.push(diagnosticAt(source, path, message, { ...options, hint: options.hint ?? null }));
 
   if (typeof source.data !== "object" || source.data === null || Array.isArray(source.data)) {
     at([], "nomaflow.yaml must be a map of settings (connectors, notifications, defaults, …)");
@@ -44,11 +47,12 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
   const timezone = config.defaults.timezone;
   if (typeof timezone === "string" && !isValidTimezone(timezone)) {
     const suggestion = suggestTimezone(timezone);
-    at(["defaults", "timezone"], `unknown time zone ${timezone}`, { hint: suggestion ? `did you mean ${suggestion}?` : "use an IANA name such as Europe/Paris or UTC" });
+    at(["defaults", "timezone"], `unknown time zone ${timezone}`, {
+      hint: suggestion ? `did you mean ${suggestion}?` : "use an IANA name such as Europe/Paris or UTC",
+    });
   }
   for (const finding of checkTemplates(source.data, { environment: project.environment, requireEnv })) {
     at(finding.path, finding.message, finding);
   }
   return diagnostics;
 }
-

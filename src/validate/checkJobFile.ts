@@ -94,7 +94,8 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
   const sqlPaths = new Set<string>();
   rawSteps.forEach((raw, index) => {
     const type = project.registry.get(String((raw as { type?: unknown } | null)?.type));
-    for (const { path } of type ? findMarkedStrings(type.fields as unknown as Record<string, unknown>, raw, SQL_TEXT) : []) sqlPaths.add(["steps", index, ...path].join("\0"));
+    for (const { path } of type ? findMarkedStrings(type.fields as unknown as Record<string, unknown>, raw, SQL_TEXT) : [])
+      sqlPaths.add(["steps", index, ...path].join("\0"));
   });
   for (const finding of checkTemplates(data, {
     environment: project.environment,
@@ -109,13 +110,14 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   const schedule = data.schedule as { cron?: unknown; timezone?: unknown } | undefined;
   const timezone = jobTimezone({ schedule: schedule as JobFile["schedule"] }, config.defaults);
-  const scheduleCheck = schedule && typeof schedule.cron === "string" && typeof timezone === "string"
-    ? checkSchedule(schedule.cron, timezone, {
-        timezoneGiven: typeof schedule.timezone === "string",
-        dstFrom: data.enabled === false ? undefined : options.dstFrom,
-        seed: id,
-      })
-    : { findings: [], cron: undefined };
+  const scheduleCheck =
+    schedule && typeof schedule.cron === "string" && typeof timezone === "string"
+      ? checkSchedule(schedule.cron, timezone, {
+          timezoneGiven: typeof schedule.timezone === "string",
+          dstFrom: data.enabled === false ? undefined : options.dstFrom,
+          seed: id,
+        })
+      : { findings: [], cron: undefined };
   for (const finding of scheduleCheck.findings) at(["schedule", finding.field], finding.message, finding);
 
   if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, idPosition, diagnostics, job: undefined };
@@ -182,10 +184,15 @@ function checkParams(params: unknown, at: (path: Path, message: string, extra?: 
     if (!definition || typeof definition !== "object") continue;
     const { type } = definition;
     const fits = (value: unknown) =>
-      type === "string" ? typeof value === "string"
-        : type === "number" ? typeof value === "number"
-          : type === "integer" ? Number.isInteger(value)
-            : type === "boolean" ? typeof value === "boolean" : true;
+      type === "string"
+        ? typeof value === "string"
+        : type === "number"
+          ? typeof value === "number"
+          : type === "integer"
+            ? Number.isInteger(value)
+            : type === "boolean"
+              ? typeof value === "boolean"
+              : true;
     if (definition.default !== undefined && !fits(definition.default)) {
       at(["params", name, "default"], `default of parameter ${name} must be of type ${type}, got ${JSON.stringify(definition.default)}`);
     }

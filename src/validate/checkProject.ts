@@ -57,13 +57,21 @@ export async function checkProject(project: Project, options: CheckOptions = {})
  */
 export async function checkJob(project: Project, id: string, options: Pick<CheckOptions, "requireEnv"> = {}): Promise<Job> {
   const files = project.jobFiles.filter((entry) => entry.expectedId === id);
-  if (files.length === 0) throw unknownJob(id, project.jobFiles.map((entry) => entry.expectedId));
+  if (files.length === 0)
+    throw unknownJob(
+      id,
+      project.jobFiles.map((entry) => entry.expectedId),
+    );
   if (files.length > 1) {
     throw new ConfigError(`job ${id} has two files: ${files.map((entry) => entry.file).join(" and ")}`, { hint: "keep one of them" });
   }
   const { report, jobs } = await checkJobFiles(project, files, options);
   // Every diagnostic is of nomaflow.yaml, a plugin, or this job's file.
-  return jobOrRefusal(id, jobs.get(id), report.diagnostics.filter((diagnostic) => diagnostic.severity === "error"));
+  return jobOrRefusal(
+    id,
+    jobs.get(id),
+    report.diagnostics.filter((diagnostic) => diagnostic.severity === "error"),
+  );
 }
 
 async function checkJobFiles(project: Project, selected: JobFileEntry[], options: CheckOptions): Promise<CheckedProject> {
@@ -113,7 +121,10 @@ function selectJobFiles(entries: JobFileEntry[], onlyFiles: string[] | undefined
 export function requireJob(checked: CheckedProject, id: string): Job {
   const job = checked.jobs.get(id);
   if (!job && !checked.report.jobs.some((candidate) => candidate.id === id)) {
-    throw unknownJob(id, checked.report.jobs.map((candidate) => candidate.id));
+    throw unknownJob(
+      id,
+      checked.report.jobs.map((candidate) => candidate.id),
+    );
   }
   const errors = checked.report.diagnostics.filter((diagnostic) => diagnostic.severity === "error" && (diagnostic.job === id || diagnostic.job === null));
   return jobOrRefusal(id, job, errors);

@@ -33,7 +33,7 @@ export function jobEditorSchema(registry: StepTypeRegistry = new StepTypeRegistr
     type: "object",
     required: ["name", "type"],
     properties: {
-      ...plain(Type.Object(commonStepProperties)).properties as object,
+      ...(plain(Type.Object(commonStepProperties)).properties as object),
       type: {
         description: commonStepProperties.type.description,
         anyOf: [{ enum: types.map((type) => type.name) }, { type: "string", description: "A step type registered by a plugin." }],
@@ -43,9 +43,12 @@ export function jobEditorSchema(registry: StepTypeRegistry = new StepTypeRegistr
       "type",
       types.map((type) => ({
         name: type.name,
-        schema: Type.Object({ ...commonStepProperties, ...type.fields.properties, type: Type.Literal(type.name, { description: type.description }) }, {
-          additionalProperties: false,
-        }),
+        schema: Type.Object(
+          { ...commonStepProperties, ...type.fields.properties, type: Type.Literal(type.name, { description: type.description }) },
+          {
+            additionalProperties: false,
+          },
+        ),
       })),
     ),
   };

@@ -12,7 +12,10 @@ const stepSchemas = new WeakMap<StepType, TObject>();
 export function fullStepSchema(type: StepType): TObject {
   let schema = stepSchemas.get(type);
   if (!schema) {
-    const base = Type.Object({ ...commonStepProperties, ...type.fields.properties, name: Type.Unknown(), type: Type.Unknown() }, { additionalProperties: false });
+    const base = Type.Object(
+      { ...commonStepProperties, ...type.fields.properties, name: Type.Unknown(), type: Type.Unknown() },
+      { additionalProperties: false },
+    );
     const required = Array.isArray(type.fields.required) ? type.fields.required : [];
     schema = { ...base, required: ["name", "type", ...required.filter((field) => field !== "name" && field !== "type")] };
     stepSchemas.set(type, schema);

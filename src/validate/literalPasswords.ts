@@ -21,7 +21,9 @@ export function literalPasswords(config: unknown): LiteralPasswordFinding[] {
       const match = pattern.exec(text);
       const password = match?.[1];
       if (!match || !password || password.includes("${")) continue;
-      const variable = `${String(path[path.length - 2] ?? "nomaflow").toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_PASSWORD`;
+      const variable = `${String(path[path.length - 2] ?? "nomaflow")
+        .toUpperCase()
+        .replace(/[^A-Z0-9]+/g, "_")}_PASSWORD`;
       const offsetInValue = match.index + match[0].lastIndexOf(password);
       findings.push({
         path,

@@ -167,7 +167,13 @@ function describe(error: ErrorObject): SchemaProblem {
     case "anyOf": {
       const branches = (parent.anyOf as Record<string, unknown>[]) ?? [];
       if (typeof parent[EXPECTED] !== "string" && branches.length > 0 && branches.every((branch) => "const" in branch)) {
-        return withChoice(path, label, got, branches.map((branch) => branch.const), error.data);
+        return withChoice(
+          path,
+          label,
+          got,
+          branches.map((branch) => branch.const),
+          error.data,
+        );
       }
       return { path, part: "value", message: `${label} must be ${branchPhrase(parent)}, got ${got}` };
     }

@@ -69,11 +69,7 @@ function targetTableSql(schema, table, kind) {
   if (kind === "customers") {
     return [`CREATE TABLE ${name} (${customersColumns})`, `CREATE INDEX ON ${name} (email)`, `CREATE INDEX ON ${name} (country, created_at)`];
   }
-  return [
-    `CREATE TABLE ${name} (${ordersColumns})`,
-    `CREATE INDEX ON ${name} (customer_id)`,
-    `CREATE INDEX ON ${name} (ordered_at)`,
-  ];
+  return [`CREATE TABLE ${name} (${ordersColumns})`, `CREATE INDEX ON ${name} (customer_id)`, `CREATE INDEX ON ${name} (ordered_at)`];
 }
 
 async function databaseComment(name) {
@@ -85,7 +81,8 @@ async function databaseComment(name) {
 async function dropOwnDatabase(name) {
   const comment = await databaseComment(name);
   if (comment === undefined) return;
-  if (!comment.startsWith(MARKER)) throw new Error(`database ${name} exists and was not made by this benchmark; set BENCH_SOURCE_DB/BENCH_TARGET_DB to other names`);
+  if (!comment.startsWith(MARKER))
+    throw new Error(`database ${name} exists and was not made by this benchmark; set BENCH_SOURCE_DB/BENCH_TARGET_DB to other names`);
   await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
 }
 
@@ -135,7 +132,16 @@ const cases = [
     pgloader: false,
   },
   // The same copy as "orders" into an identical table, with the step's `format: text` (auto picks binary there).
-  { id: "orders_text", kind: "orders", rows: orderRows, title: `${label(orderRows)} orders, format: text`, sourceSql: "public.orders", format: "text", pgloader: false, pipe: false },
+  {
+    id: "orders_text",
+    kind: "orders",
+    rows: orderRows,
+    title: `${label(orderRows)} orders, format: text`,
+    sourceSql: "public.orders",
+    format: "text",
+    pgloader: false,
+    pipe: false,
+  },
 ];
 
 async function prepareTarget() {
@@ -217,8 +223,20 @@ async function runPipe(client, item) {
   await client.query("CHECKPOINT");
   const out = item.query ? `\\copy (${item.query}) to stdout` : `\\copy ${item.sourceSql} to stdout`;
   const script = 'set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "$2" | psql -X -v ON_ERROR_STOP=1 -d "$3" -c "$4"';
-  const result = await runChild("/usr/bin/time", ["-f", "%M %U %S", "bash", "-c", script, "bash", urlOf(sourceDb), out, urlOf(targetDb), `\\copy pipe.${item.id} from stdin`]);
-  if (result.status !== 0 || Number(/^COPY (\d+)$/m.exec(result.stdout)?.[1]) !== item.rows) throw new Error(`psql pipe for ${item.id} failed (${result.status}): ${result.stdout}${result.stderr}`);
+  const result = await runChild("/usr/bin/time", [
+    "-f",
+    "%M %U %S",
+    "bash",
+    "-c",
+    script,
+    "bash",
+    urlOf(sourceDb),
+    out,
+    urlOf(targetDb),
+    `\\copy pipe.${item.id} from stdin`,
+  ]);
+  if (result.status !== 0 || Number(/^COPY (\d+)$/m.exec(result.stdout)?.[1]) !== item.rows)
+    throw new Error(`psql pipe for ${item.id} failed (${result.status}): ${result.stdout}${result.stderr}`);
   return { seconds: result.seconds, ...timeLine(result.stderr) };
 }
 
@@ -227,11 +245,17 @@ async function runSqlCopy(client, item, sampler) {
   await resetTarget(client, item);
   await client.query("CHECKPOINT");
   sampler.start();
-  const result = await runChild("/usr/bin/time", ["-f", "%M %U %S", process.execPath, bin, "run", `copy-${item.id.replaceAll("_", "-")}`, "--json"], { cwd: project });
+  const result = await runChild("/usr/bin/time", ["-f", "%M %U %S", process.execPath, bin, "run", `copy-${item.id.replaceAll("_", "-")}`, "--json"], {
+    cwd: project,
+  });
   const statements = await sampler.stop();
-  const lines = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+  const lines = result.stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   const final = lines.at(-1);
-  if (result.status !== 0 || final?.event !== "run_succeeded") throw new Error(`nomaflow run for ${item.id} failed (${result.status}): ${result.stdout.slice(-2000)}${result.stderr}`);
+  if (result.status !== 0 || final?.event !== "run_succeeded")
+    throw new Error(`nomaflow run for ${item.id} failed (${result.status}): ${result.stdout.slice(-2000)}${result.stderr}`);
   const output = lines.findLast((line) => line.event === "step_succeeded").output;
   if (output.rows !== item.rows) throw new Error(`sql_copy of ${item.id} copied ${output.rows} rows, expected ${item.rows}`);
   return { seconds: result.seconds, ...timeLine(result.stderr), output, phases: phasesOf(statements, output.duration_ms / 1000) };
@@ -239,7 +263,12 @@ async function runSqlCopy(client, item, sampler) {
 
 const pgloaderVersion = (() => {
   const found = spawnSync("pgloader", ["--version"], { encoding: "utf8" });
-  return found.status === 0 ? found.stdout.split("\n")[0].replace(/^pgloader version /, "").replaceAll('"', "") : undefined;
+  return found.status === 0
+    ? found.stdout
+        .split("\n")[0]
+        .replace(/^pgloader version /, "")
+        .replaceAll('"', "")
+    : undefined;
 })();
 
 async function runPgloader(client, item) {
@@ -362,7 +391,9 @@ const results = new Map(cases.map((item) => [item.id, { pipe: [], ours: [], pglo
 const sampler = createSampler();
 const benchStarted = performance.now();
 try {
-  const { rows } = await admin.query("SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS buffers, current_setting('max_wal_size') AS wal");
+  const { rows } = await admin.query(
+    "SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS buffers, current_setting('max_wal_size') AS wal",
+  );
   console.log(
     `PostgreSQL ${rows[0].version} (shared_buffers ${rows[0].buffers}, max_wal_size ${rows[0].wal}), node ${process.version}, ${cpus().length} cores, ` +
       `pgloader ${pgloaderVersion ?? "not installed"}; ${rounds} rounds, scale ${scale}`,
@@ -389,7 +420,11 @@ try {
       const seen = cases.map((item) => {
         const { pipe, ours, pgloader } = results.get(item.id);
         const last = (list) => (list.length > round ? (list.at(-1).failed ?? `${list.at(-1).seconds.toFixed(2)} s`) : undefined);
-        const parts = [["pipe", last(pipe)], ["sql_copy", last(ours)], ["pgloader", last(pgloader)]].filter(([, value]) => value !== undefined);
+        const parts = [
+          ["pipe", last(pipe)],
+          ["sql_copy", last(ours)],
+          ["pgloader", last(pgloader)],
+        ].filter(([, value]) => value !== undefined);
         return `${item.id} ${parts.map(([tool, value]) => `${tool} ${value}`).join(", ")}`;
       });
       console.log(`round ${round + 1}/${rounds} (${((performance.now() - roundStarted) / 1000).toFixed(0)} s): ${seen.join("; ")}`);
@@ -430,7 +465,18 @@ const summary = (id) => {
 const mainCases = cases.filter((item) => item.pipe !== false);
 printTable(
   `sql_copy overwrite vs psql \\copy pipe${pgloaderVersion ? " vs pgloader" : ""}, ${rounds} rounds interleaved (medians, wall time of each command)`,
-  ["copy", "psql pipe s", "sql_copy s", "ratio (goal ≤ 1.15)", "pgloader s", "rows/s", "MB/s", "peak RSS MB (goal < 150)", "lock held ms (goal < 100)", "format"],
+  [
+    "copy",
+    "psql pipe s",
+    "sql_copy s",
+    "ratio (goal ≤ 1.15)",
+    "pgloader s",
+    "rows/s",
+    "MB/s",
+    "peak RSS MB (goal < 150)",
+    "lock held ms (goal < 100)",
+    "format",
+  ],
   mainCases.map((item) => {
     const s = summary(item.id);
     const ratio = s.ours / s.pipe;
@@ -439,7 +485,13 @@ printTable(
       fixed(s.pipe, 2),
       fixed(s.ours, 2),
       goal(ratio, (value) => value <= 1.15, ratio.toFixed(2)),
-      !item.pgloader ? "—" : !pgloaderVersion ? "not installed" : s.pgloaderFailed === 0 ? fixed(s.pgloader, 2) : `${fixed(s.pgloader, 2)} (${s.pgloaderFailed}/${rounds} failed: ${s.pgloaderFailures.join(", ")})`,
+      !item.pgloader
+        ? "—"
+        : !pgloaderVersion
+          ? "not installed"
+          : s.pgloaderFailed === 0
+            ? fixed(s.pgloader, 2)
+            : `${fixed(s.pgloader, 2)} (${s.pgloaderFailed}/${rounds} failed: ${s.pgloaderFailures.join(", ")})`,
       Math.round(s.rowsPerSecond).toLocaleString("en-US"),
       fixed(s.mbPerSecond, 1),
       goal(s.rss, (value) => value < 150, s.rss.toFixed(1)),
@@ -456,8 +508,28 @@ printTable(
   "binary vs text COPY: the same orders into identical tables, format auto (binary chosen) vs format: text",
   ["copy", "format", "sql_copy s", "step s", "rows/s", "MB/s", "bytes streamed MB", "node CPU s", "peak RSS MB"],
   [
-    [cases[1].title, binary.formats, fixed(binary.ours, 2), fixed(binary.step, 2), Math.round(binary.rowsPerSecond).toLocaleString("en-US"), fixed(binary.mbPerSecond, 1), fixed(binary.bytes / 1_048_576, 1), fixed(binary.cpu, 1), fixed(binary.rss, 1)],
-    [textCase.title, text.formats, fixed(text.ours, 2), fixed(text.step, 2), Math.round(text.rowsPerSecond).toLocaleString("en-US"), fixed(text.mbPerSecond, 1), fixed(text.bytes / 1_048_576, 1), fixed(text.cpu, 1), fixed(text.rss, 1)],
+    [
+      cases[1].title,
+      binary.formats,
+      fixed(binary.ours, 2),
+      fixed(binary.step, 2),
+      Math.round(binary.rowsPerSecond).toLocaleString("en-US"),
+      fixed(binary.mbPerSecond, 1),
+      fixed(binary.bytes / 1_048_576, 1),
+      fixed(binary.cpu, 1),
+      fixed(binary.rss, 1),
+    ],
+    [
+      textCase.title,
+      text.formats,
+      fixed(text.ours, 2),
+      fixed(text.step, 2),
+      Math.round(text.rowsPerSecond).toLocaleString("en-US"),
+      fixed(text.mbPerSecond, 1),
+      fixed(text.bytes / 1_048_576, 1),
+      fixed(text.cpu, 1),
+      fixed(text.rss, 1),
+    ],
   ],
 );
 
@@ -476,9 +548,18 @@ printTable(
       }),
     ]),
     ["node CPU (user + sys)", ...cases.map((item) => `${fixed(summary(item.id).cpu, 2)} s`)],
-    ["psql pipe: wall / both psql CPU", ...cases.map((item) => (item.pipe === false ? "—" : `${fixed(summary(item.id).pipe, 2)} s / ${fixed(summary(item.id).pipeCpu, 2)} s`))],
+    [
+      "psql pipe: wall / both psql CPU",
+      ...cases.map((item) => (item.pipe === false ? "—" : `${fixed(summary(item.id).pipe, 2)} s / ${fixed(summary(item.id).pipeCpu, 2)} s`)),
+    ],
   ],
 );
-if (pgloaderVersion) console.log(`\npgloader peak RSS: ${mainCases.filter((item) => item.pgloader).map((item) => `${item.title} ${fixed(summary(item.id).pgloaderRss, 0)} MB`).join(", ")}`);
+if (pgloaderVersion)
+  console.log(
+    `\npgloader peak RSS: ${mainCases
+      .filter((item) => item.pgloader)
+      .map((item) => `${item.title} ${fixed(summary(item.id).pgloaderRss, 0)} MB`)
+      .join(", ")}`,
+  );
 else console.log("\npgloader: not installed (apt-get install -y pgloader adds its column)");
 console.log(`whole benchmark: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);

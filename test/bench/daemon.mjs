@@ -103,7 +103,10 @@ try {
   await stop(daemon);
   for (const job of readdirSync(join(busyRoot, "runs")).filter((name) => !name.startsWith("."))) {
     for (const file of readdirSync(join(busyRoot, "runs", job))) {
-      const events = readFileSync(join(busyRoot, "runs", job, file), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+      const events = readFileSync(join(busyRoot, "runs", job, file), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
       const started = events[0];
       if (events.at(-1).event !== "run_succeeded") throw new Error(`run ${file} of ${job} ended with ${events.at(-1).event}`);
       // A caught-up fire (the daemon started just after a fire time) is not a lateness sample.
@@ -174,19 +177,47 @@ try {
 }
 
 const met = (ok) => (ok ? "met" : "NOT met");
-printTable(`nomaflow daemon, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKind} steps fired together; idle over ${idleSeconds} s)`, ["measure", "daemon", "baseline", "goal"], [
-  ["fire lateness p50 (run_started.ts - scheduled_for; baseline: startRun alone)", `${percentile(lateness, 0.5)} ms`, `${percentile(floor, 0.5).toFixed(0)} ms`, ""],
-  ["fire lateness p99", `${percentile(lateness, 0.99)} ms`, `${percentile(floor, 0.99).toFixed(0)} ms`, `< 250 ms: ${met(percentile(lateness, 0.99) < 250)}`],
+printTable(
+  `nomaflow daemon, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKind} steps fired together; idle over ${idleSeconds} s)`,
+  ["measure", "daemon", "baseline", "goal"],
   [
-    "fire lateness p99 of each round, in order",
-    [...byRound.keys()].sort().map((round) => `${percentile(byRound.get(round).sort((a, b) => a - b), 0.99)}`).join(" / ") + " ms",
-    "",
-    "",
+    [
+      "fire lateness p50 (run_started.ts - scheduled_for; baseline: startRun alone)",
+      `${percentile(lateness, 0.5)} ms`,
+      `${percentile(floor, 0.5).toFixed(0)} ms`,
+      "",
+    ],
+    ["fire lateness p99", `${percentile(lateness, 0.99)} ms`, `${percentile(floor, 0.99).toFixed(0)} ms`, `< 250 ms: ${met(percentile(lateness, 0.99) < 250)}`],
+    [
+      "fire lateness p99 of each round, in order",
+      [...byRound.keys()]
+        .sort()
+        .map(
+          (round) =>
+            `${percentile(
+              byRound.get(round).sort((a, b) => a - b),
+              0.99,
+            )}`,
+        )
+        .join(" / ") + " ms",
+      "",
+      "",
+    ],
+    ["first step started p50 / p99 (work begins)", `${percentile(stepLateness, 0.5)} / ${percentile(stepLateness, 0.99)} ms`, "", ""],
+    ["fire lateness max", `${lateness.at(-1)} ms (${lateness.length} fires)`, `${floor.at(-1).toFixed(0)} ms`, ""],
+    ["peak RSS while firing", `${busyPeakRss.toFixed(1)} MB`, "", `< 150 MB: ${met(busyPeakRss < 150)}`],
+    ["RSS 4 s after the last round (memory given back when idle)", `${busyAfterRss.toFixed(1)} MB`, "", ""],
+    [
+      `idle CPU, ${jobs.toLocaleString("en-US")} hourly jobs (baseline: empty node)`,
+      `${idle.daemonCpu.toFixed(2)} %`,
+      `${idle.baselineCpu.toFixed(2)} %`,
+      `< 1 %: ${met(idle.daemonCpu < 1)}`,
+    ],
+    [
+      "idle RSS, peak since start (baseline: empty node)",
+      `${idle.daemonRss.toFixed(1)} MB (${idle.daemonPeak.toFixed(1)} MB)`,
+      `${idle.baselineRss.toFixed(1)} MB`,
+      "",
+    ],
   ],
-  ["first step started p50 / p99 (work begins)", `${percentile(stepLateness, 0.5)} / ${percentile(stepLateness, 0.99)} ms`, "", ""],
-  ["fire lateness max", `${lateness.at(-1)} ms (${lateness.length} fires)`, `${floor.at(-1).toFixed(0)} ms`, ""],
-  ["peak RSS while firing", `${busyPeakRss.toFixed(1)} MB`, "", `< 150 MB: ${met(busyPeakRss < 150)}`],
-  ["RSS 4 s after the last round (memory given back when idle)", `${busyAfterRss.toFixed(1)} MB`, "", ""],
-  [`idle CPU, ${jobs.toLocaleString("en-US")} hourly jobs (baseline: empty node)`, `${idle.daemonCpu.toFixed(2)} %`, `${idle.baselineCpu.toFixed(2)} %`, `< 1 %: ${met(idle.daemonCpu < 1)}`],
-  ["idle RSS, peak since start (baseline: empty node)", `${idle.daemonRss.toFixed(1)} MB (${idle.daemonPeak.toFixed(1)} MB)`, `${idle.baselineRss.toFixed(1)} MB`, ""],
-]);
+);

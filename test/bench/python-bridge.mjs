@@ -121,7 +121,11 @@ try {
   for (const interpreter of interpreters) {
     const noConnectors = new ConnectorSet({ connectors: new Map(), environment: { values: {}, file: "", fileFound: false }, projectRoot: root });
     // Interleaved, so that a busy moment of the machine weighs on both alike.
-    const [baseline, step] = await timeInterleaved(runs, () => bare(interpreter), () => runPythonStep({ callable: "bench:empty" }, context(noConnectors), never, interpreter));
+    const [baseline, step] = await timeInterleaved(
+      runs,
+      () => bare(interpreter),
+      () => runPythonStep({ callable: "bench:empty" }, context(noConnectors), never, interpreter),
+    );
     const overhead = at(step, 0.5) - at(baseline, 0.5);
     startRows.push(
       [`${interpreter} -c pass (baseline)`, ms(at(baseline, 0.5)), ms(at(baseline, 0.9)), ""],
@@ -129,7 +133,11 @@ try {
       ["  start-up overhead over the bare interpreter (median)", ms(overhead), "", `< 150 ms: ${overhead < 150 ? "met" : "NOT met"}`],
     );
   }
-  printTable(`python step start-up, ${runs} runs each (${version}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)})`, ["measure", "median ms", "p90 ms", "goal"], startRows);
+  printTable(
+    `python step start-up, ${runs} runs each (${version}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+    ["measure", "median ms", "p90 ms", "goal"],
+    startRows,
+  );
 
   await scalarRoundTrips();
 } finally {
@@ -159,7 +167,10 @@ async function scalarRoundTrips() {
       ["await db.scalar() from an async Python function", viaAsync],
     ]) {
       const extra = at(times, 0.5) - at(direct, 0.5);
-      rows.push([name, ms(at(times, 0.5)), ms(at(times, 0.9)), ""], ["  bridge overhead per call (median)", ms(extra), "", `< 2 ms: ${extra < 2 ? "met" : "NOT met"}`]);
+      rows.push(
+        [name, ms(at(times, 0.5)), ms(at(times, 0.9)), ""],
+        ["  bridge overhead per call (median)", ms(extra), "", `< 2 ms: ${extra < 2 ? "met" : "NOT met"}`],
+      );
     }
     printTable(`scalar("select $1::int") round trips, ${queries} each, PostgreSQL at ${new URL(pgUrl).host}`, ["measure", "median ms", "p90 ms", "goal"], rows);
   } finally {

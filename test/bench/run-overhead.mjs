@@ -70,9 +70,13 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 const perStep = (median(ours) - median(floor)) / steps;
-printTable(`${steps} http steps against a local 204 server, ${rounds} runs (medians)`, ["measure", "value", "goal"], [
-  ["bare undici loop, same requests (floor)", `${median(floor).toFixed(1)} ms`, ""],
-  ["nomaflow run, from run_started to run_succeeded", `${median(ours).toFixed(1)} ms`, ""],
-  ["runner overhead per step", `${perStep.toFixed(3)} ms`, `< 2 ms: ${perStep < 2 ? "met" : "NOT met"}`],
-  ["peak RSS of nomaflow run", `${median(rss).toFixed(1)} MB`, `< 100 MB: ${median(rss) < 100 ? "met" : "NOT met"}`],
-]);
+printTable(
+  `${steps} http steps against a local 204 server, ${rounds} runs (medians)`,
+  ["measure", "value", "goal"],
+  [
+    ["bare undici loop, same requests (floor)", `${median(floor).toFixed(1)} ms`, ""],
+    ["nomaflow run, from run_started to run_succeeded", `${median(ours).toFixed(1)} ms`, ""],
+    ["runner overhead per step", `${perStep.toFixed(3)} ms`, `< 2 ms: ${perStep < 2 ? "met" : "NOT met"}`],
+    ["peak RSS of nomaflow run", `${median(rss).toFixed(1)} MB`, `< 100 MB: ${median(rss) < 100 ? "met" : "NOT met"}`],
+  ],
+);

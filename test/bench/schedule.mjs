@@ -27,12 +27,21 @@ const expressions = ["0 2 * * *", "30 1 * * *", "*/15 * * * *", "0 * * * *", "15
 const anomalies = time(() => {
   const start = Date.parse("2026-11-28T12:00:00Z");
   for (let index = 0; index < 1000; index++) {
-    dstAnomalies(parseCron(expressions[index % expressions.length]), zones[Math.floor(index / expressions.length) % zones.length], start, start + 365 * 86_400_000);
+    dstAnomalies(
+      parseCron(expressions[index % expressions.length]),
+      zones[Math.floor(index / expressions.length) % zones.length],
+      start,
+      start + 365 * 86_400_000,
+    );
   }
 });
-printTable("Schedule computations (one process, cold)", ["work", "ms"], [
-  ["baseline: 100,000 Date objects", baseline.ms.toFixed(1)],
-  ["100,000 fires of * * * * * * across the Paris spring change", seconds.ms.toFixed(1)],
-  ["next 29 February from 100 start years (New York)", leap.ms.toFixed(1)],
-  ["dstAnomalies for 1,000 jobs over 12 months (8 zones)", anomalies.ms.toFixed(1)],
-]);
+printTable(
+  "Schedule computations (one process, cold)",
+  ["work", "ms"],
+  [
+    ["baseline: 100,000 Date objects", baseline.ms.toFixed(1)],
+    ["100,000 fires of * * * * * * across the Paris spring change", seconds.ms.toFixed(1)],
+    ["next 29 February from 100 start years (New York)", leap.ms.toFixed(1)],
+    ["dstAnomalies for 1,000 jobs over 12 months (8 zones)", anomalies.ms.toFixed(1)],
+  ],
+);

@@ -33,7 +33,8 @@ const MARKER = "nomaflow bench database, made by test/bench/upsert.mjs";
 const bin = fileURLToPath(new URL("../../bin/nomaflow", import.meta.url));
 const urlOf = (database) => `${serverUrl}/${encodeURIComponent(database)}`;
 
-const columns = "id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, changed_at timestamptz NOT NULL, qty int, note text";
+const columns =
+  "id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, changed_at timestamptz NOT NULL, qty int, note text";
 const others = ["name", "amount", "status", "changed_at", "qty", "note"];
 const rowsSelect = `SELECT i, 'Item ' || i, round(((i * 7919) % 1000000) / 100.0, 2), (ARRAY['new','paid','shipped'])[1 + i % 3],
   timestamptz '2020-01-01 00:00+00' + i * interval '1 minute', (i % 100)::int, CASE WHEN i % 3 = 0 THEN NULL ELSE 'note ' || i END
@@ -85,9 +86,11 @@ try {
 
   mkdirSync(join(folder, "jobs"));
   writeFileSync(join(folder, "nomaflow.yaml"), `connectors:\n  src: { url: "${urlOf(sourceDb)}" }\n  dst: { url: "${urlOf(targetDb)}" }\n`);
-  const step = (mode, extra = "") => `steps:\n  - name: copy\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: ${mode}\n${extra}`;
+  const step = (mode, extra = "") =>
+    `steps:\n  - name: copy\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: ${mode}\n${extra}`;
   writeFileSync(join(folder, "jobs", "upsert.yaml"), `id: upsert\n${step("upsert")}`);
-  for (const method of ["swap", "replace"]) writeFileSync(join(folder, "jobs", `overwrite-${method}.yaml`), `id: overwrite-${method}\n${step("overwrite", `    overwrite_method: ${method}\n`)}`);
+  for (const method of ["swap", "replace"])
+    writeFileSync(join(folder, "jobs", `overwrite-${method}.yaml`), `id: overwrite-${method}\n${step("overwrite", `    overwrite_method: ${method}\n`)}`);
   const handSql = join(folder, "by-hand.sql");
   writeFileSync(
     handSql,
@@ -103,13 +106,21 @@ try {
       await client.query("VACUUM (ANALYZE) items");
       await client.query("CHECKPOINT");
     });
-  const checksum = () => withDatabase(targetDb, async (client) => (await client.query("SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS md5 FROM items t")).rows[0].md5);
-  const expected = await withDatabase(sourceDb, async (client) => (await client.query("SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS md5 FROM items t")).rows[0].md5);
+  const checksum = () =>
+    withDatabase(targetDb, async (client) => (await client.query("SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS md5 FROM items t")).rows[0].md5);
+  const expected = await withDatabase(
+    sourceDb,
+    async (client) => (await client.query("SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS md5 FROM items t")).rows[0].md5,
+  );
 
   async function nomaflow(job, check) {
     const result = await runChild(process.execPath, [bin, "run", job, "--json"], { cwd: folder });
-    const lines = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
-    if (result.status !== 0 || lines.at(-1)?.event !== "run_succeeded") throw new Error(`nomaflow run ${job} failed: ${result.stdout.slice(-2000)}${result.stderr}`);
+    const lines = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    if (result.status !== 0 || lines.at(-1)?.event !== "run_succeeded")
+      throw new Error(`nomaflow run ${job} failed: ${result.stdout.slice(-2000)}${result.stderr}`);
     check(lines.findLast((line) => line.event === "step_succeeded").output);
     return result.seconds;
   }
@@ -128,7 +139,8 @@ try {
         if (output.overwrite_method !== "replace" || output.rows_updated !== halfChanged) throw new Error(`unexpected output ${JSON.stringify(output)}`);
       }),
     "by hand: psql \\copy | psql (ON CONFLICT … IS DISTINCT FROM)": async () => {
-      const script = 'set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "\\copy items to stdout (format binary)" | psql -X -q -v ON_ERROR_STOP=1 -d "$2" -f "$3"';
+      const script =
+        'set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "\\copy items to stdout (format binary)" | psql -X -q -v ON_ERROR_STOP=1 -d "$2" -f "$3"';
       const result = await runChild("bash", ["-c", script, "bash", urlOf(sourceDb), urlOf(targetDb), handSql]);
       if (result.status !== 0) throw new Error(`psql by hand failed: ${result.stderr}`);
       return result.seconds;
@@ -154,7 +166,12 @@ try {
     `upsert of ${rows.toLocaleString("en")} rows over ${rows.toLocaleString("en")} (half changed), median of ${rounds} rounds`,
     ["way", "median s", "all rounds s", "ratio (goal ≤ 1.1)"],
     [
-      ["by hand: psql \\copy | psql, ON CONFLICT … WHERE … IS DISTINCT FROM", hand.toFixed(2), times["by hand: psql \\copy | psql (ON CONFLICT … IS DISTINCT FROM)"].map((time) => time.toFixed(2)).join(" / "), ""],
+      [
+        "by hand: psql \\copy | psql, ON CONFLICT … WHERE … IS DISTINCT FROM",
+        hand.toFixed(2),
+        times["by hand: psql \\copy | psql (ON CONFLICT … IS DISTINCT FROM)"].map((time) => time.toFixed(2)).join(" / "),
+        "",
+      ],
       ["sql_copy mode: upsert", ours.toFixed(2), all("sql_copy upsert"), `${ratio.toFixed(2)}: ${ratio <= 1.1 ? "met" : "NOT met"}`],
     ],
   );
@@ -164,7 +181,12 @@ try {
     ["overwrite_method", "median s", "all rounds s", "against swap"],
     [
       ["swap (stash, indexes, swap)", swap.toFixed(2), all("sql_copy overwrite, swap"), "1.00"],
-      ["replace (one transaction)", median(times["sql_copy overwrite, replace"]).toFixed(2), all("sql_copy overwrite, replace"), (median(times["sql_copy overwrite, replace"]) / swap).toFixed(2)],
+      [
+        "replace (one transaction)",
+        median(times["sql_copy overwrite, replace"]).toFixed(2),
+        all("sql_copy overwrite, replace"),
+        (median(times["sql_copy overwrite, replace"]) / swap).toFixed(2),
+      ],
     ],
   );
 } finally {

@@ -68,13 +68,19 @@ try {
   const ours = timeCommand(process.execPath, [bin, "validate", "--json"], { runs, cwd: root });
   const floor = timeCommand(process.execPath, ["-e", floorScript], { runs, cwd: fileURLToPath(new URL("../..", import.meta.url)) });
   const output = JSON.parse(
-    (await import("node:child_process")).execFileSync(process.execPath, [bin, "validate", "--json"], { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 }).toString(),
+    (await import("node:child_process"))
+      .execFileSync(process.execPath, [bin, "validate", "--json"], { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 })
+      .toString(),
   );
   const valid = output.jobs.filter((job) => job.valid).length;
-  printTable(`validate on ${count} generated jobs, ${runs} runs each (${readdirSync(join(root, "jobs")).length} files, ${valid} valid, ${output.diagnostics.length} diagnostics)`, ["command", "median ms", "p90 ms", "goal"], [
-    ["node: read + YAML-parse the files (floor)", floor.median.toFixed(1), floor.p90.toFixed(1), ""],
-    ["nomaflow validate --json", ours.median.toFixed(1), ours.p90.toFixed(1), `< 1000 ms: ${ours.median < 1000 ? "met" : "NOT met"}`],
-  ]);
+  printTable(
+    `validate on ${count} generated jobs, ${runs} runs each (${readdirSync(join(root, "jobs")).length} files, ${valid} valid, ${output.diagnostics.length} diagnostics)`,
+    ["command", "median ms", "p90 ms", "goal"],
+    [
+      ["node: read + YAML-parse the files (floor)", floor.median.toFixed(1), floor.p90.toFixed(1), ""],
+      ["nomaflow validate --json", ours.median.toFixed(1), ours.p90.toFixed(1), `< 1000 ms: ${ours.median < 1000 ? "met" : "NOT met"}`],
+    ],
+  );
   if (valid !== count) console.error(`warning: only ${valid} of ${count} generated jobs are valid`);
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });

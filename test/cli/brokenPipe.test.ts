@@ -69,7 +69,10 @@ function runLogEvents(root: string): string[] {
   const folder = join(root, "runs", "job");
   const files = existsSync(folder) ? readdirSync(folder) : [];
   expect(files).toHaveLength(1);
-  return readFileSync(join(folder, files[0]!), "utf8").trimEnd().split("\n").map((line) => (JSON.parse(line) as { event: string }).event);
+  return readFileSync(join(folder, files[0]!), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => (JSON.parse(line) as { event: string }).event);
 }
 
 describe("a closed stdout", () => {
@@ -129,7 +132,12 @@ describe("a closed stdout", () => {
     expect(run.code).toBe(0);
     const runId = readdirSync(join(root, "runs", "job"))[0]!.replace(/\.ndjson$/, "");
 
-    for (const args of [["show", runId], ["show", runId, "--json"], ["cron", "* * * * *", "-n", "5000"], ["cron", "* * * * *", "-n", "5000", "--json"]]) {
+    for (const args of [
+      ["show", runId],
+      ["show", runId, "--json"],
+      ["cron", "* * * * *", "-n", "5000"],
+      ["cron", "* * * * *", "-n", "5000", "--json"],
+    ]) {
       const shown = await runWithClosedStdout(args, root, args[0] === "show" ? "start" : "first-line");
       expect({ args, stderr: shown.stderr, code: shown.code }).toEqual({ args, stderr: "", code: 0 });
     }

@@ -22,7 +22,10 @@ function expectOneLine(result: { code: number; stdout: string; stderr: string },
   const lines = result.stderr.trimEnd().split("\n");
   expect(lines[0]).toMatch(pattern);
   // The line and at most its hint: no stack trace.
-  expect(lines.slice(1).every((line) => line.startsWith("  hint: ")), result.stderr).toBe(true);
+  expect(
+    lines.slice(1).every((line) => line.startsWith("  hint: ")),
+    result.stderr,
+  ).toBe(true);
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
@@ -43,7 +46,10 @@ describe("nomaflow init into a folder it cannot make", () => {
 
   it("says permission, not a missing file, where /sys refuses", async () => {
     const result = await runCli(["init", "/sys/kernel/nope/project"], { killAfterMs: KILL_AFTER_MS });
-    expectOneLine(result, /^nomaflow: error: cannot create the folder \/sys\/kernel\/nope\/project: (operation not permitted \(EPERM\)|permission denied \(EACCES\))$/);
+    expectOneLine(
+      result,
+      /^nomaflow: error: cannot create the folder \/sys\/kernel\/nope\/project: (operation not permitted \(EPERM\)|permission denied \(EACCES\))$/,
+    );
   });
 
   it.runIf(canMountPrivately)("says read-only file system on a read-only mount", () => {
@@ -56,16 +62,25 @@ describe("nomaflow init into a folder it cannot make", () => {
       timeout: KILL_AFTER_MS,
       killSignal: "SIGKILL",
     });
-    expectOneLine({ code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }, /^nomaflow: error: cannot create the folder .*\/new\/project: read-only file system \(EROFS\)$/);
+    expectOneLine(
+      { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr },
+      /^nomaflow: error: cannot create the folder .*\/new\/project: read-only file system \(EROFS\)$/,
+    );
   });
 });
 
 describe("nomaflow run with runs_dir where no folder can be made", () => {
   it("ends at once with one line naming the run log", async () => {
-    const made = makeProject({ "nomaflow.yaml": "runs_dir: /proc/nope/runs\n", "jobs/job.yaml": "id: job\nsteps:\n  - { name: a, type: shell, command: \"true\" }\n" });
+    const made = makeProject({
+      "nomaflow.yaml": "runs_dir: /proc/nope/runs\n",
+      "jobs/job.yaml": 'id: job\nsteps:\n  - { name: a, type: shell, command: "true" }\n',
+    });
     try {
       const result = await runCli(["run", "job"], { cwd: made.root, killAfterMs: KILL_AFTER_MS });
-      expectOneLine(result, /^nomaflow: error: cannot create the run log \/proc\/nope\/runs\/job\/\S+\.ndjson: the file system refuses new folders in \/proc \(ENOENT\)$/);
+      expectOneLine(
+        result,
+        /^nomaflow: error: cannot create the run log \/proc\/nope\/runs\/job\/\S+\.ndjson: the file system refuses new folders in \/proc \(ENOENT\)$/,
+      );
     } finally {
       made.remove();
     }

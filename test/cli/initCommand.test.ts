@@ -89,7 +89,9 @@ it("adds what a .gitignore already there lacks, keeping the rest", async () => {
   const created = await runCli(["init", "with-gitignore"], { cwd: base });
   expect(created.code, created.stderr).toBe(0);
   expect(created.stdout).toMatch(/updated +\.gitignore/);
-  expect(readFileSync(join(project, ".gitignore"), "utf8")).toBe("node_modules/\nruns/\n\n# nomaflow: run logs, secrets, embedded databases and compiled plugins\n.env\n/.nomaflow/\n");
+  expect(readFileSync(join(project, ".gitignore"), "utf8")).toBe(
+    "node_modules/\nruns/\n\n# nomaflow: run logs, secrets, embedded databases and compiled plugins\n.env\n/.nomaflow/\n",
+  );
 
   // A second init (forced) finds every line there and keeps the file as it is.
   const again = await runCli(["init", "--force", "with-gitignore"], { cwd: base });
@@ -101,8 +103,12 @@ it("points the modelines into node_modules/nomaflow when nomaflow is installed i
   cpSync(join(REPO_ROOT, "schemas"), join(project, "node_modules", "nomaflow", "schemas"), { recursive: true });
   const created = await runCli(["init", "with-dependency"], { cwd: base });
   expect(created.code, created.stderr).toBe(0);
-  expect(readFileSync(join(project, "nomaflow.yaml"), "utf8")).toMatch(/^# yaml-language-server: \$schema=\.\/node_modules\/nomaflow\/schemas\/nomaflow\.schema\.json$/m);
-  expect(readFileSync(join(project, "jobs", "example.yaml"), "utf8")).toMatch(/^# yaml-language-server: \$schema=\.\.\/node_modules\/nomaflow\/schemas\/job\.schema\.json$/m);
+  expect(readFileSync(join(project, "nomaflow.yaml"), "utf8")).toMatch(
+    /^# yaml-language-server: \$schema=\.\/node_modules\/nomaflow\/schemas\/nomaflow\.schema\.json$/m,
+  );
+  expect(readFileSync(join(project, "jobs", "example.yaml"), "utf8")).toMatch(
+    /^# yaml-language-server: \$schema=\.\.\/node_modules\/nomaflow\/schemas\/job\.schema\.json$/m,
+  );
   expect(created.stdout).toContain("modelines point at node_modules/nomaflow/schemas/");
 });
 
@@ -119,5 +125,7 @@ it("writes a relative modeline for schemas inside the project, a file: URL for s
   expect(modelineTarget(inside, "/work/project", "/work/project/jobs", "job.schema.json")).toBe("../vendor/schemas/job.schema.json");
   const elsewhere = { folder: "/opt/node modules/nomaflow/schemas", kind: "installation" } as const;
   // A file: URL has no spaces, which the modeline would stop at.
-  expect(modelineTarget(elsewhere, "/work/project", "/work/project/jobs", "job.schema.json")).toBe("file:///opt/node%20modules/nomaflow/schemas/job.schema.json");
+  expect(modelineTarget(elsewhere, "/work/project", "/work/project/jobs", "job.schema.json")).toBe(
+    "file:///opt/node%20modules/nomaflow/schemas/job.schema.json",
+  );
 });

@@ -29,7 +29,12 @@ it("seeds one PGlite folder and copies into another, twice", async () => {
   for (const round of [1, 2]) {
     const result = await runCli(["run", "embedded", "--json"], { cwd: project.root });
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
-    expect(events.find((event) => event.event === "step_succeeded" && event.step === "copy")).toMatchObject({ output: { rows: 5000, created_target: round === 1 } });
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
+    expect(events.find((event) => event.event === "step_succeeded" && event.step === "copy")).toMatchObject({
+      output: { rows: 5000, created_target: round === 1 },
+    });
   }
 });

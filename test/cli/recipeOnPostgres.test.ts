@@ -37,7 +37,12 @@ describeWithPostgres("the recipe on PostgreSQL servers", () => {
     const made = makeProject({});
     remove = made.remove;
     for (const entry of ["nomaflow.yaml", "jobs", "plugins"]) cpSync(join(REPO_ROOT, entry), join(made.root, entry), { recursive: true });
-    const env = { OPS_DB_URL: ops.url, REPORTING_DB_URL: reporting.url, SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`, NOMAFLOW_RUNS_DIR: undefined };
+    const env = {
+      OPS_DB_URL: ops.url,
+      REPORTING_DB_URL: reporting.url,
+      SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`,
+      NOMAFLOW_RUNS_DIR: undefined,
+    };
     const run = await runCli(["run", "reporting-nightly-sync"], { cwd: made.root, env });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);

@@ -22,7 +22,11 @@ function project(job: string, extra: Record<string, string> = {}): string {
   return made.root;
 }
 
-const parseEvents = (stdout: string) => stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+const parseEvents = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as RunEvent);
 
 function runLogs(root: string): string[] {
   const folder = join(root, "runs", "job");
@@ -58,7 +62,12 @@ steps:
     expect(events.filter((event) => event.event === "step_attempt_failed").map((event) => event.retry_in_seconds)).toEqual([0.05, 0.1]);
     expect(server.requests).toHaveLength(3);
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ ok: true });
-    expect(runLogs(root)[0]!.trimEnd().split("\n").map((line) => JSON.parse(line))).toEqual(events);
+    expect(
+      runLogs(root)[0]!
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual(events);
   });
 
   it("retries 429 but not 404, and says what the server answered", async () => {
@@ -75,7 +84,10 @@ steps:
     expect(result.code).toBe(1);
     expect(server.requests.map((request) => request.url)).toEqual(["/busy", "/busy", "/missing"]);
     const failed = parseEvents(result.stdout).filter((event) => event.event === "step_failed");
-    expect(failed.map((event) => [event.step, event.attempt])).toEqual([["busy", 2], ["missing", 1]]);
+    expect(failed.map((event) => [event.step, event.attempt])).toEqual([
+      ["busy", 2],
+      ["missing", 1],
+    ]);
     expect(failed[1]!.error).toContain("404");
     expect(failed[1]!.error).toContain("no such hook");
   });
@@ -146,7 +158,9 @@ notifications:
     const env = { GREETING: undefined, WAREHOUSE_URL: undefined, UNUSED_URL: undefined, OPTIONAL: undefined };
     const refused = await runCli(["run", "job"], { cwd: root, env });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^nomaflow: error: job job cannot start: environment variables GREETING \(step greet\), WAREHOUSE_URL \(connector warehouse\) are not set\n {2}hint: set GREETING, WAREHOUSE_URL in the environment or the env file \(.+\.env\), or give a default: \$\{env:GREETING:-VALUE\}\n$/);
+    expect(refused.stderr).toMatch(
+      /^nomaflow: error: job job cannot start: environment variables GREETING \(step greet\), WAREHOUSE_URL \(connector warehouse\) are not set\n {2}hint: set GREETING, WAREHOUSE_URL in the environment or the env file \(.+\.env\), or give a default: \$\{env:GREETING:-VALUE\}\n$/,
+    );
     expect(runLogs(root)).toEqual([]);
     expect(server.requests).toEqual([]);
   });

@@ -86,7 +86,10 @@ describe("running one job reads only that job's file", () => {
   });
 
   it("runs a job from a .yml file and through a link, as validate finds them", async () => {
-    const root = projectWithBrokenNeighbours({ "jobs/short.yml": GOOD_JOB.replace("id: good-job", "id: short"), "shared/linked.yaml": GOOD_JOB.replace("id: good-job", "id: linked") });
+    const root = projectWithBrokenNeighbours({
+      "jobs/short.yml": GOOD_JOB.replace("id: good-job", "id: short"),
+      "shared/linked.yaml": GOOD_JOB.replace("id: good-job", "id: linked"),
+    });
     mkdirSync(join(root, "jobs"), { recursive: true });
     symlinkSync(join(root, "shared", "linked.yaml"), join(root, "jobs", "linked.yaml"));
     for (const id of ["short", "linked"]) {

@@ -44,7 +44,8 @@ describeWithPostgres("modules loaded by a sql_copy run", () => {
   it("an upsert with --json, in a project that has a webhook alert channel, loads neither undici, Node's fetch nor log-update", async () => {
     const project = makeProject({
       "nomaflow.yaml": `runs_dir: runs\nconnectors:\n  db: { url: "${database.url}" }\nnotifications:\n  channels:\n    oncall: { type: slack, url: "https://hooks.example/x" }\n  default: [oncall]\n`,
-      "jobs/copy.yaml": "id: copy\nsteps:\n  - name: copy\n    type: sql_copy\n    source: { connector: db, table: items }\n    target: { connector: db, table: items_copy }\n    mode: upsert\n",
+      "jobs/copy.yaml":
+        "id: copy\nsteps:\n  - name: copy\n    type: sql_copy\n    source: { connector: db, table: items }\n    target: { connector: db, table: items_copy }\n    mode: upsert\n",
       "hooks.mjs": HOOKS,
       "register.mjs": REGISTER,
     });

@@ -54,7 +54,14 @@ describe("nomaflow runs", () => {
     expect(result.code).toBe(0);
     const runs = JSON.parse(result.stdout);
     expect(runs.map((run: { run_id: string }) => run.run_id)).toEqual([failed.runId, succeeded.runId]);
-    expect(runs[0]).toMatchObject({ job_id: "nightly", status: "failed", trigger: "schedule", failed_step: "copy", duration_ms: 64_000, started_at: "2026-11-28T01:00:00.123Z" });
+    expect(runs[0]).toMatchObject({
+      job_id: "nightly",
+      status: "failed",
+      trigger: "schedule",
+      failed_step: "copy",
+      duration_ms: 64_000,
+      started_at: "2026-11-28T01:00:00.123Z",
+    });
     expect(runs[0].steps[0]).toEqual({
       name: "sanity",
       type: "python",
@@ -143,7 +150,9 @@ describe("nomaflow show", () => {
     const followed = await cli(["show", runId, "--follow"]);
     expect(followed.code).toBe(1);
     expect(followed.stdout.trimEnd().split("\n")).toHaveLength(6);
-    expect(followed.stderr).toMatch(new RegExp(`^nomaflow: run ${runId} abandoned: its process \\(pid ${pid} on .+\\) is gone and the log has no final event\\n$`));
+    expect(followed.stderr).toMatch(
+      new RegExp(`^nomaflow: run ${runId} abandoned: its process \\(pid ${pid} on .+\\) is gone and the log has no final event\\n$`),
+    );
   });
 });
 
@@ -191,7 +200,9 @@ describe("nomaflow show --follow on a live run", () => {
   it("exits 1 after run_failed", async () => {
     const { result } = await followLiveRun("run_failed");
     expect(result.code).toBe(1);
-    expect(result.stdout.trimEnd().split("\n").at(-1)!.slice(10)).toBe('✗ run failed at step copy after 1 min 04 s: step copy failed: relation "reporting.customers" does not exist');
+    expect(result.stdout.trimEnd().split("\n").at(-1)!.slice(10)).toBe(
+      '✗ run failed at step copy after 1 min 04 s: step copy failed: relation "reporting.customers" does not exist',
+    );
   });
 });
 

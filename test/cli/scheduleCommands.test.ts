@@ -106,7 +106,8 @@ describe("nomaflow --help and --version", () => {
 });
 
 describe("cron syntax and calendar edges through the binary", () => {
-  const shellJob = (id: string, cron: string) => `id: ${id}\nschedule: { cron: "${cron}", timezone: UTC }\nsteps:\n  - { name: a, type: shell, command: "true" }\n`;
+  const shellJob = (id: string, cron: string) =>
+    `id: ${id}\nschedule: { cron: "${cron}", timezone: UTC }\nsteps:\n  - { name: a, type: shell, command: "true" }\n`;
   const spread = makeProject({
     "nomaflow.yaml": MINIMAL_CONFIG,
     "jobs/orders-hourly.yaml": shellJob("orders-hourly", "H 2 * * *"),
@@ -148,7 +149,10 @@ describe("cron syntax and calendar edges through the binary", () => {
   });
 
   it("a --from outside years 1-9999 exits 2 naming the year", async () => {
-    for (const [text, year] of [["0000-06-01T00:00:00Z", 0], ["+010000-01-01T00:00:00Z", 10000]] as const) {
+    for (const [text, year] of [
+      ["0000-06-01T00:00:00Z", 0],
+      ["+010000-01-01T00:00:00Z", 10000],
+    ] as const) {
       const result = await runCli(["cron", "0 0 * * *", "--from", text]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`--from "${text}" lies in year ${year} in UTC; fire times are computed for years 1 to 9999`);

@@ -28,7 +28,10 @@ function writeRun(root: string, events: Array<[number, UnstampedRunEvent]>): str
 }
 
 it("shows every try's time, the step's whole time and its whole output", async () => {
-  const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": "id: job\nsteps:\n  - { name: fetch, type: http, url: https://example.test }\n" });
+  const made = makeProject({
+    "nomaflow.yaml": "runs_dir: runs\n",
+    "jobs/job.yaml": "id: job\nsteps:\n  - { name: fetch, type: http, url: https://example.test }\n",
+  });
   cleanups.push(made.remove);
   const runId = writeRun(made.root, [
     [0, { event: "run_started", trigger: "manual", scheduled_for: null, params: {}, host: "vm", pid: 1, version: "0.1.0", steps: ["fetch"] }],
@@ -52,7 +55,9 @@ it("shows every try's time, the step's whole time and its whole output", async (
   expect(outputLines[0]).toMatch(/^ {6}output: \{/);
   expect(outputLines.length).toBeGreaterThan(2);
   for (const line of outputLines) expect(line.length).toBeLessThanOrEqual(100);
-  expect(outputLines.map((line, index) => (index === 0 ? line.replace(/^ {6}output: /, "") : line.replace(/^ {14}/, ""))).join("")).toBe(JSON.stringify(OUTPUT));
+  expect(outputLines.map((line, index) => (index === 0 ? line.replace(/^ {6}output: /, "") : line.replace(/^ {14}/, ""))).join("")).toBe(
+    JSON.stringify(OUTPUT),
+  );
   expect(shown.stdout).not.toContain("…");
 
   const summary = JSON.parse((await runCli(["show", runId, "--json"], { cwd: made.root })).stdout);

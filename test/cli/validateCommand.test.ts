@@ -40,7 +40,14 @@ describe("nomaflow validate", () => {
       hint: "did you mean `table`?",
     });
     expect(report.diagnostics).toContainEqual(
-      expect.objectContaining({ severity: "warning", file: "jobs/good.yaml", line: 3, job: "good", step: "ping", message: expect.stringContaining("PING_TOKEN is not set") }),
+      expect.objectContaining({
+        severity: "warning",
+        file: "jobs/good.yaml",
+        line: 3,
+        job: "good",
+        step: "ping",
+        message: expect.stringContaining("PING_TOKEN is not set"),
+      }),
     );
   });
 
@@ -62,7 +69,9 @@ describe("nomaflow validate", () => {
 
   it("prints GitHub annotations with escaped properties", async () => {
     const result = await runCli(["validate", "--format", "github"], { cwd: project.root, env });
-    expect(result.stdout).toContain("::error file=jobs/bad.yaml,line=5,col=34,title=nomaflow validate::unknown field `tabel` in `source` [job bad, step copy] (did you mean `table`?)");
+    expect(result.stdout).toContain(
+      "::error file=jobs/bad.yaml,line=5,col=34,title=nomaflow validate::unknown field `tabel` in `source` [job bad, step copy] (did you mean `table`?)",
+    );
     expect(result.stdout).toMatch(/^::warning file=jobs\/good.yaml,line=3,col=\d+,title=nomaflow validate::environment variable PING_TOKEN/m);
   });
 
@@ -89,7 +98,7 @@ describe("nomaflow validate", () => {
   });
 
   it("says the jobs could not be fully checked when nomaflow.yaml does not parse, and exits 1", async () => {
-    const broken = makeProject({ "nomaflow.yaml": "connectors:\n  ops-db: { url: \"postgres://h/db }\n", "jobs/good.yaml": GOOD, "jobs/bad.yaml": BAD });
+    const broken = makeProject({ "nomaflow.yaml": 'connectors:\n  ops-db: { url: "postgres://h/db }\n', "jobs/good.yaml": GOOD, "jobs/bad.yaml": BAD });
     try {
       const text = await runCli(["validate"], { cwd: broken.root, env: { PING_TOKEN: "t0ken" } });
       expect(text.code).toBe(1);

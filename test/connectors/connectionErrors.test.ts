@@ -15,10 +15,13 @@ describe("database errors: retried only when another try can pass", () => {
     expect(databaseStepError(new ConnectorError("db", "x", { cause: failure(code) })).retryable).toBe(true);
   });
 
-  it.each(["42809", "42704", "428C9", "42601", "22001", "22008", "22012", "23505", "23502", "42501", "28P01", "3D000", "XX000", "P0001"])("%s fails at once", (code) => {
-    expect(isPermanentDatabaseError(failure(code))).toBe(true);
-    expect(databaseStepError(new ConnectorError("db", "x", { cause: failure(code) })).retryable).toBe(false);
-  });
+  it.each(["42809", "42704", "428C9", "42601", "22001", "22008", "22012", "23505", "23502", "42501", "28P01", "3D000", "XX000", "P0001"])(
+    "%s fails at once",
+    (code) => {
+      expect(isPermanentDatabaseError(failure(code))).toBe(true);
+      expect(databaseStepError(new ConnectorError("db", "x", { cause: failure(code) })).retryable).toBe(false);
+    },
+  );
 
   it("a network fault without a SQLSTATE is retried, EPIPE and ECONNRESET included", () => {
     for (const code of ["EPIPE", "ECONNRESET", "ECONNREFUSED"]) expect(isPermanentDatabaseError(failure(code))).toBe(false);

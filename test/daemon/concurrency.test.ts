@@ -30,7 +30,9 @@ describe("concurrency", () => {
     const { clock, daemon } = await start({ minutely: { cron: "* * * * *", concurrency: "forbid" } }, "2027-01-01T00:00:30Z");
     await clock.runUntil("2027-01-01T00:02:30Z");
     expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00"]);
-    expect(daemon.events("skipped")).toMatchObject([{ job: "minutely", scheduled_for: "2027-01-01T00:02:00+00:00", reason: "still_running", running: "run-1" }]);
+    expect(daemon.events("skipped")).toMatchObject([
+      { job: "minutely", scheduled_for: "2027-01-01T00:02:00+00:00", reason: "still_running", running: "run-1" },
+    ]);
     expect(daemon.metrics.render()).toContain('nomaflow_fires_skipped_total{job="minutely"} 1');
 
     daemon.fires[0]!.finish();

@@ -33,7 +33,8 @@ function daemon(root: string, args: string[] = []): DaemonProcess {
   return started;
 }
 
-const job = (id: string, cron: string, step: string, extra = "") => `id: ${id}\nschedule: { cron: "${cron}", timezone: Europe/Paris }\n${extra}steps:\n  - ${step}\n`;
+const job = (id: string, cron: string, step: string, extra = "") =>
+  `id: ${id}\nschedule: { cron: "${cron}", timezone: Europe/Paris }\n${extra}steps:\n  - ${step}\n`;
 const shell = (command: string) => `{ name: work, type: shell, command: "${command}" }`;
 const secondOf = (iso: string) => new Date(iso).getUTCSeconds();
 /** A 6-field cron that fires on 1 January only: a job that waits until fireSoon points it at a second. */
@@ -101,7 +102,9 @@ describe("nomaflow daemon, the real process", () => {
     first.child.kill("SIGHUP");
     const reloaded = await first.waitFor((line) => line.event === "reloaded");
     expect(reloaded).toMatchObject({ jobs: 2, scheduled: 2, changed: "moved", unscheduled: "dropped", removed: "dropped", invalid: 1 });
-    expect(first.events("job_invalid", "steady")).toMatchObject([{ level: "error", file: expect.stringMatching(/steady\.yaml:\d+:\d+$/), kept: "previous version" }]);
+    expect(first.events("job_invalid", "steady")).toMatchObject([
+      { level: "error", file: expect.stringMatching(/steady\.yaml:\d+:\d+$/), kept: "previous version" },
+    ]);
     const reloadedAt = Date.parse(reloaded.ts);
 
     const after = (name: string) => first.events("fired", name).filter((line) => Date.parse(line.ts) > reloadedAt + 50);
@@ -169,7 +172,9 @@ describe("nomaflow daemon, the real process", () => {
     await restarted.waitFor((line) => line.event === "daemon_started");
     const alert = await restarted.waitFor((line) => line.event === "alert_sent" || line.event === "alert_failed");
     expect(alert).toMatchObject({ event: "alert_sent", job: "stuck", run: fired.run, channel: "hook", kind: "abandoned" });
-    expect(restarted.events("abandoned")).toMatchObject([{ job: "stuck", run: fired.run, scheduled_for: fired.scheduled_for, trigger: "schedule", step: "wait" }]);
+    expect(restarted.events("abandoned")).toMatchObject([
+      { job: "stuck", run: fired.run, scheduled_for: fired.scheduled_for, trigger: "schedule", step: "wait" },
+    ]);
     const alerts = hook.requests.filter((request) => request.url === "/alert");
     expect(alerts).toHaveLength(1);
     expect(JSON.parse(alerts[0]!.body)).toMatchObject({ kind: "abandoned", run_id: fired.run, job_id: "stuck", status: "abandoned" });

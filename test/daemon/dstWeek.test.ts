@@ -57,7 +57,13 @@ describe("a simulated autumn week: Europe/Paris falls back on 2026-10-25, Americ
     const hourly = firesOf("paris-hourly").map((fire) => fire.scheduledFor);
     expect(hourly).toHaveLength(9 * 24 + 12);
     const fallBack = hourly.filter((at) => at.startsWith("2026-10-25T0"));
-    expect(fallBack.slice(0, 5)).toEqual(["2026-10-25T00:00:00+02:00", "2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00", "2026-10-25T03:00:00+01:00"]);
+    expect(fallBack.slice(0, 5)).toEqual([
+      "2026-10-25T00:00:00+02:00",
+      "2026-10-25T01:00:00+02:00",
+      "2026-10-25T02:00:00+02:00",
+      "2026-10-25T02:00:00+01:00",
+      "2026-10-25T03:00:00+01:00",
+    ]);
     expect(hourly.filter((at) => at.startsWith("2026-10-25"))).toHaveLength(25);
 
     // Each fire happened at its exact instant, on time.

@@ -27,7 +27,10 @@ describe("resolveJobSet", () => {
     expect([...initial.jobs.keys()].sort()).toEqual(["a", "b", "gone"]);
 
     writeFileSync(join(made.root, "jobs", "a.yaml"), jobYaml("a", { cron: "*/5 * * * *" }));
-    writeFileSync(join(made.root, "jobs", "b.yaml"), `id: b\nschedule: { cron: "0 2 * * *", timezone: UTC }\nsteps:\n  - { name: work, type: probe, behaviour: explode }\n`);
+    writeFileSync(
+      join(made.root, "jobs", "b.yaml"),
+      `id: b\nschedule: { cron: "0 2 * * *", timezone: UTC }\nsteps:\n  - { name: work, type: probe, behaviour: explode }\n`,
+    );
     unlinkSync(join(made.root, "jobs", "gone.yaml"));
     const second = await check(made.root);
     const next = resolveJobSet(initial.jobs, second.project, second.checked);

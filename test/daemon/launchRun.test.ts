@@ -31,7 +31,9 @@ describe("starting runs", () => {
       "2027-01-01T00:59:00Z",
     );
     await clock.runUntil("2027-01-01T01:00:00Z");
-    expect(daemon.events("fire_failed")).toMatchObject([{ level: "error", job: "needs", scheduled_for: "2027-01-01T01:00:00+00:00", error: expect.stringContaining("day") }]);
+    expect(daemon.events("fire_failed")).toMatchObject([
+      { level: "error", job: "needs", scheduled_for: "2027-01-01T01:00:00+00:00", error: expect.stringContaining("day") },
+    ]);
     expect(daemon.scheduler.runningCount).toBe(0);
   });
 

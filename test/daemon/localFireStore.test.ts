@@ -132,7 +132,10 @@ describe("the record of fires", () => {
 
 describe("runs of other processes and abandoned runs", () => {
   it("a forbid job's lock is refused while a live process (nomaflow run) runs the job, granted once it ends", async () => {
-    const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/job.yaml": "id: job\nconcurrency: forbid\nsteps:\n  - { name: wait, type: shell, command: \"sleep 30\" }\n" });
+    const made = makeProject({
+      "nomaflow.yaml": "runs_dir: runs\n",
+      "jobs/job.yaml": 'id: job\nconcurrency: forbid\nsteps:\n  - { name: wait, type: shell, command: "sleep 30" }\n',
+    });
     cleanups.push(made.remove);
     const dir = join(made.root, "runs");
     const run = spawn(process.execPath, [BIN, "run", "job", "-C", made.root], { stdio: "ignore" });
@@ -158,7 +161,14 @@ describe("runs of other processes and abandoned runs", () => {
   it("finds runs whose process is gone, and reports each once, across restarts", async () => {
     const dir = runsDir();
     const dead = await exitedPid();
-    const abandoned = writeSampleRun(dir, { jobId: "job", pid: dead, final: null, eventCount: 5, trigger: "schedule", start: new Date("2027-01-01T01:00:00Z") });
+    const abandoned = writeSampleRun(dir, {
+      jobId: "job",
+      pid: dead,
+      final: null,
+      eventCount: 5,
+      trigger: "schedule",
+      start: new Date("2027-01-01T01:00:00Z"),
+    });
     writeSampleRun(dir, { jobId: "job", pid: dead, final: "run_succeeded", start: new Date("2027-01-01T00:00:00Z") });
     const first = openStore(dir);
     await first.open(["job"], Date.now());

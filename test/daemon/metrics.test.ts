@@ -53,7 +53,10 @@ function parseExposition(text: string): Map<string, Family> {
     const sample = parseSample(line);
     check(current && current.type !== "", `sample before its TYPE: ${line}`);
     const suffixes = current.type === "histogram" ? ["_bucket", "_sum", "_count"] : [""];
-    check(suffixes.some((suffix) => current!.name + suffix === sample.name), `sample ${sample.name} outside its family ${current.name}`);
+    check(
+      suffixes.some((suffix) => current!.name + suffix === sample.name),
+      `sample ${sample.name} outside its family ${current.name}`,
+    );
     current.samples.push(sample);
   }
   return families;
@@ -106,7 +109,7 @@ const T0 = Date.parse("2026-11-29T02:00:00Z");
 
 describe("parseExposition (this test's reader)", () => {
   it("rejects what the format forbids, so that passing tests mean something", () => {
-    const ok = "# HELP x_total Things.\n# TYPE x_total counter\nx_total{job=\"a\"} 1\n";
+    const ok = '# HELP x_total Things.\n# TYPE x_total counter\nx_total{job="a"} 1\n';
     expect(parseExposition(ok).get("x_total")?.samples).toEqual([{ name: "x_total", labels: { job: "a" }, value: 1 }]);
     expect(() => parseExposition(ok.replace('"a"', '"a\\t"'))).toThrow(/bad escape/);
     expect(() => parseExposition("x_total 1\n")).toThrow(/before its TYPE/);
@@ -295,7 +298,9 @@ describe("DaemonMetrics.render", () => {
     const elapsedMs = performance.now() - started;
     const families = parseExposition(text);
     expect(samplesOf(families, "nomaflow_runs_total")).toHaveLength(4000);
-    expect(samplesOf(families, "nomaflow_run_duration_seconds", "nomaflow_run_duration_seconds_bucket")).toHaveLength(1000 * (RUN_DURATION_BUCKETS_SECONDS.length + 1));
+    expect(samplesOf(families, "nomaflow_run_duration_seconds", "nomaflow_run_duration_seconds_bucket")).toHaveLength(
+      1000 * (RUN_DURATION_BUCKETS_SECONDS.length + 1),
+    );
     // Typically a few milliseconds; the bound only catches an accidental quadratic.
     expect(elapsedMs).toBeLessThan(250);
   });

@@ -89,11 +89,19 @@ export class TestDaemon {
     readonly clock: FakeClock,
     options: DaemonOptions,
   ) {
-    const log = new DaemonLog({ format: "json", out: (line) => this.log.push(JSON.parse(line)), err: (line) => this.log.push(JSON.parse(line)), now: () => clock.now(), syslogPrefix: false });
+    const log = new DaemonLog({
+      format: "json",
+      out: (line) => this.log.push(JSON.parse(line)),
+      err: (line) => this.log.push(JSON.parse(line)),
+      now: () => clock.now(),
+      syslogPrefix: false,
+    });
     this.metrics = new DaemonMetrics(() => clock.now());
     this.store = new LocalFireStore({ runsDir: `${root}/runs`, pid: options.pid });
     const launch: LaunchRun =
-      options.launcher === "real" ? createRunLauncher({ log, interrupt: this.interrupt.signal, now: () => clock.now() }).launch : this.#recordingLauncher(options.autoFinish ?? true);
+      options.launcher === "real"
+        ? createRunLauncher({ log, interrupt: this.interrupt.signal, now: () => clock.now() }).launch
+        : this.#recordingLauncher(options.autoFinish ?? true);
     this.scheduler = new Scheduler({ clock, store: this.store, launch, log, metrics: this.metrics, heartbeatMs: options.heartbeatMs });
     this.daemonLog = log;
   }
@@ -103,7 +111,13 @@ export class TestDaemon {
     const jobs = await loadJobs(root);
     const opened = await daemon.store.open([...jobs.keys()], clock.now());
     await daemon.scheduler.start(jobs, opened.previous);
-    await reportAbandoned(await daemon.store.abandonedRuns(), { store: daemon.store, log: daemon.daemonLog, metrics: daemon.metrics, jobs, now: () => clock.now() });
+    await reportAbandoned(await daemon.store.abandonedRuns(), {
+      store: daemon.store,
+      log: daemon.daemonLog,
+      metrics: daemon.metrics,
+      jobs,
+      now: () => clock.now(),
+    });
     daemon.#loop = daemon.scheduler.run();
     await clock.settle();
     return daemon;

@@ -44,7 +44,20 @@ describe("nomaflow daemon start-up checks", () => {
     const deadPid = spawnSync("true").pid!;
     const runId = newRunId(new Date(Date.now() - 60_000));
     mkdirSync(join(made.root, "runs", "nightly"), { recursive: true });
-    const started = { ts: new Date(Date.now() - 60_000).toISOString(), event: "run_started", run_id: runId, job_id: "nightly", trigger: "schedule", scheduled_for: null, params: {}, host: hostname(), pid: deadPid, version: "0.1.0", steps: ["work"], step_types: ["shell"] };
+    const started = {
+      ts: new Date(Date.now() - 60_000).toISOString(),
+      event: "run_started",
+      run_id: runId,
+      job_id: "nightly",
+      trigger: "schedule",
+      scheduled_for: null,
+      params: {},
+      host: hostname(),
+      pid: deadPid,
+      version: "0.1.0",
+      steps: ["work"],
+      step_types: ["shell"],
+    };
     writeFileSync(join(made.root, "runs", "nightly", `${runId}.ndjson`), `${JSON.stringify(started)}\n`);
     const before = snapshot(join(made.root, "runs"));
 

@@ -102,7 +102,12 @@ describe("systemdUnit", () => {
 
   it("quotes words for systemd: spaces, %-specifiers and $-variables stay literal", () => {
     const unit = parseUnit(
-      systemdUnit({ ...BASE, projectRoot: "/srv/data team/100%", nomaflowCommand: ["/opt/node 20/bin/node", "/opt/nomaflow/bin/nomaflow"], http: "[::1]:9464" }),
+      systemdUnit({
+        ...BASE,
+        projectRoot: "/srv/data team/100%",
+        nomaflowCommand: ["/opt/node 20/bin/node", "/opt/nomaflow/bin/nomaflow"],
+        http: "[::1]:9464",
+      }),
     );
     expect(unit.Service!.ExecStart).toEqual(['"/opt/node 20/bin/node" /opt/nomaflow/bin/nomaflow daemon -C "/srv/data team/100%%" --http "[::1]:9464"']);
     expect(unit.Service!.WorkingDirectory).toEqual(["/srv/data team/100%%"]);
@@ -292,29 +297,32 @@ describe("sdNotify", () => {
     expect(existsSync(marker)).toBe(true);
   });
 
-  it.skipIf(!HAVE_SYSTEMD_NOTIFY || !HAVE_PYTHON)("delivers READY, STATUS, WATCHDOG and STOPPING in order, each with MAINPID, to a real datagram socket", async () => {
-    const socketPath = join(folder, "notify.sock");
-    const receiver = await startReceiver(socketPath);
-    try {
-      process.env.NOTIFY_SOCKET = socketPath;
-      sdNotify("READY=1\nSTATUS=3 jobs scheduled");
-      sdNotify("WATCHDOG=1");
-      sdNotify("STOPPING=1");
-      await flushSdNotify();
-      expect((await receiver.received(3)).map((m) => m.data)).toEqual([
-        `MAINPID=${process.pid}\nREADY=1\nSTATUS=3 jobs scheduled`,
-        `MAINPID=${process.pid}\nWATCHDOG=1`,
-        `MAINPID=${process.pid}\nSTOPPING=1`,
-      ]);
-      // As root, systemd-notify sends in this process's name, so even NotifyAccess=main would do.
-      if (process.getuid?.() === 0) for (const message of receiver.messages()) expect(message.pid).toBe(process.pid);
-      // systemd-notify waited for each message to be read (BARRIER=1) before it exited.
-      expect(receiver.datagrams.filter((d) => d.data === "BARRIER=1")).toHaveLength(3);
-      expect(warnings).toEqual([]);
-    } finally {
-      receiver.stop();
-    }
-  });
+  it.skipIf(!HAVE_SYSTEMD_NOTIFY || !HAVE_PYTHON)(
+    "delivers READY, STATUS, WATCHDOG and STOPPING in order, each with MAINPID, to a real datagram socket",
+    async () => {
+      const socketPath = join(folder, "notify.sock");
+      const receiver = await startReceiver(socketPath);
+      try {
+        process.env.NOTIFY_SOCKET = socketPath;
+        sdNotify("READY=1\nSTATUS=3 jobs scheduled");
+        sdNotify("WATCHDOG=1");
+        sdNotify("STOPPING=1");
+        await flushSdNotify();
+        expect((await receiver.received(3)).map((m) => m.data)).toEqual([
+          `MAINPID=${process.pid}\nREADY=1\nSTATUS=3 jobs scheduled`,
+          `MAINPID=${process.pid}\nWATCHDOG=1`,
+          `MAINPID=${process.pid}\nSTOPPING=1`,
+        ]);
+        // As root, systemd-notify sends in this process's name, so even NotifyAccess=main would do.
+        if (process.getuid?.() === 0) for (const message of receiver.messages()) expect(message.pid).toBe(process.pid);
+        // systemd-notify waited for each message to be read (BARRIER=1) before it exited.
+        expect(receiver.datagrams.filter((d) => d.data === "BARRIER=1")).toHaveLength(3);
+        expect(warnings).toEqual([]);
+      } finally {
+        receiver.stop();
+      }
+    },
+  );
 
   it.skipIf(!HAVE_SYSTEMD_NOTIFY || !HAVE_PYTHON)("reaches an abstract socket (NOTIFY_SOCKET starting with @)", async () => {
     const socketPath = `@nomaflow-test-${process.pid}-${Date.now()}`;
@@ -381,7 +389,14 @@ describe("sdNotify", () => {
     const marker = join(folder, "slow-sent");
     writeFileSync(join(bin, "systemd-notify"), `#!/bin/sh\nsleep 0.3\necho "$@" > ${marker}\n`);
     chmodSync(join(bin, "systemd-notify"), 0o755);
-    await build({ entryPoints: [fileURLToPath(new URL("../../src/daemon/sdNotify.ts", import.meta.url))], outfile: join(folder, "sdNotify.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "warning" });
+    await build({
+      entryPoints: [fileURLToPath(new URL("../../src/daemon/sdNotify.ts", import.meta.url))],
+      outfile: join(folder, "sdNotify.mjs"),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      logLevel: "warning",
+    });
     const script = 'import { sdNotify, flushSdNotify } from "./sdNotify.mjs"; sdNotify("STOPPING=1"); await flushSdNotify(); console.log("flushed");';
     writeFileSync(join(folder, "stop.mjs"), script);
     const result = spawnSync(process.execPath, [join(folder, "stop.mjs")], {

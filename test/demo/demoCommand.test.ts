@@ -16,10 +16,19 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 /** Everything that could point the connectors elsewhere is unset. */
 const CLEAN_ENV: Record<string, string | undefined> = Object.fromEntries(
-  [...Object.keys(process.env).filter((name) => /^PG[A-Z]+$/.test(name)), "DATABASE_URL", "OPS_DB_URL", "REPORTING_DB_URL", "SLACK_WEBHOOK_URL", "NOMAFLOW_RUNS_DIR", "NOMAFLOW_PYTHON"].map((name) => [name, undefined]),
+  [
+    ...Object.keys(process.env).filter((name) => /^PG[A-Z]+$/.test(name)),
+    "DATABASE_URL",
+    "OPS_DB_URL",
+    "REPORTING_DB_URL",
+    "SLACK_WEBHOOK_URL",
+    "NOMAFLOW_RUNS_DIR",
+    "NOMAFLOW_PYTHON",
+  ].map((name) => [name, undefined]),
 );
 
-const demo = (args: string[] = [], env: Record<string, string | undefined> = {}) => runCli(["demo", "--customers", "40", ...args], { cwd: project, env: { ...CLEAN_ENV, ...env } });
+const demo = (args: string[] = [], env: Record<string, string | undefined> = {}) =>
+  runCli(["demo", "--customers", "40", ...args], { cwd: project, env: { ...CLEAN_ENV, ...env } });
 
 /** The part of the output after a heading line. */
 function section(stdout: string, heading: string): string {
@@ -56,7 +65,8 @@ describe("nomaflow demo", () => {
 
     const next = section(stdout, "Next: point the connectors at your databases");
     expect(next).toContain("cp .env.example .env");
-    for (const variable of ["OPS_DB_URL=postgres://", "REPORTING_DB_URL=postgres://", "SLACK_WEBHOOK_URL=https://hooks.slack.com/"]) expect(next).toContain(variable);
+    for (const variable of ["OPS_DB_URL=postgres://", "REPORTING_DB_URL=postgres://", "SLACK_WEBHOOK_URL=https://hooks.slack.com/"])
+      expect(next).toContain(variable);
     expect(next).toMatch(/nomaflow connectors test$/m);
     expect(next).toMatch(/nomaflow run reporting-nightly-sync$/m);
 

@@ -64,7 +64,9 @@ describe("seedDemoDatabases", () => {
       expect(await ops.fetch("select o.id from public.orders o left join public.customers c on c.id = o.customer_id where c.id is null")).toEqual([]);
       const sample = "select id, name, email, country, created_at::text from %s.customers where id in (1, 59) order by id";
       expect(await reporting.fetch(sample.replace("%s", "reporting"))).toEqual(await ops.fetch(sample.replace("%s", "public")));
-      expect(await reporting.scalar("select sum(orders)::int from reporting.revenue_by_country")).toBe(297 - (await reporting.scalar("select count(*)::int from reporting.orders where status not in ('paid', 'shipped')") as number));
+      expect(await reporting.scalar("select sum(orders)::int from reporting.revenue_by_country")).toBe(
+        297 - ((await reporting.scalar("select count(*)::int from reporting.orders where status not in ('paid', 'shipped')")) as number),
+      );
       // A row added since must survive the second call below: nothing is seeded again.
       await ops.execute("insert into public.customers values (1000, 'Kept', 'kept@example.com', 'FR', now())");
     });
@@ -85,7 +87,9 @@ describe("seedDemoDatabases", () => {
     // Our parent process is alive on this host, so its lock is not stale.
     writeFileSync(join(folders.reportingDb, LOCK_FILE), `${process.ppid}\n${hostname()}\n`);
     try {
-      await expect(seedDemoDatabases({ folders, sizes, reset: true })).rejects.toThrow(/connector reporting-db: cannot seed the demo database in .* again: .* is in use by another process \(pid \d+\)/);
+      await expect(seedDemoDatabases({ folders, sizes, reset: true })).rejects.toThrow(
+        /connector reporting-db: cannot seed the demo database in .* again: .* is in use by another process \(pid \d+\)/,
+      );
       expect(await seedReason(folders, sizes)).toBeUndefined();
     } finally {
       rmSync(join(folders.reportingDb, LOCK_FILE), { force: true });

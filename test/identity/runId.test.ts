@@ -35,7 +35,14 @@ describe("run ids", () => {
   });
 
   it("runStartedAt rejects what is not a run id", () => {
-    for (const text of ["", "20261128T105600123Z", "20261128T105600123Z-K3F9QA", "20261131T105600123Z-k3f9qa", "20261128T255600123Z-k3f9qa", "x20261128T105600123Z-k3f9qa"]) {
+    for (const text of [
+      "",
+      "20261128T105600123Z",
+      "20261128T105600123Z-K3F9QA",
+      "20261131T105600123Z-k3f9qa",
+      "20261128T255600123Z-k3f9qa",
+      "x20261128T105600123Z-k3f9qa",
+    ]) {
       expect(runStartedAt(text), text).toBeUndefined();
     }
   });

@@ -31,7 +31,16 @@ const USERINFO = `${encodeURIComponent(CREDENTIALS.user)}:${encodeURIComponent(C
 
 function mailer(smtpUrl: string, options: Partial<NotifierOptions> = {}) {
   return new Notifier({
-    channels: new Map([["mail", { name: "mail", type: "email", fields: { type: "email", smtp_url: "${env:SMTP_URL}", from: "nomaflow@example.com", to: ["oncall@example.com", "dba@example.com"] } }]]),
+    channels: new Map([
+      [
+        "mail",
+        {
+          name: "mail",
+          type: "email",
+          fields: { type: "email", smtp_url: "${env:SMTP_URL}", from: "nomaflow@example.com", to: ["oncall@example.com", "dba@example.com"] },
+        },
+      ],
+    ]),
     environment: { values: { SMTP_URL: smtpUrl }, file: ".env", fileFound: false },
     sleep: async () => {},
     timeoutMs: 5000,
@@ -41,7 +50,11 @@ function mailer(smtpUrl: string, options: Partial<NotifierOptions> = {}) {
 }
 
 const RUN = { jobId: "nightly", runId: "20261128T010000000Z-k3f9qa", host: "db-1", startedAt: Date.parse("2026-11-28T01:00:00.000Z") };
-const FAILURE = failureAlert(RUN, { failedStep: "copy", error: 'relation "reporting.customers" does not exist\nHINT: create it', endedAt: RUN.startedAt + 64_000 });
+const FAILURE = failureAlert(RUN, {
+  failedStep: "copy",
+  error: 'relation "reporting.customers" does not exist\nHINT: create it',
+  endedAt: RUN.startedAt + 64_000,
+});
 
 describe("email", () => {
   it("sends over STARTTLS with AUTH from the URL: envelope, subject and body", async () => {
@@ -52,7 +65,12 @@ describe("email", () => {
     const [mail] = server.mails;
     expect(mail).toMatchObject({ from: "nomaflow@example.com", to: ["oncall@example.com", "dba@example.com"], user: CREDENTIALS.user, secure: true });
     expect(mail!.subject).toBe("nomaflow: nightly failed at step copy");
-    expect(mail!.headers).toMatchObject({ from: "nomaflow@example.com", to: "oncall@example.com, dba@example.com", "x-nomaflow-job": "nightly", "x-nomaflow-run": RUN.runId });
+    expect(mail!.headers).toMatchObject({
+      from: "nomaflow@example.com",
+      to: "oncall@example.com, dba@example.com",
+      "x-nomaflow-job": "nightly",
+      "x-nomaflow-run": RUN.runId,
+    });
     expect(mail!.headers["x-nomaflow-alert-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(mail!.text).toBe(
       [

@@ -47,7 +47,15 @@ async function run(jobYaml: string, env: Record<string, string>, options: Partia
   });
   const result = await handle.result;
   const logText = readFileSync(handle.logPath, "utf8");
-  return { result, events, logText, log: logText.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent) };
+  return {
+    result,
+    events,
+    logText,
+    log: logText
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent),
+  };
 }
 
 const alerts = (events: RunEvent[]) => events.filter((event) => event.event === "alert_sent" || event.event === "alert_failed");
@@ -73,7 +81,9 @@ steps:
     );
     expect(result).toMatchObject({ status: "failed", failedStep: "b", error: "step b failed: boom" });
     expect(events.map((event) => event.event).slice(-4)).toEqual(["step_started", "step_succeeded", "alert_sent", "run_failed"]);
-    expect(alerts(events)).toEqual([expect.objectContaining({ event: "alert_sent", channel: "oncall", channel_type: "slack", kind: "on_failure", attempts: 1 })]);
+    expect(alerts(events)).toEqual([
+      expect.objectContaining({ event: "alert_sent", channel: "oncall", channel_type: "slack", kind: "on_failure", attempts: 1 }),
+    ]);
     expectWellFormed(events, log);
     expect(slack.requests).toHaveLength(1);
     const text = JSON.parse(slack.requests[0]!.body).text as string;
@@ -92,7 +102,13 @@ steps:
       { now: () => (clock += 1000) },
     );
     const final = events.at(-1) as { duration_ms: number };
-    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ kind: "on_failure", duration_ms: final.duration_ms, status: "failed", failed_step: "a", error: "boom" });
+    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
+      kind: "on_failure",
+      duration_ms: final.duration_ms,
+      status: "failed",
+      failed_step: "a",
+      error: "boom",
+    });
   });
 
   it("sends nothing when the run succeeds, when on_failure is false, or when the run is interrupted", async () => {
@@ -111,7 +127,10 @@ steps:
   it("goes to the job's recipients instead of notifications.default", async () => {
     const slack = await receiverForTest();
     const hook = await receiverForTest();
-    const { events } = await run(`alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: alert_probe, fail: boom }\n`, { SLACK_URL: slack.url, HOOK_URL: hook.url });
+    const { events } = await run(`alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: alert_probe, fail: boom }\n`, {
+      SLACK_URL: slack.url,
+      HOOK_URL: hook.url,
+    });
     expect(alerts(events)).toEqual([expect.objectContaining({ event: "alert_sent", channel: "hook", channel_type: "webhook" })]);
     expect([slack.requests.length, hook.requests.length]).toEqual([0, 1]);
   });
@@ -143,7 +162,14 @@ describe("failing channels", () => {
     const alerted = await run(job, { SLACK_URL: slack.url });
     const unalerted = await run(job, {}, {}, "runs_dir: runs\n");
     expect(alerts(alerted.events)).toEqual([
-      expect.objectContaining({ event: "alert_failed", channel: "oncall", channel_type: "slack", kind: "on_failure", attempts: 3, error: `*** answered HTTP 500 Internal Server Error: down` }),
+      expect.objectContaining({
+        event: "alert_failed",
+        channel: "oncall",
+        channel_type: "slack",
+        kind: "on_failure",
+        attempts: 3,
+        error: `*** answered HTTP 500 Internal Server Error: down`,
+      }),
     ]);
     const outcome = ({ status, failedStep, error }: typeof alerted.result) => ({ status, failedStep, error });
     expect(outcome(alerted.result)).toEqual(outcome(unalerted.result));
@@ -156,7 +182,14 @@ describe("failing channels", () => {
     const { events, result } = await run(`steps:\n  - { name: a, type: alert_probe, notify: hello, recipients: [pager, oncall] }\n`, { SLACK_URL: slack.url });
     expect(result.status).toBe("succeeded");
     expect(alerts(events)).toEqual([
-      expect.objectContaining({ event: "alert_failed", channel: "pager", kind: "notify", step: "a", attempts: 0, error: "channel pager is not defined in nomaflow.yaml (notifications.channels has: oncall, hook)" }),
+      expect.objectContaining({
+        event: "alert_failed",
+        channel: "pager",
+        kind: "notify",
+        step: "a",
+        attempts: 0,
+        error: "channel pager is not defined in nomaflow.yaml (notifications.channels has: oncall, hook)",
+      }),
       expect.objectContaining({ event: "alert_sent", channel: "oncall", kind: "notify", step: "a" }),
     ]);
     expect(alerts(events)[0]).not.toHaveProperty("channel_type");
@@ -191,7 +224,11 @@ steps:
 
   it("is cancelled when the run ends first", async () => {
     const slack = await receiverForTest();
-    const { events } = await run(`alerts: { on_long_run_minutes: 3 }\nsteps:\n  - { name: a, type: alert_probe }\n`, { SLACK_URL: slack.url }, { minuteMs: 50 });
+    const { events } = await run(
+      `alerts: { on_long_run_minutes: 3 }\nsteps:\n  - { name: a, type: alert_probe }\n`,
+      { SLACK_URL: slack.url },
+      { minuteMs: 50 },
+    );
     await sleep(300);
     expect(alerts(events)).toEqual([]);
     expect(slack.requests).toHaveLength(0);
@@ -212,11 +249,12 @@ steps:
 describe("ctx.notify", () => {
   it("sends a plugin's text through the job's channels, with job and run context", async () => {
     const hook = await receiverForTest();
-    const { events, result } = await run(
-      `alerts: { recipients: [hook] }\nsteps:\n  - { name: sanity, type: alert_probe, notify: "row count dropped 40%" }\n`,
-      { HOOK_URL: `${hook.url}/alerts` },
-    );
-    expect(alerts(events)).toEqual([expect.objectContaining({ event: "alert_sent", channel: "hook", channel_type: "webhook", kind: "notify", step: "sanity", attempts: 1 })]);
+    const { events, result } = await run(`alerts: { recipients: [hook] }\nsteps:\n  - { name: sanity, type: alert_probe, notify: "row count dropped 40%" }\n`, {
+      HOOK_URL: `${hook.url}/alerts`,
+    });
+    expect(alerts(events)).toEqual([
+      expect.objectContaining({ event: "alert_sent", channel: "hook", channel_type: "webhook", kind: "notify", step: "sanity", attempts: 1 }),
+    ]);
     expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
       schema: "nomaflow.alert",
       kind: "notify",
@@ -245,7 +283,14 @@ describe("ctx.notify", () => {
 
   it("logs a warning when there is no channel to send to", async () => {
     const { events } = await run(`steps:\n  - { name: a, type: alert_probe, notify: "nobody hears this" }\n`, {}, {}, "runs_dir: runs\n");
-    expect(events).toContainEqual(expect.objectContaining({ event: "log", step: "a", level: "warning", message: expect.stringMatching(/^notification not sent: no channel to send it to .*: nobody hears this$/) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        event: "log",
+        step: "a",
+        level: "warning",
+        message: expect.stringMatching(/^notification not sent: no channel to send it to .*: nobody hears this$/),
+      }),
+    );
   });
 });
 

@@ -42,7 +42,10 @@ steps:
 function runLog(root: string): RunEvent[] {
   const folder = join(root, "runs", "job");
   const [file] = readdirSync(folder);
-  return readFileSync(join(folder, file!), "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+  return readFileSync(join(folder, file!), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as RunEvent);
 }
 
 describe("nomaflow run alerts", () => {
@@ -77,8 +80,17 @@ describe("nomaflow run alerts", () => {
     const root = project(`${slack.url}/services/T0123/B0456/secrettoken42`);
     const result = await runCli(["run", "job", "--json"], { cwd: root });
     expect(result.code).toBe(1);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
-    expect(events.at(-2)).toMatchObject({ event: "alert_failed", channel: "oncall", kind: "on_failure", attempts: 1, error: `${slack.url} answered HTTP 404 Not Found: no_service` });
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
+    expect(events.at(-2)).toMatchObject({
+      event: "alert_failed",
+      channel: "oncall",
+      kind: "on_failure",
+      attempts: 1,
+      error: `${slack.url} answered HTTP 404 Not Found: no_service`,
+    });
     expect(events.at(-1)).toMatchObject({ event: "run_failed", failed_step: "load" });
     expect(runLog(root)).toEqual(events);
     const plain = await runCli(["run", "job"], { cwd: root });
@@ -103,7 +115,9 @@ notifications:
     const result = await runCli(["run", "job"], { cwd: root, env: { NODE_EXTRA_CA_CERTS: join(root, "ca.pem") } });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("✉ failure alert sent to mail (email)");
-    expect(smtp.mails).toMatchObject([{ from: "nomaflow@example.com", to: ["oncall@example.com"], user: "nomaflow", secure: true, subject: "nomaflow: job failed at step load" }]);
+    expect(smtp.mails).toMatchObject([
+      { from: "nomaflow@example.com", to: ["oncall@example.com"], user: "nomaflow", secure: true, subject: "nomaflow: job failed at step load" },
+    ]);
     expect(smtp.mails[0]!.text).toMatch(/^❌ job failed at step load: /);
     expect(result.stdout + JSON.stringify(runLog(root))).not.toContain("s3cret-pass");
   });

@@ -13,7 +13,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function project(env: Record<string, string>, job = "steps:\n  - { name: a, type: shell, command: \"true\" }\n", defaults = "[oncall]") {
+function project(env: Record<string, string>, job = 'steps:\n  - { name: a, type: shell, command: "true" }\n', defaults = "[oncall]") {
   const made = makeProject({
     "nomaflow.yaml": `runs_dir: runs
 connectors:
@@ -44,7 +44,9 @@ describe("sendRunAlert", () => {
   it("alerts notifications.default about an abandoned run and reports each channel", async () => {
     const slack = await receiverForTest();
     const loaded = project({ SLACK_URL: slack.url, HOOK_URL: "http://127.0.0.1:9" });
-    expect(await sendRunAlert(loaded, ABANDONED, { sleep: async () => {} })).toEqual([{ channel: "oncall", channelType: "slack", ok: true, attempts: 1, error: null }]);
+    expect(await sendRunAlert(loaded, ABANDONED, { sleep: async () => {} })).toEqual([
+      { channel: "oncall", channelType: "slack", ok: true, attempts: 1, error: null },
+    ]);
     const { text, blocks } = JSON.parse(slack.requests[0]!.body);
     expect(text).toBe(
       "⚠️ nightly run abandoned: its process (pid 4242 on etl-1) is gone and the log has no final event — run 20261128T010000000Z-k3f9qa, 20 min 00 s, etl-1; `nomaflow show 20261128T010000000Z-k3f9qa`",
@@ -56,12 +58,18 @@ describe("sendRunAlert", () => {
     const slack = await receiverForTest();
     const hook = await receiverForTest();
     const env = { SLACK_URL: slack.url, HOOK_URL: hook.url, OPS_DB_URL: "postgres://etl:pw-123456@db/ops" };
-    const loaded = project(env, "alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: shell, command: \"true\" }\n");
+    const loaded = project(env, 'alerts: { recipients: [hook] }\nsteps:\n  - { name: a, type: shell, command: "true" }\n');
     const job = requireJob(await checkProject(loaded), "nightly");
     const deliveries = await sendRunAlert(loaded, { ...ABANDONED, error: "lost connection to postgres://etl:pw-123456@db/ops" }, { job });
     expect(deliveries).toMatchObject([{ channel: "hook", ok: true }]);
     expect(slack.requests).toHaveLength(0);
-    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ kind: "abandoned", status: "abandoned", error: "lost connection to ***", host: "etl-1", ended_at: "2026-11-28T01:20:00.000Z" });
+    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
+      kind: "abandoned",
+      status: "abandoned",
+      error: "lost connection to ***",
+      host: "etl-1",
+      ended_at: "2026-11-28T01:20:00.000Z",
+    });
     expect(hook.requests[0]!.body).not.toContain("pw-123456");
   });
 
@@ -74,7 +82,14 @@ describe("sendRunAlert", () => {
     const hook = await receiverForTest();
     const loaded = project({ HOOK_URL: hook.url }, undefined, "[hook]");
     // A run cut off after `copy` failed its first try, whose process is gone.
-    const { path } = writeSampleRun(loaded.config.runsDir, { jobId: "nightly", start: new Date("2026-11-28T01:00:00.000Z"), final: null, eventCount: 7, host: "etl-1", pid: 4242 });
+    const { path } = writeSampleRun(loaded.config.runsDir, {
+      jobId: "nightly",
+      start: new Date("2026-11-28T01:00:00.000Z"),
+      final: null,
+      eventCount: 7,
+      host: "etl-1",
+      pid: 4242,
+    });
     const { events } = readRunLog(path);
     const summary = summarizeRun(events, () => false);
     expect(summary.status).toBe("abandoned");

@@ -28,8 +28,13 @@ function notifier(definitions: Record<string, Record<string, unknown>>, env: Rec
 }
 
 const RUN = { jobId: "nightly", runId: "20261128T010000000Z-k3f9qa", host: "db-1", startedAt: Date.parse("2026-11-28T01:00:00.000Z") };
-const FAILURE = failureAlert(RUN, { failedStep: "copy", error: 'relation "reporting.customers" does not exist\nHINT: <create it>', endedAt: RUN.startedAt + 64_000 });
-const SUMMARY = '❌ nightly failed at step copy: relation "reporting.customers" does not exist — run 20261128T010000000Z-k3f9qa, 1 min 04 s, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`';
+const FAILURE = failureAlert(RUN, {
+  failedStep: "copy",
+  error: 'relation "reporting.customers" does not exist\nHINT: <create it>',
+  endedAt: RUN.startedAt + 64_000,
+});
+const SUMMARY =
+  '❌ nightly failed at step copy: relation "reporting.customers" does not exist — run 20261128T010000000Z-k3f9qa, 1 min 04 s, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`';
 
 const body = (server: HttpReceiver, index = 0) => JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
 
@@ -69,8 +74,12 @@ describe("slack", () => {
     const { notifier: slack } = notifier({ oncall: { type: "slack", url: server.url } });
     await slack.send(longRunAlert(RUN, { minutes: 90, now: RUN.startedAt + 91 * 60_000, step: "copy" }), ["oncall"]);
     await slack.send(notifyAlert(RUN, { step: "sanity", text: "row count dropped 40%", now: RUN.startedAt + 5000 }), ["oncall"]);
-    expect(body(server, 0).text).toBe("⏳ nightly has been running for 90 min (now at step copy) — run 20261128T010000000Z-k3f9qa, 1 h 31 min, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`");
-    expect(body(server, 1).text).toBe("row count dropped 40% — nightly, step sanity, run 20261128T010000000Z-k3f9qa, 5.0 s, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`");
+    expect(body(server, 0).text).toBe(
+      "⏳ nightly has been running for 90 min (now at step copy) — run 20261128T010000000Z-k3f9qa, 1 h 31 min, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`",
+    );
+    expect(body(server, 1).text).toBe(
+      "row count dropped 40% — nightly, step sanity, run 20261128T010000000Z-k3f9qa, 5.0 s, db-1; `nomaflow show 20261128T010000000Z-k3f9qa`",
+    );
     expect((body(server, 1).blocks as unknown[]).at(2)).toEqual({ type: "section", text: { type: "mrkdwn", text: "row count dropped 40%" } });
   });
 });
@@ -225,12 +234,16 @@ describe("delivery", () => {
       response.end();
     });
     const stop = new AbortController();
-    const { notifier: slack } = notifier({ oncall: { type: "slack", url: server.url } }, {}, {
-      sleep: async () => {
-        stop.abort(new Error("interrupted by SIGINT"));
-        throw new Error("aborted");
+    const { notifier: slack } = notifier(
+      { oncall: { type: "slack", url: server.url } },
+      {},
+      {
+        sleep: async () => {
+          stop.abort(new Error("interrupted by SIGINT"));
+          throw new Error("aborted");
+        },
       },
-    });
+    );
     const [delivery] = await slack.send(FAILURE, ["oncall"], { signal: stop.signal });
     expect(delivery).toMatchObject({ ok: false, attempts: 1 });
     expect(delivery!.error).toMatch(/^gave up before try 2: interrupted by SIGINT; last error: .* answered HTTP 503/);
@@ -257,8 +270,20 @@ describe("delivery", () => {
     const server = await receiverForTest();
     const { notifier: mixed } = notifier({ oncall: { type: "slack", url: server.url }, hook: { type: "webhook", url: "${env:ALERT_WEBHOOK_URL}" } });
     expect(await mixed.send(FAILURE, ["pager", "hook", "oncall"])).toEqual([
-      { channel: "pager", channelType: null, ok: false, attempts: 0, error: "channel pager is not defined in nomaflow.yaml (notifications.channels has: oncall, hook)" },
-      { channel: "hook", channelType: "webhook", ok: false, attempts: 0, error: "channel hook: url needs environment variable ALERT_WEBHOOK_URL, which is not set" },
+      {
+        channel: "pager",
+        channelType: null,
+        ok: false,
+        attempts: 0,
+        error: "channel pager is not defined in nomaflow.yaml (notifications.channels has: oncall, hook)",
+      },
+      {
+        channel: "hook",
+        channelType: "webhook",
+        ok: false,
+        attempts: 0,
+        error: "channel hook: url needs environment variable ALERT_WEBHOOK_URL, which is not set",
+      },
       { channel: "oncall", channelType: "slack", ok: true, attempts: 1, error: null },
     ]);
     expect(server.requests).toHaveLength(1);
@@ -281,7 +306,11 @@ describe("masking", () => {
     const env = { SLACK_URL: hookUrl, DB_PASSWORD: "hunter2-very-secret" };
     const masker = new SecretMasker();
     masker.add(env.DB_PASSWORD);
-    const alert = failureAlert(RUN, { failedStep: "copy", error: `login failed for password hunter2-very-secret while posting to ${hookUrl}`, endedAt: RUN.startedAt + 1000 });
+    const alert = failureAlert(RUN, {
+      failedStep: "copy",
+      error: `login failed for password hunter2-very-secret while posting to ${hookUrl}`,
+      endedAt: RUN.startedAt + 1000,
+    });
     const { notifier: slack } = notifier({ oncall: { type: "slack", url: "${env:SLACK_URL}" } }, env);
     const [delivery] = await slack.send(alert, ["oncall"], { masker });
     const sent = server.requests[0]!.body;

@@ -17,7 +17,10 @@ async function problems(steps: string, files: Record<string, string> = {}) {
   lastRoot = made.root;
   cpSync(join(REPO_ROOT, "plugins", "reporting"), join(made.root, "plugins", "reporting"), { recursive: true });
   const { report } = await checkProject(loadProject({ projectDir: made.root, cwd: made.root, processEnv: {} }));
-  return report.diagnostics.map((diagnostic) => `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} [${diagnostic.step}] ${diagnostic.message}${diagnostic.hint ? ` (${diagnostic.hint})` : ""}`);
+  return report.diagnostics.map(
+    (diagnostic) =>
+      `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} [${diagnostic.step}] ${diagnostic.message}${diagnostic.hint ? ` (${diagnostic.hint})` : ""}`,
+  );
 }
 
 /** The folder of the project `problems` made last. */
@@ -48,7 +51,9 @@ describe("python syntax", () => {
     const broken = "import pathlib\npathlib.Path('ran.txt').write_text('ran')\n\ndef check(ctx):\n    return {'rows': 1\n";
     const found = await problems(python("broken:check"), { "plugins/broken.py": broken });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^jobs\/job\.yaml:5:15 \[py\] callable broken:check: plugins\/broken\.py:5:12: .+ \(fix the module's syntax; validate compiles it without running it\)$/);
+    expect(found[0]).toMatch(
+      /^jobs\/job\.yaml:5:15 \[py\] callable broken:check: plugins\/broken\.py:5:12: .+ \(fix the module's syntax; validate compiles it without running it\)$/,
+    );
     expect(existsSync(join(lastRoot, "ran.txt"))).toBe(false);
   });
 });
@@ -58,11 +63,17 @@ describe("node callables", () => {
 
   it("accepts an exported function, a default export and a .mjs module", async () => {
     const mjs = { ...files, "plugins/m.mjs": "export const go = () => 1;\n" };
-    expect(await problems(node("checks/rows.ts:assertRows") + node("checks/rows.ts:default").replace("name: js", "name: js2") + node("m.mjs:go").replace("name: js", "name: js3"), mjs)).toEqual([]);
+    expect(
+      await problems(
+        node("checks/rows.ts:assertRows") + node("checks/rows.ts:default").replace("name: js", "name: js2") + node("m.mjs:go").replace("name: js", "name: js3"),
+        mjs,
+      ),
+    ).toEqual([]);
   });
 
   it("names a missing export, a missing module and a path outside plugins/", async () => {
-    const steps = node("checks/rows.ts:assertRow") + node("checks/none.ts:f").replace("name: js", "name: js2") + node("../secrets.ts:f").replace("name: js", "name: js3");
+    const steps =
+      node("checks/rows.ts:assertRow") + node("checks/none.ts:f").replace("name: js", "name: js2") + node("../secrets.ts:f").replace("name: js", "name: js3");
     expect(await problems(steps, files)).toEqual([
       "jobs/job.yaml:5:15 [js] callable checks/rows.ts:assertRow: plugins/checks/rows.ts exports no assertRow (did you mean `assertRows`?)",
       "jobs/job.yaml:8:15 [js2] callable checks/none.ts:f: module plugins/checks/none.ts does not exist",
@@ -83,7 +94,7 @@ describe("node callables", () => {
       "plugins/side.ts": 'import { writeFileSync } from "node:fs";\nwriteFileSync("ran.txt", "yes");\nexport const f = () => 1;\n',
     });
     removes.push(made.remove);
-  lastRoot = made.root;
+    lastRoot = made.root;
     const { report } = await checkProject(loadProject({ projectDir: made.root, cwd: made.root, processEnv: {} }));
     expect(report.ok).toBe(true);
     expect(existsSync(join(made.root, "ran.txt"))).toBe(false);

@@ -39,7 +39,17 @@ describe("pythonDefinitions", () => {
   });
 
   it("ignores what is inside strings and comments", () => {
-    const source = ['"""', "def not_a_function():", '"""', "text = '''", "def nor_this(): pass", "'''", "# def commented(): pass", 's = "def quoted(): # x"', "def real(): pass"].join("\n");
+    const source = [
+      '"""',
+      "def not_a_function():",
+      '"""',
+      "text = '''",
+      "def nor_this(): pass",
+      "'''",
+      "# def commented(): pass",
+      's = "def quoted(): # x"',
+      "def real(): pass",
+    ].join("\n");
     expect(names(source)).toEqual(["real", "s", "text"]);
   });
 

@@ -11,7 +11,14 @@ const cases: Array<{ name: string; text: string; line: number; column: number; m
     message: /^YAML: Missing closing "quote/,
     hint: /the " opened here is never closed/,
   },
-  { name: "an unterminated single quote", text: "id: job\ndescription: 'oops\nsteps: []\n", line: 2, column: 14, message: /^YAML: Missing closing 'quote/, hint: /the ' opened here/ },
+  {
+    name: "an unterminated single quote",
+    text: "id: job\ndescription: 'oops\nsteps: []\n",
+    line: 2,
+    column: 14,
+    message: /^YAML: Missing closing 'quote/,
+    hint: /the ' opened here/,
+  },
   {
     name: "an unterminated quote inside a flow map",
     text: 'id: job\nsteps:\n  - { name: a, command: "echo\n',

@@ -6,7 +6,9 @@ const markdown = (...lines: string[]) => lines.join("\n");
 
 describe("parseConsoleBlocks", () => {
   it("splits a checked block into commands and their output lines", () => {
-    const blocks = parseConsoleBlocks(markdown("text", "<!-- example: orders-export -->", "```console", "$ nomaflow runs", "RUN ID", "", "$ echo $?", "0", "```"));
+    const blocks = parseConsoleBlocks(
+      markdown("text", "<!-- example: orders-export -->", "```console", "$ nomaflow runs", "RUN ID", "", "$ echo $?", "0", "```"),
+    );
     expect(blocks).toEqual([
       {
         line: 3,
@@ -23,7 +25,16 @@ describe("parseConsoleBlocks", () => {
 
   it("reads continued and not checked markers", () => {
     const blocks = parseConsoleBlocks(
-      markdown("<!-- example: orders-export, continued -->", "```console", "$ nomaflow runs", "```", "<!-- example: not checked — timings vary -->", "```console", "| a |", "```"),
+      markdown(
+        "<!-- example: orders-export, continued -->",
+        "```console",
+        "$ nomaflow runs",
+        "```",
+        "<!-- example: not checked — timings vary -->",
+        "```console",
+        "| a |",
+        "```",
+      ),
     );
     expect(blocks.map((block) => block.kind)).toEqual(["checked", "not checked"]);
     expect(blocks[0]).toMatchObject({ continued: true });
@@ -32,7 +43,21 @@ describe("parseConsoleBlocks", () => {
 
   it("reports a console block without a marker on the line just before it, or with a bad one", () => {
     const blocks = parseConsoleBlocks(
-      markdown("<!-- example: recipe -->", "", "```console", "$ nomaflow list", "```", "<!-- example: not checked -->", "```console", "x", "```", "<!-- example: recipe -->", "```console", "output first", "```"),
+      markdown(
+        "<!-- example: recipe -->",
+        "",
+        "```console",
+        "$ nomaflow list",
+        "```",
+        "<!-- example: not checked -->",
+        "```console",
+        "x",
+        "```",
+        "<!-- example: recipe -->",
+        "```console",
+        "output first",
+        "```",
+      ),
     );
     expect(blocks.map((block) => block.kind)).toEqual(["unmarked", "unmarked", "unmarked"]);
   });
@@ -44,8 +69,10 @@ describe("parseConsoleBlocks", () => {
 
 describe("parseFileBlocks", () => {
   it("reads the fenced block after an example file marker", () => {
-    expect(parseFileBlocks(markdown("<!-- example file: orders-export/jobs/orders-export.yaml -->", "```yaml", "id: orders-export", "steps: []", "```", "```yaml", "x: 1", "```"))).toEqual([
-      { line: 2, path: "orders-export/jobs/orders-export.yaml", content: "id: orders-export\nsteps: []\n" },
-    ]);
+    expect(
+      parseFileBlocks(
+        markdown("<!-- example file: orders-export/jobs/orders-export.yaml -->", "```yaml", "id: orders-export", "steps: []", "```", "```yaml", "x: 1", "```"),
+      ),
+    ).toEqual([{ line: 2, path: "orders-export/jobs/orders-export.yaml", content: "id: orders-export\nsteps: []\n" }]);
   });
 });

@@ -51,7 +51,8 @@ export async function createExampleProject(fixture: string): Promise<ExampleProj
   const settings = readFixtureSettings(fixture);
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `nomaflow-readme-${fixture}-`)));
   if (fixture === "recipe" || settings.base === "recipe") for (const part of RECIPE_FILES) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
-  if (fixture !== "recipe") cpSync(join(FIXTURES_DIR, fixture), dir, { recursive: true, filter: (source) => source !== join(FIXTURES_DIR, fixture, "fixture.json") });
+  if (fixture !== "recipe")
+    cpSync(join(FIXTURES_DIR, fixture), dir, { recursive: true, filter: (source) => source !== join(FIXTURES_DIR, fixture, "fixture.json") });
 
   const dotenv = { ...settings.dotenv };
   let receiver: HttpReceiver | undefined;

@@ -6,15 +6,30 @@ const matches = (readme: string[], real: string[]) => compareOutput(readme, real
 
 describe("alignLines: a line that is only … stands for any number of lines", () => {
   it("matches line for line without …", () => {
-    expect(alignLines(["a", "b"], ["a", "b"])).toEqual(new Map([[0, 0], [1, 1]]));
+    expect(alignLines(["a", "b"], ["a", "b"])).toEqual(
+      new Map([
+        [0, 0],
+        [1, 1],
+      ]),
+    );
     expect(alignLines(["a", "b"], ["a", "b", "c"])).toBeUndefined();
     expect(alignLines(["a", "b"], ["a"])).toBeUndefined();
   });
 
   it("lets … stand for none, one or many lines, at the start, in the middle or at the end", () => {
     expect(alignLines(["…", "c"], ["a", "b", "c"])).toEqual(new Map([[1, 2]]));
-    expect(alignLines(["a", "…", "d"], ["a", "b", "c", "d"])).toEqual(new Map([[0, 0], [2, 3]]));
-    expect(alignLines(["a", "…", "b"], ["a", "b"])).toEqual(new Map([[0, 0], [2, 1]]));
+    expect(alignLines(["a", "…", "d"], ["a", "b", "c", "d"])).toEqual(
+      new Map([
+        [0, 0],
+        [2, 3],
+      ]),
+    );
+    expect(alignLines(["a", "…", "b"], ["a", "b"])).toEqual(
+      new Map([
+        [0, 0],
+        [2, 1],
+      ]),
+    );
     expect(alignLines(["a", "…"], ["a", "b", "c"])).toEqual(new Map([[0, 0]]));
     expect(alignLines(["    …"], [])).toEqual(new Map());
   });
@@ -29,14 +44,24 @@ describe("alignLines: a line that is only … stands for any number of lines", (
 
 describe("normaliseLine: only what varies from run to run", () => {
   it("forgives clock times, durations, host and pid", () => {
-    expect(matches(["11:16:44  ▶ run of orders-export started: manual, vm pid 10792"], ["14:02:09  ▶ run of orders-export started: manual, ci-runner-7.example pid 3"])).toBe(true);
+    expect(
+      matches(
+        ["11:16:44  ▶ run of orders-export started: manual, vm pid 10792"],
+        ["14:02:09  ▶ run of orders-export started: manual, ci-runner-7.example pid 3"],
+      ),
+    ).toBe(true);
     expect(matches(["11:16:45  ✓ export succeeded in 89 ms  {}"], ["11:16:45  ✓ export succeeded in 1.2 s  {}"])).toBe(true);
     expect(matches(["  ✗ run failed after 1 min 04 s"], ["  ✗ run failed after 950 ms"])).toBe(true);
     expect(matches(["  host      vm, pid 10838, nomaflow 0.1.0"], ["  host      box, pid 1, nomaflow 0.1.0"])).toBe(true);
   });
 
   it("forgives the padding after a duration, which widens with the longest one in a column", () => {
-    expect(matches(["  ✓ count    shell  3 ms   {}", "  ✗ notify   http   1.0 s  2 attempts"], ["  ✓ count    shell  11 ms   {}", "  ✗ notify   http   1.0 s   2 attempts"])).toBe(true);
+    expect(
+      matches(
+        ["  ✓ count    shell  3 ms   {}", "  ✗ notify   http   1.0 s  2 attempts"],
+        ["  ✓ count    shell  11 ms   {}", "  ✗ notify   http   1.0 s   2 attempts"],
+      ),
+    ).toBe(true);
   });
 
   it("does not forgive step names, messages, counts, statuses or exit codes", () => {
@@ -54,7 +79,9 @@ describe("normaliseLine: only what varies from run to run", () => {
   });
 
   it("forgives a PostgreSQL server's version and an ephemeral port, not PGlite's version or a fixed port", () => {
-    expect(matches(["✓ ops-db  PostgreSQL 15.20 (Debian 15.20-0+deb12u1)  round trip 0.3 ms"], ["✓ ops-db  PostgreSQL 16.4 (Ubuntu 16.4-1)  round trip 1.25 ms"])).toBe(true);
+    expect(
+      matches(["✓ ops-db  PostgreSQL 15.20 (Debian 15.20-0+deb12u1)  round trip 0.3 ms"], ["✓ ops-db  PostgreSQL 16.4 (Ubuntu 16.4-1)  round trip 1.25 ms"]),
+    ).toBe(true);
     expect(matches(["✓ scratch  PostgreSQL 18.7 (PGlite 0.5.17)"], ["✓ scratch  PostgreSQL 18.7 (PGlite 0.6.0)"])).toBe(false);
     expect(matches(["a stand-in on 127.0.0.1:38827 that"], ["a stand-in on 127.0.0.1:45011 that"])).toBe(true);
     expect(matches(["connection refused by 127.0.0.1:5433"], ["connection refused by 127.0.0.1:5432"])).toBe(false);
@@ -63,7 +90,10 @@ describe("normaliseLine: only what varies from run to run", () => {
 
 describe("run ids", () => {
   it("are taken out of the line and paired, README id with real id, where the lines match", () => {
-    expect(normaliseLine("  run 20261128T111644916Z-ihenww · nomaflow show 20261128T111644916Z-ihenww").runIds).toEqual(["20261128T111644916Z-ihenww", "20261128T111644916Z-ihenww"]);
+    expect(normaliseLine("  run 20261128T111644916Z-ihenww · nomaflow show 20261128T111644916Z-ihenww").runIds).toEqual([
+      "20261128T111644916Z-ihenww",
+      "20261128T111644916Z-ihenww",
+    ]);
     const comparison = compareOutput(["…", "run 20261128T111644916Z-ihenww failed"], ["x", "run 20261128T130102003Z-abcdef failed"]);
     expect(comparison.matches).toBe(true);
     expect(comparison.runIdPairs).toEqual([["20261128T111644916Z-ihenww", "20261128T130102003Z-abcdef"]]);

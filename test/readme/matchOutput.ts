@@ -20,7 +20,11 @@ export const NORMALISATIONS: readonly { what: string; pattern: RegExp; replace: 
     replace: (...args) => (args.slice(1, 3).some((padding) => padding !== undefined) ? "<duration>  " : "<duration>"),
   },
   { what: "host name and pid (vm pid 941, vm, pid 941)", pattern: /[\w.-]+(,?) pid \d+\b/g, replace: (_, comma) => `<host>${comma} pid <pid>` },
-  { what: "a PostgreSQL server's version (not PGlite's)", pattern: /PostgreSQL \d+(?:\.\d+)* \((?!PGlite)[^)]*\)/g, replace: () => "PostgreSQL <server version>" },
+  {
+    what: "a PostgreSQL server's version (not PGlite's)",
+    pattern: /PostgreSQL \d+(?:\.\d+)* \((?!PGlite)[^)]*\)/g,
+    replace: () => "PostgreSQL <server version>",
+  },
   {
     what: "a port from the ephemeral range (127.0.0.1:38827), where servers listening on port 0 land",
     pattern: /127\.0\.0\.1:(\d{5})\b/g,
@@ -51,9 +55,11 @@ export function alignLines(expected: readonly string[], actual: readonly string[
     if (isEllipsis(line)) segments.push({ start: index + 1, lines: [] });
     else segments.at(-1)!.lines.push(line);
   });
-  const matchesAt = (segment: string[], at: number) => at >= 0 && at + segment.length <= actual.length && segment.every((line, offset) => line === actual[at + offset]);
+  const matchesAt = (segment: string[], at: number) =>
+    at >= 0 && at + segment.length <= actual.length && segment.every((line, offset) => line === actual[at + offset]);
   const alignment = new Map<number, number>();
-  const place = (segment: { start: number; lines: string[] }, at: number) => segment.lines.forEach((_, offset) => alignment.set(segment.start + offset, at + offset));
+  const place = (segment: { start: number; lines: string[] }, at: number) =>
+    segment.lines.forEach((_, offset) => alignment.set(segment.start + offset, at + offset));
 
   const first = segments[0]!;
   const last = segments.at(-1)!;

@@ -76,7 +76,8 @@ function markerProblems(): string[] {
     if (block.kind === "unmarked") problems.push(`README.md:${block.line}: ${block.problem}`);
     if (block.kind !== "checked") continue;
     if (!fixtureExists(block.fixture)) problems.push(`README.md:${block.line}: no fixture ${block.fixture} (test/readme/fixtures/${block.fixture}/)`);
-    if (block.continued && !started.has(block.fixture)) problems.push(`README.md:${block.line}: "${block.fixture}, continued" but no earlier block starts ${block.fixture}`);
+    if (block.continued && !started.has(block.fixture))
+      problems.push(`README.md:${block.line}: "${block.fixture}, continued" but no earlier block starts ${block.fixture}`);
     started.add(block.fixture);
   }
   return problems;
@@ -146,10 +147,14 @@ describe("README.md console examples", () => {
         const where = `README.md:${command.line}: $ ${command.text}`;
         const result = await session.shell.run(withRealRunIds(command, session.runIds));
         if (block.commands[index + 1]?.text !== "echo $?") {
-          expect(result.status, `${where}\nexited ${result.status}; a README example that fails shows it with \`$ echo $?\` next:\n${result.lines.join("\n")}`).toBe(0);
+          expect(
+            result.status,
+            `${where}\nexited ${result.status}; a README example that fails shows it with \`$ echo $?\` next:\n${result.lines.join("\n")}`,
+          ).toBe(0);
         }
         const comparison = compareOutput(command.output, result.lines);
-        if (!comparison.matches) expect(comparison.actual, `${where}\nreal output (normalised) vs README (a README line "…" stands for any lines)`).toBe(comparison.expected);
+        if (!comparison.matches)
+          expect(comparison.actual, `${where}\nreal output (normalised) vs README (a README line "…" stands for any lines)`).toBe(comparison.expected);
         bindRunIds(comparison.runIdPairs, session.runIds, where);
       }
     });

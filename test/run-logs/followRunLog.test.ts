@@ -53,7 +53,9 @@ describe("followRunLog", () => {
     writer.write(sampleRunStarted());
     const follow = collect(writer.path);
     await waitFor(() => follow.events.length === 1, "run_started");
-    const line = Buffer.from(`${JSON.stringify({ ts: new Date().toISOString(), event: "log", run_id: writer.runId, job_id: "nightly", step: null, level: "info", message: "café ✓" })}\n`);
+    const line = Buffer.from(
+      `${JSON.stringify({ ts: new Date().toISOString(), event: "log", run_id: writer.runId, job_id: "nightly", step: null, level: "info", message: "café ✓" })}\n`,
+    );
     const cut = line.indexOf(Buffer.from("é")) + 1;
     appendFileSync(writer.path, line.subarray(0, cut));
     await sleep(200);

@@ -37,7 +37,12 @@ describe("listRuns", () => {
     expect(listRuns(runsDir, { limit: 2 }).map((run) => run.run_id.slice(0, 19))).toEqual(["20261128T140000000Z", "20261128T020000000Z"]);
     const nightly = listRuns(runsDir, { jobId: "nightly" });
     expect(nightly.map((run) => run.job_id)).toEqual(["nightly", "nightly", "nightly"]);
-    expect(nightly.map((run) => run.run_id)).toEqual(history.filter((run) => run.jobId === "nightly").map((run) => run.runId).reverse());
+    expect(nightly.map((run) => run.run_id)).toEqual(
+      history
+        .filter((run) => run.jobId === "nightly")
+        .map((run) => run.runId)
+        .reverse(),
+    );
     expect(listRuns(runsDir, { jobId: "hourly", limit: 1 })[0]!.run_id.slice(0, 19)).toBe("20261128T140000000Z");
   });
 

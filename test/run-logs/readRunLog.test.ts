@@ -119,7 +119,10 @@ describe("summarizeRun", () => {
 
   it("an interrupted run marks the step it cut off as failed", () => {
     const { path } = writeSampleRun(runsDir, { eventCount: 5 });
-    appendFileSync(path, `${JSON.stringify({ ts: new Date().toISOString(), event: "run_interrupted", run_id: "x", job_id: "nightly", duration_ms: 10, failed_step: "copy", error: "interrupted (SIGINT)" })}\n`);
+    appendFileSync(
+      path,
+      `${JSON.stringify({ ts: new Date().toISOString(), event: "run_interrupted", run_id: "x", job_id: "nightly", duration_ms: 10, failed_step: "copy", error: "interrupted (SIGINT)" })}\n`,
+    );
     const summary = summarizeRun(parseRunLog(readFileSync(path, "utf8")).events, alive);
     expect(summary).toMatchObject({ status: "interrupted", failed_step: "copy", error: "interrupted (SIGINT)" });
     expect(summary.steps[1]).toMatchObject({ status: "failed", error: "the run was interrupted while this step ran" });
@@ -156,7 +159,12 @@ describe("running or abandoned", () => {
   it("an empty log is running just after its start, abandoned later", () => {
     const runId = newRunId(new Date("2026-11-28T10:56:00.000Z"));
     const startMs = Date.parse("2026-11-28T10:56:00.000Z");
-    expect(summarizeRun([], alive, { runId, jobId: "nightly", now: startMs + 1000 })).toMatchObject({ status: "running", run_id: runId, job_id: "nightly", started_at: "2026-11-28T10:56:00.000Z" });
+    expect(summarizeRun([], alive, { runId, jobId: "nightly", now: startMs + 1000 })).toMatchObject({
+      status: "running",
+      run_id: runId,
+      job_id: "nightly",
+      started_at: "2026-11-28T10:56:00.000Z",
+    });
     expect(summarizeRun([], alive, { runId, jobId: "nightly", now: startMs + 60_000 }).status).toBe("abandoned");
   });
 });

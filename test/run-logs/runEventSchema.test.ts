@@ -30,10 +30,10 @@ it("every line of a run log with retries, a failure, a skipped step and alerts m
       "id: job",
       "alerts: { recipients: [hook, unset] }",
       "steps:",
-      "  - { name: hello, type: shell, command: \"echo hello; echo oops >&2\" }",
-      "  - { name: flaky, type: shell, command: \"exit 3\", retry: { attempts: 2, base_seconds: 0 } }",
-      "  - { name: later, type: shell, command: \"echo never\" }",
-      "  - { name: cleanup, type: shell, command: \"echo cleanup\", run_if: failure }",
+      '  - { name: hello, type: shell, command: "echo hello; echo oops >&2" }',
+      '  - { name: flaky, type: shell, command: "exit 3", retry: { attempts: 2, base_seconds: 0 } }',
+      '  - { name: later, type: shell, command: "echo never" }',
+      '  - { name: cleanup, type: shell, command: "echo cleanup", run_if: failure }',
       "",
     ].join("\n"),
   });
@@ -49,7 +49,18 @@ it("every line of a run log with retries, a failure, a skipped step and alerts m
 
   const kinds = new Set(lines.map((line) => (JSON.parse(line) as { event: string }).event));
   expect([...kinds].sort()).toEqual(
-    ["alert_failed", "alert_sent", "log", "run_failed", "run_started", "step_attempt_failed", "step_failed", "step_skipped", "step_started", "step_succeeded"].sort(),
+    [
+      "alert_failed",
+      "alert_sent",
+      "log",
+      "run_failed",
+      "run_started",
+      "step_attempt_failed",
+      "step_failed",
+      "step_skipped",
+      "step_started",
+      "step_succeeded",
+    ].sort(),
   );
 });
 

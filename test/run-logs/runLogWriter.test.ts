@@ -39,7 +39,9 @@ describe("RunLogWriter", () => {
       expect(parsed).toMatchObject({ ...events[index], run_id: runId, job_id: "nightly" });
       expect(parsed.ts).toBe(new Date(Date.UTC(2026, 10, 28, 10, 56, 0, 123 + index)).toISOString());
     });
-    expect(lines[0]).toMatch(/^\{"ts":"2026-11-28T10:56:00\.123Z","event":"run_started","run_id":"20261128T105600123Z-[a-z2-7]{6}","job_id":"nightly","trigger":"manual"/);
+    expect(lines[0]).toMatch(
+      /^\{"ts":"2026-11-28T10:56:00\.123Z","event":"run_started","run_id":"20261128T105600123Z-[a-z2-7]{6}","job_id":"nightly","trigger":"manual"/,
+    );
   });
 
   it("returns the event as written, stamps included, and keeps its own stamps over the caller's", () => {
@@ -75,7 +77,7 @@ describe("RunLogWriter", () => {
     expect({ badLines, tornLastLine }).toEqual({ badLines: 0, tornLastLine: false });
     expect(events[0]).toMatchObject({ message: "login with *** failed" });
     expect(events[1]).toMatchObject({ rows: 1234 });
-    expect(readFileSync(writer.path, "utf8")).not.toContain("pa\\\"ss");
+    expect(readFileSync(writer.path, "utf8")).not.toContain('pa\\"ss');
   });
 
   it("never reuses a file: opening the same run twice is a ConfigError", () => {
@@ -144,7 +146,10 @@ describe("RunLogWriter.openInBackground", () => {
       writer.close();
       await writer.ready;
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const lines = readFileSync(writer.path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { message: string });
+      const lines = readFileSync(writer.path, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { message: string });
       expect(lines.map((line) => line.message)).toEqual(["first ***", "second"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

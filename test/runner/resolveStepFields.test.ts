@@ -29,7 +29,9 @@ it("converts the text true and false to a boolean field, and refuses yes, on and
 it("names the element when a lone ${…} in an argv command becomes a list", () => {
   const outputs = new Map([["list", { items: ["a", "b"] }]]);
   const attempt = () => resolveStepFields({ command: ["echo", "hi", "${steps.list.output.items}"] }, shellFields, { ...scope("x"), outputs });
-  expect(attempt).toThrow('after interpolation, `command[2]` must be a string, got a list');
+  expect(attempt).toThrow("after interpolation, `command[2]` must be a string, got a list");
   // A value of neither allowed shape is still described as a whole.
-  expect(() => resolveStepFields({ command: "${params.flag}" }, shellFields, scope({ a: 1 }))).toThrow("after interpolation, `command` must be a command line or a list of arguments, got a map");
+  expect(() => resolveStepFields({ command: "${params.flag}" }, shellFields, scope({ a: 1 }))).toThrow(
+    "after interpolation, `command` must be a command line or a list of arguments, got a map",
+  );
 });

@@ -45,10 +45,24 @@ describe("startRun", () => {
   - { name: b, type: probe, behaviour: succeed, echo: "\${steps.a.output.echo.rows}" }
 `);
     expect(result.status).toBe("succeeded");
-    expect(kinds(events)).toEqual(["run_started", "step_started:a", "step_progress:a", "step_succeeded:a", "step_started:b", "step_progress:b", "step_succeeded:b", "run_succeeded"]);
-    const lines = logText.trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(kinds(events)).toEqual([
+      "run_started",
+      "step_started:a",
+      "step_progress:a",
+      "step_succeeded:a",
+      "step_started:b",
+      "step_progress:b",
+      "step_succeeded:b",
+      "run_succeeded",
+    ]);
+    const lines = logText
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual(events);
-    expect(Object.keys(lines[0])).toEqual(expect.arrayContaining(["ts", "event", "run_id", "job_id", "trigger", "scheduled_for", "params", "host", "pid", "version"]));
+    expect(Object.keys(lines[0])).toEqual(
+      expect.arrayContaining(["ts", "event", "run_id", "job_id", "trigger", "scheduled_for", "params", "host", "pid", "version"]),
+    );
     expect(lines[0]).toMatchObject({ steps: ["a", "b"], step_types: ["probe", "probe"] });
     expect(events.find((event) => event.event === "step_succeeded" && event.step === "b")).toMatchObject({ output: { echo: 42, attempt: 1 } });
   });
@@ -171,8 +185,18 @@ steps:
     );
     const { result, logText } = await pending;
     expect(result.status).toBe("interrupted");
-    const events = logText.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
-    expect(kinds(events)).toEqual(["run_started", "step_started:long", "step_progress:long", "step_attempt_failed:long", "step_failed:long", "run_interrupted"]);
+    const events = logText
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
+    expect(kinds(events)).toEqual([
+      "run_started",
+      "step_started:long",
+      "step_progress:long",
+      "step_attempt_failed:long",
+      "step_failed:long",
+      "run_interrupted",
+    ]);
     expect(events[3]).toMatchObject({ error: "interrupted", retry_in_seconds: null });
   });
 
@@ -186,7 +210,10 @@ steps:
     void handle.forceStop();
     const result = await handle.forceStop();
     expect(await handle.result).toEqual(result);
-    const events = readFileSync(handle.logPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+    const events = readFileSync(handle.logPath, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
     expect(events.filter((event) => event.event === "run_interrupted")).toHaveLength(1);
     // The step ignores its signal: not waited for beyond a second, and the log says so.
     expect(events.at(-1)).toMatchObject({ event: "run_interrupted", error: "stopped at once by a second interrupt; step stuck had not stopped" });
@@ -200,7 +227,10 @@ steps:
     const handle = startRun({ project: loaded, job, params: {} });
     await new Promise((resolve) => setTimeout(resolve, 20));
     await handle.forceStop();
-    const events = readFileSync(handle.logPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+    const events = readFileSync(handle.logPath, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
     expect(kinds(events).slice(-3)).toEqual(["step_attempt_failed:long", "step_failed:long", "run_interrupted"]);
     expect(events.at(-1)).toMatchObject({ failed_step: "long", error: "stopped at once by a second interrupt" });
   });
@@ -212,7 +242,11 @@ steps:
   - { name: c, type: probe, behaviour: succeed, echo: "\${steps.b.output.nope}", run_if: always }
 `);
     const errors = events.filter((event) => event.event === "step_failed").map((event) => event.error);
-    expect(errors).toEqual(["failure 1", "${steps.a.output.rows}: step a has no output (it failed)", "${steps.b.output.nope}: step b has no output (it failed)"]);
+    expect(errors).toEqual([
+      "failure 1",
+      "${steps.a.output.rows}: step a has no output (it failed)",
+      "${steps.b.output.nope}: step b has no output (it failed)",
+    ]);
   });
 
   it("masks every value that came from the environment, in the log file and in reported events", async () => {

@@ -50,7 +50,9 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
     // Runs at COMMIT, after every row is in: the COMMIT takes 1.5 s, well past the step's timeout.
     await target.query(`create function slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return null; end $$`);
     for (const table of ["items", "noted"]) {
-      await target.query(`create constraint trigger slow_commit after insert on ${table} deferrable initially deferred for each row when (new.id = 1) execute function slow_commit()`);
+      await target.query(
+        `create constraint trigger slow_commit after insert on ${table} deferrable initially deferred for each row when (new.id = 1) execute function slow_commit()`,
+      );
     }
   });
   afterAll(async () => {
@@ -71,7 +73,9 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
   const started = (events: RunEvent[]) => events.filter((event) => event.event === "step_started").length;
 
   it("an append copy whose COMMIT is running when its timeout fires: rows written once, succeeded, not retried", async () => {
-    const root = project(`  - name: copy\n    type: sql_copy\n    source: { connector: source, table: items }\n    target: { connector: target, table: items }\n    mode: append\n    timeout: 400ms\n`);
+    const root = project(
+      `  - name: copy\n    type: sql_copy\n    source: { connector: source, table: items }\n    target: { connector: target, table: items }\n    mode: append\n    timeout: 400ms\n`,
+    );
     const run = await runJobIn(root, "job");
     expect(run.result.status).toBe("succeeded");
     expect(started(run.events)).toBe(1);
@@ -97,7 +101,9 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
     const events: RunEvent[] = [];
     const result = await startRun({ project: loaded, job, params: {}, graceMs: 2000, sleep: async () => {}, onEvent: (event) => events.push(event) }).result;
     expect(result.status).toBe("failed");
-    expect(events.filter((event) => event.event === "step_attempt_failed").map((event) => (event as { error: string }).error)).toEqual(Array(3).fill("timed out after 200 ms"));
+    expect(events.filter((event) => event.event === "step_attempt_failed").map((event) => (event as { error: string }).error)).toEqual(
+      Array(3).fill("timed out after 200 ms"),
+    );
     expect((await target.query("select count(*)::int as n from late")).rows[0].n).toBe(0);
   });
 });

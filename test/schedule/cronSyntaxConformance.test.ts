@@ -100,14 +100,12 @@ describe("MON-SUN: Sunday as 7 at a range's end", () => {
 describe("# with a range: each weekday of the range on its nth occurrence", () => {
   it("1-5#1: the first Monday, Tuesday, … Friday of the month", () => {
     expect(parseCron("0 0 * * MON-FRI#1").nthWeekdays).toEqual(parseCron("0 0 * * 1#1,2#1,3#1,4#1,5#1").nthWeekdays);
-    expectFires("0 0 * * 1-5#1", "UTC", "2026-12-31T12:00:00+00:00", midnight([
-      "2027-01-01",
-      "2027-01-04",
-      "2027-01-05",
-      "2027-01-06",
-      "2027-01-07",
-      "2027-02-01",
-    ]));
+    expectFires(
+      "0 0 * * 1-5#1",
+      "UTC",
+      "2026-12-31T12:00:00+00:00",
+      midnight(["2027-01-01", "2027-01-04", "2027-01-05", "2027-01-06", "2027-01-07", "2027-02-01"]),
+    );
   });
 
   it("SAT-SUN#1 wraps too: the first Saturday and the first Sunday", () => {

@@ -4,8 +4,7 @@ import { dstAnomalies } from "../../src/schedule/dstAnomalies.js";
 import { nextFireTimes } from "../../src/schedule/nextFireTimes.js";
 import { parseCron } from "../../src/schedule/parseCron.js";
 
-const anomalies = (cron: string, zone: string, from: string, until: string) =>
-  dstAnomalies(parseCron(cron), zone, Date.parse(from), Date.parse(until));
+const anomalies = (cron: string, zone: string, from: string, until: string) => dstAnomalies(parseCron(cron), zone, Date.parse(from), Date.parse(until));
 
 describe("dstAnomalies for fixed-time schedules", () => {
   it("Paris 2027: 02:00 is skipped in March and repeated in October", () => {

@@ -94,8 +94,27 @@ const hourField = fc.oneof(
   fc.uniqueArray(fc.constantFrom(0, 1, 2, 3, 4, 22, 23), { minLength: 1, maxLength: 3 }).map((values) => values.join(",")),
   fc.constantFrom("1-3", "0-2", "22-23", "23-2", "H(1-3)"),
 );
-const dayFields = fc.constantFrom("* *", "* 0", "*/2 *", "L *", "1-7,16-20 0", "? 6,0", "* 1-5", "4,17 *", "* 0L", "* 6#1,0#1",
-  "1W *", "3W *", "25W 0", "L-3 *", "L-6 *", "LW *", "L-1,31W *", "* SAT-MON", "* FRI-SUN#4");
+const dayFields = fc.constantFrom(
+  "* *",
+  "* 0",
+  "*/2 *",
+  "L *",
+  "1-7,16-20 0",
+  "? 6,0",
+  "* 1-5",
+  "4,17 *",
+  "* 0L",
+  "* 6#1,0#1",
+  "1W *",
+  "3W *",
+  "25W 0",
+  "L-3 *",
+  "L-6 *",
+  "LW *",
+  "L-1,31W *",
+  "* SAT-MON",
+  "* FRI-SUN#4",
+);
 
 describe("nextFireTimes agrees with a minute-by-minute oracle", () => {
   it("around real transitions, for random schedules and start instants", () => {

@@ -68,7 +68,12 @@ describe("parseCron expands fields", () => {
     expect(parseCron("0 0 15W,1w,LW * *")).toMatchObject({ nearestWeekdays: [1, 15], lastWeekdayOfMonth: true, daysOfMonth: [] });
     expect(parseCron("0 0 * * 5L")).toMatchObject({ lastWeekdays: [5], daysOfWeek: [] });
     expect(parseCron("0 0 * * 7l")).toMatchObject({ lastWeekdays: [0] });
-    expect(parseCron("0 0 * * 1#2,FRI#1")).toMatchObject({ nthWeekdays: [{ weekday: 1, nth: 2 }, { weekday: 5, nth: 1 }] });
+    expect(parseCron("0 0 * * 1#2,FRI#1")).toMatchObject({
+      nthWeekdays: [
+        { weekday: 1, nth: 2 },
+        { weekday: 5, nth: 1 },
+      ],
+    });
   });
 
   it("fixedTime: neither minute nor hour starts with *", () => {
@@ -117,7 +122,11 @@ describe("parseCron rejects bad expressions with a sentence and the bad field's 
     ["", "cron expression is empty; it needs 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first", 0],
     ["   ", "cron expression is empty; it needs 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first", 0],
     ["0 * * *", "cron needs 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; got 4", 7],
-    ["0 0 0 * * * 2027", "cron has a 7th field, `2027` (a Quartz year), but Nomaflow has no year field; write `0 0 0 * * *`, and disable or delete the job when the year is over", 12],
+    [
+      "0 0 0 * * * 2027",
+      "cron has a 7th field, `2027` (a Quartz year), but Nomaflow has no year field; write `0 0 0 * * *`, and disable or delete the job when the year is over",
+      12,
+    ],
     ["0 0 12 ? * MON *", "cron has a 7th field, `*` (a Quartz year), but Nomaflow has no year field; drop it: `0 0 12 ? * MON` means the same", 15],
     ["0 0 0 * * * x", "cron needs 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; got 7", 12],
     ["61 * * * *", "minute field `61` is out of range 0-59", 0],
@@ -133,7 +142,11 @@ describe("parseCron rejects bad expressions with a sentence and the bad field's 
     ["0 0 * * FUN", "day-of-week field `FUN` is not a weekday; use 0-7 (0 and 7 are Sunday) or SUN-SAT", 8],
     ["0 0 * * MON-FUN", "day-of-week field `MON-FUN`: `FUN` is not a weekday; use 0-7 (0 and 7 are Sunday) or SUN-SAT", 8],
     ["0 MON * * *", "hour field `MON` is not a number in 0-23", 2],
-    ["0 0 JAN * *", "day-of-month field `JAN` is not a day of the month; day-of-month takes 1-31, `L` (the last day), `L-3` (3 days before it), `15W` (the weekday nearest the 15th) or `LW` (the last weekday)", 4],
+    [
+      "0 0 JAN * *",
+      "day-of-month field `JAN` is not a day of the month; day-of-month takes 1-31, `L` (the last day), `L-3` (3 days before it), `15W` (the weekday nearest the 15th) or `LW` (the last weekday)",
+      4,
+    ],
     ["*/0 * * * *", "minute field `*/0` has step `0`, but a step must be a whole number from 1 to 59", 0],
     ["*/x * * * *", "minute field `*/x` has step `x`, but a step must be a whole number from 1 to 59", 0],
     ["*/60 * * * *", "minute field `*/60` has step `60`, but a step must be a whole number from 1 to 59", 0],
@@ -142,7 +155,11 @@ describe("parseCron rejects bad expressions with a sentence and the bad field's 
     ["1,,2 * * * *", "minute field `1,,2` has an empty item in its list", 0],
     ["0 0 * * L", "day-of-week field `L` needs a weekday before `L`, as in `5L` for the last Friday of the month", 8],
     ["0 0 * * 1#6", "day-of-week field `1#6` has an occurrence after `#` that is not 1-5", 8],
-    ["0 0 1-15W * *", "day-of-month field `1-15W` is not supported; day-of-month takes 1-31, `L` (the last day), `L-3` (3 days before it), `15W` (the weekday nearest the 15th) or `LW` (the last weekday)", 4],
+    [
+      "0 0 1-15W * *",
+      "day-of-month field `1-15W` is not supported; day-of-month takes 1-31, `L` (the last day), `L-3` (3 days before it), `15W` (the weekday nearest the 15th) or `LW` (the last weekday)",
+      4,
+    ],
     ["0 0 32W * *", "day-of-month field `32W`: `32` is out of range 1-31", 4],
     ["0 0 L-31 * *", "day-of-month field `L-31` counts back more than 30 days; `L-n` takes n from 1 to 30 (`L-1` is the day before the last)", 4],
     ["? * * * *", "minute field `?` is only allowed in the day fields (where `?` means `*`); write `*`, or a fixed value", 0],
@@ -150,7 +167,11 @@ describe("parseCron rejects bad expressions with a sentence and the bad field's 
     ["0 0 * * 1-5#6", "day-of-week field `1-5#6` has an occurrence after `#` that is not 1-5", 8],
     ["H(5-2) * * * *", "minute field `H(5-2)` has `H(a-b)` with a above b; write the smaller value first", 0],
     ["Hx * * * *", "minute field `Hx` is not a number in 0-59", 0],
-    ["@reboot", "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)", 0],
+    [
+      "@reboot",
+      "`@reboot` is not supported: the daemon fires jobs on a clock, not when it starts; run `nomaflow run JOB` from whatever starts the daemon (an ExecStartPost= line in its systemd unit)",
+      0,
+    ],
     ["@every 5m", "`@every` is not supported: write the interval as fields, such as `*/5 * * * *` for every 5 minutes or `0 */2 * * *` for every 2 hours", 0],
     ["0 L * * *", "hour field `L` is not a number in 0-23", 2],
     ["@fortnightly", "unknown cron macro `@fortnightly`; use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, or five fields", 0],

@@ -3,7 +3,18 @@ import { IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
 import { isKnownZone, zoneOffsetMs } from "../../src/schedule/zoneOffset.js";
 
-const ZONES = ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo", "Asia/Kolkata", "UTC", "Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu", "Africa/Casablanca"];
+const ZONES = [
+  "Europe/Paris",
+  "America/New_York",
+  "Australia/Lord_Howe",
+  "America/Sao_Paulo",
+  "Asia/Kolkata",
+  "UTC",
+  "Pacific/Chatham",
+  "America/St_Johns",
+  "Asia/Kathmandu",
+  "Africa/Casablanca",
+];
 
 describe("zoneOffsetMs", () => {
   it("agrees with luxon's IANAZone for any instant from 1800 to 2200", () => {

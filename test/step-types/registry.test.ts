@@ -29,7 +29,10 @@ describe("step-types registry", () => {
 
   it("adds a plugin type that validate then knows", () => {
     const registry = new StepTypeRegistry();
-    registry.register(defineStepType({ name: "greet", description: "says hello", fields: Type.Object({ who: Type.String() }), run: async () => ({}) }), "plugins/greet.ts");
+    registry.register(
+      defineStepType({ name: "greet", description: "says hello", fields: Type.Object({ who: Type.String() }), run: async () => ({}) }),
+      "plugins/greet.ts",
+    );
     expect(registry.get("greet")?.description).toBe("says hello");
     expect(registry.names()).toContain("greet");
   });

@@ -98,7 +98,10 @@ export async function createDatabase(label: string): Promise<TestDatabase> {
 export async function sessionsLeft(database: TestDatabase, pattern = "nomaflow:%"): Promise<{ state: string; query: string }[]> {
   const deadline = Date.now() + 2_000;
   for (;;) {
-    const { rows } = await database.query("select state, query from pg_stat_activity where datname = $1 and application_name like $2", [database.name, pattern]);
+    const { rows } = await database.query("select state, query from pg_stat_activity where datname = $1 and application_name like $2", [
+      database.name,
+      pattern,
+    ]);
     if (rows.length === 0 || Date.now() > deadline) return rows as { state: string; query: string }[];
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -17,15 +17,23 @@ export async function runJobIn(root: string, jobId: string, options: Partial<Run
   const project = loadProject({ projectDir: root, cwd: root, processEnv });
   const job = await checkJob(project, jobId);
   const events: RunEvent[] = [];
-  const handle = startRun({ project, job, params: {}, graceMs: 2000, ...options, onEvent: (event) => {
-    events.push(event);
-    options.onEvent?.(event);
-  } });
+  const handle = startRun({
+    project,
+    job,
+    params: {},
+    graceMs: 2000,
+    ...options,
+    onEvent: (event) => {
+      events.push(event);
+      options.onEvent?.(event);
+    },
+  });
   const result = await handle.result;
   return {
     result,
     events,
-    output: (step) => (events.find((event) => event.event === "step_succeeded" && event.step === step) as { output?: Record<string, unknown> } | undefined)?.output,
+    output: (step) =>
+      (events.find((event) => event.event === "step_succeeded" && event.step === step) as { output?: Record<string, unknown> } | undefined)?.output,
     error: (step) => (events.find((event) => event.event === "step_failed" && event.step === step) as { error?: string } | undefined)?.error,
   };
 }

@@ -36,7 +36,9 @@ describe("parseTemplate", () => {
   });
 
   it("reads a :ident suffix, but not at the end of an env default, which runs to the brace", () => {
-    const [table, name, fallback] = parseTemplate("${params.t:ident} ${env:SCHEMA:ident} ${env:X:-a:ident}").parts.filter((part): part is TemplateReference => typeof part === "object");
+    const [table, name, fallback] = parseTemplate("${params.t:ident} ${env:SCHEMA:ident} ${env:X:-a:ident}").parts.filter(
+      (part): part is TemplateReference => typeof part === "object",
+    );
     expect(table).toMatchObject({ kind: "params", name: "t", ident: true, raw: "${params.t:ident}" });
     expect(name).toMatchObject({ kind: "env", name: "SCHEMA", fallback: undefined, ident: true });
     expect(fallback).toMatchObject({ kind: "env", name: "X", fallback: "a:ident" });
@@ -74,7 +76,9 @@ describe("renderValue", () => {
   });
 
   it("refuses :ident outside SQL text, and hands SQL text to its writer", () => {
-    expect(() => renderValue({ url: "${params.n:ident}" }, resolve, fail)).toThrow("${params.n:ident}: :ident quotes a name in SQL text, and this field is not SQL");
+    expect(() => renderValue({ url: "${params.n:ident}" }, resolve, fail)).toThrow(
+      "${params.n:ident}: :ident quotes a name in SQL text, and this field is not SQL",
+    );
     const writerAt = (path: readonly (string | number)[]) => (path[0] === "sql" ? () => "written" : undefined);
     expect(renderValue({ sql: "${params.n:ident}", other: "${params.n}" }, resolve, fail, { writerAt }).value).toEqual({ sql: "written", other: 50 });
   });

@@ -65,7 +65,9 @@ describe("names with :ident", () => {
   });
 
   it("refuses a value that is not a text", () => {
-    expect(() => write("select * from ${params.num:ident}")).toThrow("sql: ${params.num:ident} names something, so its value must be a non-empty text, got 2.5");
+    expect(() => write("select * from ${params.num:ident}")).toThrow(
+      "sql: ${params.num:ident} names something, so its value must be a non-empty text, got 2.5",
+    );
   });
 
   it("refuses a name inside quotes", () => {

@@ -62,7 +62,10 @@ type Edit = { path: number[]; action: "replace" | "delete" | "add"; value: unkno
 const structuralEdit = fc.record({
   path: fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
   action: fc.constantFrom("replace", "delete", "add") as fc.Arbitrary<Edit["action"]>,
-  value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("${", "${env:X", "${params.nope}", "${steps.x.output.y}", "61 * * * *", "Europe/Pariss", "sql_cpy", -1, 1e308, "")),
+  value: fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom("${", "${env:X", "${params.nope}", "${steps.x.output.y}", "61 * * * *", "Europe/Pariss", "sql_cpy", -1, 1e308, ""),
+  ),
   key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("tabel", "type", "name", "steps", "__proto__", "constructor")),
 });
 

@@ -18,7 +18,8 @@ beforeAll(async () => {
   report = (await checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} }))).report;
 });
 
-const hintFor = (file: string) => report.diagnostics.find((diagnostic) => diagnostic.file === file && diagnostic.message.includes("differs from its file name"))?.hint;
+const hintFor = (file: string) =>
+  report.diagnostics.find((diagnostic) => diagnostic.file === file && diagnostic.message.includes("differs from its file name"))?.hint;
 
 it("a file name that is no valid id: rename the file, never set the id to it", () => {
   expect(hintFor("jobs/Wrong-Name.yaml")).toBe("rename the file to wrong-name.yaml (a job id is a lower-case name: letters, digits, '-' and '_')");

@@ -25,7 +25,9 @@ function project(config: string, steps: string, files: Record<string, string> = 
 
 async function problems(root: string): Promise<string[]> {
   const { report } = await checkProject(loadProject({ projectDir: root, cwd: root, processEnv: {} }));
-  return report.diagnostics.map((diagnostic) => `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} ${diagnostic.message}${diagnostic.hint ? ` (${diagnostic.hint})` : ""}`);
+  return report.diagnostics.map(
+    (diagnostic) => `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} ${diagnostic.message}${diagnostic.hint ? ` (${diagnostic.hint})` : ""}`,
+  );
 }
 
 const CONFIG = 'step_types: [checks/row_count.ts]\nconnectors:\n  db: { url: "postgres://localhost/x" }\n';
@@ -52,9 +54,10 @@ describe("plugin step types in validate", () => {
   });
 
   it("refuses a name that clashes with a built-in type or with another plugin", async () => {
-    const clash = 'import { defineStepType, Type } from "nomaflow";\nexport default defineStepType({ name: "sql", description: "x", fields: Type.Object({}), run: async () => ({}) });\n';
+    const clash =
+      'import { defineStepType, Type } from "nomaflow";\nexport default defineStepType({ name: "sql", description: "x", fields: Type.Object({}), run: async () => ({}) });\n';
     const twin = 'export const again = { name: "row_count", description: "x", fields: { type: "object", properties: {} }, run: async () => ({}) };\n';
-    const root = project("step_types: [checks/row_count.ts, clash.ts, twin.js]\n", "  - name: s\n    type: shell\n    command: \"true\"\n", {
+    const root = project("step_types: [checks/row_count.ts, clash.ts, twin.js]\n", '  - name: s\n    type: shell\n    command: "true"\n', {
       "plugins/clash.ts": clash,
       "plugins/twin.js": twin,
     });
@@ -65,15 +68,20 @@ describe("plugin step types in validate", () => {
   });
 
   it("explains a module that is missing, does not compile, exports nothing or a malformed type", async () => {
-    const root = project("step_types:\n  - none.ts\n  - broken.ts\n  - empty.mjs\n  - malformed.mjs\n  - throws.mjs\n", "  - name: s\n    type: shell\n    command: \"true\"\n", {
-      "plugins/broken.ts": "export const = 3;\n",
-      "plugins/empty.mjs": "export const nothing = 1;\n",
-      "plugins/malformed.mjs": 'export default { name: "Bad-Name", fields: {}, run() {} };\nexport const noSchema = { name: "no_schema", fields: { type: "string" }, run() {} };\n',
-      "plugins/throws.mjs": 'throw new Error("top-level failure");\n',
-    });
+    const root = project(
+      "step_types:\n  - none.ts\n  - broken.ts\n  - empty.mjs\n  - malformed.mjs\n  - throws.mjs\n",
+      '  - name: s\n    type: shell\n    command: "true"\n',
+      {
+        "plugins/broken.ts": "export const = 3;\n",
+        "plugins/empty.mjs": "export const nothing = 1;\n",
+        "plugins/malformed.mjs":
+          'export default { name: "Bad-Name", fields: {}, run() {} };\nexport const noSchema = { name: "no_schema", fields: { type: "string" }, run() {} };\n',
+        "plugins/throws.mjs": 'throw new Error("top-level failure");\n',
+      },
+    );
     expect(await problems(root)).toEqual([
       "nomaflow.yaml:2:5 step type module plugins/none.ts does not exist",
-      "nomaflow.yaml:3:5 plugins/broken.ts:1:14: Expected identifier but found \"=\" (  export const = 3;)",
+      'nomaflow.yaml:3:5 plugins/broken.ts:1:14: Expected identifier but found "=" (  export const = 3;)',
       'nomaflow.yaml:4:5 plugins/empty.mjs exports no step type (export one made with defineStepType from "nomaflow")',
       'nomaflow.yaml:5:5 plugins/malformed.mjs: step type name "Bad-Name" must be lower case letters, digits and _, starting with a letter',
       'nomaflow.yaml:5:5 plugins/malformed.mjs: step type no_schema: fields must be an object schema (Type.Object({...}) or {type: "object", properties: {...}})',
@@ -82,8 +90,11 @@ describe("plugin step types in validate", () => {
   });
 
   it("accepts a plain JSON Schema with optional fields", async () => {
-    const plain = 'export const hello = { name: "hello", description: "Says hello.", fields: { type: "object", properties: { who: { type: "string" }, loud: { type: "boolean" } }, required: ["who"] }, run: async (fields) => ({ said: `hello ${fields.who}` }) };\n';
-    const root = project("step_types: [hello.mjs]\n", "  - name: hi\n    type: hello\n    who: you\n  - name: bad\n    type: hello\n    loud: true\n", { "plugins/hello.mjs": plain });
+    const plain =
+      'export const hello = { name: "hello", description: "Says hello.", fields: { type: "object", properties: { who: { type: "string" }, loud: { type: "boolean" } }, required: ["who"] }, run: async (fields) => ({ said: `hello ${fields.who}` }) };\n';
+    const root = project("step_types: [hello.mjs]\n", "  - name: hi\n    type: hello\n    who: you\n  - name: bad\n    type: hello\n    loud: true\n", {
+      "plugins/hello.mjs": plain,
+    });
     expect(await problems(root)).toEqual(["jobs/job.yaml:6:5 missing required field `who`"]);
   });
 });
@@ -100,7 +111,9 @@ describeWithPostgres("the example row_count type run", () => {
 
   it("passes within bounds and fails outside them, without retrying", async () => {
     const config = `step_types: [checks/row_count.ts]\nconnectors:\n  db: { url: "${db.url}" }\n`;
-    const steps = rowCount("    connector: db\n    table: public.customers\n    min: 10\n    max: 100\n") + rowCount("    connector: db\n    table: customers\n    min: 30\n    run_if: always\n").replace("name: count", "name: too-few");
+    const steps =
+      rowCount("    connector: db\n    table: public.customers\n    min: 10\n    max: 100\n") +
+      rowCount("    connector: db\n    table: customers\n    min: 30\n    run_if: always\n").replace("name: count", "name: too-few");
     const root = project(config, steps);
     const run = await runJobIn(root, "job");
     expect(run.output("count")).toEqual({ rows: 25 });
@@ -122,7 +135,11 @@ export const runSql = defineStepType({
 `;
     const config = `step_types: [run_sql.ts]\nconnectors:\n  db: { url: "${db.url}" }\n`;
     const steps = "  - name: note\n    type: run_sql\n    connector: db\n    statement: \"insert into notes values (${params.note}), ('${params.note}')\"\n";
-    const root = makeProject({ "nomaflow.yaml": config, "jobs/job.yaml": `id: job\nparams:\n  note: { type: string }\nsteps:\n${steps}`, "plugins/run_sql.ts": plugin });
+    const root = makeProject({
+      "nomaflow.yaml": config,
+      "jobs/job.yaml": `id: job\nparams:\n  note: { type: string }\nsteps:\n${steps}`,
+      "plugins/run_sql.ts": plugin,
+    });
     removes.push(root.remove);
     expect(await problems(root.root)).toEqual([
       "jobs/job.yaml:8:62 ${params.note} sits inside quotes in the SQL: its value is escaped into that string, but on its own ${params.note} is already written as a quoted literal (write ${params.note} without the quotes (text becomes 'O''Brien', a number a number, null NULL, a list or object JSON text); to build a text write 'text ' || ${params.note})",

@@ -44,7 +44,8 @@ beforeAll(async () => {
   diagnostics = (await checkProject(loadProject({ projectDir: project.root, cwd: project.root, processEnv: {} }))).report.diagnostics;
 });
 
-const at = (step: string) => diagnostics.filter((diagnostic) => diagnostic.step === step).map(({ severity, line, column, message, hint }) => ({ severity, line, column, message, hint }));
+const at = (step: string) =>
+  diagnostics.filter((diagnostic) => diagnostic.step === step).map(({ severity, line, column, message, hint }) => ({ severity, line, column, message, hint }));
 
 it("finds nothing to say about values and names written in code", () => {
   expect(at("fine")).toEqual([]);
@@ -56,17 +57,22 @@ it("warns about a reference inside quotes, and says what to write instead", () =
       severity: "warning",
       line: 13,
       column: 34,
-      message: "${params.name} sits inside quotes in the SQL: its value is escaped into that string, but on its own ${params.name} is already written as a quoted literal",
+      message:
+        "${params.name} sits inside quotes in the SQL: its value is escaped into that string, but on its own ${params.name} is already written as a quoted literal",
       hint: "write ${params.name} without the quotes (text becomes 'O''Brien', a number a number, null NULL, a list or object JSON text); to build a text write 'text ' || ${params.name}",
     },
   ]);
 });
 
 it("refuses a reference in a dollar-quoted body and in a comment of sql_copy's query", () => {
-  expect(at("dollar")).toMatchObject([{ severity: "error", line: 17, message: "${params.name} sits in a dollar-quoted body ($$…$$), where no value can be written safely" }]);
+  expect(at("dollar")).toMatchObject([
+    { severity: "error", line: 17, message: "${params.name} sits in a dollar-quoted body ($$…$$), where no value can be written safely" },
+  ]);
   expect(at("copy")).toMatchObject([{ severity: "error", line: 20, message: "${params.name} sits in an SQL comment" }]);
 });
 
 it("refuses :ident outside SQL text", () => {
-  expect(at("ping")).toMatchObject([{ severity: "error", line: 25, message: "${params.table:ident}: :ident quotes a name in SQL text, and this field is not SQL" }]);
+  expect(at("ping")).toMatchObject([
+    { severity: "error", line: 25, message: "${params.table:ident}: :ident quotes a name in SQL text, and this field is not SQL" },
+  ]);
 });

@@ -39,7 +39,11 @@ function describeTarget(config: ConnectorConfig, project: Project): { kind: stri
 export async function connectorsListCommand(options: ConnectorsOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
-  const entries = [...project.config.connectors.values()].map((config) => ({ name: config.name, ...describeTarget(config, project), pool_max: config.pool.max ?? defaultOf(ConnectorPool.properties.max) }));
+  const entries = [...project.config.connectors.values()].map((config) => ({
+    name: config.name,
+    ...describeTarget(config, project),
+    pool_max: config.pool.max ?? defaultOf(ConnectorPool.properties.max),
+  }));
   if (options.json) {
     printJson(output, entries);
     return 0;
@@ -48,7 +52,10 @@ export async function connectorsListCommand(options: ConnectorsOptions): Promise
     output.out("no connectors in nomaflow.yaml");
     return 0;
   }
-  const [header, ...rows] = columnLines([["NAME", "KIND", "TARGET", "POOL"], ...entries.map((entry) => [entry.name, entry.kind, entry.target, String(entry.pool_max)])]);
+  const [header, ...rows] = columnLines([
+    ["NAME", "KIND", "TARGET", "POOL"],
+    ...entries.map((entry) => [entry.name, entry.kind, entry.target, String(entry.pool_max)]),
+  ]);
   output.out(output.style.bold(header!));
   for (const row of rows) output.out(row);
   return 0;
@@ -59,7 +66,9 @@ export async function connectorsTestCommand(name: string | undefined, options: C
   const project = loadProject({ projectDir: options.project });
   const known = [...project.config.connectors.keys()];
   if (name !== undefined && !project.config.connectors.has(name)) {
-    throw new UsageError(`no connector ${name} in nomaflow.yaml`, { hint: didYouMean(name, known) ?? (known.length ? `connectors: ${known.join(", ")}` : "add one under connectors:") });
+    throw new UsageError(`no connector ${name} in nomaflow.yaml`, {
+      hint: didYouMean(name, known) ?? (known.length ? `connectors: ${known.join(", ")}` : "add one under connectors:"),
+    });
   }
   const names = name === undefined ? known : [name];
   const connectors = new ConnectorSet({ connectors: project.config.connectors, environment: project.environment, projectRoot: project.root });
@@ -67,7 +76,9 @@ export async function connectorsTestCommand(name: string | undefined, options: C
     const results = await Promise.all(
       names.map(async (connectorName) => {
         try {
-          const description = await connectors.get(connectorName).describe({ applicationName: "nomaflow:connectors-test", signal: AbortSignal.timeout(15_000) });
+          const description = await connectors
+            .get(connectorName)
+            .describe({ applicationName: "nomaflow:connectors-test", signal: AbortSignal.timeout(15_000) });
           return { name: connectorName, ok: true, version: description.version, latency_ms: Math.round(description.latencyMs * 100) / 100, error: null };
         } catch (error) {
           return { name: connectorName, ok: false, version: null, latency_ms: null, error: (error as Error).message.replace(/^connector \S+: /, "") };

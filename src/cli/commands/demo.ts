@@ -57,7 +57,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     output.out(`${style.bold(`nomaflow demo: ${RECIPE_JOB}`)}, the example job, run for real with nothing to set up:`);
     const width = Math.max(...RECIPE_CONNECTORS.map(({ name }) => name.length));
     const stands = [
-      ...RECIPE_CONNECTORS.map(({ name, variable }) => [name, `embedded PostgreSQL (PGlite) in ${shown(variables[variable]!.slice("pglite:".length))}`, variable] as const),
+      ...RECIPE_CONNECTORS.map(
+        ({ name, variable }) => [name, `embedded PostgreSQL (PGlite) in ${shown(variables[variable]!.slice("pglite:".length))}`, variable] as const,
+      ),
       ["Slack", `a stand-in on ${new URL(slack.url).host} that shows what it receives`, SLACK_VARIABLE] as const,
     ];
     const whatWidth = Math.max(...stands.map(([, what]) => what.length));
@@ -103,7 +105,10 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
 }
 
 function seededLine(database: SeededDatabase, width: number, { style }: Output): string {
-  const what = database.name === "ops-db" ? `public.customers and public.orders: ${rows(database.sizes)}` : `last night's copy in schema reporting: ${rows(database.sizes)}`;
+  const what =
+    database.name === "ops-db"
+      ? `public.customers and public.orders: ${rows(database.sizes)}`
+      : `last night's copy in schema reporting: ${rows(database.sizes)}`;
   return `  ${database.name.padEnd(width)}  ${what}  ${style.dim(`(${formatDuration(database.durationMs)})`)}`;
 }
 
@@ -115,7 +120,12 @@ function slackLines(messages: readonly SlackMessage[], masker: SecretMasker, { s
     const text = typeof message.payload === "string" ? message.payload : payloadJson(message.payload);
     const refused = message.answer === "ok" ? "" : style.red(`  refused: Slack would answer 400 ${message.answer}`);
     lines.push(`  ${style.dim(`at ${formatLocalClock(message.receivedAt)}:`)}${refused}`);
-    lines.push(...masker.mask(text).split("\n").map((line) => `    ${line}`));
+    lines.push(
+      ...masker
+        .mask(text)
+        .split("\n")
+        .map((line) => `    ${line}`),
+    );
   }
   return lines;
 }
@@ -125,7 +135,9 @@ function payloadJson(payload: unknown): string {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return JSON.stringify(payload, null, 2);
   const fields = Object.entries(payload).map(([key, value]) => {
     const items = Array.isArray(value) ? value.map((item) => `    ${JSON.stringify(item)}`) : [];
-    return Array.isArray(value) && items.length > 0 ? `  ${JSON.stringify(key)}: [\n${items.join(",\n")}\n  ]` : `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+    return Array.isArray(value) && items.length > 0
+      ? `  ${JSON.stringify(key)}: [\n${items.join(",\n")}\n  ]`
+      : `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
   });
   return fields.length === 0 ? "{}" : `{\n${fields.join(",\n")}\n}`;
 }

@@ -47,7 +47,9 @@ export async function initCommand(dir: string | undefined, options: InitOptions)
 function schemaNote({ schemas, modelines }: ScaffoldResult, { style }: Output): string[] {
   if (!schemas) return [style.yellow("editor support: no nomaflow schemas/ folder was found, so the files have no yaml-language-server modeline")];
   if (schemas.kind === "dependency") {
-    return [`editor support: the yaml-language-server modelines point at node_modules/nomaflow/schemas/ (${modelines.config}), which every clone gets with npm ci`];
+    return [
+      `editor support: the yaml-language-server modelines point at node_modules/nomaflow/schemas/ (${modelines.config}), which every clone gets with npm ci`,
+    ];
   }
   if (!modelines.config?.startsWith("file:")) return [`editor support: the yaml-language-server modelines point at ${modelines.config}, inside the project`];
   return [

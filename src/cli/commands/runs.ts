@@ -50,7 +50,9 @@ export async function runsCommand(jobId: string | undefined, options: RunsOption
     run.failed_step ?? "",
   ]);
   // The STATUS column in the status's colour (the header row, 0, is bold instead).
-  const [headerLine, ...lines] = columnLines([header, ...rows], (padded, row, column) => (row > 0 && column === 2 ? styleStatus(style, runs[row - 1]!.status, padded) : padded));
+  const [headerLine, ...lines] = columnLines([header, ...rows], (padded, row, column) =>
+    row > 0 && column === 2 ? styleStatus(style, runs[row - 1]!.status, padded) : padded,
+  );
   output.out(style.bold(headerLine!));
   for (const line of lines) output.out(line);
   return 0;

@@ -80,7 +80,10 @@ async function* pieces(statements: PgliteStatements, id: string, format: CopyFor
   let rows = FIRST_ROWS;
   for (;;) {
     const asked = rows;
-    const { bytes, rowCount } = await runCopy(statements, `COPY (SELECT * FROM pg_temp.${id}('${id}', ${asked}, NULL::pg_temp.${id})) TO ${PGLITE_BLOB_FILE} ${options}`);
+    const { bytes, rowCount } = await runCopy(
+      statements,
+      `COPY (SELECT * FROM pg_temp.${id}('${id}', ${asked}, NULL::pg_temp.${id})) TO ${PGLITE_BLOB_FILE} ${options}`,
+    );
     if (rowCount === 0) break;
     if (!bytes.subarray(0, prefix.length).equals(prefix) || !bytes.subarray(bytes.length - suffix.length).equals(suffix)) {
       throw new ConnectorError(statements.connector, "copyOut: a piece of COPY output did not start and end like the others; PGlite's COPY output changed");

@@ -83,7 +83,10 @@ export async function releasePglite(instance: PgliteInstance): Promise<void> {
       await lockReleases.get(instance)?.();
     }
   })();
-  closing.set(instance.folder, done.catch(() => {}));
+  closing.set(
+    instance.folder,
+    done.catch(() => {}),
+  );
   try {
     await done;
   } finally {
@@ -109,7 +112,9 @@ async function openInstance(folder: string): Promise<PgliteInstance> {
         },
       });
     } catch (error) {
-      throw new Error(`could not open the PGlite database in ${folder}: ${startupFailure(log) ?? `${errorText(error)} (the folder may be damaged)`}`, { cause: error });
+      throw new Error(`could not open the PGlite database in ${folder}: ${startupFailure(log) ?? `${errorText(error)} (the folder may be damaged)`}`, {
+        cause: error,
+      });
     }
     const instance: PgliteInstance = { folder, db, queue: new SessionQueue(), textOptions: rawTextOptions(db) };
     lockReleases.set(instance, unlock);

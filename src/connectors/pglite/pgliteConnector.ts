@@ -59,9 +59,13 @@ export function openPgliteConnector(name: string, dataDir: string, options: Pgli
     const shared = await connect();
     const outer = heldSessions.getStore()?.find((held) => held.instance === shared && held.state.active);
     if (outer) {
-      throw new ConnectorError(name, `a second session on the PGlite database in ${dataDir} cannot start inside a session of connector ${outer.connector} on it: PGlite has one connection, so it would wait for itself`, {
-        hint: "to copy between two tables of one PGlite database, use a sql step (INSERT INTO … SELECT …) instead of sql_copy",
-      });
+      throw new ConnectorError(
+        name,
+        `a second session on the PGlite database in ${dataDir} cannot start inside a session of connector ${outer.connector} on it: PGlite has one connection, so it would wait for itself`,
+        {
+          hint: "to copy between two tables of one PGlite database, use a sql step (INSERT INTO … SELECT …) instead of sql_copy",
+        },
+      );
     }
     let release: () => void;
     try {

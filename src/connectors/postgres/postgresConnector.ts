@@ -15,7 +15,6 @@ import { connectorQueries } from "../connectorQueries.js";
 import { copyInSql, copyOutSql } from "../copySql.js";
 import { pgTypes } from "../typeParsers.js";
 
-
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A statement that is a COMMIT and nothing else (`commit`, `END`, `COMMIT WORK;`, …). */
@@ -71,7 +70,8 @@ export function openPostgresConnector(name: string, url: string, settings: Conne
   const applicationNames = new WeakMap<pg.PoolClient, string>();
   let closed = false;
 
-  const cancelledBy = (signal: AbortSignal) => new ConnectorError(name, `cancelled: ${(signal.reason as Error | undefined)?.message ?? "aborted"}`, { cause: signal.reason });
+  const cancelledBy = (signal: AbortSignal) =>
+    new ConnectorError(name, `cancelled: ${(signal.reason as Error | undefined)?.message ?? "aborted"}`, { cause: signal.reason });
 
   /** Cancels the statement a backend is running, from a connection of its own. */
   async function cancelBackend(pid: number): Promise<void> {

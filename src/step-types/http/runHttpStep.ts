@@ -102,7 +102,6 @@ function statusMatches(status: number, accepted: ExpectedStatus): boolean {
   return typeof accepted === "number" ? status === accepted : Math.floor(status / 100) === Number(accepted[0]);
 }
 
-
 const NETWORK_ERRORS: Record<string, string> = {
   ECONNREFUSED: "connection refused",
   ECONNRESET: "connection reset by the server",

@@ -63,7 +63,10 @@ export function nodeStepContext(data: CallContextData, signal: AbortSignal, chan
     ...data,
     log: { debug: logAt("debug"), info: logAt("info"), warning: logAt("warning"), warn: logAt("warning"), error: logAt("error") },
     getConnector(connector) {
-      const query = (method: QueryMethod) => (sql: string, ...params: unknown[]) => channel.request({ t: "query", connector, method, sql, params });
+      const query =
+        (method: QueryMethod) =>
+        (sql: string, ...params: unknown[]) =>
+          channel.request({ t: "query", connector, method, sql, params });
       return {
         scalar: query("scalar"),
         fetch: query("fetch") as PluginConnector["fetch"],

@@ -65,11 +65,18 @@ class PooledWorker {
   /** The environment the thread holds, from the last call that sent it. */
   #env: CallInput["ctx"]["env"] | undefined;
 
-  constructor(file: string, readonly onStop: (worker: PooledWorker) => void) {
+  constructor(
+    file: string,
+    readonly onStop: (worker: PooledWorker) => void,
+  ) {
     this.worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker.unref();
     this.worker.on("message", (message: FromWorker) => this.#receive(message));
-    this.worker.on("error", (error) => this.stop(`the worker thread running this function stopped: ${error.message} (an error no call caught, thrown in a timer or an event handler, stops its thread)`));
+    this.worker.on("error", (error) =>
+      this.stop(
+        `the worker thread running this function stopped: ${error.message} (an error no call caught, thrown in a timer or an event handler, stops its thread)`,
+      ),
+    );
     this.worker.on("exit", (code) => this.stop(`the worker thread running this function exited (code ${code}; does a node function call process.exit?)`));
   }
 
@@ -241,7 +248,12 @@ export class NodeWorkerPool {
  * thread needs JavaScript, so it runs the build's), dist/step-types/node/ (the library) and
  * dist/cli/ or dist/cli/chunks/ (the bundled CLI).
  */
-const CANDIDATES = ["./nodeWorker.js", "../step-types/node/nodeWorker.js", "../../step-types/node/nodeWorker.js", "../../../dist/step-types/node/nodeWorker.js"];
+const CANDIDATES = [
+  "./nodeWorker.js",
+  "../step-types/node/nodeWorker.js",
+  "../../step-types/node/nodeWorker.js",
+  "../../../dist/step-types/node/nodeWorker.js",
+];
 
 export function nodeWorkerFile(): string {
   const tried: string[] = [];

@@ -21,7 +21,10 @@ export async function runNodeStep(fields: NodeStepFields, context: StepRunContex
   const bundle = compile(callable, module, context);
   if (signal.aborted) throw cancelledError("function", signal);
   const { jobId, runId, stepName, attempt, params, env } = context;
-  const call = nodeWorkers.call({ bundle, name, callable, kwargs: { ...fields.op_kwargs }, ctx: { jobId, runId, stepName, attempt, params, env } }, host(context, signal));
+  const call = nodeWorkers.call(
+    { bundle, name, callable, kwargs: { ...fields.op_kwargs }, ctx: { jobId, runId, stepName, attempt, params, env } },
+    host(context, signal),
+  );
 
   let graceTimer: NodeJS.Timeout | undefined;
   const givenUp = new Promise<never>((_resolve, reject) => {
@@ -61,8 +64,10 @@ function compile(callable: string, module: string, context: StepRunContext): str
   try {
     return compilePlugin(context.projectRoot, file).outputPath;
   } catch (error) {
-    if (error instanceof PluginCompileError) throw new StepError(`callable ${callable}: ${error.message}`, { cause: error, retryable: false, hint: error.hint });
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new StepError(`callable ${callable}: module plugins/${module} does not exist`, { cause: error, retryable: false });
+    if (error instanceof PluginCompileError)
+      throw new StepError(`callable ${callable}: ${error.message}`, { cause: error, retryable: false, hint: error.hint });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new StepError(`callable ${callable}: module plugins/${module} does not exist`, { cause: error, retryable: false });
     throw error;
   }
 }

@@ -86,7 +86,14 @@ function environment(context: StepRunContext): Record<string, string> {
 }
 
 /** The step's output or failure, from what the bridge said and how the interpreter ended. */
-function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderrTail: StderrTail, callable: string, context: StepRunContext, interpreter: string): StepOutput {
+function outcome(
+  bridge: BridgeConnection | undefined,
+  exit: ProcessExit,
+  stderrTail: StderrTail,
+  callable: string,
+  context: StepRunContext,
+  interpreter: string,
+): StepOutput {
   const said: BridgeOutcome | undefined = bridge?.outcome;
   const program = context.mask(interpreter);
   switch (said?.t) {
@@ -94,9 +101,12 @@ function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderr
       return asOutput(said.value);
     case "too_old": {
       const where = said.executable && said.executable !== interpreter ? ` (${context.mask(said.executable)})` : "";
-      throw new StepError(`python interpreter ${program} is Python ${said.version}${where}; the python step needs Python 3.8 or newer (the interpreter is ${CONFIGURED_BY})`, {
-        retryable: false,
-      });
+      throw new StepError(
+        `python interpreter ${program} is Python ${said.version}${where}; the python step needs Python 3.8 or newer (the interpreter is ${CONFIGURED_BY})`,
+        {
+          retryable: false,
+        },
+      );
     }
     case "error":
       if (said.traceback) context.log("error", said.traceback);
@@ -108,9 +118,12 @@ function outcome(bridge: BridgeConnection | undefined, exit: ProcessExit, stderr
   const ending = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
   if (!bridge?.started) {
     // It never ran the bridge: not a Python at all, or a broken one. A signal may be a passing accident.
-    throw new StepError(context.mask(`python interpreter ${program} ${ending} before starting ${callable} (is it a Python 3.8+ interpreter? It is ${CONFIGURED_BY})${quoted}`), {
-      retryable: exit.signal !== null,
-    });
+    throw new StepError(
+      context.mask(`python interpreter ${program} ${ending} before starting ${callable} (is it a Python 3.8+ interpreter? It is ${CONFIGURED_BY})${quoted}`),
+      {
+        retryable: exit.signal !== null,
+      },
+    );
   }
   throw new StepError(context.mask(`python ${ending} before ${callable} returned${quoted}`), { retryable: true });
 }
@@ -125,12 +138,19 @@ function asOutput(value: unknown): StepOutput {
 /** The interpreter could not be started at all: not found, not executable. */
 function startError(result: { code?: string; cause?: unknown; shortMessage?: string }, interpreter: string, context: StepRunContext): StepError {
   const program = context.mask(interpreter);
-  const where = interpreter.includes("/") ? ` (a relative path is taken from the project folder ${context.projectRoot})` : " (looked up in the PATH of the project environment)";
+  const where = interpreter.includes("/")
+    ? ` (a relative path is taken from the project folder ${context.projectRoot})`
+    : " (looked up in the PATH of the project environment)";
   if (result.code === "ENOENT") {
     return new StepError(`python interpreter not found: ${program}${where}; it is ${CONFIGURED_BY}`, { retryable: false, cause: result.cause });
   }
   if (result.code === "EACCES") {
-    return new StepError(`python interpreter ${program} could not be run (permission denied); it is ${CONFIGURED_BY}`, { retryable: false, cause: result.cause });
+    return new StepError(`python interpreter ${program} could not be run (permission denied); it is ${CONFIGURED_BY}`, {
+      retryable: false,
+      cause: result.cause,
+    });
   }
-  return new StepError(`python interpreter ${program} could not be started: ${context.mask(result.shortMessage ?? String(result.cause))}`, { cause: result.cause });
+  return new StepError(`python interpreter ${program} could not be started: ${context.mask(result.shortMessage ?? String(result.cause))}`, {
+    cause: result.cause,
+  });
 }

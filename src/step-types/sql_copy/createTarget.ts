@@ -17,7 +17,15 @@ export interface CreatedTarget {
  * A table's NOT NULL is written into the CREATE TABLE. A query's is only a hint (an outer join can
  * give nulls in a NOT NULL column), so it is added after the load where no row is null.
  */
-export async function createTarget(source: Session, target: Session, name: string, displayed: string, columns: ColumnInfo[], primaryKey: string[], fromQuery: boolean): Promise<CreatedTarget> {
+export async function createTarget(
+  source: Session,
+  target: Session,
+  name: string,
+  displayed: string,
+  columns: ColumnInfo[],
+  primaryKey: string[],
+  fromQuery: boolean,
+): Promise<CreatedTarget> {
   const copied = columns.filter((column) => !column.generated);
   const typesCreated = await createMissingTypes(source, target, copied, displayed);
   const definitions = copied.map((column) => `${quoteIdentifier(column.name)} ${column.type}${column.notNull && !fromQuery ? " NOT NULL" : ""}`);
@@ -29,9 +37,12 @@ export async function createTarget(source: Session, target: Session, name: strin
 /** Sets NOT NULL on the columns that hold no null (one scan to look, one to set); returns the others. */
 export async function addNotNull(target: Session, name: string, columns: string[]): Promise<string[]> {
   if (columns.length === 0) return [];
-  const { rows } = await target.query(`SELECT ${columns.map((column, index) => `bool_or(${quoteIdentifier(column)} IS NULL) AS c${index}`).join(", ")} FROM ${name}`);
+  const { rows } = await target.query(
+    `SELECT ${columns.map((column, index) => `bool_or(${quoteIdentifier(column)} IS NULL) AS c${index}`).join(", ")} FROM ${name}`,
+  );
   const nullable = columns.filter((_, index) => rows[0]![`c${index}`] === true);
   const notNull = columns.filter((column) => !nullable.includes(column));
-  if (notNull.length > 0) await target.query(`ALTER TABLE ${name} ${notNull.map((column) => `ALTER COLUMN ${quoteIdentifier(column)} SET NOT NULL`).join(", ")}`);
+  if (notNull.length > 0)
+    await target.query(`ALTER TABLE ${name} ${notNull.map((column) => `ALTER COLUMN ${quoteIdentifier(column)} SET NOT NULL`).join(", ")}`);
   return nullable;
 }

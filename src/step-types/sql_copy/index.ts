@@ -20,7 +20,9 @@ export const sqlCopyStep = defineStepType({
     }
     // A mode written as ${…} may turn out to be the one the field is for.
     if (fields.overwrite_method !== undefined && fields.mode !== "overwrite" && !hasReference(fields.mode)) {
-      return [{ path: ["overwrite_method"], severity: "warning", message: `overwrite_method is only used by mode overwrite; this step's mode is ${fields.mode}` }];
+      return [
+        { path: ["overwrite_method"], severity: "warning", message: `overwrite_method is only used by mode overwrite; this step's mode is ${fields.mode}` },
+      ];
     }
     if (fields.key !== undefined && fields.mode !== "upsert" && !hasReference(fields.mode)) {
       return [{ path: ["key"], severity: "warning", message: `key is only used by mode upsert; this step's mode is ${fields.mode}` }];

@@ -31,9 +31,9 @@ const SET_ALL = "select pg_catalog.set_config(n, v, false) from unnest($1::text[
  */
 export async function withPinnedSettings<T>(session: Session, work: () => Promise<T>): Promise<T> {
   const names = Object.keys(PINNED_SETTINGS);
-  const previous = (await session.query("select pg_catalog.current_setting(n) as value from unnest($1::text[]) with ordinality as s(n, i) order by i", [names])).rows.map((row) =>
-    String(row.value),
-  );
+  const previous = (
+    await session.query("select pg_catalog.current_setting(n) as value from unnest($1::text[]) with ordinality as s(n, i) order by i", [names])
+  ).rows.map((row) => String(row.value));
   await session.query(SET_ALL, [names, Object.values(PINNED_SETTINGS)]);
   let failed = false;
   try {

@@ -40,11 +40,12 @@ export const sqlCopyFields = Type.Object(
       }),
     ),
     refresh_materialized_views: Type.Optional(
-      Type.Boolean({ default: false, description: "Refresh the materialized views that read the target, in the same transaction as the rows where there is one." }),
+      Type.Boolean({
+        default: false,
+        description: "Refresh the materialized views that read the target, in the same transaction as the rows where there is one.",
+      }),
     ),
-    batch_size: Type.Optional(
-      Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." }),
-    ),
+    batch_size: Type.Optional(Type.Integer({ minimum: 1, default: 10000, description: "Rows between two progress events." })),
     format: Type.Optional(
       Type.Union([Type.Literal("auto"), Type.Literal("binary"), Type.Literal("text")], {
         default: "auto",

@@ -65,7 +65,13 @@ export async function describeQuery(session: Session, query: string): Promise<Co
       probe.fields.map((field) => field.columnId ?? 0),
     ],
   );
-  return probe.fields.map((field, index) => ({ name: field.name, type: String(rows[index]!.type), typeOid: Number(rows[index]!.type_oid), notNull: rows[index]!.not_null === true, generated: false }));
+  return probe.fields.map((field, index) => ({
+    name: field.name,
+    type: String(rows[index]!.type),
+    typeOid: Number(rows[index]!.type_oid),
+    notNull: rows[index]!.not_null === true,
+    generated: false,
+  }));
 }
 
 /** Unique indexes of a table, as column lists, for upsert's ON CONFLICT. */

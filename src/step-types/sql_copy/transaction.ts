@@ -9,7 +9,10 @@ import { quoteLiteral } from "../../sql/quoteSql.js";
 /** Runs one statement; parameters are `$1`, `$2`, … and travel apart from the text. */
 export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
 
-export const queryOf = (session: Session): Query => (sql, params) => session.query(sql, params);
+export const queryOf =
+  (session: Session): Query =>
+  (sql, params) =>
+    session.query(sql, params);
 
 interface TransactionSettings {
   /** Milliseconds any one lock wait may last before the statement fails; unset = the session's. */

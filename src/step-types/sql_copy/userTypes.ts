@@ -90,9 +90,17 @@ function createTypeSql(type: TypeFacts): string | undefined {
   if (type.extension !== null) return undefined;
   if (type.kind === "e") return `CREATE TYPE ${name} AS ENUM (${(type.labels ?? []).map(quoteLiteral).join(", ")})`;
   if (type.kind === "d") {
-    return [`CREATE DOMAIN ${name} AS ${type.base}`, type.default === null ? "" : `DEFAULT ${type.default}`, type.notNull ? "NOT NULL" : "", ...type.constraints].filter(Boolean).join(" ");
+    return [
+      `CREATE DOMAIN ${name} AS ${type.base}`,
+      type.default === null ? "" : `DEFAULT ${type.default}`,
+      type.notNull ? "NOT NULL" : "",
+      ...type.constraints,
+    ]
+      .filter(Boolean)
+      .join(" ");
   }
-  if (type.kind === "c") return `CREATE TYPE ${name} AS (${type.attributes.map(([attribute, attributeType]) => `${quoteIdentifier(attribute)} ${attributeType}`).join(", ")})`;
+  if (type.kind === "c")
+    return `CREATE TYPE ${name} AS (${type.attributes.map(([attribute, attributeType]) => `${quoteIdentifier(attribute)} ${attributeType}`).join(", ")})`;
   return undefined;
 }
 
@@ -104,17 +112,27 @@ export async function createMissingTypes(source: Session, target: Session, colum
   const types = await typesNeeded(source, columns);
   const missing: TypeFacts[] = [];
   for (const type of types) {
-    const { rows } = await target.query("SELECT to_regtype($1) IS NOT NULL AS present, EXISTS (SELECT FROM pg_namespace WHERE nspname = $2) AS schema_present", [qualifiedName(type.schema, type.name), type.schema]);
+    const { rows } = await target.query(
+      "SELECT to_regtype($1) IS NOT NULL AS present, EXISTS (SELECT FROM pg_namespace WHERE nspname = $2) AS schema_present",
+      [qualifiedName(type.schema, type.name), type.schema],
+    );
     if (rows[0]!.present !== true) missing.push({ ...type, kind: rows[0]!.schema_present === true ? type.kind : "no schema" });
   }
   const problems = missing.flatMap((type) => {
     const name = displayName(type.schema, type.name);
-    if (type.kind === "no schema") return [`type ${name} needs schema ${displayIdentifier(type.schema)}, which the target lacks (CREATE SCHEMA ${displayIdentifier(type.schema)})`];
-    if (type.extension !== null) return [`type ${name} comes from extension ${type.extension}, which the target lacks (CREATE EXTENSION ${displayIdentifier(type.extension)})`];
-    return createTypeSql(type) === undefined ? [`type ${name} is not an enum, domain or composite type, so it cannot be copied from the source's definition; create it on the target`] : [];
+    if (type.kind === "no schema")
+      return [`type ${name} needs schema ${displayIdentifier(type.schema)}, which the target lacks (CREATE SCHEMA ${displayIdentifier(type.schema)})`];
+    if (type.extension !== null)
+      return [`type ${name} comes from extension ${type.extension}, which the target lacks (CREATE EXTENSION ${displayIdentifier(type.extension)})`];
+    return createTypeSql(type) === undefined
+      ? [`type ${name} is not an enum, domain or composite type, so it cannot be copied from the source's definition; create it on the target`]
+      : [];
   });
   if (problems.length > 0) {
-    throw new StepError(`cannot create ${targetName}: ${problems.join("; ")}`, { retryable: false, hint: "run that on the target first (a sql step before this one will do)" });
+    throw new StepError(`cannot create ${targetName}: ${problems.join("; ")}`, {
+      retryable: false,
+      hint: "run that on the target first (a sql step before this one will do)",
+    });
   }
   for (const type of missing) await target.query(createTypeSql(type)!);
   return missing.map((type) => displayName(type.schema, type.name));

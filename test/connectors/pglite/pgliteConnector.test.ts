@@ -63,24 +63,39 @@ describe("queries", () => {
   });
 
   it("runs several statements in one text when there are no parameters, adding up their row counts", async () => {
-    const result = await scratch.withSession((session) => session.query("insert into items values (10, 'a'); insert into items values (11, 'b'); select id from items order by id"));
+    const result = await scratch.withSession((session) =>
+      session.query("insert into items values (10, 'a'); insert into items values (11, 'b'); select id from items order by id"),
+    );
     expect(result.rows).toEqual([{ id: 10 }, { id: 11 }]);
     expect(result.rowCount).toBe(4);
     await scratch.execute("delete from items");
   });
 
   it("gives every type sql_copy uses the value pg gives it, both ways", async () => {
-    await scratch.execute("create table typed (n numeric, at timestamptz, doc jsonb, ints int[], words text[], bytes bytea, body text, big int8, huge int8, day date)");
+    await scratch.execute(
+      "create table typed (n numeric, at timestamptz, doc jsonb, ints int[], words text[], bytes bytea, body text, big int8, huge int8, day date)",
+    );
     const at = new Date("2024-03-31T01:30:00.123Z");
-    const values = ["12345678901234567890.000000001", at, { a: [1, "two", null], "b\"": { c: true } }, [1, null, 3], ['a,b', 'c"d', "e\\f", null, ""], Buffer.from([0, 1, 254, 255]), "tab\there\nnewline \\ ünïcødé 🚀", 42, "9223372036854775807", "2024-02-29"];
+    const values = [
+      "12345678901234567890.000000001",
+      at,
+      { a: [1, "two", null], 'b"': { c: true } },
+      [1, null, 3],
+      ["a,b", 'c"d', "e\\f", null, ""],
+      Buffer.from([0, 1, 254, 255]),
+      "tab\there\nnewline \\ ünïcødé 🚀",
+      42,
+      "9223372036854775807",
+      "2024-02-29",
+    ];
     await scratch.execute("insert into typed values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", values);
     const row = await scratch.fetchrow("select * from typed");
     expect(row).toEqual({
       n: "12345678901234567890.000000001",
       at,
-      doc: { a: [1, "two", null], "b\"": { c: true } },
+      doc: { a: [1, "two", null], 'b"': { c: true } },
       ints: [1, null, 3],
-      words: ['a,b', 'c"d', "e\\f", null, ""],
+      words: ["a,b", 'c"d', "e\\f", null, ""],
       bytes: Buffer.from([0, 1, 254, 255]),
       body: "tab\there\nnewline \\ ünïcødé 🚀",
       big: 42,
@@ -92,7 +107,9 @@ describe("queries", () => {
   });
 
   it("sets application_name for the session", async () => {
-    const name = await scratch.withSession((session) => session.query("select current_setting('application_name') as name"), { applicationName: "nomaflow:job:step" });
+    const name = await scratch.withSession((session) => session.query("select current_setting('application_name') as name"), {
+      applicationName: "nomaflow:job:step",
+    });
     expect(name.rows[0]?.name).toBe("nomaflow:job:step");
     expect(await scratch.scalar("select current_setting('application_name')")).toBe("nomaflow");
   });
@@ -181,7 +198,9 @@ describe("sessions and transactions", () => {
     const other = openPgliteConnector("same-folder", folder);
     try {
       const nested = scratch.withSession(async () => other.scalar("select 1"));
-      await expect(nested).rejects.toThrow(/connector same-folder: a second session on the PGlite database in .* cannot start inside a session of connector scratch/);
+      await expect(nested).rejects.toThrow(
+        /connector same-folder: a second session on the PGlite database in .* cannot start inside a session of connector scratch/,
+      );
       // Once the outer session is over, work it started later may open sessions again.
       expect(await other.scalar("select 1")).toBe(1);
     } finally {
@@ -286,7 +305,9 @@ describe("instances and folders", () => {
 
   it("says why a folder cannot be used: a file in the way, someone else's files", async () => {
     await writeFile(join(root, "a-file"), "not a folder");
-    await expect(openPgliteConnector("file", join(root, "a-file")).scalar("select 1")).rejects.toThrow(`connector file: cannot create the PGlite folder ${join(root, "a-file")}: ${join(root, "a-file")} is a file, not a folder`);
+    await expect(openPgliteConnector("file", join(root, "a-file")).scalar("select 1")).rejects.toThrow(
+      `connector file: cannot create the PGlite folder ${join(root, "a-file")}: ${join(root, "a-file")} is a file, not a folder`,
+    );
     await mkdir(join(root, "photos"));
     await writeFile(join(root, "photos", "cat.jpg"), "meow");
     const foreign = openPgliteConnector("photos", join(root, "photos"));
@@ -299,7 +320,9 @@ describe("instances and folders", () => {
     // The test runner's parent process is alive and is not this process.
     await writeFile(join(folderD, LOCK_FILE), `${process.ppid}\n${hostname()}\n`);
     const locked = openPgliteConnector("locked", folderD);
-    await expect(locked.scalar("select 1")).rejects.toThrow(`connector locked: ${folderD} is in use by another process (pid ${process.ppid}); PGlite allows one process per folder at a time`);
+    await expect(locked.scalar("select 1")).rejects.toThrow(
+      `connector locked: ${folderD} is in use by another process (pid ${process.ppid}); PGlite allows one process per folder at a time`,
+    );
     // pid_max is at most 2^22 on Linux, so this pid belongs to no process.
     await writeFile(join(folderD, LOCK_FILE), `${2 ** 22 + 1}\n${hostname()}\n`);
     try {
@@ -320,7 +343,9 @@ describe("instances and folders", () => {
       .scalar("select 1")
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectorError);
-    expect((failure as Error).message).toMatch(/^connector old: could not open the PGlite database in .*old-version: database files are incompatible with server The data directory was initialized by PostgreSQL version 16/);
+    expect((failure as Error).message).toMatch(
+      /^connector old: could not open the PGlite database in .*old-version: database files are incompatible with server The data directory was initialized by PostgreSQL version 16/,
+    );
     // The failed start left no lock behind.
     await expect(readFile(join(folderE, LOCK_FILE))).rejects.toThrow();
   });

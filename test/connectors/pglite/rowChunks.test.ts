@@ -67,15 +67,24 @@ describe("binary", () => {
 
   it("cuts after whole tuples, giving every piece the header and a trailer", async () => {
     const latin = (buffer: Buffer) => buffer.toString("latin1");
-    expect(await pieces(Buffer.concat([header(), first, second, trailer]), binary)).toEqual([latin(Buffer.concat([header(), first, trailer])), latin(Buffer.concat([header(), second, trailer]))]);
+    expect(await pieces(Buffer.concat([header(), first, second, trailer]), binary)).toEqual([
+      latin(Buffer.concat([header(), first, trailer])),
+      latin(Buffer.concat([header(), second, trailer])),
+    ]);
     const extended = header(Buffer.from("ext!"));
-    expect(await pieces(Buffer.concat([extended, first, second]), binary)).toEqual([latin(Buffer.concat([extended, first, trailer])), latin(Buffer.concat([extended, second, trailer]))]);
+    expect(await pieces(Buffer.concat([extended, first, second]), binary)).toEqual([
+      latin(Buffer.concat([extended, first, trailer])),
+      latin(Buffer.concat([extended, second, trailer])),
+    ]);
   });
 
   it("ignores what follows the trailer and passes a cut-short tuple on for PostgreSQL to reject", async () => {
     const latin = (buffer: Buffer) => buffer.toString("latin1");
     expect(await pieces(Buffer.concat([header(), first, trailer, Buffer.from("junk")]), binary)).toEqual([latin(Buffer.concat([header(), first, trailer]))]);
-    expect(await pieces(Buffer.concat([header(), first, second.subarray(0, 5)]), binary)).toEqual([latin(Buffer.concat([header(), first, trailer])), latin(Buffer.concat([header(), second.subarray(0, 5)]))]);
+    expect(await pieces(Buffer.concat([header(), first, second.subarray(0, 5)]), binary)).toEqual([
+      latin(Buffer.concat([header(), first, trailer])),
+      latin(Buffer.concat([header(), second.subarray(0, 5)])),
+    ]);
   });
 });
 

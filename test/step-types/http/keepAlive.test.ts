@@ -13,7 +13,10 @@ it("runs 200 requests to one host over one kept-alive connection", async () => {
     const { context } = recordingContext();
     const signal = new AbortController().signal;
     for (let index = 0; index < 200; index++) {
-      expect(await runHttpStep({ url: `${server.base}/x`, method: "POST", body: { index } }, context, signal)).toMatchObject({ status: 200, body: { ok: true } });
+      expect(await runHttpStep({ url: `${server.base}/x`, method: "POST", body: { index } }, context, signal)).toMatchObject({
+        status: 200,
+        body: { ok: true },
+      });
     }
     expect(server.requests).toHaveLength(200);
     expect(server.sockets).toHaveLength(1);

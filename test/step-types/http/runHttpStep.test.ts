@@ -97,7 +97,7 @@ describe("http step: requests", () => {
 
   it("sends a string body as it is, adding no content-type", async () => {
     const { context } = recordingContext();
-    await runHttpStep({ url: `${server.base}/echo`, method: "POST", body: "id,name\n1,\"a, b\"\n" }, context, never);
+    await runHttpStep({ url: `${server.base}/echo`, method: "POST", body: 'id,name\n1,"a, b"\n' }, context, never);
     const received = server.requests.at(-1)!;
     expect(received.body).toBe('id,name\n1,"a, b"\n');
     expect(received.headers["content-type"]).toBeUndefined();
@@ -114,7 +114,8 @@ describe("http step: requests", () => {
     const own = await startServer((_request, response) => send(response, 200, "text/plain", "ok"));
     try {
       const { context } = recordingContext();
-      for (let step = 0; step < 5; step++) await runHttpStep({ url: `${own.base}/ping`, method: step % 2 ? "POST" : "GET", body: step % 2 ? { step } : undefined }, context, never);
+      for (let step = 0; step < 5; step++)
+        await runHttpStep({ url: `${own.base}/ping`, method: step % 2 ? "POST" : "GET", body: step % 2 ? { step } : undefined }, context, never);
       expect(own.requests).toHaveLength(5);
       expect(own.sockets).toHaveLength(1);
     } finally {

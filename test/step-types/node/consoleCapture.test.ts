@@ -38,6 +38,11 @@ describe("withConsoleCapture", () => {
   });
 
   it("passes on what the function throws", async () => {
-    await expect(withConsoleCapture(() => {}, () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(
+      withConsoleCapture(
+        () => {},
+        () => Promise.reject(new Error("boom")),
+      ),
+    ).rejects.toThrow("boom");
   });
 });

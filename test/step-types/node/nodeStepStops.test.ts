@@ -17,7 +17,8 @@ export async function ignoreSignal() { await new Promise((resolve) => setTimeout
 export function leaveTimer() { setTimeout(() => console.log("still here"), 60_000); return { done: true }; }
 `;
 
-const job = (id: string, callable: string, timeout: string) => `id: ${id}\nsteps:\n  - name: work\n    type: node\n    callable: ${callable}\n${timeout ? `    timeout: ${timeout}\n` : ""}`;
+const job = (id: string, callable: string, timeout: string) =>
+  `id: ${id}\nsteps:\n  - name: work\n    type: node\n    callable: ${callable}\n${timeout ? `    timeout: ${timeout}\n` : ""}`;
 
 const root = (() => {
   const made = makeProject({
@@ -35,14 +36,21 @@ const root = (() => {
 async function run(jobId: string): Promise<{ code: number; seconds: number; events: Record<string, unknown>[] }> {
   const started = Date.now();
   const result = await runCli(["run", jobId, "--json"], { cwd: root, killAfterMs: 25_000 });
-  const events = result.stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const events = result.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { code: result.code, seconds: (Date.now() - started) / 1000, events };
 }
 
 describe.concurrent("node functions that do not stop", { timeout: 40_000 }, () => {
   it("a function looping without yielding past its timeout fails as timed out, and run exits at the grace's end", async () => {
     const { code, seconds, events } = await run("spin");
-    expect(events.find((event) => event.event === "step_failed")).toMatchObject({ step: "work", error: expect.stringMatching(/^timed out after 1\.0 s, and the step did not stop within 5\.0 s: given up on, not tried again$/) });
+    expect(events.find((event) => event.event === "step_failed")).toMatchObject({
+      step: "work",
+      error: expect.stringMatching(/^timed out after 1\.0 s, and the step did not stop within 5\.0 s: given up on, not tried again$/),
+    });
     expect(events.at(-1)).toMatchObject({ event: "run_failed" });
     expect(code).toBe(1);
     // 1 s timeout + 5 s grace, and start-up; not the 25 s kill.
@@ -51,7 +59,9 @@ describe.concurrent("node functions that do not stop", { timeout: 40_000 }, () =
 
   it("a function ignoring its signal is given up on and run exits then, not when its timer ends", async () => {
     const { code, seconds, events } = await run("ignore-signal");
-    expect(events.find((event) => event.event === "step_failed")).toMatchObject({ error: expect.stringMatching(/^timed out after 1\.0 s, and the step did not stop within 5\.0 s: given up on, not tried again$/) });
+    expect(events.find((event) => event.event === "step_failed")).toMatchObject({
+      error: expect.stringMatching(/^timed out after 1\.0 s, and the step did not stop within 5\.0 s: given up on, not tried again$/),
+    });
     expect(code).toBe(1);
     expect(seconds).toBeLessThan(16);
   });

@@ -72,7 +72,9 @@ describe("node worker pool", () => {
     const error = await neighbour.result.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StepError);
     expect((error as StepError).retryable).toBe(true);
-    expect((error as StepError).message).toBe("stopped with the worker thread it shared with step spin of job cpu (run r1), whose function kept the thread busy past its timeout and grace");
+    expect((error as StepError).message).toBe(
+      "stopped with the worker thread it shared with step spin of job cpu (run r1), whose function kept the thread busy past its timeout and grace",
+    );
     // A new thread takes the next call.
     expect(pool.size).toBe(0);
     expect(await call("later", host).result).toEqual({ ok: true, output: { value: 7 } });

@@ -17,7 +17,11 @@ afterAll(() => {
 });
 
 function project(config: string, steps: string, files: Record<string, string>): string {
-  const made = makeProject({ "nomaflow.yaml": config || "runs_dir: runs\n", "jobs/job.yaml": `id: job\nparams:\n  limit: { type: integer, default: 7 }\nsteps:\n${steps}`, ...files });
+  const made = makeProject({
+    "nomaflow.yaml": config || "runs_dir: runs\n",
+    "jobs/job.yaml": `id: job\nparams:\n  limit: { type: integer, default: 7 }\nsteps:\n${steps}`,
+    ...files,
+  });
   removes.push(made.remove);
   return made.root;
 }
@@ -55,13 +59,19 @@ export const notAFunction = 3;
   const files = {
     "plugins/checks/report.ts": plugin,
     "plugins/checks/helpers/math.ts": "export const double = (value: number): number => value * 2;\n",
-    "plugins/js/hello.mjs": "export default function hello() { return { hello: 'world' }; }\nexport const greet = (ctx, { who }) => ({ greeting: `hi ${who}` });\n",
+    "plugins/js/hello.mjs":
+      "export default function hello() { return { hello: 'world' }; }\nexport const greet = (ctx, { who }) => ({ greeting: `hi ${who}` });\n",
   };
 
   it("runs a TypeScript function with its relative imports, logs at each level, notifies and returns nested data", async () => {
     const slack = await startReceiver((_request, response) => response.end("ok"));
     const config = `notifications:\n  channels:\n    oncall: { type: slack, url: "${slack.url}/hook" }\n  default: [oncall]\n`;
-    const root = project(config, step("report", "checks/report.ts:report", "    op_kwargs: { n: 21, label: \"${params.limit}\" }\n") + step("after", "js/hello.mjs:greet", '    op_kwargs: { who: "${steps.report.output.doubled}" }\n'), files);
+    const root = project(
+      config,
+      step("report", "checks/report.ts:report", '    op_kwargs: { n: 21, label: "${params.limit}" }\n') +
+        step("after", "js/hello.mjs:greet", '    op_kwargs: { who: "${steps.report.output.doubled}" }\n'),
+      files,
+    );
     const run = await runJobIn(root, "job", { params: { limit: 7 } });
     expect(run.result.status).toBe("succeeded");
     expect(run.output("report")).toEqual({
@@ -109,7 +119,10 @@ export const notAFunction = 3;
     const cases: [string, RegExp][] = [
       ["checks/report.ts:absent", /^callable checks\/report\.ts:absent: plugins\/checks\/report\.ts does not export absent$/],
       ["checks/report.ts:notAFunction", /exports a number, not a function, as notAFunction$/],
-      ["broken/imports.ts:run", /^callable broken\/imports\.ts:run: loading plugins\/broken\/imports\.ts failed: Cannot find package 'no-such-package-anywhere'/],
+      [
+        "broken/imports.ts:run",
+        /^callable broken\/imports\.ts:run: loading plugins\/broken\/imports\.ts failed: Cannot find package 'no-such-package-anywhere'/,
+      ],
     ];
     for (const [callable, expected] of cases) {
       writeFileSync(join(root, "jobs/job.yaml"), `id: job\nretry: { attempts: 3, base_seconds: 0 }\nsteps:\n${step("s", callable)}`);

@@ -66,10 +66,17 @@ describeWithPython("python step: Python versions", () => {
     if (major > 3 || (major === 3 && minor >= 8)) {
       it(`runs sync and async functions under ${interpreter} (${major}.${minor})`, async () => {
         const recording = project.context();
-        expect(await runPythonStep({ callable: "versions:sync", op_kwargs: { n: 2 } }, recording.context, never, interpreter)).toEqual({ n: 2, day: "2026-03-29", amount: "1.50", major: 3 });
+        expect(await runPythonStep({ callable: "versions:sync", op_kwargs: { n: 2 } }, recording.context, never, interpreter)).toEqual({
+          n: 2,
+          day: "2026-03-29",
+          amount: "1.50",
+          major: 3,
+        });
         expect(recording.messages("info")).toEqual([`sync on ${major}.${minor}`]);
         const failing = project.context();
-        expect((await stepFailure(runPythonStep({ callable: "versions:fails" }, failing.context, never, interpreter))).message).toBe("ValueError: nothing to do");
+        expect((await stepFailure(runPythonStep({ callable: "versions:fails" }, failing.context, never, interpreter))).message).toBe(
+          "ValueError: nothing to do",
+        );
         const traceback = failing.messages("error")[0]!;
         expect(traceback).toContain("in fails");
         expect(traceback).not.toMatch(/bridge[/\\](nomaflow|_nomaflow_\w+)\.py/);

@@ -51,11 +51,17 @@ steps:
   it("runs the function, feeds its output to a later step, and shows it", async () => {
     const result = await runCli(["run", "py-e2e", "--json"], { cwd: project.root });
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
-    const succeeded = (step: string) => events.find((event) => event.event === "step_succeeded" && event.step === step) as { output?: Record<string, unknown> } | undefined;
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
+    const succeeded = (step: string) =>
+      events.find((event) => event.event === "step_succeeded" && event.step === step) as { output?: Record<string, unknown> } | undefined;
     expect(succeeded("count")?.output).toEqual({ total: 42, table: "demo" });
     expect(succeeded("report")?.output).toMatchObject({ exit_code: 0, stdout: "total=42 table=demo" });
-    const logs = events.filter((event) => event.event === "log" && event.step === "count").map((event) => (event as { level: string; message: string }).message);
+    const logs = events
+      .filter((event) => event.event === "log" && event.step === "count")
+      .map((event) => (event as { level: string; message: string }).message);
     expect(logs).toEqual(expect.arrayContaining(["counted 42 rows in demo", "minimum is 1"]));
 
     const runId = events[0]!.run_id;
@@ -63,7 +69,10 @@ steps:
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain("count");
     expect(shown.stdout).toContain('"total":42');
-    const summary = JSON.parse((await runCli(["show", runId, "--json"], { cwd: project.root })).stdout) as { status: string; steps: Array<{ name: string; output: unknown }> };
+    const summary = JSON.parse((await runCli(["show", runId, "--json"], { cwd: project.root })).stdout) as {
+      status: string;
+      steps: Array<{ name: string; output: unknown }>;
+    };
     expect(summary.status).toBe("succeeded");
     expect(summary.steps.find((step) => step.name === "count")?.output).toEqual({ total: 42, table: "demo" });
   });
@@ -71,7 +80,10 @@ steps:
   it("fails the run with the exception's message and exit code 1", async () => {
     const result = await runCli(["run", "py-e2e", "-p", "minimum=100", "--json"], { cwd: project.root });
     expect(result.code).toBe(1);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as RunEvent);
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
     expect(events.find((event) => event.event === "step_failed")).toMatchObject({ step: "count", error: "RuntimeError: demo has 42 rows, fewer than 100" });
     expect(events.find((event) => event.event === "step_skipped")).toMatchObject({ step: "report" });
     const traceback = events.find((event) => event.event === "log" && (event as { level: string }).level === "error") as { message: string } | undefined;

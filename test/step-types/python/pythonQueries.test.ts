@@ -133,7 +133,10 @@ describeWithPython(
       project?.remove();
       await db?.drop();
     });
-    const reset = () => db.query("drop table if exists items; create table items (id int primary key, name text, qty int); insert into items values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)");
+    const reset = () =>
+      db.query(
+        "drop table if exists items; create table items (id int primary key, name text, qty int); insert into items values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)",
+      );
 
     async function run(callable: string, options: Parameters<PluginProject["context"]>[0] = {}) {
       const recording = project.context({ connectors: { db: db.url, other: db.url }, ...options });
@@ -186,7 +189,14 @@ describeWithPython(
         nothing: "NoneType",
       });
       expect(Object.entries(output.equal as object).filter(([, equal]) => !equal)).toEqual([]);
-      expect(output).toMatchObject({ tstz_offset: "0:00:00", interval: ["datetime.timedelta(seconds=3601, microseconds=500000)", true], months: "P0Y1M2DT0H0M0S", nan_is_nan: true, beyond_double: true, small: [7, "int"] });
+      expect(output).toMatchObject({
+        tstz_offset: "0:00:00",
+        interval: ["datetime.timedelta(seconds=3601, microseconds=500000)", true],
+        months: "P0Y1M2DT0H0M0S",
+        nan_is_nan: true,
+        beyond_double: true,
+        small: [7, "int"],
+      });
     });
 
     it("gives infinite dates and timestamps as the strings infinity and -infinity, which go back to PostgreSQL and out as output", async () => {
@@ -249,7 +259,9 @@ describeWithPython(
       } finally {
         await recording.close();
       }
-      const running = async () => (await db.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and state = 'active'", [applicationName])).rows[0].n as number;
+      const running = async () =>
+        (await db.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and state = 'active'", [applicationName])).rows[0]
+          .n as number;
       let count = await running();
       const deadline = Date.now() + 2000;
       while (count > 0 && Date.now() < deadline) {

@@ -36,7 +36,9 @@ export interface PluginProject {
   root: string;
   remove(): void;
   /** A recording context for this project; `connectors` maps names to database URLs. */
-  context(options?: Partial<Omit<StepRunContext, "log" | "progress" | "mask">> & { connectors?: Record<string, string>; secrets?: string[] }): RecordingContext & {
+  context(
+    options?: Partial<Omit<StepRunContext, "log" | "progress" | "mask">> & { connectors?: Record<string, string>; secrets?: string[] },
+  ): RecordingContext & {
     close(): Promise<void>;
   };
 }

@@ -141,7 +141,9 @@ describeWithPython("python step", () => {
     runPythonStep(op_kwargs === undefined ? { callable } : { callable, op_kwargs }, context, signal, PYTHON);
 
   it("is wired as the run function of the python type (loaded when first run)", async () => {
-    expect(await pythonStepType(PYTHON).run({ callable: "flat:run", op_kwargs: { who: "wired" } }, project.context().context, never)).toEqual({ greeting: "hello wired" });
+    expect(await pythonStepType(PYTHON).run({ callable: "flat:run", op_kwargs: { who: "wired" } }, project.context().context, never)).toEqual({
+      greeting: "hello wired",
+    });
   });
 
   it("returns a dict as the output, None as {}, anything else as {value}", async () => {
@@ -208,7 +210,11 @@ describeWithPython("python step", () => {
   });
 
   it("gives ctx the job, run, step, attempt and params, the project environment and the project folder as cwd", async () => {
-    const { context } = project.context({ attempt: 2, params: { threshold_percent: 50, day: "2026-03-29" }, env: { PATH: process.env.PATH, FROM_PROJECT: "yes" } });
+    const { context } = project.context({
+      attempt: 2,
+      params: { threshold_percent: 50, day: "2026-03-29" },
+      env: { PATH: process.env.PATH, FROM_PROJECT: "yes" },
+    });
     const output = await run("checks.basics:context_fields", undefined, context);
     expect(output).toMatchObject({
       job_id: "test-job",
@@ -217,7 +223,14 @@ describeWithPython("python step", () => {
       attempt: 2,
       params: { threshold_percent: 50, day: "2026-03-29" },
       cwd: project.root,
-      env: { NOMAFLOW_JOB_ID: "test-job", NOMAFLOW_RUN_ID: "20260101T000000Z-test", NOMAFLOW_STEP: "step", NOMAFLOW_ATTEMPT: "2", FROM_PROJECT: "yes", PYTHONUNBUFFERED: "1" },
+      env: {
+        NOMAFLOW_JOB_ID: "test-job",
+        NOMAFLOW_RUN_ID: "20260101T000000Z-test",
+        NOMAFLOW_STEP: "step",
+        NOMAFLOW_ATTEMPT: "2",
+        FROM_PROJECT: "yes",
+        PYTHONUNBUFFERED: "1",
+      },
       path0: join(project.root, "plugins"),
     });
   });
@@ -284,7 +297,9 @@ describeWithPython("python step", () => {
 
   it("fails clearly and without retry when the module is missing", async () => {
     const error = await stepFailure(run("checks.nowhere:run"));
-    expect(error.message).toBe(`callable checks.nowhere:run: module checks.nowhere not found (no plugins/checks/nowhere.py in the project folder ${project.root})`);
+    expect(error.message).toBe(
+      `callable checks.nowhere:run: module checks.nowhere not found (no plugins/checks/nowhere.py in the project folder ${project.root})`,
+    );
     expect(error.retryable).toBe(false);
     expect((await stepFailure(run("nopackage.mod:run"))).message).toMatch(/^callable nopackage\.mod:run: module nopackage\.mod not found/);
   });
@@ -292,7 +307,9 @@ describeWithPython("python step", () => {
   it("fails without retry when the module cannot be imported, with the import's traceback in the log", async () => {
     const recording = project.context();
     const error = await stepFailure(run("checks.broken_import:run", undefined, recording.context));
-    expect(error.message).toBe("callable checks.broken_import:run: importing checks.broken_import failed: ModuleNotFoundError: No module named 'nomaflow_no_such_module_xyz'");
+    expect(error.message).toBe(
+      "callable checks.broken_import:run: importing checks.broken_import failed: ModuleNotFoundError: No module named 'nomaflow_no_such_module_xyz'",
+    );
     expect(error.retryable).toBe(false);
     expect(recording.messages("error")[0]).toContain("broken_import.py");
 
@@ -305,12 +322,16 @@ describeWithPython("python step", () => {
     const error = await stepFailure(run("checks.basics:emtpy"));
     expect(error.message).toBe("callable checks.basics:emtpy: module checks.basics (plugins/checks/basics.py) has no function emtpy; did you mean empty?");
     expect(error.retryable).toBe(false);
-    expect((await stepFailure(run("checks.basics:not_a_function"))).message).toBe("callable checks.basics:not_a_function: not_a_function is not a function (type int)");
+    expect((await stepFailure(run("checks.basics:not_a_function"))).message).toBe(
+      "callable checks.basics:not_a_function: not_a_function is not a function (type int)",
+    );
   });
 
   it("fails without retry on op_kwargs the function does not take", async () => {
     const error = await stepFailure(run("flat:run", { who: "x", threshold: 3 }));
-    expect(error.message).toBe("callable flat:run cannot be called as run(ctx, **op_kwargs) with op_kwargs threshold, who: run() got an unexpected keyword argument 'threshold'");
+    expect(error.message).toBe(
+      "callable flat:run cannot be called as run(ctx, **op_kwargs) with op_kwargs threshold, who: run() got an unexpected keyword argument 'threshold'",
+    );
     expect(error.retryable).toBe(false);
     expect((await stepFailure(run("checks.basics:takes_nothing"))).message).toContain("takes_nothing() takes 0 positional arguments but 1 was given");
   });
@@ -367,7 +388,6 @@ describeWithPython("python step: interpreters", () => {
     expect(error.retryable).toBe(false);
   });
 
-
   it("keeps the interpreter's last answer when what Nomaflow sends it can no longer be delivered", async () => {
     // A stand-in interpreter that stops reading what Nomaflow sends (as one that has exited does),
     // asks something (so a reply is written into that dead end), and only then answers "too old".
@@ -401,7 +421,10 @@ os.write(3, b'{"t":"too_old","version":"2.7.18","executable":"/opt/python2.7"}\\
       );
     });
     expect(made).toBe(0);
-    writeFileSync(join(project.root, "plugins", "where.py"), "import sys\n\ndef run(ctx):\n    return {'prefix': sys.prefix, 'in_venv': sys.prefix != sys.base_prefix}\n");
+    writeFileSync(
+      join(project.root, "plugins", "where.py"),
+      "import sys\n\ndef run(ctx):\n    return {'prefix': sys.prefix, 'in_venv': sys.prefix != sys.base_prefix}\n",
+    );
     const output = await runPythonStep({ callable: "where:run" }, project.context().context, never, ".venv/bin/python");
     expect(output).toEqual({ prefix: join(project.root, ".venv"), in_venv: true });
   });

@@ -63,7 +63,12 @@ describeWithPython(
     async function assertRowCounts() {
       const recording = project.context({ connectors: { "ops-db": ops.url, "reporting-db": reporting.url } });
       try {
-        const result = await runPythonStep({ callable: "reporting.sanity:assert_row_counts", op_kwargs: { threshold_percent: 50 } }, recording.context, never, PYTHON).then(
+        const result = await runPythonStep(
+          { callable: "reporting.sanity:assert_row_counts", op_kwargs: { threshold_percent: 50 } },
+          recording.context,
+          never,
+          PYTHON,
+        ).then(
           (output) => ({ output, error: undefined }),
           (error: unknown) => ({ output: undefined, error }),
         );
@@ -88,7 +93,9 @@ describeWithPython(
       expect(failure.message).toBe("RuntimeError: row-count delta 62.0% > threshold 50%");
       expect(failure.retryable).toBe(true);
       expect(recording.messages("info")).toEqual(["source=38 · target=100 · delta=62.0%"]);
-      expect(recording.messages("error")[0]).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*sanity\.py", line \d+, in assert_row_counts\n[\s\S]*RuntimeError: row-count delta 62\.0% > threshold 50%$/);
+      expect(recording.messages("error")[0]).toMatch(
+        /^Traceback \(most recent call last\):\n[\s\S]*sanity\.py", line \d+, in assert_row_counts\n[\s\S]*RuntimeError: row-count delta 62\.0% > threshold 50%$/,
+      );
     });
 
     it("runs as the recipe's job step, the parameter keeping its number type", async () => {

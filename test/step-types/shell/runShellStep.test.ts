@@ -123,9 +123,7 @@ describe("shell step: failures", () => {
     const { context } = project();
     const error = await failure(runShellStep({ command: "for i in 1 2 3 4 5 6 7; do echo problem $i >&2; done; exit 3" }, context, never));
     expect(error.retryable).toBe(true);
-    expect(error.message).toBe(
-      "command exited with code 3; last lines of stderr:\n  problem 3\n  problem 4\n  problem 5\n  problem 6\n  problem 7",
-    );
+    expect(error.message).toBe("command exited with code 3; last lines of stderr:\n  problem 3\n  problem 4\n  problem 5\n  problem 6\n  problem 7");
   });
 
   it("says just the exit code when there was no stderr", async () => {
@@ -173,11 +171,7 @@ describe("shell step: cancellation and leftovers", () => {
     const { context, messages } = project();
     const controller = new AbortController();
     const run = failure(
-      runShellStep(
-        { command: "echo $$ > leader.pid; sleep 100 & echo $! > grandchild.pid; echo started; sleep 100" },
-        context,
-        controller.signal,
-      ),
+      runShellStep({ command: "echo $$ > leader.pid; sleep 100 & echo $! > grandchild.pid; echo started; sleep 100" }, context, controller.signal),
     );
     expect(await eventually(() => messages("info").includes("started"))).toBe(true);
     const leader = readPid("leader.pid");

@@ -25,7 +25,10 @@ describeWithPostgres("sql step", () => {
   }
 
   it("runs several statements in one transaction and reports rows affected", async () => {
-    const run = await runJobIn(project(`  - name: load\n    type: sql\n    connector: db\n    sql: "insert into t values (1, 'a'), (2, 'b'); update t set v = 'c' where id = 2"\n`), "job");
+    const run = await runJobIn(
+      project(`  - name: load\n    type: sql\n    connector: db\n    sql: "insert into t values (1, 'a'), (2, 'b'); update t set v = 'c' where id = 2"\n`),
+      "job",
+    );
     expect(run.output("load")).toEqual({ rows_affected: 3 });
     expect((await db.query("select id, v from t order by id")).rows).toEqual([
       { id: 1, v: "a" },
@@ -67,7 +70,9 @@ describeWithPostgres("sql step", () => {
     expect(run.error("hinted")).toBe(
       "connector db: function no_such_function(integer) does not exist; hint: No function matches the given name and argument types. You might need to add explicit type casts.",
     );
-    expect(run.error("raised")).toBe("connector db: stock too low; detail: item 7 has 0; hint: restock first; context: PL/pgSQL function inline_code_block line 1 at RAISE");
+    expect(run.error("raised")).toBe(
+      "connector db: stock too low; detail: item 7 has 0; hint: restock first; context: PL/pgSQL function inline_code_block line 1 at RAISE",
+    );
     expect(JSON.stringify(run.events)).not.toContain("S3cret");
   });
 

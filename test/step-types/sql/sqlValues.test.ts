@@ -132,7 +132,11 @@ describeWithPostgres("values in SQL text on PostgreSQL", () => {
   afterAll(async () => {
     await db?.drop();
   });
-  hostileValuesOn("postgres", () => db.url, () => db);
+  hostileValuesOn(
+    "postgres",
+    () => db.url,
+    () => db,
+  );
 
   it("sql_copy's query takes values and :ident names the same way", async () => {
     await db.query(`create schema if not exists "Src"; create table if not exists "Src"."we""ird tab" (id int, name text); truncate "Src"."we""ird tab"`);
@@ -207,5 +211,10 @@ steps:
 });
 
 describe("values in SQL text on PGlite", () => {
-  hostileValuesOn("pglite", () => "pglite:data/db", undefined, (root) => freshPgliteFolder(join(root, "data", "db")));
+  hostileValuesOn(
+    "pglite",
+    () => "pglite:data/db",
+    undefined,
+    (root) => freshPgliteFolder(join(root, "data", "db")),
+  );
 });

@@ -35,12 +35,20 @@ function countInChunks(counter: ReturnType<typeof binaryRowCounter>, data: Buffe
 
 describe("binaryRowCounter", () => {
   it("counts the tuples of any binary COPY stream, however it is cut into chunks", () => {
-    const field = fc.option(fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)), { nil: null });
+    const field = fc.option(
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+      { nil: null },
+    );
     fc.assert(
-      fc.property(fc.array(fc.array(field, { maxLength: 6 }), { maxLength: 60 }), fc.uint8Array({ maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (rows, extension, cuts) => {
-        const data = binaryCopy(rows, Buffer.from(extension));
-        expect(countInChunks(binaryRowCounter(), data, cuts)).toBe(rows.length);
-      }),
+      fc.property(
+        fc.array(fc.array(field, { maxLength: 6 }), { maxLength: 60 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (rows, extension, cuts) => {
+          const data = binaryCopy(rows, Buffer.from(extension));
+          expect(countInChunks(binaryRowCounter(), data, cuts)).toBe(rows.length);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -66,7 +66,8 @@ export const NON_DEFAULT_OUTPUT_SETTINGS = (name: string) => `
 `;
 
 /** The same output settings for everyone computing a checksum, so equal rows print equal text. */
-const CHECKSUM_SETTINGS = "set DateStyle = 'ISO, MDY'; set IntervalStyle = 'postgres'; set extra_float_digits = 3; set bytea_output = 'hex'; set TimeZone = 'UTC'; set lc_monetary = 'C'; set client_encoding = 'UTF8';";
+const CHECKSUM_SETTINGS =
+  "set DateStyle = 'ISO, MDY'; set IntervalStyle = 'postgres'; set extra_float_digits = 3; set bytea_output = 'hex'; set TimeZone = 'UTC'; set lc_monetary = 'C'; set client_encoding = 'UTF8';";
 
 /** md5 of every row's text in key order, and the row count. */
 export function checksumSql(relation: string, orderBy: string): string {

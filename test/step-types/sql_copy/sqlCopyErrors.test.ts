@@ -54,14 +54,23 @@ describeWithPostgres("sql_copy errors", () => {
     cleanups.push(made.remove);
     return runJobIn(made.root, "job");
   }
-  const copy = (from: string, to: string, mode: string, extra = "") => `    type: sql_copy\n    source: { connector: src, ${from} }\n    target: { connector: dst, table: ${to} }\n    mode: ${mode}\n${extra}`;
+  const copy = (from: string, to: string, mode: string, extra = "") =>
+    `    type: sql_copy\n    source: { connector: src, ${from} }\n    target: { connector: dst, table: ${to} }\n    mode: ${mode}\n${extra}`;
   const tries = (finished: FinishedRun) => finished.events.filter((event) => event.event === "step_started").length;
 
   it.each([
     ["22001 value too long", copy(`query: "select id, code from public.codes"`, "short", "append"), /value too long for type character varying\(3\)/],
     ["22008 date out of range", copy(`query: "select 1 as id, '2022-02-30'::text as d"`, "dated", "append"), /date\/time field value out of range/],
-    ["a type the target lacks and that cannot be made from the source's definition (a range)", copy("table: spans", "spans_created", "overwrite"), /^cannot create public\.spans_created: type public\.span is not an enum, domain or composite type, so it cannot be copied from the source's definition; create it on the target$/],
-    ["a type from an extension the target lacks", copy("table: emails", "emails_created", "append"), /^cannot create public\.emails_created: type public\.citext comes from extension citext, which the target lacks \(CREATE EXTENSION citext\)$/],
+    [
+      "a type the target lacks and that cannot be made from the source's definition (a range)",
+      copy("table: spans", "spans_created", "overwrite"),
+      /^cannot create public\.spans_created: type public\.span is not an enum, domain or composite type, so it cannot be copied from the source's definition; create it on the target$/,
+    ],
+    [
+      "a type from an extension the target lacks",
+      copy("table: emails", "emails_created", "append"),
+      /^cannot create public\.emails_created: type public\.citext comes from extension citext, which the target lacks \(CREATE EXTENSION citext\)$/,
+    ],
     ["42601 syntax error", copy(`query: "selec 1 as id"`, "dated", "append"), /syntax error at or near/],
     ["22012 in a sql step", `    type: sql\n    connector: dst\n    sql: "select 1 / 0"\n`, /division by zero/],
   ])("%s fails at once, without retries", async (_name, step, message) => {

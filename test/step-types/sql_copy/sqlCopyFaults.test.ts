@@ -23,7 +23,9 @@ describeWithPostgres("sql_copy faults", () => {
     // Wide rows, so the copy takes long enough to be interrupted mid-way.
     await ops.query("create table public.big (id int primary key, payload text)");
     await ops.query("insert into public.big select g, repeat(md5(g::text), 20) from generate_series(1, 200000) g");
-    await reporting.query("create schema reporting; create table reporting.big (id int primary key, payload text); insert into reporting.big values (-1, 'yesterday')");
+    await reporting.query(
+      "create schema reporting; create table reporting.big (id int primary key, payload text); insert into reporting.big values (-1, 'yesterday')",
+    );
     await ops.query(`create role ${role} login; create table public.secret (id int); revoke all on public.secret from public`);
   });
   afterAll(async () => {
@@ -84,7 +86,10 @@ describeWithPostgres("sql_copy faults", () => {
   });
 
   it("an unreachable target is one clear error naming the connector", async () => {
-    const root = project(`steps:\n${bigCopy}`, `connectors:\n  ops-db: { url: "${ops.url}" }\n  reporting-db: { url: "postgres://postgres@127.0.0.1:1/reporting" }\n`);
+    const root = project(
+      `steps:\n${bigCopy}`,
+      `connectors:\n  ops-db: { url: "${ops.url}" }\n  reporting-db: { url: "postgres://postgres@127.0.0.1:1/reporting" }\n`,
+    );
     const run = await runJobIn(root, "copy");
     expect(run.error("big")).toBe(
       "connector reporting-db: connection refused by 127.0.0.1:1 (is the server running and listening there?) (copying public.big on ops-db to reporting.big on reporting-db)",
@@ -99,7 +104,9 @@ describeWithPostgres("sql_copy faults", () => {
       `connectors:\n  ops-db: { url: "${url.toString()}" }\n  reporting-db: { url: "${reporting.url}" }\n`,
     );
     const run = await runJobIn(root, "copy");
-    expect(run.error("secret")).toBe("connector ops-db: permission denied for table secret (copying public.secret on ops-db to reporting.secret on reporting-db)");
+    expect(run.error("secret")).toBe(
+      "connector ops-db: permission denied for table secret (copying public.secret on ops-db to reporting.secret on reporting-db)",
+    );
     expect(run.events.filter((event) => event.event === "step_started")).toHaveLength(1);
   });
 });
@@ -137,7 +144,11 @@ describeWithPostgres("sql_copy: one writer per target, and leftovers of killed r
     const root = project();
     const [first, second] = await Promise.all([runJobIn(root, "a"), runJobIn(root, "b")]);
     expect([first.result.status, second.result.status]).toEqual(["succeeded", "succeeded"]);
-    const waited = [first, second].filter((run) => run.events.some((event) => event.event === "log" && /^waiting for run \S+ \(job [ab], step items\), which is writing reporting\.items$/.test(event.message)));
+    const waited = [first, second].filter((run) =>
+      run.events.some(
+        (event) => event.event === "log" && /^waiting for run \S+ \(job [ab], step items\), which is writing reporting\.items$/.test(event.message),
+      ),
+    );
     expect(waited).toHaveLength(1);
     expect(Number((await reporting.query("select count(*) from reporting.items")).rows[0].count)).toBe(100000);
   });

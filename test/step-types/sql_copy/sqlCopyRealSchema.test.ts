@@ -45,7 +45,8 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
 
   const copyStep = (name: string, from: string, to: string, mode: string, extra = "") =>
     `  - name: ${name}\n    type: sql_copy\n    source: { connector: src, ${from} }\n    target: { connector: dst, schema: rental, table: ${JSON.stringify(to)} }\n    mode: ${mode}\n${extra}`;
-  const tableStep = (table: string, mode: string, extra = "") => copyStep(table.replace(/\W/g, "_").toLowerCase(), `schema: rental, table: ${JSON.stringify(table)}`, table, mode, extra);
+  const tableStep = (table: string, mode: string, extra = "") =>
+    copyStep(table.replace(/\W/g, "_").toLowerCase(), `schema: rental, table: ${JSON.stringify(table)}`, table, mode, extra);
 
   it("copies exactly, in text and in binary, from a database with DateStyle 'SQL, DMY' and every other output setting changed", async () => {
     for (const mode of ["append", "overwrite"]) {
@@ -71,8 +72,12 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     ["German", "postgres_verbose"],
     ["ISO, DMY", "iso_8601"],
   ])("copies exactly with the source at DateStyle %s, IntervalStyle %s, and the target's styles changed too", async (dateStyle, intervalStyle) => {
-    await source.query(`alter database "${source.name}" set DateStyle = '${dateStyle}'; alter database "${source.name}" set IntervalStyle = '${intervalStyle}'`);
-    await target.query(`alter database "${target.name}" set DateStyle = 'SQL, DMY'; alter database "${target.name}" set IntervalStyle = 'sql_standard'; alter database "${target.name}" set extra_float_digits = 0`);
+    await source.query(
+      `alter database "${source.name}" set DateStyle = '${dateStyle}'; alter database "${source.name}" set IntervalStyle = '${intervalStyle}'`,
+    );
+    await target.query(
+      `alter database "${target.name}" set DateStyle = 'SQL, DMY'; alter database "${target.name}" set IntervalStyle = 'sql_standard'; alter database "${target.name}" set extra_float_digits = 0`,
+    );
     try {
       await target.query("truncate rental.film, rental.staff");
       const run = await runJobIn(project(tableStep("film", "append") + tableStep("staff", "append", "    format: text\n")), "copy");
@@ -104,12 +109,18 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       await target.query(`update rental.film set title = 'changed' where film_id <= 100; delete from rental.film where film_id > 900;
         update rental.staff set score = -1 where staff_id <= 10; delete from rental.staff where staff_id > 40;
         ${STAMP_TRIGGER("rental.film")} create trigger stamp before update on rental.staff for each row execute function rental.stamp();`);
-      const placesBefore = async (table: string, key: string) => (await target.query(`select ${key} as id, ctid::text as place from ${table} order by ${key}`)).rows;
+      const placesBefore = async (table: string, key: string) =>
+        (await target.query(`select ${key} as id, ctid::text as place from ${table} order by ${key}`)).rows;
       const filmPlaces = await placesBefore("rental.film", "film_id");
       const staffPlaces = await placesBefore("rental.staff", "staff_id");
       // film has a primary key on the upsert key (ON CONFLICT); staff is matched on name, which no unique index covers (UPDATE … FROM).
-      await target.query("truncate rental.payment; insert into rental.payment select g, 0, timestamp '2022-09-01' + g * interval '50 minutes' from generate_series(1, 20) g");
-      const run = await runJobIn(project(tableStep("film", "upsert") + tableStep("staff", "upsert", "    key: [name]\n") + tableStep("payment", "upsert")), "copy");
+      await target.query(
+        "truncate rental.payment; insert into rental.payment select g, 0, timestamp '2022-09-01' + g * interval '50 minutes' from generate_series(1, 20) g",
+      );
+      const run = await runJobIn(
+        project(tableStep("film", "upsert") + tableStep("staff", "upsert", "    key: [name]\n") + tableStep("payment", "upsert")),
+        "copy",
+      );
       expect(run.result.status, run.error("film") ?? run.error("staff") ?? run.error("payment")).toBe("succeeded");
       expect(run.output("payment")).toMatchObject({ rows: 1500, rows_inserted: 1480, rows_updated: 20, rows_unchanged: 0 });
       expect(await checksum(target, "rental.payment", "payment_id")).toEqual(await checksum(source, "rental.payment", "payment_id"));
@@ -123,17 +134,35 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
       expect(stayed(filmPlaces, await placesBefore("rental.film", "film_id"))).toEqual(range(101, 900));
       expect(stayed(staffPlaces, await placesBefore("rental.staff", "staff_id"))).toEqual(range(11, 40));
-      expect(await checksum(target, "(select * from rental.film where film_id > 100)", "film_id")).toEqual(await checksum(source, "(select * from rental.film where film_id > 100)", "film_id"));
-      expect(await checksum(target, "(select staff_id, name, hired, shift, score from rental.staff)", "staff_id")).toEqual(await checksum(source, "rental.staff", "staff_id"));
+      expect(await checksum(target, "(select * from rental.film where film_id > 100)", "film_id")).toEqual(
+        await checksum(source, "(select * from rental.film where film_id > 100)", "film_id"),
+      );
+      expect(await checksum(target, "(select staff_id, name, hired, shift, score from rental.staff)", "staff_id")).toEqual(
+        await checksum(source, "rental.staff", "staff_id"),
+      );
       // The source's stamps are of 2022; the trigger's are of today.
-      const stamped = await target.query("select (select count(*)::int from rental.film where last_update > '2023-01-01') as films, (select count(*)::int from rental.staff where last_update > '2023-01-01') as staff");
+      const stamped = await target.query(
+        "select (select count(*)::int from rental.film where last_update > '2023-01-01') as films, (select count(*)::int from rental.staff where last_update > '2023-01-01') as staff",
+      );
       expect(stamped.rows).toEqual([{ films: 100, staff: 10 }]);
       // The stamped films are the changed ones, now with the source's values but the stamp.
-      expect(await checksum(target, "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)", "film_id")).toEqual(
-        await checksum(source, "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)", "film_id"),
+      expect(
+        await checksum(
+          target,
+          "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)",
+          "film_id",
+        ),
+      ).toEqual(
+        await checksum(
+          source,
+          "(select film_id, title, mood, release_year, rental_duration, rate, small, poster, price, opened, seen from rental.film where film_id <= 100)",
+          "film_id",
+        ),
       );
     } finally {
-      await target.query("drop trigger if exists stamp on rental.film; drop trigger if exists stamp on rental.staff; alter table rental.staff drop column last_update");
+      await target.query(
+        "drop trigger if exists stamp on rental.film; drop trigger if exists stamp on rental.staff; alter table rental.staff drop column last_update",
+      );
     }
   });
 
@@ -156,19 +185,40 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       const failed = ["film", "staff", "payment", "partition", "customer"].map((step) => run.error(step)).find(Boolean);
       expect(run.result.status, failed).toBe("succeeded");
       expect(run.events.filter((event) => event.event === "step_attempt_failed")).toEqual([]);
-      expect(run.output("film")).toMatchObject({ overwrite_method: "replace", rows_inserted: 999, rows_updated: 1, rows_deleted: 1, materialized_views_refreshed: ["rental.mood_films"] });
+      expect(run.output("film")).toMatchObject({
+        overwrite_method: "replace",
+        rows_inserted: 999,
+        rows_updated: 1,
+        rows_deleted: 1,
+        materialized_views_refreshed: ["rental.mood_films"],
+      });
       expect(run.output("staff")).toMatchObject({ overwrite_method: "replace", rows_inserted: 49, rows_updated: 1, rows_deleted: 1 });
       expect(run.output("payment")).toMatchObject({ overwrite_method: "replace", rows_inserted: 1499, rows_updated: 1, rows_deleted: 1 });
       expect(run.output("partition")).toMatchObject({ overwrite_method: "replace" });
       expect(run.output("customer")).toMatchObject({ overwrite_method: "replace" });
       const logs = run.events.filter((event) => event.event === "log").map((event) => `${event.step}: ${String((event as { message?: unknown }).message)}`);
-      expect(logs).toContainEqual(expect.stringMatching(/^film: overwriting rental\.film by replacing its rows in one transaction, since a swap cannot be done: materialized view rental\.mood_films reads rental\.film/));
-      expect(logs).toContainEqual(expect.stringMatching(/^staff: overwriting rental\.staff by replacing its rows in one transaction, since a swap cannot be done: function rental\.staff_label\(rental\.staff\) depends on rental\.staff/));
+      expect(logs).toContainEqual(
+        expect.stringMatching(
+          /^film: overwriting rental\.film by replacing its rows in one transaction, since a swap cannot be done: materialized view rental\.mood_films reads rental\.film/,
+        ),
+      );
+      expect(logs).toContainEqual(
+        expect.stringMatching(
+          /^staff: overwriting rental\.staff by replacing its rows in one transaction, since a swap cannot be done: function rental\.staff_label\(rental\.staff\) depends on rental\.staff/,
+        ),
+      );
       expect(logs).toContainEqual("film: refreshed materialized view rental.mood_films");
-      for (const [relation, key] of [["rental.film", "film_id"], ["rental.staff", "staff_id"], ["rental.payment", "payment_id"], ['rental."Customer"', '"CustomerId"']]) {
+      for (const [relation, key] of [
+        ["rental.film", "film_id"],
+        ["rental.staff", "staff_id"],
+        ["rental.payment", "payment_id"],
+        ['rental."Customer"', '"CustomerId"'],
+      ]) {
         expect(await checksum(target, relation!, key!), relation).toEqual(await checksum(source, relation!, key!));
       }
-      expect(await checksum(target, "rental.mood_films", "mood")).toEqual(await checksum(source, "(select mood, count(*) as films from rental.film group by mood)", "mood"));
+      expect(await checksum(target, "rental.mood_films", "mood")).toEqual(
+        await checksum(source, "(select mood, count(*) as films from rental.film group by mood)", "mood"),
+      );
       // Forced to swap, the same table is refused, saying why and what else to do.
       const forced = await runJobIn(project(tableStep("film", "overwrite", "    overwrite_method: swap\n")), "copy");
       expect(forced.error("film")).toMatch(/^cannot overwrite rental\.film by a swap: materialized view rental\.mood_films reads rental\.film/);
@@ -184,16 +234,25 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     const bare = await createDatabase("rental_bare");
     cleanups.push(() => bare.drop());
     await bare.query("create schema rental");
-    await source.query("create schema extra; create type extra.color as enum ('red', 'blue'); create table rental.painted (id int primary key, color extra.color)");
+    await source.query(
+      "create schema extra; create type extra.color as enum ('red', 'blue'); create table rental.painted (id int primary key, color extra.color)",
+    );
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  src: { url: "${source.url}" }\n  bare: { url: "${bare.url}" }\n`,
       "jobs/copy.yaml": `id: copy\nsteps:\n${[
         ["film", "table: film", "film"],
         ["film-again", "table: film", "film_again"],
         ["payments", 'query: "select payment_id, amount, payment_date, amount * 2 as doubled from rental.payment"', "payment_q"],
-        ["joined", 'query: "select f.film_id, f.release_year, s.name, s.hired from rental.film f left join rental.staff s on s.staff_id = f.film_id"', "film_staff"],
+        [
+          "joined",
+          'query: "select f.film_id, f.release_year, s.name, s.hired from rental.film f left join rental.staff s on s.staff_id = f.film_id"',
+          "film_staff",
+        ],
       ]
-        .map(([name, from, to]) => `  - { name: ${name}, type: sql_copy, source: { connector: src, schema: rental, ${from} }, target: { connector: bare, schema: rental, table: ${to} }, mode: append }\n`)
+        .map(
+          ([name, from, to]) =>
+            `  - { name: ${name}, type: sql_copy, source: { connector: src, schema: rental, ${from} }, target: { connector: bare, schema: rental, table: ${to} }, mode: append }\n`,
+        )
         .join("")
         .replace(/schema: rental, query/g, "query")}`,
       "jobs/painted.yaml": `id: painted\nsteps:\n  - { name: painted, type: sql_copy, source: { connector: src, schema: rental, table: painted }, target: { connector: bare, schema: rental, table: painted }, mode: append }\n`,
@@ -214,7 +273,12 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
     await expect(bare.query("insert into rental.film (film_id, title, release_year) values (0, 'x', 1800)")).rejects.toThrow(/violates check constraint/);
     expect((await bare.query("select enum_range(null::rental.mood)::text as labels")).rows).toEqual([{ labels: "{sad,ok,happy}" }]);
     const columnsOf = async (table: string) =>
-      (await bare.query(`select attname as name, format_type(atttypid, atttypmod) as type, attnotnull as not_null from pg_attribute where attrelid = $1::regclass and attnum > 0 order by attnum`, [table])).rows;
+      (
+        await bare.query(
+          `select attname as name, format_type(atttypid, atttypmod) as type, attnotnull as not_null from pg_attribute where attrelid = $1::regclass and attnum > 0 order by attnum`,
+          [table],
+        )
+      ).rows;
     expect(await columnsOf("rental.payment_q")).toEqual([
       { name: "payment_id", type: "integer", not_null: true },
       { name: "amount", type: "numeric(5,2)", not_null: false },
@@ -227,7 +291,9 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       { name: "name", type: "text", not_null: false },
       { name: "hired", type: "date", not_null: false },
     ]);
-    expect(await checksum(bare, "rental.payment_q", "payment_id")).toEqual(await checksum(source, "(select payment_id, amount, payment_date, amount * 2 as doubled from rental.payment)", "payment_id"));
+    expect(await checksum(bare, "rental.payment_q", "payment_id")).toEqual(
+      await checksum(source, "(select payment_id, amount, payment_date, amount * 2 as doubled from rental.payment)", "payment_id"),
+    );
     // A type whose schema the target lacks: the step says what to create, and creates nothing.
     const painted = await runJobIn(made.root, "painted");
     expect(painted.error("painted")).toBe("cannot create rental.painted: type extra.color needs schema extra, which the target lacks (CREATE SCHEMA extra)");
@@ -242,13 +308,21 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       expect(run.output("film")?.sequences_advanced, mode).toEqual({ "rental.film_film_id_seq": 1000 });
       expect(run.output("staff")?.sequences_advanced, mode).toEqual({ "rental.staff_staff_id_seq": 50 });
       expect(run.output("customer")?.sequences_advanced, mode).toEqual({ 'rental."Customer_CustomerId_seq"': 500 });
-      const logged = run.events.filter((event) => event.event === "log" && event.step === "film" && /advanced sequence rental\.film_film_id_seq to 1000/.test(String((event as { message?: unknown }).message)));
+      const logged = run.events.filter(
+        (event) =>
+          event.event === "log" &&
+          event.step === "film" &&
+          /advanced sequence rental\.film_film_id_seq to 1000/.test(String((event as { message?: unknown }).message)),
+      );
       expect(logged, mode).toHaveLength(1);
       const next = await target.query(`
         insert into rental.film (title) values ('next') returning film_id as id;
         insert into rental.staff (name) values ('next') returning staff_id as id;
         insert into rental."Customer" ("Name") values ('next') returning "CustomerId" as id`);
-      expect((next as unknown as Array<{ rows: Array<{ id: number }> }>).map((result) => result.rows[0]!.id), mode).toEqual([1001, 51, 501]);
+      expect(
+        (next as unknown as Array<{ rows: Array<{ id: number }> }>).map((result) => result.rows[0]!.id),
+        mode,
+      ).toEqual([1001, 51, 501]);
     }
     // A sequence already past the loaded keys is never moved back.
     const again = await runJobIn(project(tableStep("staff", "upsert")), "copy");
@@ -282,7 +356,9 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
 
   it("a sequence the target's user may not advance is a warning, not a failure: the rows are committed", async () => {
     const role = `nomaflow_loader_${Math.random().toString(36).slice(2, 8)}`;
-    await target.query(`create role ${role} login; grant usage on schema rental to ${role}; grant select, insert, update on rental.staff to ${role}; truncate rental.staff restart identity`);
+    await target.query(
+      `create role ${role} login; grant usage on schema rental to ${role}; grant select, insert, update on rental.staff to ${role}; truncate rental.staff restart identity`,
+    );
     try {
       const url = new URL(target.url);
       url.username = role;
@@ -294,8 +370,14 @@ describeWithPostgres("sql_copy on a real-world schema", () => {
       const run = await runJobIn(made.root, "copy");
       expect(run.result.status, run.error("staff")).toBe("succeeded");
       expect(run.output("staff")).toMatchObject({ rows: 50, sequences_advanced: {} });
-      const warnings = run.events.filter((event) => event.event === "log" && (event as { level: string }).level === "warning").map((event) => (event as { message: string }).message);
-      expect(warnings).toEqual([expect.stringMatching(/^the rows are in rental\.staff, but its sequences were not advanced past them: permission denied for sequence staff_staff_id_seq/)]);
+      const warnings = run.events
+        .filter((event) => event.event === "log" && (event as { level: string }).level === "warning")
+        .map((event) => (event as { message: string }).message);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^the rows are in rental\.staff, but its sequences were not advanced past them: permission denied for sequence staff_staff_id_seq/,
+        ),
+      ]);
       expect((await target.query("select count(*)::int as n from rental.staff")).rows).toEqual([{ n: 50 }]);
     } finally {
       await target.query(`drop owned by ${role}; drop role ${role}`);

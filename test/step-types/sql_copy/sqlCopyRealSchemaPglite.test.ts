@@ -43,14 +43,19 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  server: { url: "${server.url}" }\n  embedded: { url: "pglite:data/embedded" }\n  sink: { url: "pglite:data/sink" }\n  bare: { url: "pglite:data/bare" }\n`,
       "jobs/to-bare.yaml": `id: to-bare\nsteps:\n  - { name: film, type: sql_copy, source: { connector: embedded, schema: rental, table: film }, target: { connector: bare, schema: rental, table: film }, mode: append }\n`,
-      "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${([
-        ["film", "film", "upsert"],
-        ["Customer", "Customer", "append"],
-        ["payment", "payment_copy", "overwrite"],
-        ["film_list", "film_list", "overwrite"],
-        ["payment", "payment", "overwrite", "payment-replaced", ", refresh_materialized_views: true"],
-      ] as const)
-        .map(([from, to, mode, name = from.toLowerCase(), extra = ""]) => `  - { name: ${name}, type: sql_copy${extra}, source: { connector: embedded, schema: rental, table: "${from}" }, target: { connector: sink, schema: rental, table: "${to}" }, mode: ${mode} }\n`)
+      "jobs/to-sink.yaml": `id: to-sink\nsteps:\n${(
+        [
+          ["film", "film", "upsert"],
+          ["Customer", "Customer", "append"],
+          ["payment", "payment_copy", "overwrite"],
+          ["film_list", "film_list", "overwrite"],
+          ["payment", "payment", "overwrite", "payment-replaced", ", refresh_materialized_views: true"],
+        ] as const
+      )
+        .map(
+          ([from, to, mode, name = from.toLowerCase(), extra = ""]) =>
+            `  - { name: ${name}, type: sql_copy${extra}, source: { connector: embedded, schema: rental, table: "${from}" }, target: { connector: sink, schema: rental, table: "${to}" }, mode: ${mode} }\n`,
+        )
         .join("")}`,
       "jobs/copy.yaml": `id: copy\nsteps:\n  - { name: styles, type: sql, connector: embedded, sql: "${EUROPEAN_STYLES}" }\n${copy("film", "append")}${copy("staff", "overwrite")}  - name: styles-kept\n    type: sql\n    connector: embedded\n    sql: "do $$ begin if current_setting('DateStyle') <> 'SQL, DMY' or current_setting('IntervalStyle') <> 'sql_standard' then raise exception 'settings not given back: %, %', current_setting('DateStyle'), current_setting('IntervalStyle'); end if; end $$"\n`,
     });
@@ -65,8 +70,12 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     });
     await withPglite(join(root, "data", "sink"), async (sink) => {
       await sink.execute(RENTAL_SCHEMA);
-      await sink.execute("insert into rental.film (film_id, title) overriding system value values (1, 'old'); create table rental.film_list (film_id int, title text, mood rental.mood, opened date)");
-      await sink.execute("insert into rental.payment values (1, 0, '2022-09-01 00:50'), (99999, 1, '2022-10-20'); create materialized view rental.paid as select sum(amount) as total, count(*) as n from rental.payment");
+      await sink.execute(
+        "insert into rental.film (film_id, title) overriding system value values (1, 'old'); create table rental.film_list (film_id int, title text, mood rental.mood, opened date)",
+      );
+      await sink.execute(
+        "insert into rental.payment values (1, 0, '2022-09-01 00:50'), (99999, 1, '2022-10-20'); create materialized view rental.paid as select sum(amount) as total, count(*) as n from rental.payment",
+      );
     });
   });
   afterAll(async () => {
@@ -78,7 +87,8 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const run = await runJobIn(root, "copy");
     expect(run.result.status, run.error("film") ?? run.error("staff") ?? run.error("styles-kept")).toBe("succeeded");
     expect(run.output("film")).toMatchObject({ rows: 1000, format: "text" });
-    const serverSum = async (relation: string, key: string) => ((await server.query(checksumSql(relation, key))) as unknown as Array<{ rows: unknown[] }>).at(-1)!.rows[0];
+    const serverSum = async (relation: string, key: string) =>
+      ((await server.query(checksumSql(relation, key))) as unknown as Array<{ rows: unknown[] }>).at(-1)!.rows[0];
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       expect(await serverSum("rental.film", "film_id")).toEqual(await pgliteChecksum(embedded, "rental.film", "film_id"));
       expect(await serverSum("rental.staff", "staff_id")).toEqual(await pgliteChecksum(embedded, "rental.staff", "staff_id"));
@@ -89,17 +99,36 @@ describeWithPostgres("sql_copy on a real-world schema with PGlite", () => {
     const run = await runJobIn(root, "to-sink");
     const failed = ["film", "customer", "payment", "film_list", "payment-replaced"].map((step) => run.error(step)).find(Boolean);
     expect(run.result.status, failed).toBe("succeeded");
-    expect(run.output("film")).toMatchObject({ rows: 1000, rows_inserted: 999, rows_updated: 1, rows_unchanged: 0, sequences_advanced: { "rental.film_film_id_seq": 1000 } });
+    expect(run.output("film")).toMatchObject({
+      rows: 1000,
+      rows_inserted: 999,
+      rows_updated: 1,
+      rows_unchanged: 0,
+      sequences_advanced: { "rental.film_film_id_seq": 1000 },
+    });
     expect(run.output("customer")).toMatchObject({ rows: 500, format: "binary", sequences_advanced: { 'rental."Customer_CustomerId_seq"': 500 } });
     expect(run.output("payment")).toMatchObject({ rows: 1500, format: "binary", created_target: true });
-    expect(run.output("payment-replaced")).toMatchObject({ overwrite_method: "replace", rows_inserted: 1499, rows_updated: 1, rows_deleted: 1, materialized_views_refreshed: ["rental.paid"] });
+    expect(run.output("payment-replaced")).toMatchObject({
+      overwrite_method: "replace",
+      rows_inserted: 1499,
+      rows_updated: 1,
+      rows_deleted: 1,
+      materialized_views_refreshed: ["rental.paid"],
+    });
     await withPglite(join(root, "data", "embedded"), async (embedded) => {
       await withPglite(join(root, "data", "sink"), async (sink) => {
-        for (const [from, to, key] of [["rental.film", "rental.film", "film_id"], ['rental."Customer"', 'rental."Customer"', '"CustomerId"'], ["rental.payment", "rental.payment_copy", "payment_id"], ["rental.film_list", "rental.film_list", "film_id"]] as const) {
+        for (const [from, to, key] of [
+          ["rental.film", "rental.film", "film_id"],
+          ['rental."Customer"', 'rental."Customer"', '"CustomerId"'],
+          ["rental.payment", "rental.payment_copy", "payment_id"],
+          ["rental.film_list", "rental.film_list", "film_id"],
+        ] as const) {
           expect(await pgliteChecksum(sink, to, key), to).toEqual(await pgliteChecksum(embedded, from, key));
         }
         expect(await pgliteChecksum(sink, "rental.payment", "payment_id")).toEqual(await pgliteChecksum(embedded, "rental.payment", "payment_id"));
-        expect(await pgliteChecksum(sink, "rental.paid", "n")).toEqual(await pgliteChecksum(embedded, "(select sum(amount) as total, count(*) as n from rental.payment)", "n"));
+        expect(await pgliteChecksum(sink, "rental.paid", "n")).toEqual(
+          await pgliteChecksum(embedded, "(select sum(amount) as total, count(*) as n from rental.payment)", "n"),
+        );
         expect(await sink.fetch("insert into rental.film (title) values ('next') returning film_id")).toEqual([{ film_id: 1001 }]);
       });
     });

@@ -21,7 +21,9 @@ describeWithPostgres("sql_copy waiting for another run's target lock", () => {
     await target.query("create table items (id int, name text)");
     // The first run's COMMIT takes 1.5 s (a deferred trigger), holding the table's lock that long.
     await target.query(`create function slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return null; end $$`);
-    await target.query("create constraint trigger slow_commit after insert on items deferrable initially deferred for each row when (new.id = 1 and current_setting('application_name') like 'nomaflow:first:%') execute function slow_commit()");
+    await target.query(
+      "create constraint trigger slow_commit after insert on items deferrable initially deferred for each row when (new.id = 1 and current_setting('application_name') like 'nomaflow:first:%') execute function slow_commit()",
+    );
   });
   afterAll(async () => {
     for (const remove of removes) remove();
@@ -30,7 +32,8 @@ describeWithPostgres("sql_copy waiting for another run's target lock", () => {
   });
 
   it("logs the wait naming the run holding the lock, and leaves the wait out of the copy's time and rows/s", async () => {
-    const step = "steps:\n  - { name: items, type: sql_copy, source: { connector: source, table: items }, target: { connector: target, table: items }, mode: append }\n";
+    const step =
+      "steps:\n  - { name: items, type: sql_copy, source: { connector: source, table: items }, target: { connector: target, table: items }, mode: append }\n";
     const made = makeProject({
       "nomaflow.yaml": `connectors:\n  source: { url: "${source.url}" }\n  target: { url: "${target.url}" }\n`,
       "jobs/first.yaml": `id: first\n${step}`,
@@ -39,7 +42,8 @@ describeWithPostgres("sql_copy waiting for another run's target lock", () => {
     removes.push(made.remove);
     const first = runJobIn(made.root, "first");
     // The first run is in its COMMIT, holding the lock.
-    const committing = "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'nomaflow:first:%' and state = 'active' and query ilike 'commit%'";
+    const committing =
+      "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'nomaflow:first:%' and state = 'active' and query ilike 'commit%'";
     while ((await target.query(committing, [target.name])).rows[0].n === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await runJobIn(made.root, "second");
     const firstRun = await first;
@@ -48,7 +52,11 @@ describeWithPostgres("sql_copy waiting for another run's target lock", () => {
     const logs = second.events.filter((event): event is Extract<RunEvent, { event: "log" }> => event.event === "log").map((event) => event.message);
     const runId = firstRun.result.runId;
     expect(logs, JSON.stringify(logs)).toContain(`waiting for run ${runId} (job first, step items), which is writing public.items`);
-    expect(logs.some((message) => new RegExp(`^waited \\d+\\.\\d\\d s for run ${runId} \\(job first, step items\\) to finish writing public\\.items$`).test(message))).toBe(true);
+    expect(
+      logs.some((message) =>
+        new RegExp(`^waited \\d+\\.\\d\\d s for run ${runId} \\(job first, step items\\) to finish writing public\\.items$`).test(message),
+      ),
+    ).toBe(true);
     const output = second.output("items") as { duration_ms: number; lock_wait_ms: number; rows: number; rows_per_second: number };
     expect(output.rows).toBe(50);
     expect(output.lock_wait_ms).toBeGreaterThanOrEqual(500);

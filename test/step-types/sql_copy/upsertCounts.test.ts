@@ -19,12 +19,15 @@ describeWithPostgres("sql_copy upsert counts", () => {
     source = await createDatabase("upsert_counts_src");
     target = await createDatabase("upsert_counts_dst");
     const table = "create table public.items (id int generated always as identity, code text primary key, name text, qty int)";
-    await source.query(`${table}; insert into public.items overriding system value values (1, 'a', 'Ann', 1), (2, 'b', 'Bob', 2), (3, 'c', 'Cid', 3), (4, 'd', 'Dee', 4)`);
+    await source.query(
+      `${table}; insert into public.items overriding system value values (1, 'a', 'Ann', 1), (2, 'b', 'Bob', 2), (3, 'c', 'Cid', 3), (4, 'd', 'Dee', 4)`,
+    );
     // b changed, c equal, a and d missing; x only in the target. Ids differ from the source's.
     await target.query(`${table}; insert into public.items overriding system value values (20, 'b', 'old Bob', 2), (30, 'c', 'Cid', 3), (90, 'x', 'kept', 9)`);
     ({ root, remove } = makeProject({
       "nomaflow.yaml": `connectors:\n  src: { url: "${source.url}" }\n  dst: { url: "${target.url}" }\n`,
-      "jobs/upsert.yaml": "id: upsert\nsteps:\n  - name: upsert\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: upsert\n",
+      "jobs/upsert.yaml":
+        "id: upsert\nsteps:\n  - name: upsert\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: upsert\n",
     }));
   });
   afterAll(async () => {
@@ -34,7 +37,10 @@ describeWithPostgres("sql_copy upsert counts", () => {
   });
 
   const snapshot = "select id, code, name, qty from public.items order by code";
-  const reset = () => target.query(`truncate public.items; insert into public.items overriding system value values (20, 'b', 'old Bob', 2), (30, 'c', 'Cid', 3), (90, 'x', 'kept', 9)`);
+  const reset = () =>
+    target.query(
+      `truncate public.items; insert into public.items overriding system value values (20, 'b', 'old Bob', 2), (30, 'c', 'Cid', 3), (90, 'x', 'kept', 9)`,
+    );
 
   it("counts inserted, updated and unchanged rows, and keeps the target's identity values on updated rows", async () => {
     const run = await runJobIn(root, "upsert");

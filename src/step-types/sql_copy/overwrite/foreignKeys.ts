@@ -117,7 +117,10 @@ export async function checkIncomingReferences(query: Query, plan: StashPlan): Pr
       throw new StepError(
         `overwrite of ${target} stopped before the swap: ${displayName(key.schema, key.table)} has a row with (${key.columns.join(", ")})=${String(rows[0]!.key)}, ` +
           `which foreign key ${key.name} requires in ${target}, but the new rows lack it; ${target} is unchanged`,
-        { retryable: false, hint: `copy rows that include every key ${displayName(key.schema, key.table)} refers to, or delete the rows that refer to missing keys first` },
+        {
+          retryable: false,
+          hint: `copy rows that include every key ${displayName(key.schema, key.table)} refers to, or delete the rows that refer to missing keys first`,
+        },
       );
     }
   }

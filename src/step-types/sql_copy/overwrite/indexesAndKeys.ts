@@ -108,7 +108,8 @@ export function unreproducibleIndexes(indexes: IndexFacts[], statistics: Statist
     }
   }
   for (const object of statistics) {
-    if (object.body === null) problems.push(`statistics object ${displayName(object.schema, object.name)} has a definition this version cannot rebuild (${object.definition})`);
+    if (object.body === null)
+      problems.push(`statistics object ${displayName(object.schema, object.name)} has a definition this version cannot rebuild (${object.definition})`);
   }
   return problems;
 }
@@ -122,7 +123,8 @@ export function stashIndexStatements(plan: StashPlan): string[] {
     const name = temporaryIndexName(table, plan.tag, position);
     if (index.constraintType !== null) {
       statements.push(`ALTER TABLE ${stash} ADD CONSTRAINT ${quoteIdentifier(name)} ${index.constraintDefinition}`);
-      if (index.constraintComment !== null) statements.push(`COMMENT ON CONSTRAINT ${quoteIdentifier(name)} ON ${stash} IS ${quoteLiteral(index.constraintComment)}`);
+      if (index.constraintComment !== null)
+        statements.push(`COMMENT ON CONSTRAINT ${quoteIdentifier(name)} ON ${stash} IS ${quoteLiteral(index.constraintComment)}`);
     } else {
       // pg_get_indexdef leaves the tablespace out; default_tablespace puts the index there.
       if (index.tablespace !== null) statements.push(`SELECT pg_catalog.set_config('default_tablespace', ${quoteLiteral(index.tablespace)}, true)`);

@@ -97,9 +97,11 @@ export async function overwriteTarget(
     for (const key of swapped.value.unvalidatedForeignKeys) context.log("warning", `foreign key ${JSON.stringify(key)} stays NOT VALID after the swap`);
     return { lockHeldMs: Math.round(swapped.value.lockHeldMs * 100) / 100 };
   } catch (error) {
-    await sink.withSession((cleanup) => dropStash(queryOf(cleanup), target, plan.stash), { applicationName: context.applicationName }).catch(() => {
-      // Left for the next run, which drops leftovers before it starts.
-    });
+    await sink
+      .withSession((cleanup) => dropStash(queryOf(cleanup), target, plan.stash), { applicationName: context.applicationName })
+      .catch(() => {
+        // Left for the next run, which drops leftovers before it starts.
+      });
     throw error;
   }
 }

@@ -11,7 +11,13 @@ import { qualifiedName, type TableName } from "../quoteIdentifier.js";
 import type { TableInfo } from "../tableColumns.js";
 import { upsertRows, type UpsertCounts } from "../upsertRows.js";
 
-export async function replaceRows(session: Session, copyIn: (table: TableName) => Promise<number>, columns: string[], target: TableName, existing: TableInfo): Promise<UpsertCounts> {
+export async function replaceRows(
+  session: Session,
+  copyIn: (table: TableName) => Promise<number>,
+  columns: string[],
+  target: TableName,
+  existing: TableInfo,
+): Promise<UpsertCounts> {
   const name = qualifiedName(target.schema, target.table);
   const keyed = existing.primaryKey.length > 0 && existing.primaryKey.every((column) => columns.includes(column));
   if (keyed) return upsertRows(session, copyIn, columns, name, existing, existing.primaryKey, { deleteMissing: true });

@@ -53,7 +53,16 @@ export const OBSTACLES_SQL = `json_build_object(
     'publications', (SELECT coalesce(json_agg(DISTINCT p.pubname), '[]') FROM pg_publication_tables p WHERE p.schemaname = n.nspname AND p.tablename = t.relname),
     'otherDependents', ${OTHER_DEPENDENTS_SQL})`;
 
-const KINDS: Record<string, string> = { v: "a view", m: "a materialized view", f: "a foreign table", S: "a sequence", c: "a composite type", i: "an index", I: "a partitioned index", t: "a TOAST table" };
+const KINDS: Record<string, string> = {
+  v: "a view",
+  m: "a materialized view",
+  f: "a foreign table",
+  S: "a sequence",
+  c: "a composite type",
+  i: "an index",
+  I: "a partitioned index",
+  t: "a TOAST table",
+};
 const listNames = (names: Names) => names.map(([schema, name]) => displayName(schema, name)).join(", ");
 
 /** One sentence per reason the target cannot be overwritten by a swap; empty when it can. */
@@ -71,7 +80,9 @@ export function swapRefusals(description: TargetDescription): string[] {
     refusals.push(`${target} ${how} ${listNames(obstacles.parents)}, and the swapped-in table would not; use mode upsert (or append) instead`);
   }
   if (obstacles.children.length > 0) {
-    refusals.push(`${target} has inheritance children (${listNames(obstacles.children)}), which a swap cannot carry over; use mode upsert, or copy into each child table`);
+    refusals.push(
+      `${target} has inheritance children (${listNames(obstacles.children)}), which a swap cannot carry over; use mode upsert, or copy into each child table`,
+    );
   }
   for (const view of description.views.filter((candidate) => candidate.kind === "m")) {
     refusals.push(
@@ -84,10 +95,14 @@ export function swapRefusals(description: TargetDescription): string[] {
     );
   }
   for (const view of description.views.filter((candidate) => candidate.kind === "v" && !candidate.mayReplace)) {
-    refusals.push(`view ${displayName(view.schema, view.name)} reads ${target} and must be re-created by the swap, which only its owner ${view.owner} may do; run the step as ${view.owner} (or a member of it)`);
+    refusals.push(
+      `view ${displayName(view.schema, view.name)} reads ${target} and must be re-created by the swap, which only its owner ${view.owner} may do; run the step as ${view.owner} (or a member of it)`,
+    );
   }
   for (const key of description.incomingForeignKeys.filter((candidate) => candidate.kind !== "p" && !candidate.mayAlter)) {
-    refusals.push(`foreign key ${key.name} of ${displayName(key.schema, key.table)} references ${target} and must be moved by the swap, which only the owner of ${displayName(key.schema, key.table)} may do; run the step as that owner (or a member of it)`);
+    refusals.push(
+      `foreign key ${key.name} of ${displayName(key.schema, key.table)} references ${target} and must be moved by the swap, which only the owner of ${displayName(key.schema, key.table)} may do; run the step as that owner (or a member of it)`,
+    );
   }
   for (const rule of obstacles.rules) {
     refusals.push(`${target} has rule ${rule}, which a swap would lose; replace it with a trigger, or use mode upsert`);
@@ -98,7 +113,9 @@ export function swapRefusals(description: TargetDescription): string[] {
     );
   }
   for (const dependent of obstacles.otherDependents) {
-    refusals.push(`${dependent} depends on ${target}, and dropping the old table would need to drop it too; drop it before the copy and re-create it after, or use mode upsert`);
+    refusals.push(
+      `${dependent} depends on ${target}, and dropping the old table would need to drop it too; drop it before the copy and re-create it after, or use mode upsert`,
+    );
   }
   refusals.push(...unreproducibleIndexes(description.indexes, description.statistics, target), ...unreproducibleTriggers(description.triggers, target));
   return refusals;

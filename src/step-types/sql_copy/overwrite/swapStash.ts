@@ -155,5 +155,8 @@ function lockConflict(error: unknown, target: string, waitingFor: string, waited
 /** A database error from inside the swap's transaction: the server rolled it all back. */
 function rolledBack(error: unknown, target: string): StepError | undefined {
   if (error instanceof StepError || sqlStateOf(error) === undefined) return undefined;
-  return new StepError(`the swap into ${target} failed and was rolled back, so ${target} is unchanged: ${databaseMessageOf(error)}`, { retryable: false, cause: error });
+  return new StepError(`the swap into ${target} failed and was rolled back, so ${target} is unchanged: ${databaseMessageOf(error)}`, {
+    retryable: false,
+    cause: error,
+  });
 }

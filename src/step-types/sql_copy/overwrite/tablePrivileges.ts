@@ -68,7 +68,7 @@ export function replacePrivilegesStatements(object: string, current: Privilege[]
 /** The ACL of a table or sequence (`kind` r or s, as acldefault wants it), defaults spelled out. */
 export async function readPrivileges(query: Query, schema: string, name: string, kind: "r" | "s"): Promise<Privilege[]> {
   const { rows } = await query(
-    `SELECT ${privilegesSql("coalesce(c.relacl, acldefault($3::text::\"char\", c.relowner))")}::text AS privileges
+    `SELECT ${privilegesSql('coalesce(c.relacl, acldefault($3::text::"char", c.relowner))')}::text AS privileges
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [schema, name, kind],
   );

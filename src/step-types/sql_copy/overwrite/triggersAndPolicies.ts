@@ -76,10 +76,17 @@ export const POLICIES_SQL = `(SELECT coalesce(json_agg(json_build_object(
 
 /** Triggers whose definition could not be split around the table name (none expected). */
 export function unreproducibleTriggers(triggers: TriggerFacts[], table: string): string[] {
-  return triggers.filter((trigger) => trigger.tail === null).map((trigger) => `trigger ${quoteIdentifier(trigger.name)} of ${table} has a definition this version cannot rebuild (${trigger.definition})`);
+  return triggers
+    .filter((trigger) => trigger.tail === null)
+    .map((trigger) => `trigger ${quoteIdentifier(trigger.name)} of ${table} has a definition this version cannot rebuild (${trigger.definition})`);
 }
 
-const ENABLE_CLAUSES: Record<TriggerFacts["enabled"], string | undefined> = { O: undefined, D: "DISABLE TRIGGER", R: "ENABLE REPLICA TRIGGER", A: "ENABLE ALWAYS TRIGGER" };
+const ENABLE_CLAUSES: Record<TriggerFacts["enabled"], string | undefined> = {
+  O: undefined,
+  D: "DISABLE TRIGGER",
+  R: "ENABLE REPLICA TRIGGER",
+  A: "ENABLE ALWAYS TRIGGER",
+};
 const POLICY_COMMANDS: Record<PolicyFacts["command"], string> = { r: "SELECT", a: "INSERT", w: "UPDATE", d: "DELETE", "*": "ALL" };
 
 /** Creates the target's triggers, policies and row-level security settings on the stash. */

@@ -21,7 +21,12 @@ export interface OverwriteOptions {
  * Overwrites `target` by a swap (overwrite_method: swap), its new rows inserted by `load(stash)`'s
  * SQL. Resolves with the lock time and the warnings logged.
  */
-export async function overwrite(backend: Backend, target: TableName, load: (stash: string) => string, options: OverwriteOptions = {}): Promise<OverwriteResult & { warnings: string[] }> {
+export async function overwrite(
+  backend: Backend,
+  target: TableName,
+  load: (stash: string) => string,
+  options: OverwriteOptions = {},
+): Promise<OverwriteResult & { warnings: string[] }> {
   const recording = recordingContext({ runId: options.runId ?? newRunId() });
   const { context } = recording;
   const log = context.log;
@@ -34,7 +39,14 @@ export async function overwrite(backend: Backend, target: TableName, load: (stas
     async (session) => {
       const prepared = await prepareOverwrite(session, target, context, "swap");
       if (prepared.method !== "swap") throw new Error(`prepareOverwrite chose ${prepared.method} where swap was asked`);
-      return overwriteTarget(session, backend.connector, prepared.described, context, signal, async (stash) => (await session.query(load(qualifiedName(stash.schema, stash.table)))).rowCount);
+      return overwriteTarget(
+        session,
+        backend.connector,
+        prepared.described,
+        context,
+        signal,
+        async (stash) => (await session.query(load(qualifiedName(stash.schema, stash.table)))).rowCount,
+      );
     },
     { signal, applicationName: context.applicationName },
   );

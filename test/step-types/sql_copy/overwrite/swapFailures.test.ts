@@ -13,7 +13,9 @@ describeOnBackends("overwrite swap failures", (h) => {
   h.itNeeds("sessions", "new rows that break the primary key: the target is unchanged, no stash is left, the message names the key", async () => {
     await h.query(`create table codes (id int constraint codes_pkey primary key, code text); insert into codes values (1, 'old')`);
     const error = await rejection(overwrite(h, { schema: "public", table: "codes" }, (stash) => `insert into ${stash} values (1, 'a'), (1, 'b')`));
-    expect(error.message).toBe('the copied rows do not fit public.codes, which is unchanged: could not create unique index "codes_pkey" (Key (id)=(1) is duplicated.)');
+    expect(error.message).toBe(
+      'the copied rows do not fit public.codes, which is unchanged: could not create unique index "codes_pkey" (Key (id)=(1) is duplicated.)',
+    );
     expect(error.retryable).toBe(false);
     expect(await scalar(h, "select code from codes")).toBe("old");
     expect(await findStashTables(h.query, "public", "codes")).toEqual([]);
@@ -37,7 +39,9 @@ describeOnBackends("overwrite swap failures", (h) => {
     const error = await rejection(
       overwrite(h, { schema: "public", table: "guarded" }, (stash) => `insert into ${stash} values (2)`, { runId: "20261128T020000000Z-zzzzzz" }),
     );
-    expect(error.message).toBe('the swap into public.guarded failed and was rolled back, so public.guarded is unchanged: relation "guarded__nomaflow_oi0_zzzzzz" already exists');
+    expect(error.message).toBe(
+      'the swap into public.guarded failed and was rolled back, so public.guarded is unchanged: relation "guarded__nomaflow_oi0_zzzzzz" already exists',
+    );
     expect(error.retryable).toBe(false);
     expect(await scalar(h, "select id from guarded_view")).toBe(1);
     expect(await findStashTables(h.query, "public", "guarded")).toEqual([]);

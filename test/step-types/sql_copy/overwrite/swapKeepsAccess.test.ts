@@ -14,7 +14,12 @@ describeOnBackends("overwrite swap keeps grants, owner, comments, triggers, poli
   let owner: string;
   beforeAll(async () => {
     if (!h.has("roles")) return;
-    [reader, writer, stranger, owner] = await Promise.all(["reader", "writer", "stranger", "owner"].map((label) => h.createRole(label))) as [string, string, string, string];
+    [reader, writer, stranger, owner] = (await Promise.all(["reader", "writer", "stranger", "owner"].map((label) => h.createRole(label)))) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await h.query(`grant usage on schema public to "${reader}", "${writer}", "${stranger}"`);
   });
 
@@ -37,7 +42,8 @@ describeOnBackends("overwrite swap keeps grants, owner, comments, triggers, poli
       grant select (id, name), update (name) on salaries to "${stranger}";
       alter default privileges grant delete on tables to "${stranger}"`);
     const acl = () => scalar(h, `select relacl::text from pg_class where relname = 'salaries'`);
-    const columnAcls = () => h.query(`select attname, attacl::text from pg_attribute where attrelid = 'salaries'::regclass and attacl is not null order by attnum`);
+    const columnAcls = () =>
+      h.query(`select attname, attacl::text from pg_attribute where attrelid = 'salaries'::regclass and attacl is not null order by attnum`);
     const [aclBefore, columnsBefore] = [await acl(), (await columnAcls()).rows];
 
     await overwrite(h, { schema: "public", table: "salaries" }, (stash) => `insert into ${stash} values (2, 'new', 2)`);
@@ -69,7 +75,11 @@ describeOnBackends("overwrite swap keeps grants, owner, comments, triggers, poli
       comment on policy notes_all on notes is 'everyone';
       alter table notes owner to "${owner}"`);
     await overwrite(h, { schema: "public", table: "notes" }, (stash) => `insert into ${stash} values (1, 'x')`);
-    const row = (await h.query(`select pg_get_userbyid(relowner) as owner, obj_description(oid, 'pg_class') as comment, col_description(oid, 2) as body from pg_class where relname = 'notes'`)).rows[0];
+    const row = (
+      await h.query(
+        `select pg_get_userbyid(relowner) as owner, obj_description(oid, 'pg_class') as comment, col_description(oid, 2) as body from pg_class where relname = 'notes'`,
+      )
+    ).rows[0];
     expect(row).toEqual({ owner, comment: "Notes, one per line: it's \\ tricky", body: "the text" });
     const comments = await h.query(`select obj_description('notes_tag'::regclass, 'pg_class') as index,
       (select obj_description(oid, 'pg_constraint') from pg_constraint where conname = 'notes_pkey') as key,
@@ -123,7 +133,11 @@ describeOnBackends("overwrite swap keeps grants, owner, comments, triggers, poli
       grant select on sales_total to "${reader}";
       comment on view sales_north is 'north only'`);
 
-    await overwrite(h, { schema: "public", table: "sales" }, (stash) => `insert into ${stash} values (5, 'north', 7, 2), (6, 'north', 8, 2), (7, 'south', 100, 2)`);
+    await overwrite(
+      h,
+      { schema: "public", table: "sales" },
+      (stash) => `insert into ${stash} values (5, 'north', 7, 2), (6, 'north', 8, 2), (7, 'south', 100, 2)`,
+    );
 
     expect((await h.query(`select * from sales_north order by id`)).rows).toEqual([
       { id: 5, amount: 7, batch: 2 },

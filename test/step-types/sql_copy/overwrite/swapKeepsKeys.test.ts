@@ -134,7 +134,11 @@ describeOnBackends("overwrite swap keeps keys, indexes, constraints and sequence
     await h.query(`create table measures (a int, b int); create statistics measures_ab (dependencies, ndistinct) on a, b from measures;
       alter statistics measures_ab set statistics 500; comment on statistics measures_ab is 'correlated'`);
     await overwrite(h, { schema: "public", table: "measures" }, (stash) => `insert into ${stash} select i, i % 10 from generate_series(1, 100) i`);
-    const row = (await h.query(`select stxrelid::regclass::text as tab, stxstattarget, obj_description(oid, 'pg_statistic_ext') as comment, stxkind::text from pg_statistic_ext where stxname = 'measures_ab'`)).rows[0];
+    const row = (
+      await h.query(
+        `select stxrelid::regclass::text as tab, stxstattarget, obj_description(oid, 'pg_statistic_ext') as comment, stxkind::text from pg_statistic_ext where stxname = 'measures_ab'`,
+      )
+    ).rows[0];
     expect(row).toEqual({ tab: "measures", stxstattarget: 500, comment: "correlated", stxkind: "{d,f}" });
   });
 
@@ -143,7 +147,14 @@ describeOnBackends("overwrite swap keeps keys, indexes, constraints and sequence
       area numeric generated always as (w * h) stored, label varchar(20) collate "C", blob text, unique (label));
       alter table shapes alter column blob set storage external;
       comment on column shapes.w is 'width in metres'`);
-    const plan = await h.session(async (query) => createStash(query, { schema: "public", table: "shapes" }, stashName("shapes", "20261128T020000000Z-abcdef"), await describeTarget(query, { schema: "public", table: "shapes" })));
+    const plan = await h.session(async (query) =>
+      createStash(
+        query,
+        { schema: "public", table: "shapes" },
+        stashName("shapes", "20261128T020000000Z-abcdef"),
+        await describeTarget(query, { schema: "public", table: "shapes" }),
+      ),
+    );
     expect(plan.stash).toBe("shapes__nomaflow_stash_abcdef");
     const columns = (table: string) =>
       h.query(
@@ -154,7 +165,9 @@ describeOnBackends("overwrite swap keeps keys, indexes, constraints and sequence
         [table],
       );
     expect((await columns(plan.stash)).rows).toEqual((await columns("shapes")).rows);
-    expect(await scalar(h, `select pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::regclass`, [plan.stash])).toBe("CHECK ((h > (0)::numeric))");
+    expect(await scalar(h, `select pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::regclass`, [plan.stash])).toBe(
+      "CHECK ((h > (0)::numeric))",
+    );
     expect(await scalar(h, `select count(*)::int from pg_index where indrelid = $1::regclass`, [plan.stash])).toBe(0);
     expect(await scalar(h, `select relpersistence from pg_class where relname = $1`, [plan.stash])).toBe("u");
     expect(plan.description.columns.filter((column) => column.generated).map((column) => column.name)).toEqual(["area"]);
@@ -173,7 +186,11 @@ describeOnBackends("overwrite swap keeps keys, indexes, constraints and sequence
       insert into gadget_refs values (1);
       comment on table gadgets is 'embedded'`);
 
-    const result = await overwrite(h, { schema: "public", table: "gadgets" }, (stash) => `insert into ${stash} (id, code, n) overriding system value values (1, 'a', 5), (2, 'b', 6)`);
+    const result = await overwrite(
+      h,
+      { schema: "public", table: "gadgets" },
+      (stash) => `insert into ${stash} (id, code, n) overriding system value values (1, 'a', 5), (2, 'b', 6)`,
+    );
 
     expect(result.lockHeldMs).toBeLessThan(1000);
     expect((await h.query("select id, code from gadgets_view order by id")).rows).toEqual([

@@ -11,7 +11,7 @@ import { describeTarget } from "../../../../src/step-types/sql_copy/overwrite/de
 import { overwrite, rejection, scalar } from "./realOverwrite.js";
 
 describeOnBackends("overwrite swap with names that need quoting", (h) => {
-  const target = { schema: "Mixed Schema", table: "We\"ird Tab`le" };
+  const target = { schema: "Mixed Schema", table: 'We"ird Tab`le' };
 
   h.itNeeds("roles", "swaps a table whose every name needs quoting, and everything on it keeps working", async () => {
     const role = await h.createRole('odd "Röle"');
@@ -52,9 +52,10 @@ describeOnBackends("overwrite swap with names that need quoting", (h) => {
     expect((await rejection(h.query(`insert into "Other ""Schema"""."Réf" values (99)`))).code).toBe("23503");
     expect((await h.query(`select "Näme" from "Mixed Schema"."V iew" order by 1`)).rows.map((row) => row.Näme)).toEqual(["v1", "w2", "z"]);
     expect(await scalar(h, `select obj_description('${t.replaceAll("'", "''")}'::regclass, 'pg_class')`)).toBe("quote ' backslash \\ dollar $$");
-    expect(
-      (await h.query(`select indexname from pg_indexes where schemaname = 'Mixed Schema' order by 1`)).rows.map((row) => row.indexname),
-    ).toEqual(['PK "weird"', "idx; drop table x; --"]);
+    expect((await h.query(`select indexname from pg_indexes where schemaname = 'Mixed Schema' order by 1`)).rows.map((row) => row.indexname)).toEqual([
+      'PK "weird"',
+      "idx; drop table x; --",
+    ]);
     expect(await scalar(h, `select count(*)::int from pg_statistic_ext where stxname = 'st "1"'`)).toBe(1);
 
     const reader = await h.connect();
@@ -66,7 +67,9 @@ describeOnBackends("overwrite swap with names that need quoting", (h) => {
 
   it("cannot be steered into other SQL by a table name", async () => {
     const evil = { schema: "public", table: `x"; drop table victim; --` };
-    await h.query(`create table victim (id int); create table "x""; drop table victim; --" (id int primary key); insert into "x""; drop table victim; --" values (1)`);
+    await h.query(
+      `create table victim (id int); create table "x""; drop table victim; --" (id int primary key); insert into "x""; drop table victim; --" values (1)`,
+    );
     await overwrite(h, evil, (stash) => `insert into ${stash} values (2)`);
     expect(await scalar(h, `select id from "x""; drop table victim; --"`)).toBe(2);
     expect(await scalar(h, `select count(*)::int from victim`)).toBe(0);
@@ -74,9 +77,15 @@ describeOnBackends("overwrite swap with names that need quoting", (h) => {
 
   it("finds the stash and old tables killed runs left, also for long names, and drops only those", async () => {
     const long = { schema: "Mixed Schema", table: `${"Ü".repeat(28)} tail` };
-    await h.query(`create schema if not exists "Mixed Schema"; create table "Mixed Schema"."${long.table}" (id int); create table "Mixed Schema"."${long.table} 2" (id int)`);
-    const first = await h.session(async (query) => createStash(query, long, stashName(long.table, "20261128T020000000Z-aaaaaa"), await describeTarget(query, long)));
-    const second = await h.session(async (query) => createStash(query, long, stashName(long.table, "20261129T020000000Z-bbbbbb"), await describeTarget(query, long)));
+    await h.query(
+      `create schema if not exists "Mixed Schema"; create table "Mixed Schema"."${long.table}" (id int); create table "Mixed Schema"."${long.table} 2" (id int)`,
+    );
+    const first = await h.session(async (query) =>
+      createStash(query, long, stashName(long.table, "20261128T020000000Z-aaaaaa"), await describeTarget(query, long)),
+    );
+    const second = await h.session(async (query) =>
+      createStash(query, long, stashName(long.table, "20261129T020000000Z-bbbbbb"), await describeTarget(query, long)),
+    );
     const long2 = { ...long, table: `${long.table} 2` };
     await h.session(async (query) => createStash(query, long2, stashName(long2.table, "20261129T020000000Z-cccccc"), await describeTarget(query, long2)));
     // A run killed between its swap's commit and dropping the old table leaves the old table.

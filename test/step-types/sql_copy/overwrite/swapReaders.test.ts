@@ -45,55 +45,61 @@ describeOnBackends("overwrite swap as readers see it", (h) => {
     until(`select count(*) = cardinality($1::int[]) as ready from pg_stat_activity where pid = any($1::int[]) and wait_event_type = 'Lock'`, [pids]);
   const pidOf = async (client: pg.Client) => Number((await client.query("select pg_backend_pid() as pid")).rows[0].pid);
 
-  h.itNeeds("sessions", "readers in a tight loop through the load and the swap see only the whole old or the whole new table, never an error; the lock is held for milliseconds", async () => {
-    const OLD_ROWS = 150_000;
-    const NEW_ROWS = 200_000;
-    await h.query(`create table readings (id int primary key, batch int not null, payload text);
+  h.itNeeds(
+    "sessions",
+    "readers in a tight loop through the load and the swap see only the whole old or the whole new table, never an error; the lock is held for milliseconds",
+    async () => {
+      const OLD_ROWS = 150_000;
+      const NEW_ROWS = 200_000;
+      await h.query(`create table readings (id int primary key, batch int not null, payload text);
       create index readings_batch on readings (batch);
       insert into readings select i, 1, md5(i::text) from generate_series(1, ${OLD_ROWS}) i;
       create view readings_view as select batch from readings`);
-    await h.query("vacuum analyze readings");
+      await h.query("vacuum analyze readings");
 
-    const readers: { sql: string | pg.QueryConfig; observations: Observation[]; errors: unknown[] }[] = [
-      { sql: "select count(*), min(batch), max(batch) from readings", observations: [], errors: [] },
-      { sql: { text: "select count(*), min(batch), max(batch) from readings where batch >= $1", values: [0] }, observations: [], errors: [] },
-      { sql: { name: "through_view", text: "select count(*), min(batch), max(batch) from readings_view" }, observations: [], errors: [] },
-    ];
-    let done = false;
-    const loops = readers.map(async (reader) => {
-      const client = await h.connect();
-      while (!done) {
-        try {
-          reader.observations.push(observe((await client.query(reader.sql as string)).rows));
-        } catch (error) {
-          reader.errors.push(error);
+      const readers: { sql: string | pg.QueryConfig; observations: Observation[]; errors: unknown[] }[] = [
+        { sql: "select count(*), min(batch), max(batch) from readings", observations: [], errors: [] },
+        { sql: { text: "select count(*), min(batch), max(batch) from readings where batch >= $1", values: [0] }, observations: [], errors: [] },
+        { sql: { name: "through_view", text: "select count(*), min(batch), max(batch) from readings_view" }, observations: [], errors: [] },
+      ];
+      let done = false;
+      const loops = readers.map(async (reader) => {
+        const client = await h.connect();
+        while (!done) {
+          try {
+            reader.observations.push(observe((await client.query(reader.sql as string)).rows));
+          } catch (error) {
+            reader.errors.push(error);
+          }
         }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const result = await overwrite(
+        h,
+        { schema: "public", table: "readings" },
+        (stash) => `insert into ${stash} select i, 2, md5(i::text) from generate_series(1, ${NEW_ROWS}) i`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      done = true;
+      await Promise.all(loops);
+
+      console.log(
+        `lock held ${result.lockHeldMs} ms for a ${NEW_ROWS}-row table; reader observations: ${readers.map((reader) => reader.observations.length).join(", ")}`,
+      );
+      const old = { count: OLD_ROWS, min: 1, max: 1 };
+      const fresh = { count: NEW_ROWS, min: 2, max: 2 };
+      for (const reader of readers) {
+        expect(reader.errors).toEqual([]);
+        expect(reader.observations.length).toBeGreaterThan(5);
+        const firstNew = reader.observations.findIndex((observation) => observation.max === 2);
+        expect(firstNew).toBeGreaterThan(0);
+        expect(reader.observations.slice(0, firstNew).every((observation) => JSON.stringify(observation) === JSON.stringify(old))).toBe(true);
+        expect(reader.observations.slice(firstNew).every((observation) => JSON.stringify(observation) === JSON.stringify(fresh))).toBe(true);
       }
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-
-    const result = await overwrite(
-      h,
-      { schema: "public", table: "readings" },
-      (stash) => `insert into ${stash} select i, 2, md5(i::text) from generate_series(1, ${NEW_ROWS}) i`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    done = true;
-    await Promise.all(loops);
-
-    console.log(`lock held ${result.lockHeldMs} ms for a ${NEW_ROWS}-row table; reader observations: ${readers.map((reader) => reader.observations.length).join(", ")}`);
-    const old = { count: OLD_ROWS, min: 1, max: 1 };
-    const fresh = { count: NEW_ROWS, min: 2, max: 2 };
-    for (const reader of readers) {
-      expect(reader.errors).toEqual([]);
-      expect(reader.observations.length).toBeGreaterThan(5);
-      const firstNew = reader.observations.findIndex((observation) => observation.max === 2);
-      expect(firstNew).toBeGreaterThan(0);
-      expect(reader.observations.slice(0, firstNew).every((observation) => JSON.stringify(observation) === JSON.stringify(old))).toBe(true);
-      expect(reader.observations.slice(firstNew).every((observation) => JSON.stringify(observation) === JSON.stringify(fresh))).toBe(true);
-    }
-    expect(result.lockHeldMs).toBeLessThan(1000);
-  });
+      expect(result.lockHeldMs).toBeLessThan(1000);
+    },
+  );
 
   h.itNeeds("sessions", "readers that arrive while the swap waits for its lock wait too, then read the new table without an error", async () => {
     await h.query(`create table queued (id int primary key, batch int); insert into queued select i, 1 from generate_series(1, 10) i;
@@ -104,7 +110,9 @@ describeOnBackends("overwrite swap as readers see it", (h) => {
     // swapStash itself, with a lock wait long enough for the readers to queue behind it
     // (overwriteTarget waits 500 ms at a time, then tries again).
     const target = { schema: "public", table: "queued" };
-    const plan = await h.session(async (query) => createStash(query, target, stashName("queued", "20261128T020000000Z-queued"), await describeTarget(query, target)));
+    const plan = await h.session(async (query) =>
+      createStash(query, target, stashName("queued", "20261128T020000000Z-queued"), await describeTarget(query, target)),
+    );
     await h.query(`insert into ${qualifiedName("public", plan.stash)} select i, 2 from generate_series(1, 20) i`);
     await h.session(async (query) => completeStash(query, plan));
     const swapped = h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 20_000 }));
@@ -125,28 +133,34 @@ describeOnBackends("overwrite swap as readers see it", (h) => {
     expect((await swapped).lockHeldMs).toBeLessThan(1000);
   });
 
-  h.itNeeds("sessions", "gives up when the lock does not come in time, leaves the target as it was, and succeeds when tried again with the same stash", async () => {
-    await h.query(`create table busy (id int primary key, batch int); insert into busy values (1, 1)`);
-    const target = { schema: "public", table: "busy" };
-    const plan = await h.session(async (query) => createStash(query, target, stashName("busy", "20261128T020000000Z-busyaa"), await describeTarget(query, target)));
-    await h.query(`insert into ${qualifiedName("public", plan.stash)} values (1, 2), (2, 2)`);
-    await h.session(async (query) => completeStash(query, plan));
-    const holder = await h.connect();
-    await holder.query("begin; select count(*) from busy");
+  h.itNeeds(
+    "sessions",
+    "gives up when the lock does not come in time, leaves the target as it was, and succeeds when tried again with the same stash",
+    async () => {
+      await h.query(`create table busy (id int primary key, batch int); insert into busy values (1, 1)`);
+      const target = { schema: "public", table: "busy" };
+      const plan = await h.session(async (query) =>
+        createStash(query, target, stashName("busy", "20261128T020000000Z-busyaa"), await describeTarget(query, target)),
+      );
+      await h.query(`insert into ${qualifiedName("public", plan.stash)} values (1, 2), (2, 2)`);
+      await h.session(async (query) => completeStash(query, plan));
+      const holder = await h.connect();
+      await holder.query("begin; select count(*) from busy");
 
-    const started = performance.now();
-    const error = await rejection(h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 })));
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect(error.message).toBe("the swap could not lock public.busy within 200 ms; public.busy is unchanged");
-    expect(error.retryable).toBe(true);
-    expect((await holder.query("select batch from busy")).rows).toEqual([{ batch: 1 }]);
-    await holder.query("commit");
-    expect(await findStashTables(h.query, "public", "busy")).toEqual([plan.stash]);
+      const started = performance.now();
+      const error = await rejection(h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 })));
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(error.message).toBe("the swap could not lock public.busy within 200 ms; public.busy is unchanged");
+      expect(error.retryable).toBe(true);
+      expect((await holder.query("select batch from busy")).rows).toEqual([{ batch: 1 }]);
+      await holder.query("commit");
+      expect(await findStashTables(h.query, "public", "busy")).toEqual([plan.stash]);
 
-    await h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 }));
-    expect(await scalar(h, "select string_agg(batch::text, ',') from busy")).toBe("2,2");
-    expect(await findStashTables(h.query, "public", "busy")).toEqual([]);
-  });
+      await h.session(async (query) => swapStash(query, plan, { lockTimeoutMs: 200 }));
+      expect(await scalar(h, "select string_agg(batch::text, ',') from busy")).toBe("2,2");
+      expect(await findStashTables(h.query, "public", "busy")).toEqual([]);
+    },
+  );
 
   h.itNeeds("sessions", "stops at once when the step is cancelled while the swap waits to try again, leaving the target and no stash", async () => {
     await h.query(`create table held (id int primary key, batch int); insert into held values (1, 1)`);
@@ -177,7 +191,9 @@ describeOnBackends("overwrite swap as readers see it", (h) => {
   it("does not swap when the target changed during the copy, saying what changed", async () => {
     await h.query(`create table moving (id int primary key, batch int); insert into moving values (1, 1)`);
     const target = { schema: "public", table: "moving" };
-    const plan = await h.session(async (query) => createStash(query, target, stashName("moving", "20261128T020000000Z-movaaa"), await describeTarget(query, target)));
+    const plan = await h.session(async (query) =>
+      createStash(query, target, stashName("moving", "20261128T020000000Z-movaaa"), await describeTarget(query, target)),
+    );
     await h.query(`insert into ${qualifiedName("public", plan.stash)} values (1, 2)`);
     await h.session(async (query) => completeStash(query, plan));
     await h.query(`create index moving_batch on moving (batch); comment on table moving is 'changed'`);

@@ -37,7 +37,11 @@ describeOnBackends("overwrite swap refusals", (h) => {
     );
     const error = await rejection(overwrite(h, { schema: "public", table: "facts" }, (stash) => `insert into ${stash} values (1, 1)`));
     expect(error.message).toMatch(/^cannot overwrite public\.facts by a swap: materialized view public\.facts_total/);
-    await rejection(h.session(async (query) => createStash(query, { schema: "public", table: "facts" }, stashName("facts", "run"), await describeTarget(query, { schema: "public", table: "facts" }))));
+    await rejection(
+      h.session(async (query) =>
+        createStash(query, { schema: "public", table: "facts" }, stashName("facts", "run"), await describeTarget(query, { schema: "public", table: "facts" })),
+      ),
+    );
     expect(await findStashTables(h.query, "public", "facts")).toEqual([]);
   });
 
@@ -108,7 +112,9 @@ describeOnBackends("overwrite swap refusals", (h) => {
 
   it("refuses views and missing tables", async () => {
     await h.query(`create table base (id int); create view just_a_view as select * from base`);
-    expect(await refusal("just_a_view")).toBe("cannot overwrite public.just_a_view by a swap: public.just_a_view is a view, not a table; overwrite needs a table");
+    expect(await refusal("just_a_view")).toBe(
+      "cannot overwrite public.just_a_view by a swap: public.just_a_view is a view, not a table; overwrite needs a table",
+    );
     expect(await refusal("nowhere")).toBe("overwrite target public.nowhere does not exist");
   });
 

@@ -4,7 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { displayName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
 import { quoteIdentifier, quoteLiteral } from "../../../../src/sql/quoteSql.js";
-import { derivedName, leftoverTagOf, MAX_IDENTIFIER_BYTES, oldTableName, runTag, stashName, stashPrefix, stashTagOf } from "../../../../src/step-types/sql_copy/overwrite/temporaryNames.js";
+import {
+  derivedName,
+  leftoverTagOf,
+  MAX_IDENTIFIER_BYTES,
+  oldTableName,
+  runTag,
+  stashName,
+  stashPrefix,
+  stashTagOf,
+} from "../../../../src/step-types/sql_copy/overwrite/temporaryNames.js";
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 
