@@ -26,6 +26,9 @@ describeWithPostgres("sql_copy upsert counts", () => {
     await target.query(`${table}; insert into public.items overriding system value values (20, 'b', 'old Bob', 2), (30, 'c', 'Cid', 3), (90, 'x', 'kept', 9)`);
     ({ root, remove } = makeProject({
       "nomaflow.yaml": `connectors:\n  src: { url: "${source.url}" }\n  dst: { url: "${target.url}" }\n`,
+      "jobs/after-temp.yaml":
+        "id: after-temp\nsteps:\n  - name: temp\n    type: sql\n    connector: dst\n    sql: create temp table scratch (a int); insert into scratch values (1); drop table scratch\n" +
+        "  - name: upsert\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: upsert\n",
       "jobs/upsert.yaml":
         "id: upsert\nsteps:\n  - name: upsert\n    type: sql_copy\n    source: { connector: src, table: items }\n    target: { connector: dst, table: items }\n    mode: upsert\n",
     }));
@@ -67,5 +70,12 @@ describeWithPostgres("sql_copy upsert counts", () => {
     } finally {
       await target.query(`alter database ${target.name} reset track_counts`);
     }
+  });
+
+  it("upserts in a session that already had a temporary table (an earlier step's), keeping that session's memory setting", async () => {
+    await reset();
+    const run = await runJobIn(root, "after-temp");
+    expect(run.result.status, run.error("upsert")).toBe("succeeded");
+    expect(run.output("upsert")).toMatchObject({ rows_inserted: 2, rows_updated: 1, rows_unchanged: 1 });
   });
 });
