@@ -2,7 +2,8 @@ import { Type, type TObject } from "@sinclair/typebox";
 import { commonStepProperties } from "../schema/jobSchema.js";
 import type { StepType } from "../step-types/stepType.js";
 
-const stepSchemas = new WeakMap<StepType, TObject>();
+/** By the fields' schema, all the result depends on: a python type made for another interpreter shares it, and so its precompiled validator. */
+const stepSchemas = new WeakMap<TObject, TObject>();
 
 /**
  * A step type's fields plus the common ones, closed to anything else. `name` and `type` were
@@ -10,7 +11,7 @@ const stepSchemas = new WeakMap<StepType, TObject>();
  * as given: a plugin may write its schema as plain JSON Schema rather than with TypeBox.
  */
 export function fullStepSchema(type: StepType): TObject {
-  let schema = stepSchemas.get(type);
+  let schema = stepSchemas.get(type.fields);
   if (!schema) {
     const base = Type.Object(
       { ...commonStepProperties, ...type.fields.properties, name: Type.Unknown(), type: Type.Unknown() },
@@ -18,7 +19,7 @@ export function fullStepSchema(type: StepType): TObject {
     );
     const required = Array.isArray(type.fields.required) ? type.fields.required : [];
     schema = { ...base, required: ["name", "type", ...required.filter((field) => field !== "name" && field !== "type")] };
-    stepSchemas.set(type, schema);
+    stepSchemas.set(type.fields, schema);
   }
   return schema;
 }
