@@ -5,6 +5,8 @@
 export { defineStepType } from "./step-types/stepType.js";
 export type { LogLevel, StepCheckContext, StepFieldProblem, StepOutput, StepRunContext, StepType } from "./step-types/stepType.js";
 export type { NodeStepContext, PluginConnector, PluginLog } from "./step-types/node/nodeContext.js";
+/** What `context.connector(name)` gives a step type, and the structured COPY its `copyIn`/`copyOut` take. */
+export type { Connector, CopyFormat, CopyIn, CopyOut, Session, TableRef } from "./connectors/connector.js";
 export { StepError } from "./errors/nomaflowError.js";
 /** A string field that names a connector of nomaflow.yaml: `validate` checks that it exists. */
 export { ConnectorName } from "./schema/common.js";
