@@ -1,6 +1,6 @@
 /**
  * A channel's fields as a sender needs them: every `${env:…}` resolved from the project
- * environment (project/resolveEnvOnly.ts, as for connector URLs), then checked against the channel type's schema. The values
+ * environment (templates/resolveEnvOnly.ts, as for connector URLs), then checked against the channel type's schema. The values
  * that came from the environment are returned as secrets, to be masked wherever they could show.
  */
 import type { ProjectEnvironment } from "../templates/envFile.js";

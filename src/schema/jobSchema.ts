@@ -1,6 +1,6 @@
 /**
  * The shape of a job file, without the fields a step's type owns: each step is checked again with
- * its type's schema (see stepSchema.ts), which keeps error messages about one step type at a time.
+ * its type's schema (validate/fullStepSchema.ts), which keeps error messages about one step type at a time.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { AlertPolicy, Concurrency, Duration, EXPECTED, MisfireGraceMinutes, Name, RetryPolicy } from "./common.js";

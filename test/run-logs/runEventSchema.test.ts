@@ -1,5 +1,5 @@
 /**
- * The run-log event schema (src/runs/runEvents.ts) is the public contract of the NDJSON logs: every
+ * The run-log event schema (src/run-logs/runEvents.ts) is the public contract of the NDJSON logs: every
  * line a real run writes must match it, and each kind of event a run can write is seen here.
  */
 import { readdirSync, readFileSync } from "node:fs";

@@ -47,7 +47,7 @@ async function makeTemplate(): Promise<string> {
     return ready;
   }
   try {
-    // In a child process, so that no test process loads PGlite for it (pgliteLazyImport.test.ts
+    // In a child process, so that no test process loads PGlite for it (test/connectors/pglite/lazyImport.test.ts
     // checks that it is loaded on first use); opened as src/connectors/pglite/instances.ts opens a new folder.
     const script = "const { PGlite } = await import('@electric-sql/pglite'); await (await PGlite.create(process.argv[1])).close();";
     await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script, join(building, "db")], { cwd: REPO_ROOT });

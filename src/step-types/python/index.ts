@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { checkPythonCallable } from "../../plugins/callables.js";
-import { EXPECTED } from "../../schema/common.js";
+import { defaultOf, EXPECTED } from "../../schema/common.js";
+import { ProjectConfigFile } from "../../schema/configSchema.js";
 import { defineStepType, type StepType } from "../stepType.js";
 import { lazyRun } from "../loadOnce.js";
 
@@ -37,4 +38,4 @@ export function pythonStepType(interpreter: string): StepType<typeof pythonField
 }
 
 /** With python.interpreter's default (schema/configSchema.ts), for the built-in list and its schemas. */
-export const pythonStep = pythonStepType("python3");
+export const pythonStep = pythonStepType(defaultOf(ProjectConfigFile.properties.python.properties.interpreter));
