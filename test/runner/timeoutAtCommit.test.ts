@@ -47,8 +47,8 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
     await target.query("create table items (id int, name text)");
     await target.query("create table noted (id int)");
     await target.query("create table late (attempt int)");
-    // Runs at COMMIT, after every row is in: the COMMIT takes 1.5 s, well past the step's timeout.
-    await target.query(`create function slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return null; end $$`);
+    // Runs at COMMIT, after every row is in: the COMMIT takes 4.5 s, well past the step's timeout (2 s: time enough to reach the COMMIT on a loaded machine), and ends within the 5 s grace the runs here are given.
+    await target.query(`create function slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(4.5); return null; end $$`);
     for (const table of ["items", "noted"]) {
       await target.query(
         `create constraint trigger slow_commit after insert on ${table} deferrable initially deferred for each row when (new.id = 1) execute function slow_commit()`,
@@ -74,9 +74,9 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
 
   it("an append copy whose COMMIT is running when its timeout fires: rows written once, succeeded, not retried", async () => {
     const root = project(
-      `  - name: copy\n    type: sql_copy\n    source: { connector: source, table: items }\n    target: { connector: target, table: items }\n    mode: append\n    timeout: 400ms\n`,
+      `  - name: copy\n    type: sql_copy\n    source: { connector: source, table: items }\n    target: { connector: target, table: items }\n    mode: append\n    timeout: 2s\n`,
     );
-    const run = await runJobIn(root, "job");
+    const run = await runJobIn(root, "job", { graceMs: 5000 });
     expect(run.result.status).toBe("succeeded");
     expect(started(run.events)).toBe(1);
     expect(run.output("copy")).toMatchObject({ rows: 50, mode: "append" });
@@ -84,8 +84,8 @@ describeWithPostgres("a timeout racing a COMMIT", () => {
   });
 
   it("a sql step whose COMMIT is running when its timeout fires: written once, succeeded, not retried", async () => {
-    const root = project(`  - name: note\n    type: sql\n    connector: target\n    sql: "insert into noted values (1), (2)"\n    timeout: 400ms\n`);
-    const run = await runJobIn(root, "job");
+    const root = project(`  - name: note\n    type: sql\n    connector: target\n    sql: "insert into noted values (1), (2)"\n    timeout: 2s\n`);
+    const run = await runJobIn(root, "job", { graceMs: 5000 });
     expect(run.result.status).toBe("succeeded");
     expect(started(run.events)).toBe(1);
     expect(run.output("note")).toEqual({ rows_affected: 2 });
