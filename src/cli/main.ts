@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_STOP_GRACE_SECONDS } from "../daemon/stopGrace.js";
 import { NomaflowError } from "../errors/nomaflowError.js";
 import { VERSION } from "../identity/version.js";
 import { createOutput, StdoutClosed } from "./output.js";
@@ -117,7 +118,12 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
   withProject(program.command("daemon"))
     .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
     .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
-    .option("--grace <seconds>", "on SIGTERM, how long running steps may take to finish before they are cancelled", nonNegativeSeconds, 30)
+    .option(
+      "--grace <seconds>",
+      "on SIGTERM, how long running steps may take to finish before they are cancelled",
+      nonNegativeSeconds,
+      DEFAULT_STOP_GRACE_SECONDS,
+    )
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
     .option("--print-systemd-unit", "print a systemd service unit for this project and exit")
     .addHelpText(

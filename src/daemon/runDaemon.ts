@@ -26,13 +26,14 @@ import { DaemonMetrics } from "./metrics.js";
 import { reportAbandoned, type OnAbandoned } from "./reportAbandoned.js";
 import { Scheduler } from "./scheduler.js";
 import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
+import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
 
 export interface RunDaemonOptions {
   /** `-C DIR`. */
   projectDir?: string;
   /** @default process.cwd() */
   cwd?: string;
-  /** Seconds the runs going get to finish after SIGTERM. @default 30 */
+  /** Seconds the runs going get to finish after SIGTERM. @default DEFAULT_STOP_GRACE_SECONDS (30) */
   graceSeconds?: number;
   /** @default "text" */
   logFormat?: DaemonLogFormat;
@@ -97,7 +98,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     err: options.err ?? batchLines((text) => void process.stderr.write(text)),
     now: () => clock.now(),
   });
-  const graceSeconds = options.graceSeconds ?? 30;
+  const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
   const project = load();
   const initial = resolveJobSet(new Map(), project, await checkProject(project));

@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from "node:path";
 import { UsageError } from "../errors/nomaflowError.js";
+import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
 
 export interface SystemdUnitOptions {
   /** Absolute path of the project folder (resolve symlinks first: the sandbox works on real paths). */
@@ -63,7 +64,7 @@ export function systemdUnit(options: SystemdUnitOptions): string {
   }
   const envFile = absolutePath(options.envFile ?? "/etc/nomaflow/nomaflow.env", "the environment file");
   const writable = [root, ...(options.readWritePaths ?? []).map((path) => absolutePath(path, "a writable folder"))];
-  const graceSeconds = options.graceSeconds ?? 30;
+  const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const watchdogSeconds = options.watchdogSeconds ?? 60;
   const command =
     typeof options.nomaflowCommand === "string"

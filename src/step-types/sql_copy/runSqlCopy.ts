@@ -80,7 +80,7 @@ function planCopy(fields: Fields, sourceColumns: ColumnInfo[], sourceKind: strin
   // through a query (the format is chosen by the column types all the same).
   const copyOut: CopyOut =
     sourceKind === "r"
-      ? { table: { schema: source.schema ?? "public", name: source.table! }, columns, format }
+      ? { table: { schema: source.schema ?? DEFAULT_SCHEMA, name: source.table! }, columns, format }
       : { query: `SELECT ${list} FROM ${from}`, format };
   return { columns, format, copyOut };
 }
