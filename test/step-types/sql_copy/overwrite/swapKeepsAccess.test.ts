@@ -14,12 +14,10 @@ describeOnBackends("overwrite swap keeps grants, owner, comments, triggers, poli
   let owner: string;
   beforeAll(async () => {
     if (!h.has("roles")) return;
-    [reader, writer, stranger, owner] = (await Promise.all(["reader", "writer", "stranger", "owner"].map((label) => h.createRole(label)))) as [
-      string,
-      string,
-      string,
-      string,
-    ];
+    // One at a time: the roles are made on one connection.
+    const roles: string[] = [];
+    for (const label of ["reader", "writer", "stranger", "owner"]) roles.push(await h.createRole(label));
+    [reader, writer, stranger, owner] = roles as [string, string, string, string];
     await h.query(`grant usage on schema public to "${reader}", "${writer}", "${stranger}"`);
   });
 
