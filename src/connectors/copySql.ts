@@ -2,16 +2,14 @@
  * The COPY statement for a copy described by `CopyOut` or `CopyIn`: the postgres connector sends
  * it with STDOUT or STDIN; PGlite, which copies through its '/dev/blob' file only, with that file.
  */
-import { quoteIdentifier } from "../sql/quoteSql.js";
+import { qualifiedName, quoteIdentifier } from "../sql/quoteSql.js";
 import type { CopyIn, CopyOut, TableRef } from "./connector.js";
+
+/** `"schema"."name"` of a copy's table. */
+const tableSql = (table: TableRef): string => qualifiedName(table.schema, table.name);
 
 /** Where PGlite's COPY reads its input from and writes its output to. */
 export const PGLITE_BLOB_FILE = "'/dev/blob'";
-
-/** `"schema"."name"`. */
-export function tableSql(table: TableRef): string {
-  return `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`;
-}
 
 export function columnListSql(columns: readonly string[]): string {
   return columns.map(quoteIdentifier).join(", ");

@@ -123,7 +123,7 @@ export class Notifier {
   }
 
   async #deliver(channel: ResolvedChannel, message: AlertMessage, masker: SecretMasker, outer: AbortSignal): Promise<AlertDelivery> {
-    const sender = channelSenders[channel.type as keyof typeof channelSenders]; // resolveChannel accepted the type
+    const sender = channelSenders[channel.type];
     const outcome = await withRetries(
       async () => {
         const timeout = AbortSignal.timeout(this.#timeoutMs);

@@ -8,7 +8,7 @@ import type { ChannelConfig } from "../project/projectConfig.js";
 import { resolveEnvOnly } from "../templates/resolveEnvOnly.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
 import { ChannelError } from "./channelError.js";
-import { channelFields, channelTypeNames } from "../schema/channelTypes.js";
+import { channelFields, channelTypeNames, type ChannelTypeName } from "../schema/channelTypes.js";
 import { smtpPassword } from "./emailChannel.js";
 
 /** Shorter URL paths are routes (`/hook`), not tokens; masking them would only garble messages. */
@@ -31,7 +31,7 @@ function secretUrlParts(secret: string): string[] {
 
 export interface ResolvedChannel {
   name: string;
-  type: string;
+  type: ChannelTypeName;
   /** Interpolated; they match the type's schema in channelTypes. */
   fields: Record<string, unknown>;
   /** Values that came from `${env:…}`, the parts of them that can show on their own, and an SMTP password. */
@@ -52,5 +52,5 @@ export function resolveChannel(config: ChannelConfig, environment: ProjectEnviro
   if (problem) fail(`${problem.path.length ? `${problem.path.join(".")}: ` : ""}${problem.message.replace("the file", "the channel")}`);
   const password = typeof fields.smtp_url === "string" ? smtpPassword(fields.smtp_url) : undefined;
   const parts = [...secrets.flatMap(secretUrlParts), ...(password === undefined ? [] : [password])];
-  return { name: config.name, type: config.type, fields, secrets: [...secrets, ...parts] };
+  return { name: config.name, type: config.type as ChannelTypeName, fields, secrets: [...secrets, ...parts] };
 }

@@ -10,6 +10,11 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** `"schema"."name"`: a relation by its exact, case-sensitive names. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+}
+
 /**
  * A string constant, as PostgreSQL's own quote_literal writes it: quotes doubled, and when there
  * is a backslash, an E'' string with backslashes doubled — so the text means the same whatever

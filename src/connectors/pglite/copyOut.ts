@@ -19,7 +19,8 @@
  */
 import { ConnectorError } from "../../errors/nomaflowError.js";
 import type { CopyFormat, CopyOut } from "../connector.js";
-import { columnListSql, copyOutSql, PGLITE_BLOB_FILE, tableSql } from "../copySql.js";
+import { qualifiedName } from "../../sql/quoteSql.js";
+import { columnListSql, copyOutSql, PGLITE_BLOB_FILE } from "../copySql.js";
 import type { PgliteStatements } from "./session.js";
 
 const FIRST_ROWS = 100;
@@ -100,7 +101,7 @@ async function* pieces(statements: PgliteStatements, id: string, format: CopyFor
 /** The query behind a copy of a table's columns, or undefined when the relation is one COPY copies some other way. */
 async function sourceQuery(statements: PgliteStatements, copy: CopyOut): Promise<string | undefined> {
   if ("query" in copy) return copy.query;
-  const table = tableSql(copy.table);
+  const table = qualifiedName(copy.table.schema, copy.table.name);
   const [result] = await statements.run("select c.relkind::text from pg_class c where c.oid = $1::regclass", [table]);
   const [kind] = (result?.rows[0] ?? []) as [string?];
   // Tables and materialized views only; views, partitioned and foreign tables get COPY's own answer.

@@ -4,8 +4,8 @@
  * does, each sequence owned by a column of the target is moved to the column's largest value —
  * forward only: a sequence already past it (or counting down) is left alone.
  */
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { displayName } from "./quoteIdentifier.js";
+import { quoteIdentifier, qualifiedName } from "../../sql/quoteSql.js";
 import type { Query } from "./transaction.js";
 
 const OWNED_SEQUENCES_SQL = `select sn.nspname as schema, s.relname as name, a.attname as column

@@ -10,11 +10,6 @@ export interface TableName {
   table: string;
 }
 
-/** `"schema"."name"`. */
-export function qualifiedName(schema: string, name: string): string {
-  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
-}
-
 /** A role for GRANT, REVOKE and CREATE POLICY: a quoted role name, or PUBLIC for `null`. */
 export function quoteRole(role: string | null): string {
   return role === null ? "PUBLIC" : quoteIdentifier(role);

@@ -3,8 +3,9 @@
  * views, refreshed when the step asks (`refresh_materialized_views: true`): readers' queries of
  * them then agree with the table's new rows.
  */
+import { qualifiedName } from "../../sql/quoteSql.js";
 import type { Session } from "../../connectors/connector.js";
-import { displayName, qualifiedName } from "./quoteIdentifier.js";
+import { displayName } from "./quoteIdentifier.js";
 
 /**
  * Readers of the target (or of a table it is a partition of; pg_partition_ancestors gives nothing

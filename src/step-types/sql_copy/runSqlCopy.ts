@@ -14,8 +14,8 @@ import { sqlCopyFields, type SqlCopyFields as Fields } from "./sqlCopyFields.js"
 import { overwriteTarget, prepareOverwrite } from "./overwrite/overwriteTarget.js";
 import { withPinnedSettings } from "./pinnedSettings.js";
 import { databaseMessageOf, queryOf } from "./transaction.js";
-import { displayName, qualifiedName, type TableName } from "./quoteIdentifier.js";
-import { quoteIdentifier } from "../../sql/quoteSql.js";
+import { displayName, type TableName } from "./quoteIdentifier.js";
+import { quoteIdentifier, qualifiedName } from "../../sql/quoteSql.js";
 import { sqlCodeEnd } from "../../templates/sqlPlaces.js";
 import type { CopyOut } from "../../connectors/connector.js";
 import { lockTarget } from "./targetLock.js";

@@ -6,8 +6,8 @@
  */
 import type { Session } from "../../connectors/connector.js";
 import { StepError } from "../../errors/nomaflowError.js";
-import { displayIdentifier, displayName, qualifiedName } from "./quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../sql/quoteSql.js";
+import { displayIdentifier, displayName } from "./quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral, qualifiedName } from "../../sql/quoteSql.js";
 import { FIRST_USER_OID, type ColumnInfo } from "./tableColumns.js";
 import { inTransaction, queryOf } from "./transaction.js";
 

@@ -7,8 +7,8 @@
  * Each such view is locked before the target: a reader of the view takes the view's lock first
  * and then the table's, and taking them in the other order could deadlock with it.
  */
-import { optionsClause, qualifiedName } from "../quoteIdentifier.js";
-import { quoteIdentifier } from "../../../sql/quoteSql.js";
+import { optionsClause } from "../quoteIdentifier.js";
+import { quoteIdentifier, qualifiedName } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 
 export interface DependentViewFacts {

@@ -9,8 +9,8 @@
  * validate.
  */
 import { StepError } from "../../../errors/nomaflowError.js";
-import { displayName, qualifiedName } from "../quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
+import { displayName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral, qualifiedName } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { inTransaction, sqlStateOf, type Query } from "../transaction.js";
 

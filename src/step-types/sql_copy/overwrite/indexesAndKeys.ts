@@ -9,8 +9,8 @@
  * and its table is checked to be exactly what PostgreSQL prints before it is replaced, so the
  * rest (method, columns, expressions, INCLUDE, WITH, WHERE) is reused unchanged.
  */
-import { displayName, qualifiedName } from "../quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
+import { displayName } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral, qualifiedName } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { retiredName, temporaryIndexName, temporaryStatisticsName } from "./temporaryNames.js";
 

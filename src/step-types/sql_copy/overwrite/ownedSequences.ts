@@ -5,8 +5,7 @@
  * continues. An identity column has a sequence of its own on each table: the swap sets the
  * stash's to where the target's stood and gives it the old sequence's name.
  */
-import { qualifiedName } from "../quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
+import { quoteIdentifier, quoteLiteral, qualifiedName } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 import { retiredName } from "./temporaryNames.js";
 import { privilegesSql, readPrivileges, replacePrivilegesStatements, type Privilege } from "./tablePrivileges.js";

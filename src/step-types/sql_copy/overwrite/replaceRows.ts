@@ -6,8 +6,9 @@
  * updated, new ones inserted, and rows that other tables' foreign keys point at stay in place
  * when the source still has them.
  */
+import { qualifiedName } from "../../../sql/quoteSql.js";
 import type { Session } from "../../../connectors/connector.js";
-import { qualifiedName, type TableName } from "../quoteIdentifier.js";
+import { type TableName } from "../quoteIdentifier.js";
 import type { TableInfo } from "../tableColumns.js";
 import { upsertRows, type UpsertCounts } from "../upsertRows.js";
 

@@ -9,8 +9,8 @@
 import { throwUnlessSwappable } from "./checkSwappable.js";
 import type { DescribedTarget, TargetDescription } from "./describeTarget.js";
 import { readStashIdentitySequences, type OwnedSequenceFacts } from "./ownedSequences.js";
-import { displayName, optionsClause, qualifiedName, type TableName } from "../quoteIdentifier.js";
-import { quoteIdentifier } from "../../../sql/quoteSql.js";
+import { displayName, optionsClause, type TableName } from "../quoteIdentifier.js";
+import { quoteIdentifier, qualifiedName } from "../../../sql/quoteSql.js";
 import { leftoverTagOf, oldTablePrefix, stashPrefix, stashTagOf } from "./temporaryNames.js";
 import { assertNoOpenTransaction, inTransaction, type Query } from "../transaction.js";
 

@@ -7,8 +7,8 @@
  * that is rebuilt here exactly as PostgreSQL prints it and checked, so the rest (FOR EACH …,
  * WHEN, REFERENCING, the function and its arguments) is reused unchanged.
  */
-import { qualifiedName, quoteRole } from "../quoteIdentifier.js";
-import { quoteIdentifier, quoteLiteral } from "../../../sql/quoteSql.js";
+import { quoteRole } from "../quoteIdentifier.js";
+import { quoteIdentifier, quoteLiteral, qualifiedName } from "../../../sql/quoteSql.js";
 import type { StashPlan } from "./stashTable.js";
 
 export interface TriggerFacts {

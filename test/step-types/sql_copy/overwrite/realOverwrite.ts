@@ -3,9 +3,10 @@
  * overwriteTarget on a session of the backend's connector — with the stash loaded by an INSERT
  * instead of a COPY from a source, so a test states its new rows in SQL.
  */
+import { qualifiedName } from "../../../../src/sql/quoteSql.js";
 import { newRunId } from "../../../../src/identity/runId.js";
 import { overwriteTarget, prepareOverwrite, type OverwriteResult } from "../../../../src/step-types/sql_copy/overwrite/overwriteTarget.js";
-import { qualifiedName, type TableName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
+import { type TableName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
 import type { Backend } from "../../../support/backends.js";
 import { recordingContext } from "../../../support/recordingContext.js";
 

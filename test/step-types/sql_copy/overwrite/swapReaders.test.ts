@@ -4,10 +4,10 @@
  * lock wait and then read the new table. The lock is held for milliseconds, and a swap that
  * cannot get it in time gives up, leaves the target alone, and can be tried again.
  */
+import { qualifiedName } from "../../../../src/sql/quoteSql.js";
 import type pg from "pg";
 import { beforeAll, expect, it } from "vitest";
 import { completeStash } from "../../../../src/step-types/sql_copy/overwrite/completeStash.js";
-import { qualifiedName } from "../../../../src/step-types/sql_copy/quoteIdentifier.js";
 import { createStash, dropStash, findStashTables, stashName } from "../../../../src/step-types/sql_copy/overwrite/stashTable.js";
 import { swapStash } from "../../../../src/step-types/sql_copy/overwrite/swapStash.js";
 import { queryOf } from "../../../../src/step-types/sql_copy/transaction.js";
