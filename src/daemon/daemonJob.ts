@@ -10,10 +10,15 @@ export interface DaemonJob {
 
 export interface LaunchRequest {
   daemonJob: DaemonJob;
-  trigger: "schedule" | "catchup";
-  scheduledForMs: number;
-  /** ISO 8601 in the job's zone, as run_started records it. */
-  scheduledFor: string;
+  /** Made by the scheduler before the run starts, so a job lock can name the run. */
+  runId: string;
+  trigger: "schedule" | "catchup" | "recovery";
+  /** ISO 8601 in the job's zone, as run_started records it; null for the recovery of a manual run. */
+  scheduledFor: string | null;
+  /** The same instant, epoch ms. */
+  scheduledForMs: number | null;
+  /** For a recovery run: the abandoned run it reruns. */
+  recoveryOf?: string;
 }
 
 export interface RunOutcome {

@@ -1,10 +1,12 @@
 /**
- * Where the daemon keeps what it has fired and who is running what (DESIGN 6.3). The scheduler
- * knows only this interface: the local store reads the run logs on disk and keeps its locks in
- * this process (one daemon per project); a PostgreSQL store for several daemons implements the
- * same methods with a table of fires (unique on job and scheduled time) and row or advisory locks.
+ * Where the daemon keeps what it has fired and who is running what. The scheduler knows only this
+ * interface: the local store reads the run logs on disk and keeps its locks in this process (one
+ * daemon per project); the cluster store (cluster/clusterFireStore.ts) keeps them in PostgreSQL
+ * for several daemons: a table of fires unique on job and scheduled time, a table of job locks,
+ * and a lease per daemon.
  *
- * Every method may be asynchronous; the local store answers from memory after `open`.
+ * Calls that the scheduler makes for many fires at once take lists, so a tick costs one statement
+ * whatever the number of jobs due. The local store answers from memory after `open`.
  */
 import type { RunSummary } from "../run-logs/readRunLog.js";
 
@@ -32,12 +34,32 @@ export interface AbandonedRun {
 
 /** Held while a `concurrency: forbid` job runs. */
 export interface JobLock {
-  /** Names the run holding the lock, for whoever is refused it. */
-  setRunId(runId: string): void;
   release(): Promise<void>;
 }
 
 export type JobLockResult = { acquired: true; lock: JobLock } | { acquired: false; heldBy: string | null };
+
+/** One scheduled time of one job. */
+export interface FireClaim {
+  jobId: string;
+  scheduledForMs: number;
+}
+
+/** A run about to start under `concurrency: forbid`: the lock names it for whoever is refused. */
+export interface LockRequest {
+  jobId: string;
+  runId: string;
+}
+
+/** A run of this daemon, as the store records it. */
+export interface StartedRun {
+  jobId: string;
+  runId: string;
+  trigger: string;
+  scheduledFor: string | null;
+  /** For a recovery run: the abandoned run it reruns. */
+  recoveryOf?: string;
+}
 
 export interface FireStore {
   /**
@@ -53,20 +75,34 @@ export interface FireStore {
    */
   lastScheduledFire(jobId: string): Promise<number | undefined>;
   /**
-   * Claims the decision about one scheduled time (and, implicitly, every earlier one) of a job.
-   * False when it was already decided, here or by another daemon: the caller must not fire it.
+   * Claims the decision about each scheduled time (and, implicitly, every earlier one of its job),
+   * all in one go. False where it was already decided, here or by another daemon: the caller must
+   * not fire it. Rejects when the store cannot be reached: nothing was claimed.
    */
-  claimFire(jobId: string, scheduledForMs: number): Promise<boolean>;
-  /** The lock a `forbid` job holds while it runs; refused while another run of the job is going. */
-  tryLockJob(jobId: string): Promise<JobLockResult>;
-  /** A run of the job started, after its fire was claimed (and its lock taken, under forbid). */
-  runStarted(jobId: string, runId: string): Promise<void>;
+  claimFires(fires: readonly FireClaim[]): Promise<boolean[]>;
+  /**
+   * Whether this daemon claims the fire as soon as it is due. False for a fire that is another
+   * live daemon's share: this one claims it only if it is still free a moment later (the
+   * scheduler's hand-off), so due fires spread over the daemons. The local store: always true.
+   */
+  claimsFirst(fire: FireClaim): boolean;
+  /** False while this daemon must claim nothing: the store is unreachable, or its lease is lost. */
+  readonly claiming: boolean;
+  /** The locks `forbid` jobs hold while they run, one per request; refused while another run of the job is going. */
+  tryLockJobs(requests: readonly LockRequest[]): Promise<JobLockResult[]>;
+  /** A run started, after its fire was claimed (and its lock taken, under forbid). */
+  runStarted(run: StartedRun): Promise<void>;
   /** That run ended, whatever its outcome. */
   runFinished(jobId: string, runId: string): Promise<void>;
   /** Runs found without a final event whose process is gone, not yet reported. */
   abandonedRuns(): Promise<AbandonedRun[]>;
   /** Never returned by `abandonedRuns` again, by this daemon or the next. */
   markAbandonedReported(runId: string): Promise<void>;
+  /**
+   * Takes the one rerun of an abandoned run (`on_abandoned: rerun`): true once, for one daemon,
+   * whatever the number of daemons that see the run abandoned.
+   */
+  claimRecovery(runId: string): Promise<boolean>;
   /** Called about once a second by the scheduler; stores may persist their record here. */
   heartbeat(nowMs: number): Promise<void>;
   /** Records a clean stop and gives the store up. */

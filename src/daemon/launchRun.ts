@@ -26,6 +26,8 @@ export interface RunLauncher {
    * Returns how many process groups were killed.
    */
   forceStopAll(): number;
+  /** Interrupts every run going now, for `reason` (the lease lost); runs started later are not touched. Returns how many. */
+  interruptRuns(reason: Error): number;
 }
 
 export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
@@ -45,7 +47,7 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
   if (options.interrupt.aborted) interruptAll();
   else options.interrupt.addEventListener("abort", interruptAll, { once: true });
   return {
-    launch: ({ daemonJob, trigger, scheduledFor }) => {
+    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf }) => {
       const { job, project } = daemonJob;
       // A parameter that is required and has no default cannot be given to a scheduled run.
       const params = parseParams(job, []);
@@ -56,8 +58,10 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
         project,
         job,
         params,
+        runId,
         trigger,
         scheduledFor,
+        recoveryOf,
         interrupt: interrupt.signal,
         onEvent,
         now: options.now,
@@ -71,6 +75,11 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
           interrupts.delete(interrupt);
         });
       return { runId: handle.runId, result };
+    },
+    interruptRuns: (reason) => {
+      const going = [...interrupts];
+      for (const controller of going) controller.abort(reason);
+      return going.length;
     },
     forceStopAll: () => {
       for (const handle of handles.values()) void handle.forceStop();

@@ -16,7 +16,7 @@ import { readRunSummary } from "../run-logs/readRunLog.js";
 import { runStartedAt } from "../identity/runId.js";
 import { acquireDaemonLock, DAEMON_LOCK_FILE } from "./daemonLockFile.js";
 import { DAEMON_STATE_FILE, readDaemonState, writeDaemonState, type DaemonState } from "./daemonStateFile.js";
-import type { AbandonedRun, FireStore, JobLockResult, OpenedFireStore } from "./fireStore.js";
+import type { AbandonedRun, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "./fireStore.js";
 import { readRunLogEnds } from "./runLogEnds.js";
 
 export interface LocalFireStoreOptions {
@@ -58,8 +58,11 @@ export class LocalFireStore implements FireStore {
   readonly #decided = new Map<string, number>();
   readonly #history = new Map<string, JobHistory>();
   readonly #active = new Map<string, Set<string>>();
-  readonly #locked = new Map<string, string | null>();
+  readonly #locked = new Map<string, string>();
   readonly #abandoned = new Map<string, AbandonedRun>();
+  readonly #recovered = new Set<string>();
+  /** One daemon per project: every fire is this one's, and nothing else can take the claims away. */
+  readonly claiming = true;
   #reported: string[] = [];
   #startedAt = "";
   #releaseLock: (() => void) | undefined;
@@ -104,31 +107,35 @@ export class LocalFireStore implements FireStore {
     return decided === undefined ? fromLogs : Math.max(fromLogs, decided);
   }
 
-  async claimFire(jobId: string, scheduledForMs: number): Promise<boolean> {
-    const last = await this.lastScheduledFire(jobId);
-    if (last !== undefined && scheduledForMs <= last) return false;
-    this.#decided.set(jobId, scheduledForMs);
-    this.#dirty = true;
+  async claimFires(fires: readonly FireClaim[]): Promise<boolean[]> {
+    const claimed = [];
+    for (const { jobId, scheduledForMs } of fires) {
+      const last = await this.lastScheduledFire(jobId);
+      const free = last === undefined || scheduledForMs > last;
+      if (free) this.#decided.set(jobId, scheduledForMs);
+      claimed.push(free);
+    }
+    if (claimed.includes(true)) this.#dirty = true;
+    return claimed;
+  }
+
+  claimsFirst(): boolean {
     return true;
   }
 
-  async tryLockJob(jobId: string): Promise<JobLockResult> {
-    const mine = this.#active.get(jobId);
-    if (this.#locked.has(jobId)) return { acquired: false, heldBy: this.#locked.get(jobId) ?? null };
-    if (mine && mine.size > 0) return { acquired: false, heldBy: [...mine][0]! };
-    const other = this.#otherRunGoing(jobId);
-    if (other) return { acquired: false, heldBy: other.runId };
-    this.#locked.set(jobId, null);
-    return {
-      acquired: true,
-      lock: {
-        setRunId: (runId) => void this.#locked.set(jobId, runId),
-        release: async () => void this.#locked.delete(jobId),
-      },
-    };
+  async tryLockJobs(requests: readonly LockRequest[]): Promise<JobLockResult[]> {
+    return requests.map(({ jobId, runId }): JobLockResult => {
+      const mine = this.#active.get(jobId);
+      if (this.#locked.has(jobId)) return { acquired: false, heldBy: this.#locked.get(jobId)! };
+      if (mine && mine.size > 0) return { acquired: false, heldBy: [...mine][0]! };
+      const other = this.#otherRunGoing(jobId);
+      if (other) return { acquired: false, heldBy: other.runId };
+      this.#locked.set(jobId, runId);
+      return { acquired: true, lock: { release: async () => void this.#locked.delete(jobId) } };
+    });
   }
 
-  async runStarted(jobId: string, runId: string): Promise<void> {
+  async runStarted({ jobId, runId }: StartedRun): Promise<void> {
     let runs = this.#active.get(jobId);
     if (!runs) this.#active.set(jobId, (runs = new Set()));
     runs.add(runId);
@@ -151,6 +158,12 @@ export class LocalFireStore implements FireStore {
     this.#reported.push(runId);
     this.#dirty = true;
     this.#write(this.#nowMs);
+  }
+
+  async claimRecovery(runId: string): Promise<boolean> {
+    if (this.#recovered.has(runId)) return false;
+    this.#recovered.add(runId);
+    return true;
   }
 
   async heartbeat(nowMs: number): Promise<void> {

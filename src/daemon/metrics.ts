@@ -23,15 +23,30 @@ interface JobSeries {
   durationCount: number;
   firesSkipped: number;
   firesMissed: number;
+  recovered: number;
   lastSuccessMs: number | undefined;
   nextFireMs: number | undefined;
   /** Set by forgetJob: the job is gone from the project, so its gauges are not shown. */
   forgotten: boolean;
 }
 
+/** What a daemon sees of its cluster (the state store), read when /metrics is scraped. */
+export interface ClusterView {
+  storeUp: boolean;
+  daemonsAlive: number;
+  /** Other daemons whose expired lease this daemon found (each declared dead once, by one daemon). */
+  leasesExpired: number;
+  /** Times this daemon lost its own lease (cut off from the store) and interrupted its runs. */
+  leaseLost: number;
+  /** Whether the daemons alive run different job definitions. */
+  definitionMismatch: boolean;
+}
+
 export class DaemonMetrics {
   private readonly jobs = new Map<string, JobSeries>();
   private readonly startedAtMs: number;
+  private firesClaimedCount = 0;
+  private cluster: (() => ClusterView) | undefined;
 
   /**
    * @param now The clock, in milliseconds since the epoch; uptime counts from construction.
@@ -52,6 +67,21 @@ export class DaemonMetrics {
     // A run of a removed job that ends after the reload counts, but must not bring back a gauge
     // that alerts would then watch for a job that no longer exists.
     if (status === "succeeded" && !job.forgotten) job.lastSuccessMs = Math.max(job.lastSuccessMs ?? endedAtMs, endedAtMs);
+  }
+
+  /** Fires this daemon claimed in the store (each scheduled time is claimed by one daemon). */
+  firesClaimed(count: number): void {
+    this.firesClaimedCount += count;
+  }
+
+  /** A recovery run started for an abandoned run (`on_abandoned: rerun`). */
+  runRecovered(jobId: string): void {
+    this.series(jobId).recovered++;
+  }
+
+  /** With a state store: where the cluster gauges are read from. */
+  watchCluster(view: () => ClusterView): void {
+    this.cluster = view;
   }
 
   /** A fire not started because the job's previous run was still going (`concurrency: forbid`). */
@@ -142,6 +172,26 @@ export class DaemonMetrics {
     family(lines, "nomaflow_fires_missed_total", "counter", "Fires missed during downtime beyond misfire_grace_minutes, so not caught up.");
     each((label, job) => lines.push(`nomaflow_fires_missed_total{${label}} ${job.firesMissed}`));
 
+    family(lines, "nomaflow_runs_recovered_total", "counter", "Recovery runs this daemon started for abandoned runs (on_abandoned: rerun).");
+    each((label, job) => lines.push(`nomaflow_runs_recovered_total{${label}} ${job.recovered}`));
+
+    family(lines, "nomaflow_fires_claimed_total", "counter", "Scheduled times this daemon claimed (with a state store, each is claimed by one daemon).");
+    lines.push(`nomaflow_fires_claimed_total ${this.firesClaimedCount}`);
+
+    const cluster = this.cluster?.();
+    if (cluster) {
+      family(lines, "nomaflow_state_store_up", "gauge", "1 while the state store answers this daemon, 0 while it cannot be reached.");
+      lines.push(`nomaflow_state_store_up ${cluster.storeUp ? 1 : 0}`);
+      family(lines, "nomaflow_cluster_daemons_alive", "gauge", "Daemons of the project whose lease is current, this one included, as last read from the store.");
+      lines.push(`nomaflow_cluster_daemons_alive ${cluster.daemonsAlive}`);
+      family(lines, "nomaflow_cluster_leases_expired_total", "counter", "Other daemons this one found dead (lease expired) and whose runs it marked abandoned.");
+      lines.push(`nomaflow_cluster_leases_expired_total ${cluster.leasesExpired}`);
+      family(lines, "nomaflow_cluster_lease_lost_total", "counter", "Times this daemon lost its own lease (cut off from the store) and interrupted its runs.");
+      lines.push(`nomaflow_cluster_lease_lost_total ${cluster.leaseLost}`);
+      family(lines, "nomaflow_cluster_definition_mismatch", "gauge", "1 while the daemons alive run different job definitions (a fire runs the claiming host's version).");
+      lines.push(`nomaflow_cluster_definition_mismatch ${cluster.definitionMismatch ? 1 : 0}`);
+    }
+
     return `${lines.join("\n")}\n`;
   }
 
@@ -155,6 +205,7 @@ export class DaemonMetrics {
         durationCount: 0,
         firesSkipped: 0,
         firesMissed: 0,
+        recovered: 0,
         lastSuccessMs: undefined,
         nextFireMs: undefined,
         forgotten: false,

@@ -7,7 +7,12 @@
  * The rule for each fire that comes due: the latest due fire of a job runs, as `schedule` when
  * it is on time, as `catchup` when it is late (downtime, a clock jump, a stall) but within the
  * job's misfire grace; every other due fire is missed, logged and counted. The store claims each
- * scheduled time once, so none runs twice, across restarts too.
+ * scheduled time once, so none runs twice, across restarts and across daemons too.
+ *
+ * Due fires wait in `#pending` until claimed: all of a tick's in one call to the store. A fire
+ * that is another daemon's share (`claimsFirst` false) waits a short hand-off first; one that
+ * would start a run while this daemon is full (`maxRuns`), or that the store cannot take now
+ * (unreachable, lease lost), stays pending and is tried again: fired late, not lost.
  */
 import type { Job } from "../project/job.js";
 import { formatFireTime } from "../schedule/nextFireTimes.js";
@@ -16,12 +21,13 @@ import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun } from "./daemonJ
 import type { DaemonLog } from "./daemonLog.js";
 import { FireCursor, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
-import type { FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
+import type { AbandonedRun, FireStore, JobLock, LockRequest, PreviousDaemon } from "./fireStore.js";
+import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
 import type { DaemonMetrics } from "./metrics.js";
 
 /** The part of DaemonMetrics the scheduler feeds. */
-export type SchedulerMetrics = Pick<DaemonMetrics, "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob">;
+export type SchedulerMetrics = Pick<DaemonMetrics, "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob" | "firesClaimed" | "runRecovered">;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -35,6 +41,12 @@ export interface SchedulerOptions {
   onTimeMs?: number;
   /** Called each time the loop is about to sleep with no run going (the daemon collects garbage). */
   whenIdle?: (moment: IdleMoment) => unknown;
+  /** Called once a tick after the store's heartbeat (the daemon looks for abandoned runs). */
+  afterHeartbeat?: () => Promise<void>;
+  /** At most this many runs going at once; a fire past it is left for other daemons. @default no limit */
+  maxRuns?: number;
+  /** How long a fire that is another daemon's share waits before this one claims it. @default 250 */
+  handoffMs?: number;
 }
 
 export interface SchedulerHealth {
@@ -51,6 +63,24 @@ export interface JobChanges {
   scheduled: number;
 }
 
+/** Due fires of one job not yet claimed. */
+interface PendingFires {
+  state: JobState;
+  fires: DueFires;
+  /** Not claimed before this instant (another daemon's share). */
+  notBefore: number;
+}
+
+/** A claimed fire that starts a run. */
+interface Launch {
+  state: JobState;
+  trigger: "schedule" | "catchup";
+  scheduledFor: string;
+  scheduledForMs: number;
+  lateness: number;
+  runId: string;
+}
+
 interface JobState {
   daemonJob: DaemonJob;
   scheduleKey: string;
@@ -65,8 +95,10 @@ const scheduleKey = (job: Job) => (job.enabled && job.schedule ? `${job.schedule
 const JUMP_MS = 5_000;
 
 export class Scheduler {
-  readonly #options: Required<Omit<SchedulerOptions, "metrics" | "whenIdle">> & Pick<SchedulerOptions, "metrics" | "whenIdle">;
+  readonly #options: Required<Omit<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns">> &
+    Pick<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns">;
   readonly #states = new Map<string, JobState>();
+  readonly #pending = new Map<string, PendingFires>();
   readonly #queue = new FireQueue();
   readonly #active = new Map<string, { jobId: string; run: LaunchedRun; settled: Promise<void> }>();
   #version = 0;
@@ -76,7 +108,7 @@ export class Scheduler {
   #wake = new AbortController();
 
   constructor(options: SchedulerOptions) {
-    this.#options = { ...options, heartbeatMs: options.heartbeatMs ?? 1000, onTimeMs: options.onTimeMs ?? 5000 };
+    this.#options = { ...options, heartbeatMs: options.heartbeatMs ?? 1000, onTimeMs: options.onTimeMs ?? 5000, handoffMs: options.handoffMs ?? 250 };
     this.#lastTickMs = options.clock.now();
   }
 
@@ -113,6 +145,7 @@ export class Scheduler {
       } catch (error) {
         log.error("store_error", null, { error: (error as Error).message });
       }
+      await this.#options.afterHeartbeat?.();
       if (this.#stopped) break;
       if (this.#active.size === 0 && this.#options.whenIdle) {
         const next = this.#peek();
@@ -120,7 +153,7 @@ export class Scheduler {
         await this.#options.whenIdle({ nowMs, untilNextFireMs: next && next.at - nowMs, runsStarted: this.#runsStarted });
       }
       const next = this.#peek();
-      const wait = Math.min(heartbeatMs, next === undefined ? heartbeatMs : next.at - clock.now());
+      const wait = Math.min(heartbeatMs, next === undefined ? heartbeatMs : next.at - clock.now(), this.#pendingWaitMs(clock.now()));
       if (wait > 0) await clock.sleep(wait, this.#wake.signal);
       if (this.#wake.signal.aborted) this.#wake = new AbortController();
     }
@@ -208,88 +241,199 @@ export class Scheduler {
   }
 
   async #fireDue(now: number): Promise<void> {
-    const due: Array<{ state: JobState; fires: DueFires }> = [];
     for (let top = this.#peek(); top && top.at <= now; top = this.#peek()) {
       this.#queue.pop();
       const state = this.#states.get(top.jobId)!;
       const windowStart = now - Math.max(this.#graceMs(state.daemonJob.job), this.#options.onTimeMs) - 1;
       const fires = state.cursor.takeDue(now, windowStart);
       this.#queueNext(state);
-      if (fires) due.push({ state, fires });
+      if (fires) this.#addPending(state, fires, now);
     }
-    if (due.length > 0) await Promise.all(due.map(({ state, fires }) => this.#decide(state, fires, now)));
+    if (this.#pending.size > 0) await this.#claimPending(now);
+  }
+
+  /** A job's new due fires join those still pending: the latest is the one that may run. */
+  #addPending(state: JobState, fires: DueFires, now: number): void {
+    const jobId = state.daemonJob.job.id;
+    const waiting = this.#pending.get(jobId);
+    const merged: DueFires =
+      waiting?.state === state
+        ? {
+            latest: fires.latest,
+            earlier: waiting.fires.earlier + 1 + fires.earlier,
+            firstEarlier: waiting.fires.firstEarlier ?? waiting.fires.latest,
+            countCapped: waiting.fires.countCapped || fires.countCapped,
+          }
+        : fires;
+    const first = this.#options.store.claimsFirst({ jobId, scheduledForMs: merged.latest });
+    this.#pending.set(jobId, { state, fires: merged, notBefore: first ? now : now + this.#options.handoffMs });
+  }
+
+  /** How long until a pending fire may be claimed (a hand-off ends); a heartbeat when none waits. */
+  #pendingWaitMs(now: number): number {
+    let wait = this.#options.heartbeatMs;
+    for (const pending of this.#pending.values()) wait = Math.min(wait, pending.notBefore - now);
+    return wait;
+  }
+
+  #trigger(state: JobState, latest: number, now: number): "schedule" | "catchup" | undefined {
+    const lateness = now - latest;
+    if (latest >= state.downtimeBefore && lateness <= this.#options.onTimeMs) return "schedule";
+    return lateness <= this.#graceMs(state.daemonJob.job) ? "catchup" : undefined;
+  }
+
+  /** Claims every pending fire that may be claimed now, in one call; then starts their runs. */
+  async #claimPending(now: number): Promise<void> {
+    const { store, log, metrics } = this.#options;
+    if (!store.claiming || this.#stopped) return;
+    let free = this.#options.maxRuns === undefined ? Infinity : this.#options.maxRuns - this.#active.size;
+    const batch: PendingFires[] = [];
+    for (const [jobId, pending] of this.#pending) {
+      if (this.#states.get(jobId) !== pending.state) {
+        this.#pending.delete(jobId);
+        continue;
+      }
+      if (pending.notBefore > now) continue;
+      const runs = this.#trigger(pending.state, pending.fires.latest, now) !== undefined;
+      // Full: left for the other daemons; taken here when a run ends, if still free.
+      if (runs && free <= 0) continue;
+      if (runs) free--;
+      batch.push(pending);
+    }
+    if (batch.length === 0) return;
+    let claimed: boolean[];
+    try {
+      claimed = await store.claimFires(batch.map(({ state, fires }) => ({ jobId: state.daemonJob.job.id, scheduledForMs: fires.latest })));
+    } catch (error) {
+      log.error("claim_failed", null, { fires: batch.length, error: (error as Error).message, kept: "pending" });
+      return;
+    }
+    const launches: Launch[] = [];
+    const decidedAt = this.#options.clock.now();
+    batch.forEach((pending, index) => {
+      const { state, fires } = pending;
+      const jobId = state.daemonJob.job.id;
+      if (this.#pending.get(jobId) === pending) this.#pending.delete(jobId);
+      const zone = state.daemonJob.job.schedule!.timezone;
+      const scheduledFor = formatFireTime(fires.latest, zone);
+      if (!claimed[index]) {
+        // Another daemon's share taken by it, as expected, says nothing; this daemon's own means another got there first.
+        if (store.claimsFirst({ jobId, scheduledForMs: fires.latest })) log.info("already_fired", jobId, { scheduled_for: scheduledFor });
+        return;
+      }
+      metrics?.firesClaimed(1);
+      const trigger = this.#trigger(state, fires.latest, now);
+      const missed = fires.earlier + (trigger ? 0 : 1);
+      if (missed > 0) {
+        const { job } = state.daemonJob;
+        log.warn("missed", jobId, {
+          count: fires.countCapped ? `${missed}+` : missed,
+          first: formatFireTime(fires.firstEarlier ?? fires.latest, zone),
+          last: trigger ? undefined : scheduledFor,
+          grace_minutes: job.misfireGraceMinutes,
+        });
+        for (let count = 0; count < missed; count++) metrics?.fireMissed(jobId);
+      }
+      if (!trigger || this.#stopped || this.#states.get(jobId) !== state) return;
+      launches.push({ state, trigger, scheduledFor, scheduledForMs: fires.latest, lateness: now - fires.latest, runId: newRunId(new Date(decidedAt)) });
+    });
+    await this.#startAll(launches);
+  }
+
+  /** Takes the locks of the `forbid` jobs among the launches (one call), then starts the runs. */
+  async #startAll(launches: readonly Launch[]): Promise<void> {
+    const { store, log, metrics } = this.#options;
+    const forbid = launches.filter((launch) => launch.state.daemonJob.job.concurrency === "forbid");
+    const locks = new Map<Launch, JobLock>();
+    if (forbid.length > 0) {
+      let results;
+      try {
+        results = await store.tryLockJobs(forbid.map((launch): LockRequest => ({ jobId: launch.state.daemonJob.job.id, runId: launch.runId })));
+      } catch (error) {
+        for (const launch of forbid) {
+          log.error("fire_failed", launch.state.daemonJob.job.id, { scheduled_for: launch.scheduledFor, error: (error as Error).message });
+        }
+        results = undefined;
+      }
+      forbid.forEach((launch, index) => {
+        const result = results?.[index];
+        if (result?.acquired) locks.set(launch, result.lock);
+        else if (result) {
+          const jobId = launch.state.daemonJob.job.id;
+          log.warn("skipped", jobId, { scheduled_for: launch.scheduledFor, reason: "still_running", running: result.heldBy });
+          metrics?.fireSkipped(jobId);
+        }
+      });
+    }
+    for (const launch of launches) {
+      const lock = locks.get(launch);
+      if (launch.state.daemonJob.job.concurrency === "forbid" && !lock) continue;
+      if (this.#stopped || this.#states.get(launch.state.daemonJob.job.id) !== launch.state) {
+        void lock?.release();
+        continue;
+      }
+      this.#start(
+        { daemonJob: launch.state.daemonJob, runId: launch.runId, trigger: launch.trigger, scheduledFor: launch.scheduledFor, scheduledForMs: launch.scheduledForMs },
+        launch.lateness,
+        lock,
+      );
+    }
+  }
+
+  /**
+   * Reruns an abandoned run (`on_abandoned: rerun`), once: the store gives the rerun to one daemon.
+   * Under `forbid` it takes the job's lock first, and is skipped while another run holds it.
+   */
+  async startRecovery(daemonJob: DaemonJob, abandoned: AbandonedRun): Promise<string | undefined> {
+    const { store, log, clock, metrics } = this.#options;
+    const jobId = daemonJob.job.id;
+    if (this.#stopped || !(await store.claimRecovery(abandoned.runId))) return undefined;
+    const runId = newRunId(new Date(clock.now()));
+    let lock: JobLock | undefined;
+    if (daemonJob.job.concurrency === "forbid") {
+      const [result] = await store.tryLockJobs([{ jobId, runId }]);
+      if (!result?.acquired) {
+        log.warn("recovery_skipped", jobId, { abandoned: abandoned.runId, reason: "still_running", running: result?.heldBy ?? null });
+        return undefined;
+      }
+      lock = result.lock;
+    }
+    const scheduledFor = abandoned.summary.scheduled_for ?? null;
+    const scheduledForMs = scheduledFor === null ? null : Date.parse(scheduledFor);
+    this.#start({ daemonJob, runId, trigger: "recovery", scheduledFor, scheduledForMs, recoveryOf: abandoned.runId }, 0, lock);
+    metrics?.runRecovered(jobId);
+    return runId;
   }
 
   #graceMs(job: Job): number {
     return job.misfireGraceMinutes * 60_000;
   }
 
-  async #decide(state: JobState, fires: DueFires, now: number): Promise<void> {
-    const { store, log, metrics, onTimeMs } = this.#options;
-    const { job } = state.daemonJob;
-    const zone = job.schedule!.timezone;
-    const scheduledFor = formatFireTime(fires.latest, zone);
-    const lateness = now - fires.latest;
-    const onTime = fires.latest >= state.downtimeBefore && lateness <= onTimeMs;
-    const trigger = onTime ? "schedule" : lateness <= this.#graceMs(job) ? "catchup" : undefined;
-    try {
-      if (!(await store.claimFire(job.id, fires.latest))) {
-        log.info("already_fired", job.id, { scheduled_for: scheduledFor });
-        return;
-      }
-      const missed = fires.earlier + (trigger ? 0 : 1);
-      if (missed > 0) {
-        const first = fires.firstEarlier ?? fires.latest;
-        const last = trigger ? undefined : fires.latest;
-        log.warn("missed", job.id, {
-          count: fires.countCapped ? `${missed}+` : missed,
-          first: formatFireTime(first, zone),
-          last: last === undefined ? undefined : formatFireTime(last, zone),
-          grace_minutes: job.misfireGraceMinutes,
-        });
-        for (let count = 0; count < missed; count++) metrics?.fireMissed(job.id);
-      }
-      if (!trigger || this.#stopped || this.#states.get(job.id) !== state) return;
-      let lock;
-      if (job.concurrency === "forbid") {
-        const locked = await store.tryLockJob(job.id);
-        if (!locked.acquired) {
-          log.warn("skipped", job.id, { scheduled_for: scheduledFor, reason: "still_running", running: locked.heldBy });
-          metrics?.fireSkipped(job.id);
-          return;
-        }
-        lock = locked.lock;
-      }
-      this.#start(state.daemonJob, { trigger, scheduledFor, scheduledForMs: fires.latest, lateness }, lock);
-    } catch (error) {
-      log.error("fire_failed", job.id, { scheduled_for: scheduledFor, error: (error as Error).message });
-    }
-  }
-
-  #start(
-    daemonJob: DaemonJob,
-    fire: { trigger: LaunchRequest["trigger"]; scheduledFor: string; scheduledForMs: number; lateness: number },
-    lock: JobLock | undefined,
-  ): void {
+  #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined): void {
     const { store, log, metrics, clock, launch } = this.#options;
-    const jobId = daemonJob.job.id;
+    const jobId = request.daemonJob.job.id;
     let run: LaunchedRun;
     try {
-      run = launch({ daemonJob, trigger: fire.trigger, scheduledFor: fire.scheduledFor, scheduledForMs: fire.scheduledForMs });
+      run = launch(request);
     } catch (error) {
       void lock?.release();
-      log.error("fire_failed", jobId, { scheduled_for: fire.scheduledFor, error: (error as Error).message });
+      log.error("fire_failed", jobId, { scheduled_for: request.scheduledFor, error: (error as Error).message });
       return;
     }
     this.#runsStarted++;
-    lock?.setRunId(run.runId);
-    log.info(fire.trigger === "schedule" ? "fired" : "caught_up", jobId, {
-      scheduled_for: fire.scheduledFor,
+    const event = request.trigger === "schedule" ? "fired" : request.trigger === "catchup" ? "caught_up" : "recovering";
+    log.info(event, jobId, {
+      scheduled_for: request.scheduledFor,
       run: run.runId,
-      late_ms: fire.trigger === "catchup" ? fire.lateness : undefined,
+      late_ms: request.trigger === "catchup" ? lateness : undefined,
+      abandoned: request.recoveryOf,
     });
     const settled = (async () => {
-      await store.runStarted(jobId, run.runId);
+      try {
+        await store.runStarted({ jobId, runId: run.runId, trigger: request.trigger, scheduledFor: request.scheduledFor, recoveryOf: request.recoveryOf });
+      } catch (error) {
+        log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
+      }
       try {
         const outcome = await run.result;
         const fields = { run: run.runId, status: outcome.status, duration_ms: outcome.durationMs };
@@ -300,8 +444,14 @@ export class Scheduler {
         log.error("run_error", jobId, { run: run.runId, error: (error as Error).message });
       } finally {
         this.#active.delete(run.runId);
-        await lock?.release();
-        await store.runFinished(jobId, run.runId);
+        // A slot is free: fires left pending while full may be claimed now.
+        if (this.#pending.size > 0) this.#wake.abort();
+        try {
+          await lock?.release();
+          await store.runFinished(jobId, run.runId);
+        } catch (error) {
+          log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
+        }
       }
     })();
     this.#active.set(run.runId, { jobId, run, settled });

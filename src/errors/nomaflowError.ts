@@ -95,6 +95,19 @@ export class ConnectorError extends NomaflowError {
   }
 }
 
+/**
+ * Why a run was interrupted, when it was not a person's Ctrl-C or the daemon's stop: the run's
+ * final event records `reason` (`lease_lost`: its daemon lost its lease on the state store).
+ */
+export class RunInterruption extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 export function formatPosition(position: SourcePosition): string {
   return `${position.file}:${position.line}:${position.column}`;
 }

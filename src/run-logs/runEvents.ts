@@ -7,7 +7,7 @@
 import { LogLevel } from "../schema/common.js";
 import { Type, type Static } from "@sinclair/typebox";
 
-export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup")]);
+export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup"), Type.Literal("recovery")]);
 export type Trigger = Static<typeof Trigger>;
 
 /** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
@@ -31,6 +31,7 @@ export const RunStartedEvent = Type.Object({
   version: Type.String(),
   steps: Type.Array(Type.String(), { description: "Step names in order, so a reader can show steps that have not started." }),
   step_types: Type.Optional(Type.Array(Type.String(), { description: "Their types, in the same order (absent in logs written before this field existed)." })),
+  recovery_of: Type.Optional(Type.String({ description: "For trigger recovery: the abandoned run this one reruns." })),
 });
 export type RunStartedEvent = Static<typeof RunStartedEvent>;
 
@@ -121,6 +122,7 @@ export const RunFinishedEvent = Type.Object({
   duration_ms: Type.Number(),
   failed_step: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The first failed step, for run_failed and run_interrupted." })),
   error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  reason: Type.Optional(Type.String({ description: "For run_interrupted, when known: lease_lost (the daemon lost its lease on the state store)." })),
 });
 export type RunFinishedEvent = Static<typeof RunFinishedEvent>;
 

@@ -17,6 +17,7 @@ import { collectKnownSecrets } from "../secrets/knownSecrets.js";
 import { RunAlerts } from "../notifications/runAlerts.js";
 import { runStep } from "./runStep.js";
 import { SecretMasker } from "../secrets/secretMasker.js";
+import { RunInterruption } from "../errors/nomaflowError.js";
 
 export interface RunOptions {
   project: Project;
@@ -25,6 +26,10 @@ export interface RunOptions {
   params: Record<string, unknown>;
   /** @default "manual" */
   trigger?: Trigger;
+  /** Made by the caller (the daemon names the run in a job lock before it starts). @default a new run id */
+  runId?: string;
+  /** For trigger recovery: the abandoned run this one reruns. */
+  recoveryOf?: string;
   /** The fire time a scheduled run stands for, ISO with offset. @default null */
   scheduledFor?: string | null;
   /** Aborting it interrupts the run: the running step is cancelled, run_interrupted is written. */
@@ -90,7 +95,7 @@ export function startRun(options: RunOptions): RunHandle {
   const now = options.now ?? Date.now;
   const masker = new SecretMasker();
   collectKnownSecrets(project, job, masker);
-  const runId = newRunId(new Date(now()));
+  const runId = options.runId ?? newRunId(new Date(now()));
   const maskText = (text: string) => masker.mask(text);
   const writer = options.openLogInBackground
     ? RunLogWriter.openInBackground(project.config.runsDir, job.id, runId, maskText)
@@ -126,7 +131,8 @@ export function startRun(options: RunOptions): RunHandle {
     if (!finished) {
       finished = true;
       const event = status === "succeeded" ? "run_succeeded" : status === "failed" ? "run_failed" : "run_interrupted";
-      emit({ event, duration_ms: durationMs, failed_step: failedStep, error: error === null ? null : masker.mask(error) });
+      const why = status === "interrupted" && interrupt.reason instanceof RunInterruption ? interrupt.reason.reason : undefined;
+      emit({ event, duration_ms: durationMs, failed_step: failedStep, error: error === null ? null : masker.mask(error), reason: why });
       closed = true;
       writer.close();
     }
@@ -145,6 +151,7 @@ export function startRun(options: RunOptions): RunHandle {
       version: VERSION,
       steps: job.steps.map((step) => step.name),
       step_types: job.steps.map((step) => step.type),
+      recovery_of: options.recoveryOf,
     });
     // With the log created in the background, nothing runs before it exists.
     const logProblem = await writer.ready.then(
@@ -205,7 +212,10 @@ export function startRun(options: RunOptions): RunHandle {
       }
     }
     if (forced.signal.aborted) return { status: "interrupted", failedStep, error: FORCED_STOP_ERROR, stepError };
-    if (interrupt.aborted) return { status: "interrupted", failedStep, error: failure ?? "interrupted", stepError };
+    if (interrupt.aborted) {
+      const why = interrupt.reason instanceof RunInterruption ? interrupt.reason.message : "interrupted";
+      return { status: "interrupted", failedStep, error: failure ?? why, stepError };
+    }
     return { status: failedStep === null ? "succeeded" : "failed", failedStep, error: failure, stepError };
   };
   // Alerts go out before the final event, so the log holds their outcome and still ends with it.

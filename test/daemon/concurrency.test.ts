@@ -31,14 +31,14 @@ describe("concurrency", () => {
     await clock.runUntil("2027-01-01T00:02:30Z");
     expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00"]);
     expect(daemon.events("skipped")).toMatchObject([
-      { job: "minutely", scheduled_for: "2027-01-01T00:02:00+00:00", reason: "still_running", running: "run-1" },
+      { job: "minutely", scheduled_for: "2027-01-01T00:02:00+00:00", reason: "still_running", running: daemon.fires[0]!.runId },
     ]);
     expect(daemon.metrics.render()).toContain('nomaflow_fires_skipped_total{job="minutely"} 1');
 
     daemon.fires[0]!.finish();
     await clock.runUntil("2027-01-01T00:03:00Z");
     expect(fired(daemon, "minutely")).toEqual(["2027-01-01T00:01:00+00:00", "2027-01-01T00:03:00+00:00"]);
-    expect(daemon.events("run_finished")).toMatchObject([{ job: "minutely", run: "run-1", status: "succeeded" }]);
+    expect(daemon.events("run_finished")).toMatchObject([{ job: "minutely", run: daemon.fires[0]!.runId, status: "succeeded" }]);
   });
 
   it("allow starts a run while the previous one still goes", async () => {

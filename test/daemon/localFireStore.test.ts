@@ -41,6 +41,9 @@ function openStore(dir: string, options: Partial<ConstructorParameters<typeof Lo
 }
 
 /** A finished run log with run_started as the daemon writes it. */
+const claim = async (store: LocalFireStore, jobId: string, scheduledForMs: number) => (await store.claimFires([{ jobId, scheduledForMs }]))[0];
+const lockJob = async (store: LocalFireStore, jobId: string, runId = "run-x") => (await store.tryLockJobs([{ jobId, runId }]))[0]!;
+
 function writeRun(dir: string, jobId: string, start: string, trigger: "schedule" | "catchup" | "manual", scheduledFor: string | null): string {
   const runId = newRunId(new Date(start));
   const writer = RunLogWriter.open(dir, jobId, runId, (text) => text);
@@ -98,9 +101,9 @@ describe("the record of fires", () => {
     await store.open(["nightly"], Date.now());
     expect(await store.lastScheduledFire("nightly")).toBe(Date.parse("2027-01-02T01:00:00Z"));
     expect(await store.lastScheduledFire("never-ran")).toBeUndefined();
-    expect(await store.claimFire("nightly", Date.parse("2027-01-02T01:00:00Z"))).toBe(false);
-    expect(await store.claimFire("nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(true);
-    expect(await store.claimFire("nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(false);
+    expect(await claim(store, "nightly", Date.parse("2027-01-02T01:00:00Z"))).toBe(false);
+    expect(await claim(store, "nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(true);
+    expect(await claim(store, "nightly", Date.parse("2027-01-03T01:00:00Z"))).toBe(false);
   });
 
   it("keeps decisions no run log records (skips, misses) for the next daemon", async () => {
@@ -108,7 +111,7 @@ describe("the record of fires", () => {
     const first = openStore(dir);
     await first.open(["job"], Date.parse("2027-01-01T00:00:00Z"));
     // Claimed, then skipped or missed: no run is started, so no run log says it was decided.
-    expect(await first.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(true);
+    expect(await claim(first, "job", Date.parse("2027-01-01T05:00:00Z"))).toBe(true);
     await first.close(Date.parse("2027-01-01T05:30:00Z"));
     expect(listRunLogs(dir, "job")).toEqual([]);
     const second = openStore(dir);
@@ -116,8 +119,8 @@ describe("the record of fires", () => {
     expect(opened.previous).toEqual({ lastAliveMs: Date.parse("2027-01-01T05:30:00Z"), stoppedCleanly: true });
     expect(await second.lastScheduledFire("job")).toBe(Date.parse("2027-01-01T05:00:00Z"));
     // The next daemon neither fires nor catches up the skipped time.
-    expect(await second.claimFire("job", Date.parse("2027-01-01T05:00:00Z"))).toBe(false);
-    expect(await second.claimFire("job", Date.parse("2027-01-01T06:00:00Z"))).toBe(true);
+    expect(await claim(second, "job", Date.parse("2027-01-01T05:00:00Z"))).toBe(false);
+    expect(await claim(second, "job", Date.parse("2027-01-01T06:00:00Z"))).toBe(true);
   });
 
   it("a corrupt state file is ignored: the run logs alone are the record", async () => {
@@ -146,16 +149,16 @@ describe("runs of other processes and abandoned runs", () => {
     const store = openStore(dir);
     await store.open(["job"], Date.now());
     expect(await store.abandonedRuns()).toEqual([]);
-    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: runId });
+    expect(await lockJob(store, "job")).toEqual({ acquired: false, heldBy: runId });
     const exited = once(run, "exit");
     run.kill("SIGTERM");
     await exited;
     expect(runLogs(made.root, "job")[0]!.at(-1)!.event).toBe("run_interrupted");
-    const locked = await store.tryLockJob("job");
+    const locked = await lockJob(store, "job", "run-a");
     expect(locked.acquired).toBe(true);
-    expect(await store.tryLockJob("job")).toEqual({ acquired: false, heldBy: null });
+    expect(await lockJob(store, "job", "run-b")).toEqual({ acquired: false, heldBy: "run-a" });
     if (locked.acquired) await locked.lock.release();
-    expect((await store.tryLockJob("job")).acquired).toBe(true);
+    expect((await lockJob(store, "job", "run-c")).acquired).toBe(true);
   });
 
   it("finds runs whose process is gone, and reports each once, across restarts", async () => {

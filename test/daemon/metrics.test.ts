@@ -135,6 +135,8 @@ describe("DaemonMetrics.render", () => {
       nomaflow_next_fire_timestamp_seconds: "gauge",
       nomaflow_fires_skipped_total: "counter",
       nomaflow_fires_missed_total: "counter",
+      nomaflow_runs_recovered_total: "counter",
+      nomaflow_fires_claimed_total: "counter",
       process_resident_memory_bytes: "gauge",
       process_cpu_seconds_total: "counter",
       process_start_time_seconds: "gauge",

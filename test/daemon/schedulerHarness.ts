@@ -55,9 +55,10 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
-/** A fire the recording launcher received; `finish` ends its run. */
+/** A fire the recording launcher received (a scheduled one: its time is known); `finish` ends its run. */
 export interface RecordedFire extends LaunchRequest {
-  runId: string;
+  scheduledFor: string;
+  scheduledForMs: number;
   launchedAt: number;
   finish(status?: RunOutcome["status"]): void;
 }
@@ -151,7 +152,8 @@ export class TestDaemon {
       const launchedAt = this.clock.now();
       const fire: RecordedFire = {
         ...request,
-        runId: `run-${this.fires.length + 1}`,
+        scheduledFor: request.scheduledFor ?? "",
+        scheduledForMs: request.scheduledForMs ?? Number.NaN,
         launchedAt,
         finish: (status = "succeeded") => finish({ status, durationMs: this.clock.now() - launchedAt }),
       };
