@@ -16,6 +16,8 @@ export interface DaemonHealth {
   nextFire: { job: string; at: string } | null;
   lastTickAgoMs: number;
   uptimeSeconds: number;
+  /** With a state store: whether this daemon reaches it and holds its lease (503 while not). */
+  store?: { up: boolean; name: string };
 }
 
 export interface HttpServerOptions {
@@ -98,14 +100,16 @@ function answer(request: IncomingMessage, response: ServerResponse, options: Htt
       return;
     }
     const health = options.health();
+    const storeDown = health.store?.up === false;
     const body = {
-      status: health.stuck ? "stuck" : "ok",
+      status: health.stuck ? "stuck" : storeDown ? "store_unreachable" : "ok",
       jobs: health.jobs,
       next_fire: health.nextFire,
       last_tick_ago_ms: health.lastTickAgoMs,
       uptime_seconds: health.uptimeSeconds,
+      state_store: health.store ? { up: health.store.up, store: health.store.name } : undefined,
     };
-    send(response, health.stuck ? 503 : 200, "application/json; charset=utf-8", `${JSON.stringify(body)}\n`);
+    send(response, health.stuck || storeDown ? 503 : 200, "application/json; charset=utf-8", `${JSON.stringify(body)}\n`);
   } catch (error) {
     // A bug behind a callback: answer it rather than drop the connection, and keep serving.
     const message = error instanceof Error ? error.message : String(error);

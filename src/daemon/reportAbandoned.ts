@@ -27,6 +27,8 @@ export interface ReportAbandonedOptions {
   metrics?: Pick<DaemonMetrics, "runFinished">;
   jobs: ReadonlyMap<string, DaemonJob>;
   onAbandoned?: OnAbandoned;
+  /** Starts the one rerun of a run whose job says `on_abandoned: rerun` (the scheduler's startRecovery). */
+  rerun?: (daemonJob: DaemonJob, run: AbandonedRun) => Promise<unknown>;
   now: () => number;
 }
 
@@ -62,6 +64,42 @@ export async function reportAbandoned(runs: readonly AbandonedRun[], options: Re
       } catch (error) {
         log.error("store_error", run.jobId, { run: run.runId, error: (error as Error).message });
       }
+      const daemonJob = options.jobs.get(run.jobId);
+      if (daemonJob?.job.onAbandoned === "rerun" && options.rerun) {
+        try {
+          await options.rerun(daemonJob, run);
+        } catch (error) {
+          log.error("recovery_failed", run.jobId, { abandoned: run.runId, error: (error as Error).message });
+        }
+      }
     }),
   );
+}
+
+/**
+ * Looks for abandoned runs after each heartbeat of the store (the local store finds them at start;
+ * the cluster store whenever a daemon's lease expires) and reports each once, in the background so
+ * the scheduler's loop goes on. `settled` waits for the reports under way.
+ */
+export function watchAbandoned(options: Omit<ReportAbandonedOptions, "jobs"> & { jobs: () => ReadonlyMap<string, DaemonJob> }) {
+  const reporting = new Set<string>();
+  const under = new Set<Promise<void>>();
+  return {
+    check: async (): Promise<void> => {
+      let runs: AbandonedRun[];
+      try {
+        runs = (await options.store.abandonedRuns()).filter((run) => !reporting.has(run.runId));
+      } catch (error) {
+        options.log.error("store_error", null, { error: (error as Error).message, doing: "looking for abandoned runs" });
+        return;
+      }
+      if (runs.length === 0) return;
+      for (const run of runs) reporting.add(run.runId);
+      const report = reportAbandoned(runs, { ...options, jobs: options.jobs() }).finally(() => under.delete(report));
+      under.add(report);
+    },
+    settled: async (): Promise<void> => {
+      await Promise.all([...under]);
+    },
+  };
 }

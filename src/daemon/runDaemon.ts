@@ -8,7 +8,7 @@
  *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
-import { ConfigError, formatPosition } from "../errors/nomaflowError.js";
+import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
@@ -20,10 +20,12 @@ import type { FireStore, OpenedFireStore } from "./fireStore.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
-import { createRunLauncher } from "./launchRun.js";
+import { createRunLauncher, type RunLauncher } from "./launchRun.js";
+import { openClusterStore, type OpenedClusterStore } from "./cluster/openClusterStore.js";
+import { definitionsHash, projectRevision } from "./cluster/projectRevision.js";
 import { LocalFireStore } from "./localFireStore.js";
 import { DaemonMetrics } from "./metrics.js";
-import { reportAbandoned, type OnAbandoned } from "./reportAbandoned.js";
+import { watchAbandoned, type OnAbandoned } from "./reportAbandoned.js";
 import { Scheduler } from "./scheduler.js";
 import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
 import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
@@ -48,6 +50,8 @@ export interface RunDaemonOptions {
   store?: (project: Project) => FireStore;
   /** Alerts about a run a killed daemon abandoned. @default alertAbandonedRun: the notification channels */
   onAbandoned?: OnAbandoned;
+  /** At most this many runs going at once (`--max-runs`); with a state store, fires past it are left to the other daemons. */
+  maxRuns?: number;
 }
 
 /**
@@ -116,35 +120,64 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
   const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
-  let store: FireStore;
-  let opened: OpenedFireStore;
-  try {
-    store = options.store?.(project) ?? new LocalFireStore({ runsDir: project.config.runsDir });
-    opened = await store.open([...jobs.keys()], clock.now());
-  } catch (error) {
-    await http?.close();
-    throw error;
-  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
   const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
+  let store: FireStore;
+  let opened: OpenedFireStore;
+  let cluster: OpenedClusterStore | undefined;
+  try {
+    if (options.store) store = options.store(project);
+    else if (project.config.state) {
+      cluster = await openClusterStore(project, { clock, log, maxRuns: options.maxRuns, onLeaseLost: () => interruptForLeaseLost(launcher, project) });
+      metrics.watchCluster(() => cluster!.store.view());
+      store = cluster.store;
+    } else store = new LocalFireStore({ runsDir: project.config.runsDir });
+    try {
+      opened = await store.open([...jobs.keys()], clock.now());
+    } catch (error) {
+      throw cluster && !(error instanceof NomaflowError) ? cluster.pool.failure(error) : error;
+    }
+  } catch (error) {
+    await cluster?.pool.close();
+    await http?.close();
+    throw error;
+  }
   const garbage = new IdleGarbage();
-  const scheduler = new Scheduler({ clock, store, launch: launcher.launch, log, metrics, whenIdle: (moment) => garbage.whenIdle(moment) });
+  let scheduler: Scheduler | undefined;
+  const abandoned = watchAbandoned({
+    store,
+    log,
+    metrics,
+    jobs: () => jobs,
+    onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
+    rerun: (daemonJob, run) => scheduler!.startRecovery(daemonJob, run),
+    now: () => clock.now(),
+  });
+  scheduler = new Scheduler({
+    clock,
+    store,
+    launch: launcher.launch,
+    log,
+    metrics,
+    maxRuns: options.maxRuns,
+    whenIdle: (moment) => garbage.whenIdle(moment),
+    afterHeartbeat: abandoned.check,
+  });
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
-    const reports = reportAbandoned(await store.abandonedRuns(), {
-      store,
-      log,
-      metrics,
-      jobs,
-      onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
-      now: () => clock.now(),
-    });
+    await abandoned.check();
     health = () => {
       const state = scheduler.health();
-      return { ...state, stuck: state.lastTickAgoMs > STUCK_AFTER_MS, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) };
+      const storeUp = cluster ? cluster.store.claiming : undefined;
+      return {
+        ...state,
+        stuck: state.lastTickAgoMs > STUCK_AFTER_MS,
+        uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000),
+        store: cluster ? { up: storeUp!, name: cluster.pool.describe() } : undefined,
+      };
     };
 
     const reload = async () => {
@@ -156,6 +189,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);
+          if (cluster) {
+            const definitions = definitionsHash(next);
+            cluster.store.noteDefinitions(definitions, projectRevision(next, definitions));
+          }
           const { removed, recovered } = reloadedJobs(current, set);
           jobs = set.jobs;
           current = set;
@@ -216,7 +253,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       }
       await scheduler.settled();
     }
-    await reports;
+    await abandoned.settled();
     await store.close(clock.now());
     log.info("stopped", null, { signal, forced: signals.forced || undefined });
     return signals.forced ? 130 : 0;
@@ -225,6 +262,21 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     scheduler.stop();
     await http?.close();
     await store.close(clock.now());
+    await cluster?.pool.close();
     await flushSdNotify();
   }
+}
+
+/**
+ * The daemon lost its lease: another daemon may soon take its runs over, so they stop now, each
+ * ending with run_interrupted, reason lease_lost.
+ */
+function interruptForLeaseLost(launcher: RunLauncher, project: Project): void {
+  const lease = project.config.state?.leaseSeconds;
+  launcher.interruptRuns(
+    new RunInterruption(
+      `the daemon lost its lease on the state store (no renewal for most of its ${lease} s lease): stopped so that no other daemon runs it at the same time`,
+      "lease_lost",
+    ),
+  );
 }

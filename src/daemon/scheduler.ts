@@ -387,7 +387,8 @@ export class Scheduler {
   async startRecovery(daemonJob: DaemonJob, abandoned: AbandonedRun): Promise<string | undefined> {
     const { store, log, clock, metrics } = this.#options;
     const jobId = daemonJob.job.id;
-    if (this.#stopped || !(await store.claimRecovery(abandoned.runId))) return undefined;
+    // A rerun that is abandoned in turn is not rerun again: a job that kills its daemon would loop.
+    if (this.#stopped || abandoned.summary.trigger === "recovery" || !(await store.claimRecovery(abandoned.runId))) return undefined;
     const runId = newRunId(new Date(clock.now()));
     let lock: JobLock | undefined;
     if (daemonJob.job.concurrency === "forbid") {

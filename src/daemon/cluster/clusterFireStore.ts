@@ -1,0 +1,545 @@
+/**
+ * The fire store of several daemons on one PostgreSQL (the `state:` of nomaflow.yaml). No leader
+ * and no consensus of our own: the server's unique keys and row locks decide.
+ *
+ * - A fire is claimed by inserting (job, scheduled time) into `fires`: one statement a tick for
+ *   every due fire, and a key that lets one daemon have it.
+ * - Each daemon holds a lease in `daemons`, renewed every `heartbeatMs` and judged by the store's
+ *   clock. A daemon that finds another's lease expired declares it dead (one statement, so one
+ *   daemon does it), frees its job locks and marks its runs abandoned, reported by that daemon.
+ * - Fencing: a daemon that has not renewed its lease for `leaseMs - fenceMarginMs` by its own
+ *   monotonic clock (counted from when it sent the last renewal that succeeded, so never later
+ *   than the store's expiry) stops claiming and interrupts its runs (`onLeaseLost`): they end
+ *   before any other daemon may take its locks over. It rejoins by itself when the store answers.
+ *
+ * The store runs its own loop on the injected clock, apart from the scheduler's: a claim that
+ * hangs on a dead connection must not keep the lease from being judged.
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { processIsAlive, type IsAlive } from "../../files/processIsAlive.js";
+import { summarizeRun, type RunSummary } from "../../run-logs/readRunLog.js";
+import type { RunEvent } from "../../run-logs/runEvents.js";
+import type { Clock } from "../clock.js";
+import type { DaemonLog } from "../daemonLog.js";
+import type { AbandonedRun, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "../fireStore.js";
+import type { ClusterView } from "../metrics.js";
+import { firstClaimer } from "./claimShare.js";
+
+export interface DaemonIdentity {
+  host: string;
+  pid: number;
+  version: string;
+  projectRevision: string;
+  definitionsHash: string;
+  maxRuns: number | undefined;
+}
+
+export interface ClusterFireStoreOptions {
+  /** Owned by the caller, closed after `close`. */
+  pool: pg.Pool;
+  /** The state schema, quoted. */
+  schema: string;
+  identity: DaemonIdentity;
+  heartbeatMs: number;
+  leaseMs: number;
+  keepDays: number;
+  clock: Clock;
+  log: DaemonLog;
+  /** The lease is lost: interrupt every run going. */
+  onLeaseLost: () => void;
+  /** Local elapsed time for fencing, ms. @default performance.now */
+  elapsed?: () => number;
+  /** The store's time, as SQL (tests pass a clock of their own). @default clock_timestamp() */
+  storeNow?: string;
+  /** @default processIsAlive */
+  isAlive?: IsAlive;
+}
+
+/** A live daemon as the last renewal read it. */
+export interface LiveDaemon {
+  id: string;
+  host: string;
+  pid: number;
+  definitionsHash: string;
+}
+
+/** How often the store's own loop looks at its lease. */
+const TICK_MS = 500;
+/** How often runs of `nomaflow run` on this host are checked for a dead process. */
+const MANUAL_RUNS_EVERY_MS = 60_000;
+/** How often old fires, runs and events are pruned. */
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class ClusterFireStore implements FireStore {
+  readonly #options: ClusterFireStoreOptions;
+  readonly #s: string;
+  readonly #now: string;
+  readonly #elapsed: () => number;
+  readonly #isAlive: IsAlive;
+  #id = randomUUID();
+  #live: LiveDaemon[] = [];
+  #rank = 0;
+  #storeUp = false;
+  #leaseLost = false;
+  #closed = false;
+  /** Elapsed time when the last successful renewal was sent. */
+  #renewedAt = 0;
+  #renewFailed = false;
+  #sweepAt = Infinity;
+  #manualCheckAt = 0;
+  #pruneAt = 0;
+  #loop: Promise<void> | undefined;
+  readonly #wake = new AbortController();
+  readonly #lastFire = new Map<string, number>();
+  readonly #found: AbandonedRun[] = [];
+  readonly #going = new Set<string>();
+  #leasesExpired = 0;
+  #leaseLostCount = 0;
+  #mismatch = false;
+
+  constructor(options: ClusterFireStoreOptions) {
+    this.#options = options;
+    this.#s = options.schema;
+    this.#now = options.storeNow ?? "clock_timestamp()";
+    this.#elapsed = options.elapsed ?? (() => performance.now());
+    this.#isAlive = options.isAlive ?? processIsAlive;
+  }
+
+  /** After a reload: the new job definitions, recorded at the next renewal. */
+  noteDefinitions(definitionsHash: string, projectRevision: string): void {
+    this.#options.identity = { ...this.#options.identity, definitionsHash, projectRevision };
+  }
+
+  /** This daemon's id in the store (a new one after it rejoins). */
+  get daemonId(): string {
+    return this.#id;
+  }
+
+  get claiming(): boolean {
+    return this.#storeUp && !this.#leaseLost && !this.#closed;
+  }
+
+  /** The gauges of /metrics. */
+  view(): ClusterView {
+    return {
+      storeUp: this.#storeUp,
+      daemonsAlive: this.#live.length,
+      leasesExpired: this.#leasesExpired,
+      leaseLost: this.#leaseLostCount,
+      definitionMismatch: this.#mismatch,
+    };
+  }
+
+  async open(jobIds: readonly string[]): Promise<OpenedFireStore> {
+    await this.#register();
+    const { rows } = await this.#query<{ job_id: string; ms: string }>(
+      `select job_id, (extract(epoch from max(scheduled_for)) * 1000)::float8 as ms from ${this.#s}.fires where job_id = any($1) group by job_id`,
+      [jobIds],
+    );
+    for (const row of rows) this.#lastFire.set(row.job_id, Number(row.ms));
+    const previous = await this.#query<{ alive_ms: string | null; clean: boolean | null }>(
+      `select (extract(epoch from max(coalesce(stopped_at, least(heartbeat_at, ${this.#now})))) * 1000)::float8 as alive_ms,
+              bool_and(stopped_at is not null or (dead_at is null and lease_until >= ${this.#now})) as clean
+         from ${this.#s}.daemons where id <> $1`,
+      [this.#id],
+    );
+    await this.#renew();
+    await this.maintain();
+    this.#loop = this.#run();
+    const row = previous.rows[0];
+    if (!row || row.alive_ms === null) return { previous: undefined };
+    return { previous: { lastAliveMs: Math.round(Number(row.alive_ms)), stoppedCleanly: row.clean === true } };
+  }
+
+  async lastScheduledFire(jobId: string): Promise<number | undefined> {
+    return this.#lastFire.get(jobId);
+  }
+
+  claimsFirst({ jobId, scheduledForMs }: FireClaim): boolean {
+    return firstClaimer(jobId, scheduledForMs, this.#live.length) === this.#rank;
+  }
+
+  async claimFires(fires: readonly FireClaim[]): Promise<boolean[]> {
+    if (fires.length === 0) return [];
+    const s = this.#s;
+    const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number]> }>(
+      `with me as (
+         select 1 from ${s}.daemons where id = $3 and dead_at is null and stopped_at is null and lease_until > ${this.#now}
+       ), wanted as (
+         select c.job_id, c.at from unnest($1::text[], $2::timestamptz[]) as c(job_id, at)
+       ), claimed as (
+         insert into ${s}.fires (job_id, scheduled_for, daemon_id, claimed_at)
+         select w.job_id, w.at, $3, ${this.#now} from wanted w
+          where exists (select 1 from me)
+            and not exists (select 1 from ${s}.fires f where f.job_id = w.job_id and f.scheduled_for >= w.at)
+         on conflict do nothing
+         returning job_id, (extract(epoch from scheduled_for) * 1000)::float8 as ms
+       )
+       select (select count(*) from me)::int as alive,
+              coalesce((select json_agg(json_build_array(job_id, ms)) from claimed), '[]'::json) as claimed`,
+      [fires.map((fire) => fire.jobId), fires.map((fire) => new Date(fire.scheduledForMs).toISOString()), this.#id],
+    );
+    const result = rows[0]!;
+    if (result.alive === 0) {
+      // The store no longer counts this daemon alive: claim nothing until the lease is back.
+      this.#storeUp = false;
+      this.#wake.abort();
+      throw new Error("this daemon's lease in the state store has expired; fires are kept until it is renewed");
+    }
+    const won = new Set(result.claimed.map(([jobId, ms]) => `${jobId}\u0000${Math.round(ms)}`));
+    return fires.map(({ jobId, scheduledForMs }) => {
+      const claimed = won.has(`${jobId}\u0000${scheduledForMs}`);
+      if (claimed) this.#lastFire.set(jobId, Math.max(this.#lastFire.get(jobId) ?? scheduledForMs, scheduledForMs));
+      return claimed;
+    });
+  }
+
+  async tryLockJobs(requests: readonly LockRequest[]): Promise<JobLockResult[]> {
+    if (requests.length === 0) return [];
+    const s = this.#s;
+    const daemonId = this.#id;
+    // The holder read beside the insert sees the table as it was before it: the run refused by.
+    const { rows } = await this.#query<{ n: string; acquired: boolean; held_by: string | null }>(
+      `with wanted as (
+         select r.job_id, r.run_id, r.n from unnest($1::text[], $2::text[]) with ordinality as r(job_id, run_id, n)
+       ), taken as (
+         insert into ${s}.job_locks (job_id, daemon_id, run_id, locked_at)
+         select distinct on (job_id) job_id, $3, run_id, ${this.#now} from wanted
+          where exists (select 1 from ${s}.daemons where id = $3 and dead_at is null and stopped_at is null)
+          order by job_id, n
+         on conflict (job_id) do nothing
+         returning job_id, run_id
+       )
+       select w.n, t.run_id is not null as acquired, l.run_id as held_by
+         from wanted w
+         left join taken t on t.job_id = w.job_id and t.run_id = w.run_id
+         left join ${s}.job_locks l on l.job_id = w.job_id
+        order by w.n`,
+      [requests.map((request) => request.jobId), requests.map((request) => request.runId), daemonId],
+    );
+    return rows.map((row, index): JobLockResult => {
+      if (!row.acquired) return { acquired: false, heldBy: row.held_by };
+      const { jobId } = requests[index]!;
+      return {
+        acquired: true,
+        lock: { release: () => this.#execute(`delete from ${s}.job_locks where job_id = $1 and daemon_id = $2`, [jobId, daemonId]) },
+      };
+    });
+  }
+
+  async runStarted(run: StartedRun): Promise<void> {
+    this.#going.add(run.runId);
+    const { host, pid } = this.#options.identity;
+    // The history writer records the run too; this row makes it known at once, so a crash a
+    // moment after the start still leaves a run to report abandoned.
+    await this.#execute(
+      `insert into ${this.#s}.runs (run_id, job_id, daemon_id, host, pid, trigger, scheduled_for, status, started_at, recovery_of)
+       values ($1, $2, $3, $4, $5, $6, $7, 'running', ${this.#now}, $8)
+       on conflict (run_id) do update set daemon_id = excluded.daemon_id, recovery_of = coalesce(${this.#s}.runs.recovery_of, excluded.recovery_of)`,
+      [run.runId, run.jobId, this.#id, host, pid, run.trigger, run.scheduledFor, run.recoveryOf ?? null],
+    );
+  }
+
+  async runFinished(_jobId: string, runId: string): Promise<void> {
+    this.#going.delete(runId);
+  }
+
+  async abandonedRuns(): Promise<AbandonedRun[]> {
+    return this.#found.splice(0);
+  }
+
+  async markAbandonedReported(runId: string): Promise<void> {
+    await this.#execute(`update ${this.#s}.runs set abandoned_reported_at = ${this.#now} where run_id = $1`, [runId]);
+  }
+
+  async claimRecovery(runId: string): Promise<boolean> {
+    const { rowCount } = await this.#query(
+      `update ${this.#s}.runs set recovery_claimed_by = $2 where run_id = $1 and recovery_claimed_by is null`,
+      [runId, this.#id],
+    );
+    return rowCount === 1;
+  }
+
+  /** The store keeps its lease on a loop of its own (see the top of this file). */
+  async heartbeat(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake.abort();
+    await this.#loop;
+    try {
+      await this.#query(`update ${this.#s}.daemons set stopped_at = ${this.#now}, runs_going = 0 where id = $1`, [this.#id]);
+      await this.#query(`delete from ${this.#s}.job_locks where daemon_id = $1`, [this.#id]);
+    } catch (error) {
+      this.#options.log.error("store_error", null, { error: (error as Error).message, doing: "recording the stop" });
+    }
+  }
+
+  /** The store's own loop: the lease judged every tick, the rest of the upkeep one pass at a time. */
+  async #run(): Promise<void> {
+    const { clock } = this.#options;
+    let upkeep: Promise<void> | undefined;
+    while (!this.#closed) {
+      await clock.sleep(Math.min(TICK_MS, this.#options.heartbeatMs), this.#wake.signal);
+      if (this.#closed) break;
+      this.#fence();
+      upkeep ??= this.maintain()
+        .catch((error: Error) => this.#options.log.error("store_error", null, { error: error.message }))
+        .finally(() => (upkeep = undefined));
+    }
+    await upkeep;
+  }
+
+  /**
+   * One pass of upkeep: the lease judged, renewed when due (every tick while the store fails),
+   * dead daemons swept, runs of `nomaflow run` on this host checked, old rows pruned. Tests call
+   * it directly; the loop calls it every tick.
+   */
+  async maintain(): Promise<void> {
+    this.#fence();
+    const since = this.#elapsed() - this.#renewedAt;
+    if (this.#renewFailed || !this.#storeUp || this.#leaseLost || since >= this.#options.heartbeatMs) await this.#renew();
+    if (!this.#storeUp || this.#leaseLost || this.#closed) return;
+    try {
+      if (this.#elapsed() >= this.#sweepAt) await this.#sweep();
+      if (this.#elapsed() >= this.#manualCheckAt) await this.#checkManualRuns();
+      if (this.#elapsed() >= this.#pruneAt) await this.#prune();
+    } catch (error) {
+      this.#options.log.error("store_error", null, { error: (error as Error).message });
+    }
+  }
+
+  /** Lost when the last good renewal was sent longer ago than the lease less a margin. */
+  #fence(): void {
+    const { leaseMs, heartbeatMs, log } = this.#options;
+    const margin = Math.min(2 * heartbeatMs, leaseMs / 2);
+    const silentMs = this.#elapsed() - this.#renewedAt;
+    if (this.#leaseLost || silentMs < leaseMs - margin) return;
+    this.#leaseLost = true;
+    this.#leaseLostCount++;
+    log.error("lease_lost", null, {
+      silent_s: Math.round(silentMs / 1000),
+      lease_s: leaseMs / 1000,
+      runs_going: this.#going.size,
+      action: "claiming stopped, runs interrupted; rejoining when the store answers",
+    });
+    this.#options.onLeaseLost();
+  }
+
+  async #register(): Promise<void> {
+    const { host, pid, version, projectRevision, definitionsHash, maxRuns } = this.#options.identity;
+    const sentAt = this.#elapsed();
+    await this.#query(
+      `insert into ${this.#s}.daemons (id, host, pid, version, project_revision, definitions_hash, max_runs, started_at, heartbeat_at, lease_until)
+       values ($1, $2, $3, $4, $5, $6, $7, ${this.#now}, ${this.#now}, ${this.#now} + $8 * interval '1 millisecond')`,
+      [this.#id, host, pid, version, projectRevision, definitionsHash, maxRuns ?? null, this.#options.leaseMs],
+    );
+    this.#renewedAt = sentAt;
+    this.#storeUp = true;
+  }
+
+  /** Renews the lease and reads who is alive; rejoins under a new id when declared dead meanwhile. */
+  async #renew(): Promise<void> {
+    const { identity, leaseMs, heartbeatMs, log } = this.#options;
+    const s = this.#s;
+    const sentAt = this.#elapsed();
+    let rows;
+    try {
+      ({ rows } = await this.#query<{ id: string; host: string; pid: number; definitions_hash: string; renewed: number; remaining_ms: string }>(
+        `with renewed as (
+           update ${s}.daemons
+              set heartbeat_at = ${this.#now}, lease_until = ${this.#now} + $2 * interval '1 millisecond',
+                  runs_going = $3, definitions_hash = $4, project_revision = $5
+            where id = $1 and dead_at is null and stopped_at is null
+           returning id
+         )
+         select d.id, d.host, d.pid, d.definitions_hash, (select count(*) from renewed)::int as renewed,
+                (extract(epoch from (d.lease_until - ${this.#now})) * 1000)::float8 as remaining_ms
+           from ${s}.daemons d
+          where d.dead_at is null and d.stopped_at is null
+          order by d.id`,
+        [this.#id, leaseMs, this.#going.size, identity.definitionsHash, identity.projectRevision],
+      ));
+    } catch (error) {
+      if (!this.#renewFailed) log.error("store_unreachable", null, { error: (error as Error).message, action: "claiming stopped until the lease is renewed" });
+      this.#renewFailed = true;
+      this.#storeUp = false;
+      return;
+    }
+    const wasDown = !this.#storeUp || this.#leaseLost;
+    if (rows[0] === undefined || rows[0].renewed === 0) {
+      // Declared dead while cut off: its runs were reported and its locks freed. Start afresh.
+      const old = this.#id;
+      this.#id = randomUUID();
+      await this.#register();
+      log.warn("rejoined", null, { previous_id: old, id: this.#id });
+      this.#leaseLost = false;
+      this.#renewFailed = false;
+      return this.#renew();
+    }
+    this.#renewedAt = sentAt;
+    this.#renewFailed = false;
+    this.#storeUp = true;
+    if (this.#leaseLost) log.info("lease_renewed", null, { id: this.#id });
+    else if (wasDown) log.info("store_reachable", null, { id: this.#id });
+    this.#leaseLost = false;
+    const me = this.#id;
+    this.#live = rows.filter((row) => row.id === me || Number(row.remaining_ms) >= 0).map((row) => ({ id: row.id, host: row.host, pid: row.pid, definitionsHash: row.definitions_hash }));
+    this.#rank = Math.max(0, this.#live.findIndex((daemon) => daemon.id === me));
+    // The next sweep: now when a lease has expired, else when the first one would, if before the next renewal.
+    const others = rows.filter((row) => row.id !== me).map((row) => Number(row.remaining_ms));
+    const soonest = others.length === 0 ? Infinity : Math.min(...others);
+    this.#sweepAt = soonest <= 0 ? 0 : soonest < heartbeatMs ? this.#elapsed() + soonest + 50 : Infinity;
+    this.#compareDefinitions();
+  }
+
+  #compareDefinitions(): void {
+    const hashes = new Set(this.#live.map((daemon) => daemon.definitionsHash));
+    const mismatch = hashes.size > 1;
+    if (mismatch !== this.#mismatch) {
+      const mine = this.#options.identity.definitionsHash;
+      const others = this.#live.filter((daemon) => daemon.definitionsHash !== mine).map((daemon) => `${daemon.host}:${daemon.pid}`);
+      if (mismatch) this.#options.log.warn("definition_mismatch", null, { this_daemon: mine, differing: others.join(","), hint: "deploy the same job files to every host" });
+      else this.#options.log.info("definitions_agree", null, { hash: mine });
+    }
+    this.#mismatch = mismatch;
+  }
+
+  /**
+   * Declares dead every daemon whose lease expired, frees its locks and marks its runs abandoned,
+   * in one statement: when two survivors look at once, the row lock gives each daemon to one.
+   * Also adopts abandoned runs whose reporter died before reporting them.
+   */
+  async #sweep(): Promise<void> {
+    const s = this.#s;
+    this.#sweepAt = Infinity;
+    const { rows } = await this.#query<{ kind: string; id: string; job_id: string | null; host: string | null; pid: number | null }>(
+      `with dead as (
+         update ${s}.daemons set dead_at = ${this.#now}, declared_dead_by = $1
+          where dead_at is null and stopped_at is null and lease_until < ${this.#now} and id <> $1
+         returning id, host, pid
+       ), freed as (
+         delete from ${s}.job_locks where daemon_id in (select id from dead) returning job_id
+       ), abandoned as (
+         update ${s}.runs set status = 'abandoned', abandoned_at = ${this.#now}, abandoned_by = $1
+          where status = 'running' and daemon_id in (select id from dead)
+         returning run_id, job_id
+       ), adopted as (
+         update ${s}.runs set abandoned_by = $1
+          where status = 'abandoned' and abandoned_reported_at is null and abandoned_by <> $1
+            and abandoned_by in (select id from ${s}.daemons where dead_at is not null or stopped_at is not null)
+         returning run_id, job_id
+       )
+       select 'dead' as kind, id, null as job_id, host, pid from dead
+       union all select 'run', run_id, job_id, null, null from abandoned
+       union all select 'run', run_id, job_id, null, null from adopted
+       union all select 'freed', job_id, null, null, null from freed`,
+      [this.#id],
+    );
+    for (const row of rows.filter((row) => row.kind === "dead")) {
+      this.#leasesExpired++;
+      this.#options.log.warn("daemon_dead", null, { id: row.id, host: row.host, pid: row.pid, reason: "lease expired" });
+    }
+    await this.#collectAbandoned(rows.filter((row) => row.kind === "run").map((row) => row.id));
+  }
+
+  /** Runs of `nomaflow run` on this host whose process is gone: abandoned, once. */
+  async #checkManualRuns(): Promise<void> {
+    this.#manualCheckAt = this.#elapsed() + MANUAL_RUNS_EVERY_MS;
+    const { host } = this.#options.identity;
+    const { rows } = await this.#query<{ run_id: string; pid: number }>(
+      `select run_id, pid from ${this.#s}.runs where status = 'running' and daemon_id is null and host = $1`,
+      [host],
+    );
+    const gone = rows.filter((row) => !this.#isAlive(host, row.pid)).map((row) => row.run_id);
+    if (gone.length === 0) return;
+    const marked = await this.#query<{ run_id: string }>(
+      `update ${this.#s}.runs set status = 'abandoned', abandoned_at = ${this.#now}, abandoned_by = $2
+        where run_id = any($1) and status = 'running' returning run_id`,
+      [gone, this.#id],
+    );
+    await this.#collectAbandoned(marked.rows.map((row) => row.run_id));
+  }
+
+  /** Reads what the store has of each abandoned run (its events, else its row) for the report. */
+  async #collectAbandoned(runIds: string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    const s = this.#s;
+    const { rows } = await this.#query<{ run_id: string; job_id: string; host: string; pid: number; trigger: string; scheduled_for: string | null; started_at: Date; events: RunEvent[] | null }>(
+      `select r.run_id, r.job_id, r.host, r.pid, r.trigger, r.scheduled_for, r.started_at,
+              (select json_agg(e.event order by e.seq) from ${s}.run_events e where e.run_id = r.run_id) as events
+         from ${s}.runs r where r.run_id = any($1) order by r.run_id`,
+      [runIds],
+    );
+    for (const row of rows) {
+      const events = row.events ?? [];
+      const summary: RunSummary =
+        events.length > 0
+          ? summarizeRun(events, () => false, { runId: row.run_id, jobId: row.job_id })
+          : {
+              ...summarizeRun([], () => false, { runId: row.run_id, jobId: row.job_id }),
+              trigger: row.trigger as RunSummary["trigger"],
+              scheduled_for: row.scheduled_for,
+              started_at: row.started_at.toISOString(),
+              host: row.host,
+              pid: row.pid,
+            };
+      summary.status = "abandoned";
+      this.#found.push({ runId: row.run_id, jobId: row.job_id, summary, lastEventAt: events.at(-1)?.ts ?? null });
+    }
+  }
+
+  /** Fires, runs and events older than `keepDays` (a job's latest fire is kept: it says where its schedule stands). */
+  async #prune(): Promise<void> {
+    this.#pruneAt = this.#elapsed() + PRUNE_EVERY_MS;
+    const s = this.#s;
+    const cutoff = `${this.#now} - $1 * interval '1 day'`;
+    const days = this.#options.keepDays;
+    const client = await this.#options.pool.connect();
+    try {
+      await client.query("begin");
+      const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as locked", [`nomaflow-prune:${s}`]);
+      if (rows[0]?.locked) {
+        const events = await client.query(`delete from ${s}.run_events e using ${s}.runs r where e.run_id = r.run_id and r.ended_at < ${cutoff}`, [days]);
+        const runs = await client.query(`delete from ${s}.runs where coalesce(ended_at, abandoned_at) < ${cutoff}`, [days]);
+        const fires = await client.query(
+          `delete from ${s}.fires f where f.claimed_at < ${cutoff}
+              and exists (select 1 from ${s}.fires g where g.job_id = f.job_id and g.scheduled_for > f.scheduled_for)`,
+          [days],
+        );
+        const daemons = await client.query(`delete from ${s}.daemons where coalesce(stopped_at, dead_at) < ${cutoff}`, [days]);
+        const removed = { runs: runs.rowCount ?? 0, events: events.rowCount ?? 0, fires: fires.rowCount ?? 0, daemons: daemons.rowCount ?? 0 };
+        if (removed.runs + removed.events + removed.fires + removed.daemons > 0) this.#options.log.info("pruned", null, { keep_days: days, ...removed });
+      }
+      await client.query("commit");
+    } catch (error) {
+      await client.query("rollback").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async #query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.#options.pool.query<Row>(sql, params);
+    } catch (error) {
+      if (isConnectionError(error)) this.#storeUp = false;
+      throw error;
+    }
+  }
+
+  async #execute(sql: string, params: unknown[]): Promise<void> {
+    await this.#query(sql, params);
+  }
+}
+
+/** A failure to reach the server, as opposed to an error in a statement. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  if (typeof code === "string" && /^(08|57P0)/.test(code)) return true;
+  const message = (error as Error).message ?? "";
+  return typeof code === "string" ? /^E(CONN|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH)/.test(code) : /terminated|timeout|Connection/i.test(message);
+}

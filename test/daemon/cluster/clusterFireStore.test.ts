@@ -1,0 +1,244 @@
+/**
+ * The cluster fire store's semantics against a real PostgreSQL, with every clock injected: the
+ * store's (a table the statements read instead of clock_timestamp()), each daemon's elapsed time
+ * (for its lease) and wall clock (skewed on purpose). Each "daemon" is a store with a pool of its
+ * own; the one whose network is cut talks through a TCP proxy the test closes.
+ */
+import { hostname } from "node:os";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Clock } from "../../../src/daemon/clock.js";
+import { ClusterFireStore } from "../../../src/daemon/cluster/clusterFireStore.js";
+import { DaemonLog } from "../../../src/daemon/daemonLog.js";
+import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../../support/postgres.js";
+import { applyStateMigrations } from "../../support/stateSchema.js";
+import { startTcpProxy, type TcpProxy } from "../../support/tcpProxy.js";
+
+const HEARTBEAT_MS = 5_000;
+const LEASE_MS = 20_000;
+const STORE_START = "2027-01-01T00:00:00Z";
+
+/** The store's own loop never wakes by itself here: the tests call maintain(). */
+const stillClock = (wallMs: number): Clock => ({
+  now: () => wallMs,
+  sleep: (_ms, signal) => new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }))),
+});
+
+interface TestDaemon {
+  store: ClusterFireStore;
+  pool: pg.Pool;
+  log: Array<Record<string, unknown>>;
+  leaseLost: number;
+  /** Moves this daemon's own elapsed time. */
+  advance(ms: number): void;
+  events(event: string): Array<Record<string, unknown>>;
+}
+
+describeWithPostgres("cluster fire store", () => {
+  const failed = trackFailures();
+  let db: TestDatabase;
+  const daemons: TestDaemon[] = [];
+  const proxies: TcpProxy[] = [];
+
+  beforeAll(async () => {
+    db = await createDatabase("cluster_store");
+    await applyStateMigrations(db.url);
+    await db.query(`create table nomaflow.store_clock (at timestamptz not null); insert into nomaflow.store_clock values ('${STORE_START}')`);
+  });
+  afterAll(async () => {
+    for (const daemon of daemons) {
+      await daemon.store.close().catch(() => undefined);
+      await daemon.pool.end().catch(() => undefined);
+    }
+    for (const proxy of proxies) await proxy.close();
+    await db.drop(failed());
+  });
+
+  /** Moves the store's clock (the one leases are judged by). */
+  const storeAdvance = (ms: number) => db.query(`update nomaflow.store_clock set at = at + $1 * interval '1 millisecond'`, [ms]);
+
+  async function openDaemon(options: { pid: number; wallSkewMs?: number; url?: string; definitions?: string; jobs?: string[] }): Promise<TestDaemon> {
+    let elapsed = 0;
+    const log: Array<Record<string, unknown>> = [];
+    const pool = new pg.Pool({ connectionString: options.url ?? db.url, max: 2 });
+    pool.on("error", () => {});
+    const daemonLog = new DaemonLog({ format: "json", out: (line) => log.push(JSON.parse(line)), err: (line) => log.push(JSON.parse(line)), syslogPrefix: false });
+    const daemon: TestDaemon = {
+      pool,
+      log,
+      leaseLost: 0,
+      advance: (ms) => void (elapsed += ms),
+      events: (event) => log.filter((line) => line.event === event),
+      store: new ClusterFireStore({
+        pool,
+        schema: '"nomaflow"',
+        identity: { host: hostname(), pid: options.pid, version: "test", projectRevision: "abc", definitionsHash: options.definitions ?? "same", maxRuns: undefined },
+        heartbeatMs: HEARTBEAT_MS,
+        leaseMs: LEASE_MS,
+        keepDays: 90,
+        clock: stillClock(Date.parse(STORE_START) + (options.wallSkewMs ?? 0)),
+        log: daemonLog,
+        onLeaseLost: () => daemon.leaseLost++,
+        elapsed: () => elapsed,
+        storeNow: "(select at from nomaflow.store_clock)",
+      }),
+    };
+    daemons.push(daemon);
+    await daemon.store.open(options.jobs ?? []);
+    return daemon;
+  }
+
+  /** Every daemon's time moves on by `ms` (the store's too), and each renews its lease. */
+  async function allAdvance(ms: number, ...alive: TestDaemon[]): Promise<void> {
+    await storeAdvance(ms);
+    for (const daemon of alive) daemon.advance(ms);
+    await Promise.all(alive.map((daemon) => daemon.store.maintain()));
+  }
+
+  const fires = (count: number, job = "job") => Array.from({ length: count }, (_, index) => ({ jobId: `${job}-${index}`, scheduledForMs: Date.parse("2027-01-01T01:00:00Z") }));
+
+  describe("claims", () => {
+    it("each scheduled time goes to exactly one daemon when several claim the same tick at once", async () => {
+      const a = await openDaemon({ pid: 101 });
+      const b = await openDaemon({ pid: 102 });
+      const batch = fires(200, "same-tick");
+      const [byA, byB] = await Promise.all([a.store.claimFires(batch), b.store.claimFires(batch)]);
+      const owners = batch.map((_, index) => Number(byA[index]) + Number(byB[index]));
+      expect(owners.every((count) => count === 1)).toBe(true);
+      const { rows } = await db.query("select count(*)::int as n from nomaflow.fires where job_id like 'same-tick-%'");
+      expect(rows[0].n).toBe(200);
+      // A time at or before the job's latest claimed one is decided already, by anyone.
+      expect(await a.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T00:59:00Z") }])).toEqual([false]);
+      expect(await b.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T01:01:00Z") }])).toEqual([true]);
+      for (const daemon of [a, b]) await daemon.store.close();
+    });
+
+    it("spreads first claims over the daemons alive, each fire first to one", async () => {
+      const trio = [await openDaemon({ pid: 201 }), await openDaemon({ pid: 202 }), await openDaemon({ pid: 203 })];
+      await allAdvance(HEARTBEAT_MS, ...trio);
+      const batch = Array.from({ length: 300 }, (_, index) => ({ jobId: `spread-${index}`, scheduledForMs: Date.parse("2027-01-01T02:00:00Z") }));
+      const firsts = batch.map((fire) => trio.filter((daemon) => daemon.store.claimsFirst(fire)).length);
+      expect(firsts.every((count) => count === 1)).toBe(true);
+      const shares = trio.map((daemon) => batch.filter((fire) => daemon.store.claimsFirst(fire)).length);
+      for (const share of shares) expect(share).toBeGreaterThan(60);
+      for (const daemon of trio) expect(daemon.store.view().daemonsAlive).toBe(3);
+      for (const daemon of trio) await daemon.store.close();
+    });
+
+    it("a job's lock under forbid holds across daemons and names the run holding it", async () => {
+      const a = await openDaemon({ pid: 301 });
+      const b = await openDaemon({ pid: 302 });
+      const [mine] = await a.store.tryLockJobs([{ jobId: "forbid-job", runId: "run-a" }]);
+      expect(mine!.acquired).toBe(true);
+      expect(await b.store.tryLockJobs([{ jobId: "forbid-job", runId: "run-b" }])).toEqual([{ acquired: false, heldBy: "run-a" }]);
+      // Two requests for one job in one call: the first only.
+      const both = await b.store.tryLockJobs([
+        { jobId: "other-job", runId: "run-1" },
+        { jobId: "other-job", runId: "run-2" },
+      ]);
+      expect(both.map((result) => result.acquired)).toEqual([true, false]);
+      if (mine!.acquired) await mine!.lock.release();
+      expect((await b.store.tryLockJobs([{ jobId: "forbid-job", runId: "run-b" }]))[0]!.acquired).toBe(true);
+      for (const daemon of [a, b]) await daemon.store.close();
+    });
+  });
+
+  describe("leases", () => {
+    it("a daemon whose lease expired by the store's clock is declared dead once; its runs are abandoned once and rerun once", async () => {
+      // Host clocks an hour apart: leases are judged by the store's clock alone.
+      const dying = await openDaemon({ pid: 401, wallSkewMs: 3_600_000 });
+      const b = await openDaemon({ pid: 402, wallSkewMs: -3_600_000 });
+      const c = await openDaemon({ pid: 403 });
+      await dying.store.runStarted({ jobId: "nightly", runId: "run-dying-1", trigger: "schedule", scheduledFor: "2027-01-01T02:00:00+01:00" });
+      const [lock] = await dying.store.tryLockJobs([{ jobId: "nightly", runId: "run-dying-1" }]);
+      expect(lock!.acquired).toBe(true);
+      // 15 s later: the dying daemon stopped renewing (killed); the lease still runs.
+      await allAdvance(15_000, b, c);
+      expect(b.events("daemon_dead")).toEqual([]);
+      expect((await b.store.tryLockJobs([{ jobId: "nightly", runId: "run-b" }]))[0]!.acquired).toBe(false);
+      // 25 s after its last renewal, both survivors look at once: one declares it dead.
+      await allAdvance(10_000, b, c);
+      expect([...b.events("daemon_dead"), ...c.events("daemon_dead")]).toHaveLength(1);
+      const found = [...(await b.store.abandonedRuns()), ...(await c.store.abandonedRuns())];
+      expect(found.map((run) => run.runId)).toEqual(["run-dying-1"]);
+      expect(found[0]!.summary).toMatchObject({ status: "abandoned", trigger: "schedule", scheduled_for: "2027-01-01T02:00:00+01:00", pid: 401 });
+      expect(await b.store.abandonedRuns()).toEqual([]);
+      const { rows } = await db.query("select status, abandoned_by from nomaflow.runs where run_id = 'run-dying-1'");
+      expect(rows[0].status).toBe("abandoned");
+      // Its lock was freed with it, and the rerun goes to one daemon only.
+      expect((await c.store.tryLockJobs([{ jobId: "nightly", runId: "run-c" }]))[0]!.acquired).toBe(true);
+      const reruns = await Promise.all([b.store.claimRecovery("run-dying-1"), c.store.claimRecovery("run-dying-1"), b.store.claimRecovery("run-dying-1")]);
+      expect(reruns.filter(Boolean)).toHaveLength(1);
+      // Later sweeps find nothing more.
+      await allAdvance(HEARTBEAT_MS, b, c);
+      expect([...b.events("daemon_dead"), ...c.events("daemon_dead")]).toHaveLength(1);
+      expect([...(await b.store.abandonedRuns()), ...(await c.store.abandonedRuns())]).toEqual([]);
+      expect(b.store.view()).toMatchObject({ daemonsAlive: 2, storeUp: true });
+      for (const daemon of [b, c]) await daemon.store.close();
+    });
+
+    it("a daemon cut off from the store stops claiming, fences itself before its lease can be taken, and rejoins", async () => {
+      const proxy = await startTcpProxy();
+      proxies.push(proxy);
+      const cut = await openDaemon({ pid: 501, url: proxy.urlTo(db.url) });
+      const survivor = await openDaemon({ pid: 502 });
+      expect(cut.store.claiming).toBe(true);
+      proxy.cut();
+      // One failed renewal: the store is unreachable, nothing is claimed, the runs go on.
+      await allAdvance(HEARTBEAT_MS, cut, survivor);
+      expect(cut.store.claiming).toBe(false);
+      expect(cut.events("store_unreachable")).toHaveLength(1);
+      await expect(cut.store.claimFires(fires(1, "cut"))).rejects.toThrow();
+      expect(cut.leaseLost).toBe(0);
+      // 10 s without a renewal (lease 20 s, heartbeat 5 s): it interrupts its runs, once.
+      await allAdvance(HEARTBEAT_MS, cut, survivor);
+      expect(cut.leaseLost).toBe(1);
+      expect(cut.events("lease_lost")).toHaveLength(1);
+      // ...while its lease, by the store's clock, still holds: the survivor cannot take over yet.
+      await allAdvance(HEARTBEAT_MS, cut, survivor);
+      expect(survivor.events("daemon_dead")).toEqual([]);
+      expect(cut.leaseLost).toBe(1);
+      // Past the lease: the survivor declares it dead.
+      await allAdvance(2 * HEARTBEAT_MS, cut, survivor);
+      expect(survivor.events("daemon_dead")).toHaveLength(1);
+      // The network is back: it rejoins under a new id and claims again.
+      const oldId = cut.store.daemonId;
+      proxy.restore();
+      await allAdvance(1_000, cut, survivor);
+      expect(cut.events("rejoined")).toHaveLength(1);
+      expect(cut.store.daemonId).not.toBe(oldId);
+      expect(cut.store.claiming).toBe(true);
+      expect(await cut.store.claimFires(fires(1, "after-rejoin"))).toEqual([true]);
+      for (const daemon of [cut, survivor]) await daemon.store.close();
+    });
+
+    it("a short cut heals without fencing or a new id", async () => {
+      const proxy = await startTcpProxy();
+      proxies.push(proxy);
+      const blip = await openDaemon({ pid: 601, url: proxy.urlTo(db.url) });
+      const id = blip.store.daemonId;
+      proxy.cut();
+      await allAdvance(HEARTBEAT_MS, blip);
+      expect(blip.store.claiming).toBe(false);
+      proxy.restore();
+      await allAdvance(1_000, blip);
+      expect(blip.store.claiming).toBe(true);
+      expect(blip.store.daemonId).toBe(id);
+      expect(blip.leaseLost).toBe(0);
+      await blip.store.close();
+    });
+
+    it("flags daemons whose job definitions differ", async () => {
+      const a = await openDaemon({ pid: 701, definitions: "v1" });
+      const b = await openDaemon({ pid: 702, definitions: "v2" });
+      await allAdvance(HEARTBEAT_MS, a, b);
+      expect(a.store.view().definitionMismatch).toBe(true);
+      expect(a.events("definition_mismatch")).toHaveLength(1);
+      b.store.noteDefinitions("v1", "abc");
+      await allAdvance(HEARTBEAT_MS, b, a);
+      await allAdvance(HEARTBEAT_MS, a, b);
+      expect(a.store.view().definitionMismatch).toBe(false);
+      for (const daemon of [a, b]) await daemon.store.close();
+    });
+  });
+});
