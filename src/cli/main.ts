@@ -124,6 +124,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
       nonNegativeSeconds,
       DEFAULT_STOP_GRACE_SECONDS,
     )
+    .option("--max-runs <n>", "at most this many runs going at once; with a state store, fires past it are left to the other daemons", positiveInteger)
     .addOption(new Option("--log-format <format>", "the daemon's own log lines").choices(["text", "json"]).default("text"))
     .option("--print-systemd-unit", "print a systemd service unit for this project and exit")
     .addHelpText(

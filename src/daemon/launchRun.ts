@@ -16,6 +16,8 @@ export interface RunLauncherOptions {
   interrupt: AbortSignal;
   /** @default Date.now */
   now?: () => number;
+  /** Every event of every run, as written to its log (the state store's history writer). */
+  onRunEvent?: (event: RunEvent) => void;
 }
 
 export interface RunLauncher {
@@ -33,6 +35,7 @@ export interface RunLauncher {
 export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
   const handles = new Map<string, RunHandle>();
   const onEvent = (event: RunEvent) => {
+    options.onRunEvent?.(event);
     if (event.event !== "alert_sent" && event.event !== "alert_failed") return;
     const fields = { run: event.run_id, channel: event.channel, kind: event.kind, error: event.error };
     if (event.event === "alert_sent") options.log.info("alert_sent", event.job_id, fields);

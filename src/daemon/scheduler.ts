@@ -269,10 +269,13 @@ export class Scheduler {
     this.#pending.set(jobId, { state, fires: merged, notBefore: first ? now : now + this.#options.handoffMs });
   }
 
-  /** How long until a pending fire may be claimed (a hand-off ends); a heartbeat when none waits. */
+  /**
+   * How long until a hand-off ends; a heartbeat when none waits. Fires held back because this
+   * daemon is full or the store cannot claim are tried at the next heartbeat, or when a run ends.
+   */
   #pendingWaitMs(now: number): number {
     let wait = this.#options.heartbeatMs;
-    for (const pending of this.#pending.values()) wait = Math.min(wait, pending.notBefore - now);
+    for (const pending of this.#pending.values()) if (pending.notBefore > now) wait = Math.min(wait, pending.notBefore - now);
     return wait;
   }
 

@@ -14,11 +14,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function start(jobs: Record<string, JobSpec>, at: string) {
+async function start(jobs: Record<string, JobSpec>, at: string, maxRuns?: number) {
   const made = writeProject(jobs);
   cleanups.push(made.remove);
   const clock = new FakeClock(at);
-  const daemon = await TestDaemon.start(made.root, clock, { launcher: "record", autoFinish: false, heartbeatMs: 60_000 });
+  const daemon = await TestDaemon.start(made.root, clock, { launcher: "record", autoFinish: false, heartbeatMs: 60_000, maxRuns });
   cleanups.push(() => daemon.stop());
   return { root: made.root, clock, daemon };
 }
@@ -94,5 +94,23 @@ describe("reload on the scheduler", () => {
     expect(daemon.scheduler.replaceJobs(await loadJobs(root))).toMatchObject({ added: ["off"] });
     await clock.runUntil("2027-01-01T00:30:00Z");
     expect(fired(daemon, "off")).toEqual(["2027-01-01T00:30:00+00:00"]);
+  });
+
+  it("--max-runs: a fire past the cap waits, late rather than lost, and starts when a run ends", async () => {
+    const jobs = { a: { cron: "0 * * * *" }, b: { cron: "0 * * * *" }, c: { cron: "0 * * * *" } };
+    const { clock, daemon } = await start(jobs, "2027-01-01T00:59:00Z", 2);
+    await clock.runUntil("2027-01-01T01:00:01Z");
+    expect(daemon.fires).toHaveLength(2);
+    const waiting = ["a", "b", "c"].find((id) => fired(daemon, id).length === 0)!;
+    // The third fire is held, not missed, while both slots are taken.
+    await clock.runUntil("2027-01-01T01:00:30Z");
+    expect(daemon.fires).toHaveLength(2);
+    expect(daemon.events("missed")).toEqual([]);
+    daemon.fires[0]!.finish();
+    await clock.settle();
+    expect(fired(daemon, waiting)).toEqual(["2027-01-01T01:00:00+00:00"]);
+    const late = daemon.fires.find((fire) => fire.daemonJob.job.id === waiting)!;
+    expect(late.trigger).toBe("catchup");
+    expect(daemon.events("caught_up", waiting)).toMatchObject([{ late_ms: 30_000 }]);
   });
 });

@@ -72,6 +72,8 @@ export interface DaemonOptions {
   heartbeatMs?: number;
   /** The pid written in the daemon lock (a dead one lets a later daemon take the lock over). @default process.pid */
   pid?: number;
+  /** `--max-runs`. */
+  maxRuns?: number;
 }
 
 /** One daemon "process", in this process. */
@@ -103,7 +105,7 @@ export class TestDaemon {
       options.launcher === "real"
         ? createRunLauncher({ log, interrupt: this.interrupt.signal, now: () => clock.now() }).launch
         : this.#recordingLauncher(options.autoFinish ?? true);
-    this.scheduler = new Scheduler({ clock, store: this.store, launch, log, metrics: this.metrics, heartbeatMs: options.heartbeatMs });
+    this.scheduler = new Scheduler({ clock, store: this.store, launch, log, metrics: this.metrics, heartbeatMs: options.heartbeatMs, maxRuns: options.maxRuns });
     this.daemonLog = log;
   }
 

@@ -15,6 +15,7 @@ export interface DaemonCommandOptions {
   /** Seconds. */
   grace: number;
   logFormat: DaemonLogFormat;
+  maxRuns?: number;
   printSystemdUnit?: boolean;
 }
 
@@ -41,7 +42,13 @@ export async function daemonCommand(options: DaemonCommandOptions): Promise<numb
     );
     return 0;
   }
-  const code = await runDaemon({ projectDir: options.project, graceSeconds: options.grace, logFormat: options.logFormat, http });
+  const code = await runDaemon({
+    projectDir: options.project,
+    graceSeconds: options.grace,
+    logFormat: options.logFormat,
+    http,
+    maxRuns: options.maxRuns,
+  });
   setTimeout(() => process.exit(code), EXIT_AFTER_STOP_MS).unref();
   return code;
 }
