@@ -115,6 +115,38 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .addHelpText("after", "\nExit status: 0 all connected, 1 one failed, 2 unknown connector.")
     .action(lazyAction(async () => (await import("./commands/connectors.js")).connectorsTestCommand));
 
+  const state = program.command("state").description("the PostgreSQL state store that several daemons share (state: in nomaflow.yaml)");
+  withProject(state.command("migrate"))
+    .description("create or upgrade the store's tables (the schema too, when missing); daemons also do it at start")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Safe to run at any time, from several hosts at once: an advisory lock lets one",
+        "migrate while the others wait; each migration runs in a transaction of its own",
+        "and only adds tables and columns, never drops run history.",
+        "",
+        "Exit status: 0 up to date, 1 the store could not be reached or a migration",
+        "failed, 2 no state: in nomaflow.yaml, a wrong one, or a store written by a newer",
+        "nomaflow.",
+      ].join("\n"),
+    )
+    .action(lazyAction(async () => (await import("./commands/state.js")).stateMigrateCommand));
+  withProject(state.command("status"))
+    .description("the store's version against the one this nomaflow knows, its schema and connector")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit status: 0 ready, 1 not set up or older (run nomaflow state migrate) or not",
+        "reachable, 2 no state: in nomaflow.yaml, a wrong one, or a store written by a",
+        "newer nomaflow.",
+      ].join("\n"),
+    )
+    .action(lazyAction(async () => (await import("./commands/state.js")).stateStatusCommand));
+
   withProject(program.command("daemon"))
     .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
     .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")

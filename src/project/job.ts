@@ -3,7 +3,7 @@
  * a job file that passed its checks, with the project's defaults merged in by `resolveJob`.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import type { Backoff, Concurrency } from "../schema/common.js";
+import type { AbandonedPolicy, Backoff, Concurrency } from "../schema/common.js";
 import type { ParamDefinition, RunIf } from "../schema/jobSchema.js";
 
 export interface RetrySettings {
@@ -56,5 +56,7 @@ export interface Job {
   alerts: AlertSettings;
   concurrency: Concurrency;
   misfireGraceMinutes: number;
+  /** With `state:`, when its daemon dies mid-run: alert only, or alert and run it once more elsewhere. */
+  onAbandoned: AbandonedPolicy;
   steps: StepDefinition[];
 }

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { defaultOf } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import type { ConnectorConfig } from "../connectors/connector.js";
+import { resolveStateConfig, type StateConfig } from "./stateConfig.js";
 
 export interface ChannelConfig {
   name: string;
@@ -28,6 +29,8 @@ export interface ProjectConfig {
   connectors: Map<string, ConnectorConfig>;
   channels: Map<string, ChannelConfig>;
   defaultRecipients: string[];
+  /** `state:` — the PostgreSQL store several daemons share; undefined: local files, one daemon. */
+  state: StateConfig | undefined;
 }
 
 /** Overrides from the command line (highest) and from NOMAFLOW_* variables. */
@@ -79,5 +82,6 @@ export function resolveProjectConfig(root: string, file: unknown, processEnv: No
     connectors,
     channels,
     defaultRecipients,
+    state: resolveStateConfig(raw.state),
   };
 }

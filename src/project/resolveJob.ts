@@ -3,7 +3,7 @@
  * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import { AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy } from "../schema/common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { COMMON_STEP_FIELDS, JobFile, RunIf } from "../schema/jobSchema.js";
 import type { AlertSettings, Job, RetrySettings, StepDefinition } from "./job.js";
@@ -29,6 +29,7 @@ export const BUILT_IN_DEFAULTS = {
   alerts: { onFailure: defaultOf(AlertPolicy.properties.on_failure), onLongRunMinutes: undefined },
   concurrency: defaultOf(Concurrency),
   misfireGraceMinutes: defaultOf(JobFile.properties.misfire_grace_minutes),
+  onAbandoned: defaultOf(AbandonedPolicy),
   runIf: defaultOf(RunIf),
   enabled: defaultOf(JobFile.properties.enabled),
 };
@@ -97,6 +98,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
     alerts: mergeAlerts(defaults.alerts, file.alerts, defaultRecipients),
     concurrency: file.concurrency ?? defaults.concurrency ?? BUILT_IN_DEFAULTS.concurrency,
     misfireGraceMinutes: file.misfire_grace_minutes ?? defaults.misfire_grace_minutes ?? BUILT_IN_DEFAULTS.misfireGraceMinutes,
+    onAbandoned: file.on_abandoned ?? defaults.on_abandoned ?? BUILT_IN_DEFAULTS.onAbandoned,
     steps,
   };
 }

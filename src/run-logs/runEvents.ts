@@ -7,6 +7,10 @@
 import { LogLevel } from "../schema/common.js";
 import { Type, type Static } from "@sinclair/typebox";
 
+/**
+ * Why a run started: by hand, on time, late within the misfire grace (`catchup`), or as the rerun of
+ * a run whose daemon died (`recovery`, with `state:` and `on_abandoned: rerun`).
+ */
 export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup"), Type.Literal("recovery")]);
 export type Trigger = Static<typeof Trigger>;
 

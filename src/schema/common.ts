@@ -105,6 +105,16 @@ export const Concurrency = Type.Union([Type.Literal("forbid"), Type.Literal("all
 });
 export type Concurrency = Static<typeof Concurrency>;
 
+/**
+ * What happens to a run whose daemon died (with `state:` only, where another daemon sees it): it is
+ * reported abandoned, and with `rerun` the job runs once more on a live daemon (trigger `recovery`).
+ */
+export const AbandonedPolicy = Type.Union([Type.Literal("alert"), Type.Literal("rerun")], {
+  description: "When the daemon running it dies (with state: only): alert, or alert and run the job once more on another daemon (trigger recovery).",
+  default: "alert",
+});
+export type AbandonedPolicy = Static<typeof AbandonedPolicy>;
+
 export const MisfireGraceMinutes = (options: SchemaOptions = {}) => Type.Number({ minimum: 0, ...options, default: 60 });
 
 /**

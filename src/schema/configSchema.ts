@@ -1,7 +1,7 @@
 /** The shape of nomaflow.yaml. Channel fields are checked per kind (channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
 import { channelTypeNames } from "./channelTypes.js";
-import { AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
 
 export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
 
@@ -25,6 +25,44 @@ export const ConnectorDefinition = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * `state:` — the PostgreSQL state store that lets several daemons share one project (DESIGN 6.4).
+ * Leases are judged by the store's clock; a lease must outlast a few missed heartbeats, which
+ * `validate` checks (lease_seconds >= 3 × heartbeat_seconds) since one field cannot bound another here.
+ */
+export const StateSettings = Type.Object(
+  {
+    connector: Reference("connector", {
+      description: "A connector with a postgres:// URL that every daemon of the project reaches (not pglite:).",
+    }),
+    schema: Type.Optional(
+      Type.String({
+        pattern: "^(?!pg_)[a-z_][a-z0-9_]*$",
+        maxLength: 63,
+        default: "nomaflow",
+        description: "The schema holding Nomaflow's tables; created by nomaflow state migrate when missing.",
+        [EXPECTED]: "a lower-case SQL name: letters, digits and '_', not starting with pg_, at most 63 characters",
+      }),
+    ),
+    heartbeat_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, default: 5, description: "How often each daemon renews its lease in the store." }),
+    ),
+    lease_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 3,
+        maximum: 3600,
+        default: 20,
+        description: "A daemon that has not renewed its lease for this long is dead: its runs are abandoned. At least 3 × heartbeat_seconds.",
+      }),
+    ),
+    keep_days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 36500, default: 90, description: "Run events and fires older than this are pruned from the store." }),
+    ),
+  },
+  { additionalProperties: false, description: "Several daemons on one PostgreSQL: where they share fires, leases and run history." },
+);
+export type StateSettings = Static<typeof StateSettings>;
 
 export const ChannelBase = Type.Object(
   {
@@ -66,10 +104,12 @@ export const ProjectConfigFile = Type.Object(
           alerts: Type.Optional(AlertPolicy),
           concurrency: Type.Optional(Concurrency),
           misfire_grace_minutes: Type.Optional(MisfireGraceMinutes()),
+          on_abandoned: Type.Optional(AbandonedPolicy),
         },
         { additionalProperties: false, description: "Applied to every job unless the job says otherwise." },
       ),
     ),
+    state: Type.Optional(StateSettings),
     connectors: Type.Optional(
       Type.Record(Type.String({ pattern: CONNECTOR_NAME_PATTERN }), ConnectorDefinition, {
         [EXPECTED]: "a map of connector names to {url, pool}",

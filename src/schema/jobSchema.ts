@@ -3,7 +3,7 @@
  * its type's schema (validate/fullStepSchema.ts), which keeps error messages about one step type at a time.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { AlertPolicy, Concurrency, Duration, EXPECTED, MisfireGraceMinutes, Name, RetryPolicy } from "./common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, Duration, EXPECTED, MisfireGraceMinutes, Name, RetryPolicy } from "./common.js";
 
 export const ParamDefinition = Type.Object(
   {
@@ -71,6 +71,7 @@ export const JobFile = Type.Object(
     alerts: Type.Optional(AlertPolicy),
     concurrency: Type.Optional(Concurrency),
     misfire_grace_minutes: Type.Optional(MisfireGraceMinutes({ description: "After downtime, a fire missed by less than this runs once." })),
+    on_abandoned: Type.Optional(AbandonedPolicy),
     steps: Type.Array(StepBase, { minItems: 1, description: "Run in order." }),
   },
   { additionalProperties: false },

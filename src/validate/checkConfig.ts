@@ -6,6 +6,7 @@ import { ProjectConfigFile } from "../schema/configSchema.js";
 import { channelFields } from "../schema/channelTypes.js";
 import { didYouMean } from "../errors/closestMatch.js";
 import { checkConnectorUrls } from "./checkConnectorUrls.js";
+import { checkStateSettings } from "./checkStateSettings.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { literalPasswords } from "./literalPasswords.js";
 import { schemaProblems } from "./schemaProblems.js";
@@ -26,7 +27,8 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
     at([], "nomaflow.yaml must be a map of settings (connectors, notifications, defaults, …)");
     return diagnostics;
   }
-  for (const problem of schemaProblems(ProjectConfigFile, source.data)) at(problem.path, problem.message, problem);
+  const problems = schemaProblems(ProjectConfigFile, source.data);
+  for (const problem of problems) at(problem.path, problem.message, problem);
 
   for (const channel of config.channels.values()) {
     const schema = channelFields(channel.type);
@@ -43,6 +45,10 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
     }
   });
   for (const finding of checkConnectorUrls(config.connectors.values(), project.environment)) at(finding.path, finding.message, finding);
+  const stateRefused = problems.some((problem) => problem.path[0] === "state");
+  for (const finding of checkStateSettings(config, project.environment, (source.data as Record<string, unknown>).state, stateRefused)) {
+    at(finding.path, finding.message, finding);
+  }
   for (const finding of literalPasswords(source.data)) at(finding.path, finding.message, { ...finding, severity: "warning" });
   const timezone = config.defaults.timezone;
   if (typeof timezone === "string" && !isValidTimezone(timezone)) {
