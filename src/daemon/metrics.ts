@@ -182,13 +182,28 @@ export class DaemonMetrics {
     if (cluster) {
       family(lines, "nomaflow_state_store_up", "gauge", "1 while the state store answers this daemon, 0 while it cannot be reached.");
       lines.push(`nomaflow_state_store_up ${cluster.storeUp ? 1 : 0}`);
-      family(lines, "nomaflow_cluster_daemons_alive", "gauge", "Daemons of the project whose lease is current, this one included, as last read from the store.");
+      family(
+        lines,
+        "nomaflow_cluster_daemons_alive",
+        "gauge",
+        "Daemons of the project whose lease is current, this one included, as last read from the store.",
+      );
       lines.push(`nomaflow_cluster_daemons_alive ${cluster.daemonsAlive}`);
-      family(lines, "nomaflow_cluster_leases_expired_total", "counter", "Other daemons this one found dead (lease expired) and whose runs it marked abandoned.");
+      family(
+        lines,
+        "nomaflow_cluster_leases_expired_total",
+        "counter",
+        "Other daemons this one found dead (lease expired) and whose runs it marked abandoned.",
+      );
       lines.push(`nomaflow_cluster_leases_expired_total ${cluster.leasesExpired}`);
       family(lines, "nomaflow_cluster_lease_lost_total", "counter", "Times this daemon lost its own lease (cut off from the store) and interrupted its runs.");
       lines.push(`nomaflow_cluster_lease_lost_total ${cluster.leaseLost}`);
-      family(lines, "nomaflow_cluster_definition_mismatch", "gauge", "1 while the daemons alive run different job definitions (a fire runs the claiming host's version).");
+      family(
+        lines,
+        "nomaflow_cluster_definition_mismatch",
+        "gauge",
+        "1 while the daemons alive run different job definitions (a fire runs the claiming host's version).",
+      );
       lines.push(`nomaflow_cluster_definition_mismatch ${cluster.definitionMismatch ? 1 : 0}`);
     }
 

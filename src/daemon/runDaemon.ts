@@ -145,17 +145,17 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     throw error;
   }
   const garbage = new IdleGarbage();
-  let scheduler: Scheduler | undefined;
   const abandoned = watchAbandoned({
     store,
     log,
     metrics,
     jobs: () => jobs,
     onAbandoned: options.onAbandoned ?? alertAbandonedRun(project),
-    rerun: (daemonJob, run) => scheduler!.startRecovery(daemonJob, run),
+    // Called after the scheduler below exists: only from its loop.
+    rerun: (daemonJob, run) => scheduler.startRecovery(daemonJob, run),
     now: () => clock.now(),
   });
-  scheduler = new Scheduler({
+  const scheduler: Scheduler = new Scheduler({
     clock,
     store,
     launch: launcher.launch,

@@ -27,7 +27,10 @@ import type { IdleMoment } from "./idleGarbage.js";
 import type { DaemonMetrics } from "./metrics.js";
 
 /** The part of DaemonMetrics the scheduler feeds. */
-export type SchedulerMetrics = Pick<DaemonMetrics, "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob" | "firesClaimed" | "runRecovered">;
+export type SchedulerMetrics = Pick<
+  DaemonMetrics,
+  "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob" | "firesClaimed" | "runRecovered"
+>;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -376,7 +379,13 @@ export class Scheduler {
         continue;
       }
       this.#start(
-        { daemonJob: launch.state.daemonJob, runId: launch.runId, trigger: launch.trigger, scheduledFor: launch.scheduledFor, scheduledForMs: launch.scheduledForMs },
+        {
+          daemonJob: launch.state.daemonJob,
+          runId: launch.runId,
+          trigger: launch.trigger,
+          scheduledFor: launch.scheduledFor,
+          scheduledForMs: launch.scheduledForMs,
+        },
         launch.lateness,
         lock,
       );

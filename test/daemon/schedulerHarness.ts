@@ -105,7 +105,15 @@ export class TestDaemon {
       options.launcher === "real"
         ? createRunLauncher({ log, interrupt: this.interrupt.signal, now: () => clock.now() }).launch
         : this.#recordingLauncher(options.autoFinish ?? true);
-    this.scheduler = new Scheduler({ clock, store: this.store, launch, log, metrics: this.metrics, heartbeatMs: options.heartbeatMs, maxRuns: options.maxRuns });
+    this.scheduler = new Scheduler({
+      clock,
+      store: this.store,
+      launch,
+      log,
+      metrics: this.metrics,
+      heartbeatMs: options.heartbeatMs,
+      maxRuns: options.maxRuns,
+    });
     this.daemonLog = log;
   }
 

@@ -254,10 +254,10 @@ export class ClusterFireStore implements FireStore {
   }
 
   async claimRecovery(runId: string): Promise<boolean> {
-    const { rowCount } = await this.#query(
-      `update ${this.#s}.runs set recovery_claimed_by = $2 where run_id = $1 and recovery_claimed_by is null`,
-      [runId, this.#id],
-    );
+    const { rowCount } = await this.#query(`update ${this.#s}.runs set recovery_claimed_by = $2 where run_id = $1 and recovery_claimed_by is null`, [
+      runId,
+      this.#id,
+    ]);
     return rowCount === 1;
   }
 
@@ -386,8 +386,13 @@ export class ClusterFireStore implements FireStore {
     else if (wasDown) log.info("store_reachable", null, { id: this.#id });
     this.#leaseLost = false;
     const me = this.#id;
-    this.#live = rows.filter((row) => row.id === me || Number(row.remaining_ms) >= 0).map((row) => ({ id: row.id, host: row.host, pid: row.pid, definitionsHash: row.definitions_hash }));
-    this.#rank = Math.max(0, this.#live.findIndex((daemon) => daemon.id === me));
+    this.#live = rows
+      .filter((row) => row.id === me || Number(row.remaining_ms) >= 0)
+      .map((row) => ({ id: row.id, host: row.host, pid: row.pid, definitionsHash: row.definitions_hash }));
+    this.#rank = Math.max(
+      0,
+      this.#live.findIndex((daemon) => daemon.id === me),
+    );
     // The next sweep: now when a lease has expired, else when the first one would, if before the next renewal.
     const others = rows.filter((row) => row.id !== me).map((row) => Number(row.remaining_ms));
     const soonest = others.length === 0 ? Infinity : Math.min(...others);
@@ -401,7 +406,12 @@ export class ClusterFireStore implements FireStore {
     if (mismatch !== this.#mismatch) {
       const mine = this.#options.identity.definitionsHash;
       const others = this.#live.filter((daemon) => daemon.definitionsHash !== mine).map((daemon) => `${daemon.host}:${daemon.pid}`);
-      if (mismatch) this.#options.log.warn("definition_mismatch", null, { this_daemon: mine, differing: others.join(","), hint: "deploy the same job files to every host" });
+      if (mismatch)
+        this.#options.log.warn("definition_mismatch", null, {
+          this_daemon: mine,
+          differing: others.join(","),
+          hint: "deploy the same job files to every host",
+        });
       else this.#options.log.info("definitions_agree", null, { hash: mine });
     }
     this.#mismatch = mismatch;
@@ -467,7 +477,16 @@ export class ClusterFireStore implements FireStore {
   async #collectAbandoned(runIds: string[]): Promise<void> {
     if (runIds.length === 0) return;
     const s = this.#s;
-    const { rows } = await this.#query<{ run_id: string; job_id: string; host: string; pid: number; trigger: string; scheduled_for: string | null; started_at: Date; events: RunEvent[] | null }>(
+    const { rows } = await this.#query<{
+      run_id: string;
+      job_id: string;
+      host: string;
+      pid: number;
+      trigger: string;
+      scheduled_for: string | null;
+      started_at: Date;
+      events: RunEvent[] | null;
+    }>(
       `select r.run_id, r.job_id, r.host, r.pid, r.trigger, r.scheduled_for, r.started_at,
               (select json_agg(e.event order by e.seq) from ${s}.run_events e where e.run_id = r.run_id) as events
          from ${s}.runs r where r.run_id = any($1) order by r.run_id`,

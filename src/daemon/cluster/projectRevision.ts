@@ -27,7 +27,8 @@ export function definitionsHash(project: Project): string {
 
 /** The project's git commit (12 digits, `+changes` when job files differ from it), else `files:` and the definitions hash. */
 export function projectRevision(project: Project, definitions: string): string {
-  const git = (args: string[]) => execFileSync("git", ["-C", project.root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).trim();
+  const git = (args: string[]) =>
+    execFileSync("git", ["-C", project.root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).trim();
   try {
     const commit = git(["rev-parse", "--short=12", "HEAD"]);
     const changed = git(["status", "--porcelain", "--", relative(project.root, project.configFile.absolutePath), "jobs"]) !== "";

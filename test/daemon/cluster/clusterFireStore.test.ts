@@ -62,7 +62,12 @@ describeWithPostgres("cluster fire store", () => {
     const log: Array<Record<string, unknown>> = [];
     const pool = new pg.Pool({ connectionString: options.url ?? db.url, max: 2 });
     pool.on("error", () => {});
-    const daemonLog = new DaemonLog({ format: "json", out: (line) => log.push(JSON.parse(line)), err: (line) => log.push(JSON.parse(line)), syslogPrefix: false });
+    const daemonLog = new DaemonLog({
+      format: "json",
+      out: (line) => log.push(JSON.parse(line)),
+      err: (line) => log.push(JSON.parse(line)),
+      syslogPrefix: false,
+    });
     const daemon: TestDaemon = {
       pool,
       log,
@@ -72,7 +77,14 @@ describeWithPostgres("cluster fire store", () => {
       store: new ClusterFireStore({
         pool,
         schema: '"nomaflow"',
-        identity: { host: hostname(), pid: options.pid, version: "test", projectRevision: "abc", definitionsHash: options.definitions ?? "same", maxRuns: undefined },
+        identity: {
+          host: hostname(),
+          pid: options.pid,
+          version: "test",
+          projectRevision: "abc",
+          definitionsHash: options.definitions ?? "same",
+          maxRuns: undefined,
+        },
         heartbeatMs: HEARTBEAT_MS,
         leaseMs: LEASE_MS,
         keepDays: 90,
@@ -95,7 +107,8 @@ describeWithPostgres("cluster fire store", () => {
     await Promise.all(alive.map((daemon) => daemon.store.maintain()));
   }
 
-  const fires = (count: number, job = "job") => Array.from({ length: count }, (_, index) => ({ jobId: `${job}-${index}`, scheduledForMs: Date.parse("2027-01-01T01:00:00Z") }));
+  const fires = (count: number, job = "job") =>
+    Array.from({ length: count }, (_, index) => ({ jobId: `${job}-${index}`, scheduledForMs: Date.parse("2027-01-01T01:00:00Z") }));
 
   describe("claims", () => {
     it("each scheduled time goes to exactly one daemon when several claim the same tick at once", async () => {
