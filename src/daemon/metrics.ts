@@ -40,6 +40,8 @@ export interface ClusterView {
   leaseLost: number;
   /** Whether the daemons alive run different job definitions. */
   definitionMismatch: boolean;
+  /** Statements this daemon sent to the store for scheduling (claims, locks, leases, upkeep). */
+  statements: number;
 }
 
 export class DaemonMetrics {
@@ -205,6 +207,13 @@ export class DaemonMetrics {
         "1 while the daemons alive run different job definitions (a fire runs the claiming host's version).",
       );
       lines.push(`nomaflow_cluster_definition_mismatch ${cluster.definitionMismatch ? 1 : 0}`);
+      family(
+        lines,
+        "nomaflow_state_statements_total",
+        "counter",
+        "Statements this daemon sent to the state store to schedule (claims, locks, leases, upkeep; not run history).",
+      );
+      lines.push(`nomaflow_state_statements_total ${cluster.statements}`);
     }
 
     return `${lines.join("\n")}\n`;

@@ -94,6 +94,7 @@ export class ClusterFireStore implements FireStore {
   readonly #lastFire = new Map<string, number>();
   readonly #found: AbandonedRun[] = [];
   readonly #going = new Set<string>();
+  #statements = 0;
   #leasesExpired = 0;
   #leaseLostCount = 0;
   #mismatch = false;
@@ -128,6 +129,7 @@ export class ClusterFireStore implements FireStore {
       leasesExpired: this.#leasesExpired,
       leaseLost: this.#leaseLostCount,
       definitionMismatch: this.#mismatch,
+      statements: this.#statements,
     };
   }
 
@@ -311,10 +313,14 @@ export class ClusterFireStore implements FireStore {
     }
   }
 
-  /** Lost when the last good renewal was sent longer ago than the lease less a margin. */
+  /**
+   * Lost when the last good renewal was sent longer ago than the lease less one heartbeat: with a
+   * lease of at least three heartbeats, that is two renewals missed, and it leaves a heartbeat for
+   * the runs to stop before the store's clock lets another daemon take over.
+   */
   #fence(): void {
     const { leaseMs, heartbeatMs, log } = this.#options;
-    const margin = Math.min(2 * heartbeatMs, leaseMs / 2);
+    const margin = Math.min(heartbeatMs, leaseMs / 3);
     const silentMs = this.#elapsed() - this.#renewedAt;
     if (this.#leaseLost || silentMs < leaseMs - margin) return;
     this.#leaseLost = true;
@@ -517,6 +523,7 @@ export class ClusterFireStore implements FireStore {
     const cutoff = `${this.#now} - $1 * interval '1 day'`;
     const days = this.#options.keepDays;
     const client = await this.#options.pool.connect();
+    this.#statements += 7;
     try {
       await client.query("begin");
       const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as locked", [`nomaflow-prune:${s}`]);
@@ -542,6 +549,7 @@ export class ClusterFireStore implements FireStore {
   }
 
   async #query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<Row>> {
+    this.#statements++;
     try {
       return await this.#options.pool.query<Row>(sql, params);
     } catch (error) {
