@@ -80,6 +80,18 @@ describe("startHttpServer", () => {
     expect(JSON.parse(answer.body)).toMatchObject({ status: "stuck", next_fire: null, last_tick_ago_ms: 95_000 });
   });
 
+  it("answers /healthz with 503 while the state store cannot be reached, and names the store", async () => {
+    let health: DaemonHealth = { ...healthy, store: { up: true, name: "schema nomaflow on ops-db" } };
+    const server = await start(() => health);
+    const up = await send(`${server.url}/healthz`);
+    expect(up.status).toBe(200);
+    expect(JSON.parse(up.body)).toMatchObject({ status: "ok", state_store: { up: true, store: "schema nomaflow on ops-db" } });
+    health = { ...health, store: { up: false, name: "schema nomaflow on ops-db" } };
+    const down = await send(`${server.url}/healthz`);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toMatchObject({ status: "store_unreachable", state_store: { up: false } });
+  });
+
   it("serves /metrics as Prometheus text 0.0.4, rendered per request", async () => {
     const metrics = new DaemonMetrics();
     const server = await start(undefined, () => metrics.render());

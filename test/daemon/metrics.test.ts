@@ -306,4 +306,28 @@ describe("DaemonMetrics.render", () => {
     // Typically a few milliseconds; the bound only catches an accidental quadratic.
     expect(elapsedMs).toBeLessThan(250);
   });
+  it("with a state store, shows what the daemon sees of its cluster", () => {
+    const metrics = new DaemonMetrics(() => T0);
+    expect(metrics.render()).not.toContain("nomaflow_cluster_");
+    let view = { storeUp: true, daemonsAlive: 3, leasesExpired: 1, leaseLost: 0, definitionMismatch: false, statements: 42 };
+    metrics.watchCluster(() => view);
+    metrics.firesClaimed(5);
+    metrics.runRecovered("nightly-load");
+    const text = metrics.render();
+    for (const line of [
+      "nomaflow_state_store_up 1",
+      "nomaflow_cluster_daemons_alive 3",
+      "nomaflow_cluster_leases_expired_total 1",
+      "nomaflow_cluster_lease_lost_total 0",
+      "nomaflow_cluster_definition_mismatch 0",
+      "nomaflow_state_statements_total 42",
+      "nomaflow_fires_claimed_total 5",
+      'nomaflow_runs_recovered_total{job="nightly-load"} 1',
+    ]) {
+      expect(text).toContain(`${line}\n`);
+    }
+    view = { ...view, storeUp: false, definitionMismatch: true };
+    expect(metrics.render()).toContain("nomaflow_state_store_up 0\n");
+    expect(metrics.render()).toContain("nomaflow_cluster_definition_mismatch 1\n");
+  });
 });
