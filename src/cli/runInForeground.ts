@@ -2,12 +2,14 @@
  * Runs a job in this process for a command (`run`, `demo`): with the renderer that suits where
  * the output goes (a live timeline on a terminal, plain lines elsewhere, NDJSON with --json) and
  * Ctrl-C handled: the first one stops the running step and writes run_interrupted, the second
- * stops at once.
+ * stops at once. With `state` in nomaflow.yaml the run is also recorded in the state store, which
+ * never fails it: what the store could not take is a warning.
  */
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
 import { startRun, type RunResult } from "../runner/startRun.js";
 import { killProcessGroupsNow } from "../step-types/processGroup.js";
+import { recordRunInStore } from "./clusterHistory.js";
 import type { Output } from "./output.js";
 import { jsonRenderer, liveRenderer, plainRenderer } from "./render/runRenderers.js";
 
@@ -44,10 +46,22 @@ export async function runInForeground({ project, job, params, output, json }: Fo
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const recorder = recordRunInStore(project);
   try {
-    handle = startRun({ project, job, params, interrupt: interrupt.signal, onEvent: (event) => renderer.onEvent(event) });
+    handle = startRun({
+      project,
+      job,
+      params,
+      interrupt: interrupt.signal,
+      onEvent: (event) => {
+        renderer.onEvent(event);
+        recorder?.record(event);
+      },
+    });
     const result = await handle.result;
     renderer.finish(result);
+    const warning = await recorder?.finish();
+    if (warning !== undefined) output.err(`${output.errStyle.yellow("warning:")} ${warning}`);
     return result;
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,5 +1,9 @@
 import { loadProject } from "../../project/loadProject.js";
 import { latestRun } from "../../run-logs/listRuns.js";
+import { processIsAlive } from "../../files/processIsAlive.js";
+import { latestStoredRuns } from "../../state/runHistoryReader.js";
+import { judgedStatus } from "../../state/storedRunRow.js";
+import { hasClusterHistory, readClusterHistory } from "../clusterHistory.js";
 import { formatFireTime, nextFireTimes } from "../../schedule/nextFireTimes.js";
 import { formatLocalTime } from "../render/formatLocalTime.js";
 import { checkProject } from "../../validate/checkProject.js";
@@ -22,8 +26,11 @@ export interface CatalogueEntry {
   schedule: string | null;
   timezone: string | null;
   next_fire: string | null;
-  /** The latest run from the run logs (started_at as in the log: ISO 8601 UTC); null until the job has run. */
-  last_run: { run_id: string; status: string; started_at: string } | null;
+  /**
+   * The latest run (started_at as in the log: ISO 8601 UTC), from the run logs and, with `state`,
+   * the store (any host's); null until the job has run.
+   */
+  last_run: { run_id: string; status: string; started_at: string; host: string | null } | null;
 }
 
 export async function listCommand(options: ListOptions): Promise<number> {
@@ -31,9 +38,17 @@ export async function listCommand(options: ListOptions): Promise<number> {
   const project = loadProject({ projectDir: options.project });
   const checked = await checkProject(project);
   const now = Date.now();
+  const jobIds = checked.report.jobs.map((report) => report.id);
+  const stored = await readClusterHistory(project, output, (store) => latestStoredRuns(store, jobIds));
   const entries: CatalogueEntry[] = checked.report.jobs.map((report) => {
     const job = checked.jobs.get(report.id);
-    const last = latestRun(project.config.runsDir, report.id);
+    const local = latestRun(project.config.runsDir, report.id);
+    const row = stored?.get(report.id);
+    // This host's log is the record of its runs; the store's row is newer only for another host's run.
+    const last =
+      row !== undefined && (local === undefined || row.run_id > local.run_id)
+        ? { run_id: row.run_id, status: judgedStatus(row, processIsAlive), started_at: row.started_at, host: row.host }
+        : local && { run_id: local.run_id, status: local.status, started_at: local.started_at ?? "", host: local.host };
     const next = job?.schedule && job.enabled ? nextFireTimes(job.schedule.cron, job.schedule.timezone, now, 1)[0] : undefined;
     return {
       id: report.id,
@@ -45,7 +60,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
       schedule: job?.schedule?.expression ?? null,
       timezone: job?.schedule?.timezone ?? null,
       next_fire: next !== undefined && job?.schedule ? formatFireTime(next, job.schedule.timezone) : null,
-      last_run: last ? { run_id: last.run_id, status: last.status, started_at: last.started_at ?? "" } : null,
+      last_run: last ?? null,
     };
   });
   const shown = options.tag === undefined ? entries : entries.filter((entry) => entry.tags.includes(options.tag!));
@@ -54,13 +69,15 @@ export async function listCommand(options: ListOptions): Promise<number> {
     return 0;
   }
   const { style } = output;
+  // In a cluster the last run may be another host's: it is named.
+  const onHost = (host: string | null) => (hasClusterHistory(project) && host !== null ? ` on ${host}` : "");
   const rows = shown.map((entry) => [
     entry.id,
     !entry.valid ? "invalid" : entry.enabled ? "yes" : "no",
     entry.schedule ?? "manual",
     entry.timezone ?? "",
     entry.next_fire ?? (entry.valid && entry.enabled && entry.schedule ? "never" : "—"),
-    entry.last_run ? `${entry.last_run.status} ${formatLocalTime(entry.last_run.started_at)}` : "never run",
+    entry.last_run ? `${entry.last_run.status} ${formatLocalTime(entry.last_run.started_at)}${onHost(entry.last_run.host)}` : "never run",
   ]);
   const header = ["ID", "ENABLED", "SCHEDULE", "TIMEZONE", "NEXT FIRE", "LAST RUN"];
   const [headerLine, ...lines] = columnLines([header, ...rows]);

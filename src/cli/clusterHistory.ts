@@ -1,0 +1,101 @@
+/**
+ * The commands' side of the cluster's run history (CLUSTER.md). With `state` in nomaflow.yaml,
+ * `runs`, `show` and `list` read the state store (every host's runs) besides this host's run
+ * logs, and `nomaflow run` records its run there too. The store never fails a command that can
+ * do without it: when it cannot be read, a warning names the connector and this host's logs are
+ * shown; when a run could not be recorded, a warning says so and the run's status stands.
+ */
+import { describeDatabaseError } from "../connectors/connectionErrors.js";
+import { NomaflowError } from "../errors/nomaflowError.js";
+import type { Project } from "../project/loadProject.js";
+import type { RunEvent } from "../run-logs/runEvents.js";
+import { historyStoreProblem, openHistoryStore, type OpenedHistoryStore } from "../state/openHistoryStore.js";
+import { RunHistoryWriter } from "../state/runHistoryWriter.js";
+import { stateSettingsOf } from "../state/stateSettings.js";
+import { StdoutClosed, type Output } from "./output.js";
+
+/** How long `nomaflow run` waits, once its run is over, for the store to take the rest of its events. */
+const RUN_FLUSH_MS = 2_000;
+
+/** Whether the project keeps its history in a state store (the commands then show hosts). */
+export function hasClusterHistory(project: Project): boolean {
+  return stateSettingsOf(project) !== undefined;
+}
+
+function warnLocalOnly(output: Output, problem: string): void {
+  output.err(`${output.errStyle.yellow("warning:")} ${problem}; showing the run logs of this host only`);
+}
+
+/**
+ * Calls `read` with the state store, or returns undefined without calling it when the project has
+ * no `state`, or with a warning when the store cannot be read (unreachable, not migrated): the
+ * caller then shows the local logs. Errors of the command itself (a UsageError, stdout gone) and a
+ * store newer than this nomaflow (a ConfigError) are thrown.
+ */
+export async function readClusterHistory<T>(project: Project, output: Output, read: (store: OpenedHistoryStore) => Promise<T>): Promise<T | undefined> {
+  const settings = stateSettingsOf(project);
+  if (!settings) return undefined;
+  let store: OpenedHistoryStore;
+  try {
+    store = openHistoryStore(project, settings);
+  } catch (error) {
+    warnLocalOnly(output, `cannot read the run history from the state store: ${(error as Error).message}`);
+    return undefined;
+  }
+  try {
+    const problem = await historyStoreProblem(store);
+    if (problem !== undefined) {
+      warnLocalOnly(output, problem);
+      return undefined;
+    }
+    return await read(store);
+  } catch (error) {
+    if (error instanceof NomaflowError || error instanceof StdoutClosed) throw error;
+    warnLocalOnly(output, `cannot read the run history from the state store (connector ${settings.connector}): ${describeDatabaseError(error, store.target)}`);
+    return undefined;
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+/** Records one run in the store: every event as it comes, then `finish` flushes and says what was not written. */
+export interface RunRecorder {
+  record(event: RunEvent): void;
+  /** Waits a little for the store; a warning to print when the run could not be recorded whole. */
+  finish(): Promise<string | undefined>;
+}
+
+/** A recorder for a run of `nomaflow run` (no daemon), or undefined when the project has no `state`. */
+export function recordRunInStore(project: Project): RunRecorder | undefined {
+  const settings = stateSettingsOf(project);
+  if (!settings) return undefined;
+  const notRecorded = (why: string) =>
+    `the run was not recorded whole in the state store (connector ${settings.connector}): ${why}; its run log has every event`;
+  let store: OpenedHistoryStore;
+  try {
+    store = openHistoryStore(project, settings, { connectTimeoutMs: RUN_FLUSH_MS, maxConnections: 1 });
+  } catch (error) {
+    return { record: () => {}, finish: () => Promise.resolve(notRecorded((error as Error).message)) };
+  }
+  let lastProblem: string | undefined;
+  const writer = new RunHistoryWriter({
+    pool: store.pool,
+    schema: store.schema,
+    daemonId: null,
+    writeTimeoutMs: RUN_FLUSH_MS,
+    // One line at the end says it all; every problem is kept, the last one said.
+    onProblem: (message) => (lastProblem = message),
+    problemIntervalMs: 0,
+  });
+  return {
+    record: (event) => writer.record(event),
+    finish: async () => {
+      const outcome = await writer.close(RUN_FLUSH_MS);
+      const dropped = writer.stats().eventsDropped;
+      await store.close().catch(() => {});
+      if (outcome.complete && dropped === 0) return undefined;
+      const counts = [outcome.queuedEvents > 0 ? `${outcome.queuedEvents} events not written` : "", dropped > 0 ? `${dropped} dropped` : ""].filter(Boolean);
+      return notRecorded(`${outcome.lastError ?? lastProblem ?? "the store did not answer in time"} (${counts.join(", ")})`);
+    },
+  };
+}
