@@ -6,12 +6,12 @@
  * shown; when a run could not be recorded, a warning says so and the run's status stands.
  */
 import { describeDatabaseError } from "../connectors/connectionErrors.js";
-import { NomaflowError } from "../errors/nomaflowError.js";
+import { ConfigError, ConnectorError, UsageError } from "../errors/nomaflowError.js";
 import type { Project } from "../project/loadProject.js";
 import type { RunEvent } from "../run-logs/runEvents.js";
-import { historyStoreProblem, openHistoryStore, type OpenedHistoryStore } from "../state/openHistoryStore.js";
 import { RunHistoryWriter } from "../state/runHistoryWriter.js";
-import { stateSettingsOf } from "../state/stateSettings.js";
+import { openStatePool, type StatePool } from "../state/statePool.js";
+import { checkStateVersion } from "../state/stateVersion.js";
 import { StdoutClosed, type Output } from "./output.js";
 
 /** How long `nomaflow run` waits, once its run is over, for the store to take the rest of its events. */
@@ -19,7 +19,7 @@ const RUN_FLUSH_MS = 2_000;
 
 /** Whether the project keeps its history in a state store (the commands then show hosts). */
 export function hasClusterHistory(project: Project): boolean {
-  return stateSettingsOf(project) !== undefined;
+  return project.config.state !== undefined;
 }
 
 function warnLocalOnly(output: Output, problem: string): void {
@@ -32,26 +32,27 @@ function warnLocalOnly(output: Output, problem: string): void {
  * caller then shows the local logs. Errors of the command itself (a UsageError, stdout gone) and a
  * store newer than this nomaflow (a ConfigError) are thrown.
  */
-export async function readClusterHistory<T>(project: Project, output: Output, read: (store: OpenedHistoryStore) => Promise<T>): Promise<T | undefined> {
-  const settings = stateSettingsOf(project);
-  if (!settings) return undefined;
-  let store: OpenedHistoryStore;
+export async function readClusterHistory<T>(project: Project, output: Output, read: (store: StatePool) => Promise<T>): Promise<T | undefined> {
+  if (!project.config.state) return undefined;
+  let store: StatePool;
   try {
-    store = openHistoryStore(project, settings);
+    store = openStatePool(project, { max: 2, applicationName: "nomaflow:history" });
   } catch (error) {
     warnLocalOnly(output, `cannot read the run history from the state store: ${(error as Error).message}`);
     return undefined;
   }
   try {
-    const problem = await historyStoreProblem(store);
-    if (problem !== undefined) {
-      warnLocalOnly(output, problem);
+    const version = await checkStateVersion(store);
+    if (!version.ready) {
+      warnLocalOnly(output, version.notReady!);
       return undefined;
     }
     return await read(store);
   } catch (error) {
-    if (error instanceof NomaflowError || error instanceof StdoutClosed) throw error;
-    warnLocalOnly(output, `cannot read the run history from the state store (connector ${settings.connector}): ${describeDatabaseError(error, store.target)}`);
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StdoutClosed) throw error;
+    // The version check already put a connection failure in the store's terms: its cause is the driver's error.
+    const cause = error instanceof ConnectorError && error.cause !== undefined ? error.cause : error;
+    warnLocalOnly(output, `cannot read the run history from the state store (connector ${store.connectorName}): ${describeDatabaseError(cause, store.server)}`);
     return undefined;
   } finally {
     await store.close().catch(() => {});
@@ -67,13 +68,13 @@ export interface RunRecorder {
 
 /** A recorder for a run of `nomaflow run` (no daemon), or undefined when the project has no `state`. */
 export function recordRunInStore(project: Project): RunRecorder | undefined {
-  const settings = stateSettingsOf(project);
+  const settings = project.config.state;
   if (!settings) return undefined;
   const notRecorded = (why: string) =>
     `the run was not recorded whole in the state store (connector ${settings.connector}): ${why}; its run log has every event`;
-  let store: OpenedHistoryStore;
+  let store: StatePool;
   try {
-    store = openHistoryStore(project, settings, { connectTimeoutMs: RUN_FLUSH_MS, maxConnections: 1 });
+    store = openStatePool(project, { connectTimeoutMs: RUN_FLUSH_MS, max: 1, applicationName: "nomaflow:run" });
   } catch (error) {
     return { record: () => {}, finish: () => Promise.resolve(notRecorded((error as Error).message)) };
   }

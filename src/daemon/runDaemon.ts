@@ -67,6 +67,9 @@ export const alertAbandonedRun =
     return sendRunAlert(daemonJob?.project ?? fallback, abandonedRunRequest(run.summary, run.lastEventAt), { job: daemonJob?.job });
   };
 
+/** How long a stopping daemon waits for the store to take its runs' last events. */
+const HISTORY_CLOSE_MS = 5_000;
+
 /** The loop is stuck (/healthz answers 503, no watchdog ping) when it has not ticked for this long. */
 const STUCK_AFTER_MS = 10_000;
 
@@ -123,10 +126,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
-  const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now() });
+  let cluster: OpenedClusterStore | undefined;
+  const launcher = createRunLauncher({ log, interrupt: interrupt.signal, now: () => clock.now(), onRunEvent: (event) => cluster?.history.record(event) });
   let store: FireStore;
   let opened: OpenedFireStore;
-  let cluster: OpenedClusterStore | undefined;
   try {
     if (options.store) store = options.store(project);
     else if (project.config.state) {
@@ -254,6 +257,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       await scheduler.settled();
     }
     await abandoned.settled();
+    await closeHistory(cluster, log);
     await store.close(clock.now());
     log.info("stopped", null, { signal, forced: signals.forced || undefined });
     return signals.forced ? 130 : 0;
@@ -265,6 +269,13 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     await cluster?.pool.close();
     await flushSdNotify();
   }
+}
+
+/** The runs' last events into the store before the daemon goes (a few seconds at most; the run logs have them all). */
+async function closeHistory(cluster: OpenedClusterStore | undefined, log: DaemonLog): Promise<void> {
+  if (!cluster) return;
+  const outcome = await cluster.history.close(HISTORY_CLOSE_MS);
+  if (!outcome.complete) log.warn("history_not_written", null, { events: outcome.queuedEvents, error: outcome.lastError ?? undefined });
 }
 
 /**

@@ -82,11 +82,12 @@ export const MIGRATIONS: readonly Migration[] = [
       create index runs_job on ${s}.runs (job_id, run_id desc);
       create index runs_going on ${s}.runs (daemon_id) where status = 'running';
       create index runs_ended on ${s}.runs (ended_at);
+      -- json, not jsonb: an event reads back as its run log line wrote it, keys in their order.
       create table ${s}.run_events (
         run_id text not null,
         seq integer not null,
         ts timestamptz not null,
-        event jsonb not null,
+        event json not null,
         primary key (run_id, seq)
       );
       create index run_events_ts on ${s}.run_events (ts);

@@ -80,7 +80,7 @@ export function historyWriteSql(schema: string): string {
   return `with written_events as (
   insert into ${schema}.run_events (run_id, seq, ts, event)
   select e.run_id, e.seq, e.ts, e.event
-  from json_to_recordset($1::json) as e(run_id text, seq integer, ts timestamptz, event jsonb)
+  from json_to_recordset($1::json) as e(run_id text, seq integer, ts timestamptz, event json)
   on conflict (run_id, seq) do nothing
   returning 1
 ), written_runs as (

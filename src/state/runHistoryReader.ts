@@ -31,7 +31,7 @@ const MAX_LISTED = 10_000;
 
 const FINAL_EVENT_OF = { succeeded: "run_succeeded", failed: "run_failed", interrupted: "run_interrupted" } as const;
 
-/** Events as the driver gives them: jsonb objects with an `event` name. */
+/** Events as the driver gives them: json objects with an `event` name. */
 function eventsOf(rows: { event: unknown }[]): RunEvent[] {
   return rows
     .map((row) => row.event)

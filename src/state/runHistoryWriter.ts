@@ -23,7 +23,7 @@ export interface RunHistoryWriterOptions {
   /** The state store's schema, already quoted (`quoteIdentifier`). */
   schema: string;
   /** The daemon whose runs these are (its id in `daemons`); null for a manual `nomaflow run`. */
-  daemonId: string | null;
+  daemonId: string | null | (() => string | null);
   /** @default 250 */
   flushIntervalMs?: number;
   /** Most events in one write; as many waiting start a write at once. @default 500 */
@@ -125,7 +125,8 @@ function within<T>(promise: Promise<T>, ms: number, late?: (value: T) => void): 
 export class RunHistoryWriter {
   private readonly pool: pg.Pool;
   private readonly sql: string;
-  private readonly daemonId: string | null;
+  /** Read at each write: a daemon that rejoined the cluster has a new id. */
+  private readonly daemonId: () => string | null;
   private readonly flushIntervalMs: number;
   private readonly batchEvents: number;
   private readonly maxQueuedEvents: number;
@@ -154,7 +155,8 @@ export class RunHistoryWriter {
   constructor(options: RunHistoryWriterOptions) {
     this.pool = options.pool;
     this.sql = historyWriteSql(options.schema);
-    this.daemonId = options.daemonId;
+    const daemonId = options.daemonId;
+    this.daemonId = typeof daemonId === "function" ? daemonId : () => daemonId;
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
     this.batchEvents = options.batchEvents ?? 500;
     this.maxQueuedEvents = options.maxQueuedEvents ?? 20_000;
@@ -356,7 +358,7 @@ export class RunHistoryWriter {
     for (const track of this.dirty) {
       if (rows.length >= MAX_ROWS_PER_BATCH) break;
       const final = track.finalWritable ? track.final : undefined;
-      rows.push({ track, version: track.version, row: runRow(track.start!, final, this.daemonId, track.missing) });
+      rows.push({ track, version: track.version, row: runRow(track.start!, final, this.daemonId(), track.missing) });
     }
     return { items, rows };
   }

@@ -46,6 +46,8 @@ export interface StatePool {
 export interface StatePoolOptions {
   /** Shown in pg_stat_activity. @default "nomaflow" */
   applicationName?: string;
+  /** Give up connecting after this (a `connect_timeout` in the URL wins). @default 5000 */
+  connectTimeoutMs?: number;
   /** @default 3 */
   max?: number;
 }
@@ -80,7 +82,9 @@ export function openStatePool(project: Pick<Project, "config" | "environment">, 
     max: options.max ?? MAX_CONNECTIONS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     // libpq's connect_timeout in the URL wins over ours, as for connectors.
-    connectionTimeoutMillis: parsed.searchParams.has("connect_timeout") ? Number(parsed.searchParams.get("connect_timeout")) * 1000 : CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: parsed.searchParams.has("connect_timeout")
+      ? Number(parsed.searchParams.get("connect_timeout")) * 1000
+      : (options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS),
     statement_timeout: STATEMENT_TIMEOUT_MS,
     // A dead peer behind a silent network is found by TCP keepalives rather than never.
     keepAlive: true,

@@ -163,7 +163,7 @@ describeWithPostgres("run history commands on a state store", () => {
     const notSetUp = await cli(unmigrated.root, ["runs"]);
     expect(notSetUp.code).toBe(0);
     expect(notSetUp.stderr).toBe(
-      "warning: the state store (schema nomaflow on ops-db) is not set up yet (run nomaflow state migrate); showing the run logs of this host only\n",
+      "warning: the state store (schema nomaflow on ops-db) is not set up yet: run nomaflow state migrate; showing the run logs of this host only\n",
     );
     expect(notSetUp.stdout).toMatch(/^no runs yet in \S*runs\n$/);
 

@@ -6,7 +6,7 @@ import { findRunLog, listRunLogs } from "../../run-logs/listRuns.js";
 import { processIsAlive, readRunLog, summarizeRun } from "../../run-logs/readRunLog.js";
 import type { RunEvent, RunStartedEvent } from "../../run-logs/runEvents.js";
 import { followStoredRun } from "../../state/followStoredRun.js";
-import type { OpenedHistoryStore } from "../../state/openHistoryStore.js";
+import type { StatePool } from "../../state/statePool.js";
 import { findStoredRuns, readStoredRun, readStoredRunRow } from "../../state/runHistoryReader.js";
 import { abandonedReason, judgedStatus } from "../../state/storedRunRow.js";
 import { readClusterHistory } from "../clusterHistory.js";
@@ -89,7 +89,7 @@ function pickRun(query: string, local: Map<string, string>, stored: { runId: str
   throw new UsageError(`run id ${query} is ambiguous: it could be ${shown.join(", ")}${ids.length > 10 ? ", and more" : ""}; give more of it`);
 }
 
-async function showFromStore(store: OpenedHistoryStore, runId: string, output: Output, json: boolean): Promise<number> {
+async function showFromStore(store: StatePool, runId: string, output: Output, json: boolean): Promise<number> {
   const found = await readStoredRun(store, runId);
   if (!found) throw new UsageError(`no run ${runId} in the state store; see nomaflow runs`);
   const { summary, row } = found.run;
@@ -103,7 +103,7 @@ async function showFromStore(store: OpenedHistoryStore, runId: string, output: O
   return 0;
 }
 
-async function followFromStore(store: OpenedHistoryStore, runId: string, output: Output, json: boolean): Promise<number> {
+async function followFromStore(store: StatePool, runId: string, output: Output, json: boolean): Promise<number> {
   const code = await followEvents((signal) => followStoredRun(store, runId, { signal }), output, json);
   if (code !== undefined) return code;
   const row = await readStoredRunRow(store, runId);

@@ -1,12 +1,13 @@
 /**
  * The daemon's side of `state:`: the store's pool opened, its tables brought up to this version
  * (under the migration lock, so daemons starting together migrate once), this daemon's identity,
- * and the cluster fire store on top.
+ * the cluster fire store on top, and the writer of its runs' history.
  */
 import { hostname } from "node:os";
 import { VERSION } from "../../identity/version.js";
 import type { Project } from "../../project/loadProject.js";
 import { migrateState } from "../../state/migrateState.js";
+import { RunHistoryWriter } from "../../state/runHistoryWriter.js";
 import { openStatePool, type StatePool } from "../../state/statePool.js";
 import type { Clock } from "../clock.js";
 import type { DaemonLog } from "../daemonLog.js";
@@ -23,6 +24,8 @@ export interface ClusterStoreOptions {
 export interface OpenedClusterStore {
   store: ClusterFireStore;
   pool: StatePool;
+  /** Every run's events, into the store's history in batches (the launcher feeds it). */
+  history: RunHistoryWriter;
 }
 
 export async function openClusterStore(project: Project, options: ClusterStoreOptions): Promise<OpenedClusterStore> {
@@ -57,7 +60,13 @@ export async function openClusterStore(project: Project, options: ClusterStoreOp
       log: options.log,
       onLeaseLost: options.onLeaseLost,
     });
-    return { store, pool };
+    const history = new RunHistoryWriter({
+      pool: pool.pool,
+      schema: pool.schema,
+      daemonId: () => store.daemonId,
+      onProblem: (message) => options.log.warn("history_store_problem", null, { error: message }),
+    });
+    return { store, pool, history };
   } catch (error) {
     await pool.close();
     throw error;
