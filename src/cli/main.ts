@@ -147,6 +147,33 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     )
     .action(lazyAction(async () => (await import("./commands/state.js")).stateStatusCommand));
 
+  withProject(program.command("cluster"))
+    .description("the daemons sharing the state store: host, version, project revision, heartbeat, runs, lease")
+    .option("--all", "also daemons stopped or dead more than 24 h ago (kept for state.keep_days)")
+    .option("--json", "print JSON (an array of daemons, times in ISO 8601)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Leases are judged by the store's clock, never this host's:",
+        "  alive    renewed in time",
+        "  expired  ran out, and no live daemon has declared it dead yet (the next",
+        "           one to renew its own lease will)",
+        "  dead     declared dead by a live daemon, which marked its runs abandoned",
+        "  stopped  it stopped cleanly",
+        "",
+        "A daemon alive or expired whose job definitions (a hash of nomaflow.yaml and",
+        "jobs/) differ from those most alive daemons run, or from this copy of the",
+        "project, is marked ! and named under the table: a fire runs the job as the",
+        "host that claims it has it.",
+        "",
+        "Exit status: 0 listed (even with daemons marked), 1 the store could not be",
+        "reached, 2 no state: in nomaflow.yaml, a wrong one, or a store not set up,",
+        "older or newer than this nomaflow (nothing to list until it matches).",
+      ].join("\n"),
+    )
+    .action(lazyAction(async () => (await import("./commands/cluster.js")).clusterCommand));
+
   withProject(program.command("daemon"))
     .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
     .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
