@@ -55,6 +55,8 @@ export interface RunSummary {
   trigger: Trigger | null;
   /** The fire time a scheduled run stands for (ISO 8601 with offset). */
   scheduled_for: string | null;
+  /** For trigger recovery: the abandoned run it reran (absent otherwise). */
+  recovery_of?: string;
   /** ISO 8601 UTC with milliseconds, as in the log. */
   started_at: string | null;
   ended_at: string | null;
@@ -272,6 +274,7 @@ export function summarizeRun(events: RunEvent[], isAlive: IsAlive = processIsAli
     status,
     trigger: started?.trigger ?? null,
     scheduled_for: started?.scheduled_for ?? null,
+    ...(started?.recovery_of ? { recovery_of: started.recovery_of } : {}),
     started_at: started?.ts ?? (startMs === undefined ? null : new Date(startMs).toISOString()),
     ended_at: final?.ts ?? null,
     duration_ms: final?.duration_ms ?? null,

@@ -80,8 +80,8 @@ export function formatParams(params: Record<string, unknown>): string {
 }
 
 /** `schedule, for 2026-11-29T02:00:00+01:00` or `manual`. */
-export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for">): string {
-  const trigger = summary.trigger ?? "unknown";
+export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for" | "recovery_of">): string {
+  const trigger = summary.recovery_of ? `${summary.trigger ?? "recovery"} of ${summary.recovery_of}` : (summary.trigger ?? "unknown");
   return summary.scheduled_for ? `${trigger}, for ${summary.scheduled_for}` : trigger;
 }
 
