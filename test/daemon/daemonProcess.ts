@@ -25,8 +25,9 @@ export interface DaemonProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDaemon(root: string, args: string[] = []): DaemonProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+/** `env`: variables added to the test's own (a host's settings, e.g. the state store's URL). */
+export function startDaemon(root: string, args: string[] = [], options: { env?: Record<string, string> } = {}): DaemonProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env };
   for (const name of ["FORCE_COLOR", "NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "NOMAFLOW_RUNS_DIR"]) delete env[name];
   const child = spawn(process.execPath, [BIN, "daemon", "-C", root, "--log-format", "json", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: DaemonLine[] = [];

@@ -64,6 +64,13 @@ export interface LiveDaemon {
   definitionsHash: string;
 }
 
+/** A job lock this daemon took for a run (under the id it had then). */
+interface HeldLock {
+  jobId: string;
+  runId: string;
+  daemonId: string;
+}
+
 /** How often the store's own loop looks at its lease. */
 const TICK_MS = 500;
 /** How often runs of `nomaflow run` on this host are checked for a dead process. */
@@ -94,6 +101,8 @@ export class ClusterFireStore implements FireStore {
   readonly #lastFire = new Map<string, number>();
   readonly #found: AbandonedRun[] = [];
   readonly #going = new Set<string>();
+  /** Locks of ended runs whose release failed, by run id: released at the next upkeep. */
+  readonly #unreleased = new Map<string, HeldLock>();
   #statements = 0;
   #leasesExpired = 0;
   #leaseLostCount = 0;
@@ -222,12 +231,24 @@ export class ClusterFireStore implements FireStore {
     );
     return rows.map((row, index): JobLockResult => {
       if (!row.acquired) return { acquired: false, heldBy: row.held_by };
-      const { jobId } = requests[index]!;
-      return {
-        acquired: true,
-        lock: { release: () => this.#execute(`delete from ${s}.job_locks where job_id = $1 and daemon_id = $2`, [jobId, daemonId]) },
-      };
+      const { jobId, runId } = requests[index]!;
+      return { acquired: true, lock: { release: () => this.#releaseLock({ jobId, runId, daemonId }) } };
     });
+  }
+
+  /**
+   * Frees the lock of a run that ended. One the store did not take (cut off as the run ended: a
+   * lease lost, say, and renewed before it expired) is freed when the store answers again; else
+   * the job would stay locked by a finished run, skipped on every host until this daemon stops.
+   */
+  async #releaseLock(lock: HeldLock): Promise<void> {
+    try {
+      await this.#execute(`delete from ${this.#s}.job_locks where job_id = $1 and daemon_id = $2 and run_id = $3`, [lock.jobId, lock.daemonId, lock.runId]);
+      this.#unreleased.delete(lock.runId);
+    } catch (error) {
+      this.#unreleased.set(lock.runId, lock);
+      throw error;
+    }
   }
 
   async runStarted(run: StartedRun): Promise<void> {
@@ -305,6 +326,7 @@ export class ClusterFireStore implements FireStore {
     if (this.#renewFailed || !this.#storeUp || this.#leaseLost || since >= this.#options.heartbeatMs) await this.#renew();
     if (!this.#storeUp || this.#leaseLost || this.#closed) return;
     try {
+      for (const lock of [...this.#unreleased.values()]) await this.#releaseLock(lock);
       if (this.#elapsed() >= this.#sweepAt) await this.#sweep();
       if (this.#elapsed() >= this.#manualCheckAt) await this.#checkManualRuns();
       if (this.#elapsed() >= this.#pruneAt) await this.#prune();
