@@ -69,3 +69,18 @@ export class FireCursor {
     return result.done ? undefined : result.value;
   }
 }
+
+/**
+ * The fires strictly between two instants, counted up to the same cap as `takeDue`: after a claim,
+ * the earlier fires that nobody decided (the store's previous decision is `afterMs`).
+ */
+export function firesBetween(schedule: JobSchedule, afterMs: number, beforeMs: number): { count: number; first: number | undefined; capped: boolean } {
+  let count = 0;
+  let first: number | undefined;
+  for (const fire of fireTimesAfter(schedule.cron, schedule.timezone, afterMs)) {
+    if (fire >= beforeMs) break;
+    first ??= fire;
+    if (++count >= MAX_COUNTED) return { count, first, capped: true };
+  }
+  return { count, first, capped: false };
+}

@@ -45,6 +45,17 @@ export interface FireClaim {
   scheduledForMs: number;
 }
 
+/** What the store says of one claim. */
+export interface ClaimOutcome {
+  claimed: boolean;
+  /**
+   * The job's latest scheduled time decided before this claim (by any daemon), epoch ms; undefined
+   * when none is recorded. Fires between it and the claimed one were decided elsewhere if it is
+   * later than this daemon knew: they are not this daemon's to report missed.
+   */
+  previousMs: number | undefined;
+}
+
 /** A run about to start under `concurrency: forbid`: the lock names it for whoever is refused. */
 export interface LockRequest {
   jobId: string;
@@ -79,7 +90,7 @@ export interface FireStore {
    * all in one go. False where it was already decided, here or by another daemon: the caller must
    * not fire it. Rejects when the store cannot be reached: nothing was claimed.
    */
-  claimFires(fires: readonly FireClaim[]): Promise<boolean[]>;
+  claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]>;
   /**
    * Whether this daemon claims the fire as soon as it is due. False for a fire that is another
    * live daemon's share: this one claims it only if it is still free a moment later (the

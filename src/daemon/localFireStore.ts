@@ -16,7 +16,7 @@ import { readRunSummary } from "../run-logs/readRunLog.js";
 import { runStartedAt } from "../identity/runId.js";
 import { acquireDaemonLock, DAEMON_LOCK_FILE } from "./daemonLockFile.js";
 import { DAEMON_STATE_FILE, readDaemonState, writeDaemonState, type DaemonState } from "./daemonStateFile.js";
-import type { AbandonedRun, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "./fireStore.js";
+import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "./fireStore.js";
 import { readRunLogEnds } from "./runLogEnds.js";
 
 export interface LocalFireStoreOptions {
@@ -107,16 +107,18 @@ export class LocalFireStore implements FireStore {
     return decided === undefined ? fromLogs : Math.max(fromLogs, decided);
   }
 
-  async claimFires(fires: readonly FireClaim[]): Promise<boolean[]> {
-    const claimed = [];
+  async claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
+    const outcomes: ClaimOutcome[] = [];
     for (const { jobId, scheduledForMs } of fires) {
       const last = await this.lastScheduledFire(jobId);
-      const free = last === undefined || scheduledForMs > last;
-      if (free) this.#decided.set(jobId, scheduledForMs);
-      claimed.push(free);
+      const claimed = last === undefined || scheduledForMs > last;
+      if (claimed) {
+        this.#decided.set(jobId, scheduledForMs);
+        this.#dirty = true;
+      }
+      outcomes.push({ claimed, previousMs: last });
     }
-    if (claimed.includes(true)) this.#dirty = true;
-    return claimed;
+    return outcomes;
   }
 
   claimsFirst(): boolean {

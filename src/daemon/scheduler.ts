@@ -19,9 +19,9 @@ import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
 import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
-import { FireCursor, type DueFires } from "./fireCursor.js";
+import { FireCursor, firesBetween, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
-import type { AbandonedRun, FireStore, JobLock, LockRequest, PreviousDaemon } from "./fireStore.js";
+import type { AbandonedRun, ClaimOutcome, FireStore, JobLock, LockRequest, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
 import type { DaemonMetrics } from "./metrics.js";
@@ -307,7 +307,7 @@ export class Scheduler {
       batch.push(pending);
     }
     if (batch.length === 0) return;
-    let claimed: boolean[];
+    let claimed: ClaimOutcome[];
     try {
       claimed = await store.claimFires(batch.map(({ state, fires }) => ({ jobId: state.daemonJob.job.id, scheduledForMs: fires.latest })));
     } catch (error) {
@@ -322,19 +322,21 @@ export class Scheduler {
       if (this.#pending.get(jobId) === pending) this.#pending.delete(jobId);
       const zone = state.daemonJob.job.schedule!.timezone;
       const scheduledFor = formatFireTime(fires.latest, zone);
-      if (!claimed[index]) {
+      const outcome = claimed[index]!;
+      if (!outcome.claimed) {
         // Another daemon's share taken by it, as expected, says nothing; this daemon's own means another got there first.
         if (store.claimsFirst({ jobId, scheduledForMs: fires.latest })) log.info("already_fired", jobId, { scheduled_for: scheduledFor });
         return;
       }
       metrics?.firesClaimed(1);
       const trigger = this.#trigger(state, fires.latest, now);
-      const missed = fires.earlier + (trigger ? 0 : 1);
+      const earlier = this.#undecidedEarlier(state, fires, outcome.previousMs);
+      const missed = earlier.count + (trigger ? 0 : 1);
       if (missed > 0) {
         const { job } = state.daemonJob;
         log.warn("missed", jobId, {
-          count: fires.countCapped ? `${missed}+` : missed,
-          first: formatFireTime(fires.firstEarlier ?? fires.latest, zone),
+          count: earlier.capped ? `${missed}+` : missed,
+          first: formatFireTime(earlier.first ?? fires.latest, zone),
           last: trigger ? undefined : scheduledFor,
           grace_minutes: job.misfireGraceMinutes,
         });
@@ -344,6 +346,18 @@ export class Scheduler {
       launches.push({ state, trigger, scheduledFor, scheduledForMs: fires.latest, lateness: now - fires.latest, runId: newRunId(new Date(decidedAt)) });
     });
     await this.#startAll(launches);
+  }
+
+  /**
+   * The earlier due fires of a claim that nobody decided: all of them, unless the store's previous
+   * decision for the job is later than the first (another daemon ran some meanwhile, while this
+   * one's loop stalled or it could not reach the store); then only those after it.
+   */
+  #undecidedEarlier(state: JobState, fires: DueFires, previousMs: number | undefined): { count: number; first: number | undefined; capped: boolean } {
+    if (fires.earlier === 0 || previousMs === undefined || fires.firstEarlier === undefined || previousMs < fires.firstEarlier) {
+      return { count: fires.earlier, first: fires.firstEarlier, capped: fires.countCapped };
+    }
+    return firesBetween(state.daemonJob.job.schedule!, previousMs, fires.latest);
   }
 
   /** Takes the locks of the `forbid` jobs among the launches (one call), then starts the runs. */

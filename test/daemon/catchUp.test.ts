@@ -185,6 +185,20 @@ describe("jumps of the wall clock", () => {
     expect(only.events("missed")).toMatchObject([{ count: 2, first: "2027-01-01T01:00:00+00:00" }]);
   });
 
+  it("after a stall, fires another daemon decided meanwhile are not reported missed: only those nobody decided", async () => {
+    const root = project({ hourly: { cron: "0 * * * *", graceMinutes: 45 } });
+    const clock = new FakeClock("2027-01-01T00:30:00Z");
+    const only = await daemon(root, clock, { heartbeatMs: 1000 });
+    await clock.runUntil("2027-01-01T00:59:59Z");
+    // While this daemon's loop stood still, another one decided 01:00 and 02:00 (through the same store).
+    expect((await only.store.claimFires([{ jobId: "hourly", scheduledForMs: Date.parse("2027-01-01T02:00:00Z") }]))[0]!.claimed).toBe(true);
+    clock.set("2027-01-01T04:30:00Z");
+    await clock.runUntil("2027-01-01T04:30:01Z");
+    expect(firesOf([only])).toEqual(["catchup 2027-01-01T04:00:00+00:00"]);
+    expect(only.events("missed")).toMatchObject([{ count: 1, first: "2027-01-01T03:00:00+00:00" }]);
+    expect(only.metrics.render()).toContain('nomaflow_fires_missed_total{job="hourly"} 1\n');
+  });
+
   it("a jump backward does not fire a scheduled time again", async () => {
     const root = project({ hourly: { cron: "0 * * * *" } });
     const clock = new FakeClock("2027-01-01T00:59:00Z");

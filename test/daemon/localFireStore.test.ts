@@ -41,7 +41,7 @@ function openStore(dir: string, options: Partial<ConstructorParameters<typeof Lo
 }
 
 /** A finished run log with run_started as the daemon writes it. */
-const claim = async (store: LocalFireStore, jobId: string, scheduledForMs: number) => (await store.claimFires([{ jobId, scheduledForMs }]))[0];
+const claim = async (store: LocalFireStore, jobId: string, scheduledForMs: number) => (await store.claimFires([{ jobId, scheduledForMs }]))[0]!.claimed;
 const lockJob = async (store: LocalFireStore, jobId: string, runId = "run-x") => (await store.tryLockJobs([{ jobId, runId }]))[0]!;
 
 function writeRun(dir: string, jobId: string, start: string, trigger: "schedule" | "catchup" | "manual", scheduledFor: string | null): string {

@@ -22,7 +22,7 @@ import { summarizeRun, type RunSummary } from "../../run-logs/readRunLog.js";
 import type { RunEvent } from "../../run-logs/runEvents.js";
 import type { Clock } from "../clock.js";
 import type { DaemonLog } from "../daemonLog.js";
-import type { AbandonedRun, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "../fireStore.js";
+import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "../fireStore.js";
 import type { ClusterView } from "../metrics.js";
 import { firstClaimer } from "./claimShare.js";
 
@@ -171,24 +171,26 @@ export class ClusterFireStore implements FireStore {
     return firstClaimer(jobId, scheduledForMs, this.#live.length) === this.#rank;
   }
 
-  async claimFires(fires: readonly FireClaim[]): Promise<boolean[]> {
+  async claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
     if (fires.length === 0) return [];
     const s = this.#s;
-    const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number]> }>(
+    // `previous` is read before the insert: the job's latest time decided by anyone until now.
+    const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number, number | null]> }>(
       `with me as (
          select 1 from ${s}.daemons where id = $3 and dead_at is null and stopped_at is null and lease_until > ${this.#now}
        ), wanted as (
-         select c.job_id, c.at from unnest($1::text[], $2::timestamptz[]) as c(job_id, at)
+         select c.job_id, c.at, (select max(f.scheduled_for) from ${s}.fires f where f.job_id = c.job_id) as previous
+           from unnest($1::text[], $2::timestamptz[]) as c(job_id, at)
        ), claimed as (
          insert into ${s}.fires (job_id, scheduled_for, daemon_id, claimed_at)
          select w.job_id, w.at, $3, ${this.#now} from wanted w
-          where exists (select 1 from me)
-            and not exists (select 1 from ${s}.fires f where f.job_id = w.job_id and f.scheduled_for >= w.at)
+          where exists (select 1 from me) and (w.previous is null or w.previous < w.at)
          on conflict do nothing
-         returning job_id, (extract(epoch from scheduled_for) * 1000)::float8 as ms
+         returning job_id, scheduled_for
        )
        select (select count(*) from me)::int as alive,
-              coalesce((select json_agg(json_build_array(job_id, ms)) from claimed), '[]'::json) as claimed`,
+              coalesce((select json_agg(json_build_array(c.job_id, extract(epoch from c.scheduled_for) * 1000, extract(epoch from w.previous) * 1000))
+                          from claimed c join wanted w on w.job_id = c.job_id and w.at = c.scheduled_for), '[]'::json) as claimed`,
       [fires.map((fire) => fire.jobId), fires.map((fire) => new Date(fire.scheduledForMs).toISOString()), this.#id],
     );
     const result = rows[0]!;
@@ -198,11 +200,14 @@ export class ClusterFireStore implements FireStore {
       this.#wake.abort();
       throw new Error("this daemon's lease in the state store has expired; fires are kept until it is renewed");
     }
-    const won = new Set(result.claimed.map(([jobId, ms]) => `${jobId}\u0000${Math.round(ms)}`));
-    return fires.map(({ jobId, scheduledForMs }) => {
-      const claimed = won.has(`${jobId}\u0000${scheduledForMs}`);
-      if (claimed) this.#lastFire.set(jobId, Math.max(this.#lastFire.get(jobId) ?? scheduledForMs, scheduledForMs));
-      return claimed;
+    const won = new Map(
+      result.claimed.map(([jobId, ms, previous]) => [`${jobId}\u0000${Math.round(ms)}`, previous === null ? undefined : Math.round(previous)]),
+    );
+    return fires.map(({ jobId, scheduledForMs }): ClaimOutcome => {
+      const key = `${jobId}\u0000${scheduledForMs}`;
+      if (!won.has(key)) return { claimed: false, previousMs: undefined };
+      this.#lastFire.set(jobId, Math.max(this.#lastFire.get(jobId) ?? scheduledForMs, scheduledForMs));
+      return { claimed: true, previousMs: won.get(key) };
     });
   }
 

@@ -116,13 +116,18 @@ describeWithPostgres("cluster fire store", () => {
       const b = await openDaemon({ pid: 102 });
       const batch = fires(200, "same-tick");
       const [byA, byB] = await Promise.all([a.store.claimFires(batch), b.store.claimFires(batch)]);
-      const owners = batch.map((_, index) => Number(byA[index]) + Number(byB[index]));
+      const owners = batch.map((_, index) => Number(byA[index]!.claimed) + Number(byB[index]!.claimed));
       expect(owners.every((count) => count === 1)).toBe(true);
       const { rows } = await db.query("select count(*)::int as n from nomaflow.fires where job_id like 'same-tick-%'");
       expect(rows[0].n).toBe(200);
       // A time at or before the job's latest claimed one is decided already, by anyone.
-      expect(await a.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T00:59:00Z") }])).toEqual([false]);
-      expect(await b.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T01:01:00Z") }])).toEqual([true]);
+      expect(await a.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T00:59:00Z") }])).toEqual([
+        { claimed: false, previousMs: undefined },
+      ]);
+      // The claim says what was decided before it, by whichever daemon.
+      expect(await b.store.claimFires([{ jobId: "same-tick-0", scheduledForMs: Date.parse("2027-01-01T01:01:00Z") }])).toEqual([
+        { claimed: true, previousMs: Date.parse("2027-01-01T01:00:00Z") },
+      ]);
       for (const daemon of [a, b]) await daemon.store.close();
     });
 
@@ -224,7 +229,7 @@ describeWithPostgres("cluster fire store", () => {
       expect(cut.events("rejoined")).toHaveLength(1);
       expect(cut.store.daemonId).not.toBe(oldId);
       expect(cut.store.claiming).toBe(true);
-      expect(await cut.store.claimFires(fires(1, "after-rejoin"))).toEqual([true]);
+      expect(await cut.store.claimFires(fires(1, "after-rejoin"))).toEqual([{ claimed: true, previousMs: undefined }]);
       for (const daemon of [cut, survivor]) await daemon.store.close();
     });
 
