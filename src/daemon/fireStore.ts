@@ -43,11 +43,29 @@ export type JobLockResult = { acquired: true; lock: JobLock } | { acquired: fals
 export interface FireClaim {
   jobId: string;
   scheduledForMs: number;
+  /**
+   * The run this fire starts if it is claimed (absent for a fire that is only decided: missed).
+   * The store records it as started in the same step as the claim, so a daemon that dies right
+   * after leaves a run to report abandoned and rerun, not a fire nobody runs.
+   */
+  run?: RunToStart;
+}
+
+/** A run a claim starts. */
+export interface RunToStart {
+  runId: string;
+  trigger: "schedule" | "catchup";
+  /** ISO 8601 with the job zone's offset, as run_started records it. */
+  scheduledFor: string;
+  /** `concurrency: forbid`: the job's lock is taken with the claim, and the run starts only if it is. */
+  forbid: boolean;
 }
 
 /** What the store says of one claim. */
 export interface ClaimOutcome {
   claimed: boolean;
+  /** For a claimed fire whose run is `forbid`: the job's lock, or who holds it (the run does not start). */
+  lock?: JobLockResult;
   /**
    * The job's latest scheduled time decided before this claim (by any daemon), epoch ms; undefined
    * when none is recorded. Fires between it and the claimed one were decided elsewhere if it is
@@ -101,10 +119,10 @@ export interface FireStore {
   readonly claiming: boolean;
   /** The locks `forbid` jobs hold while they run, one per request; refused while another run of the job is going. */
   tryLockJobs(requests: readonly LockRequest[]): Promise<JobLockResult[]>;
-  /** A run started, after its fire was claimed (and its lock taken, under forbid). */
+  /** A run started, after its fire was claimed (and its lock taken, under forbid); a recovery run too. */
   runStarted(run: StartedRun): Promise<void>;
-  /** That run ended, whatever its outcome. */
-  runFinished(jobId: string, runId: string): Promise<void>;
+  /** That run ended (its lock, if any, released before): `status` is its outcome. */
+  runFinished(jobId: string, runId: string, status: "succeeded" | "failed" | "interrupted"): Promise<void>;
   /** Runs found without a final event whose process is gone, not yet reported. */
   abandonedRuns(): Promise<AbandonedRun[]>;
   /** Never returned by `abandonedRuns` again, by this daemon or the next. */

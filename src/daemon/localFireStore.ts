@@ -109,14 +109,17 @@ export class LocalFireStore implements FireStore {
 
   async claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
     const outcomes: ClaimOutcome[] = [];
-    for (const { jobId, scheduledForMs } of fires) {
+    for (const { jobId, scheduledForMs, run } of fires) {
       const last = await this.lastScheduledFire(jobId);
       const claimed = last === undefined || scheduledForMs > last;
-      if (claimed) {
-        this.#decided.set(jobId, scheduledForMs);
-        this.#dirty = true;
+      if (!claimed) {
+        outcomes.push({ claimed, previousMs: last });
+        continue;
       }
-      outcomes.push({ claimed, previousMs: last });
+      this.#decided.set(jobId, scheduledForMs);
+      this.#dirty = true;
+      const lock = run?.forbid ? (await this.tryLockJobs([{ jobId, runId: run.runId }]))[0] : undefined;
+      outcomes.push({ claimed, previousMs: last, lock });
     }
     return outcomes;
   }

@@ -17,11 +17,11 @@
 import type { Job } from "../project/job.js";
 import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
-import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun } from "./daemonJob.js";
+import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun, RunOutcome } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
 import { FireCursor, firesBetween, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
-import type { AbandonedRun, ClaimOutcome, FireStore, JobLock, LockRequest, PreviousDaemon } from "./fireStore.js";
+import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
 import type { DaemonMetrics } from "./metrics.js";
@@ -72,16 +72,6 @@ interface PendingFires {
   fires: DueFires;
   /** Not claimed before this instant (another daemon's share). */
   notBefore: number;
-}
-
-/** A claimed fire that starts a run. */
-interface Launch {
-  state: JobState;
-  trigger: "schedule" | "catchup";
-  scheduledFor: string;
-  scheduledForMs: number;
-  lateness: number;
-  runId: string;
 }
 
 interface JobState {
@@ -288,64 +278,80 @@ export class Scheduler {
     return lateness <= this.#graceMs(state.daemonJob.job) ? "catchup" : undefined;
   }
 
-  /** Claims every pending fire that may be claimed now, in one call; then starts their runs. */
+  /**
+   * Claims every pending fire that may be claimed now, in one call that also takes the locks of
+   * `forbid` jobs and records the runs as started; then starts them.
+   */
   async #claimPending(now: number): Promise<void> {
     const { store, log, metrics } = this.#options;
     if (!store.claiming || this.#stopped) return;
     let free = this.#options.maxRuns === undefined ? Infinity : this.#options.maxRuns - this.#active.size;
-    const batch: PendingFires[] = [];
+    const batch: Array<{ pending: PendingFires; claim: FireClaim }> = [];
+    const decidedAt = this.#options.clock.now();
     for (const [jobId, pending] of this.#pending) {
       if (this.#states.get(jobId) !== pending.state) {
         this.#pending.delete(jobId);
         continue;
       }
       if (pending.notBefore > now) continue;
-      const runs = this.#trigger(pending.state, pending.fires.latest, now) !== undefined;
+      const { job } = pending.state.daemonJob;
+      const trigger = this.#trigger(pending.state, pending.fires.latest, now);
       // Full: left for the other daemons; taken here when a run ends, if still free.
-      if (runs && free <= 0) continue;
-      if (runs) free--;
-      batch.push(pending);
+      if (trigger && free <= 0) continue;
+      if (trigger) free--;
+      const scheduledFor = formatFireTime(pending.fires.latest, job.schedule!.timezone);
+      const run = trigger && { runId: newRunId(new Date(decidedAt)), trigger, scheduledFor, forbid: job.concurrency === "forbid" };
+      batch.push({ pending, claim: { jobId, scheduledForMs: pending.fires.latest, run: run || undefined } });
     }
     if (batch.length === 0) return;
-    let claimed: ClaimOutcome[];
+    let outcomes: ClaimOutcome[];
     try {
-      claimed = await store.claimFires(batch.map(({ state, fires }) => ({ jobId: state.daemonJob.job.id, scheduledForMs: fires.latest })));
+      outcomes = await store.claimFires(batch.map((entry) => entry.claim));
     } catch (error) {
       log.error("claim_failed", null, { fires: batch.length, error: (error as Error).message, kept: "pending" });
       return;
     }
-    const launches: Launch[] = [];
-    const decidedAt = this.#options.clock.now();
-    batch.forEach((pending, index) => {
+    batch.forEach(({ pending, claim }, index) => {
       const { state, fires } = pending;
-      const jobId = state.daemonJob.job.id;
+      const { jobId, run } = claim;
       if (this.#pending.get(jobId) === pending) this.#pending.delete(jobId);
       const zone = state.daemonJob.job.schedule!.timezone;
       const scheduledFor = formatFireTime(fires.latest, zone);
-      const outcome = claimed[index]!;
+      const outcome = outcomes[index]!;
       if (!outcome.claimed) {
         // Another daemon's share taken by it, as expected, says nothing; this daemon's own means another got there first.
-        if (store.claimsFirst({ jobId, scheduledForMs: fires.latest })) log.info("already_fired", jobId, { scheduled_for: scheduledFor });
+        if (store.claimsFirst(claim)) log.info("already_fired", jobId, { scheduled_for: scheduledFor });
         return;
       }
       metrics?.firesClaimed(1);
-      const trigger = this.#trigger(state, fires.latest, now);
       const earlier = this.#undecidedEarlier(state, fires, outcome.previousMs);
-      const missed = earlier.count + (trigger ? 0 : 1);
+      const missed = earlier.count + (run ? 0 : 1);
       if (missed > 0) {
-        const { job } = state.daemonJob;
         log.warn("missed", jobId, {
           count: earlier.capped ? `${missed}+` : missed,
           first: formatFireTime(earlier.first ?? fires.latest, zone),
-          last: trigger ? undefined : scheduledFor,
-          grace_minutes: job.misfireGraceMinutes,
+          last: run ? undefined : scheduledFor,
+          grace_minutes: state.daemonJob.job.misfireGraceMinutes,
         });
         for (let count = 0; count < missed; count++) metrics?.fireMissed(jobId);
       }
-      if (!trigger || this.#stopped || this.#states.get(jobId) !== state) return;
-      launches.push({ state, trigger, scheduledFor, scheduledForMs: fires.latest, lateness: now - fires.latest, runId: newRunId(new Date(decidedAt)) });
+      if (!run) return;
+      const lock = outcome.lock;
+      if (lock && !lock.acquired) {
+        log.warn("skipped", jobId, { scheduled_for: scheduledFor, reason: "still_running", running: lock.heldBy });
+        metrics?.fireSkipped(jobId);
+        return;
+      }
+      const held = lock?.acquired ? lock.lock : undefined;
+      const request: LaunchRequest = { daemonJob: state.daemonJob, runId: run.runId, trigger: run.trigger, scheduledFor, scheduledForMs: fires.latest };
+      if (this.#stopped || this.#states.get(jobId) !== state) {
+        // Reloaded or stopping since: the run recorded with the claim ends without starting.
+        void held?.release();
+        void store.runFinished(jobId, run.runId, "interrupted").catch(() => undefined);
+        return;
+      }
+      this.#start(request, now - fires.latest, held);
     });
-    await this.#startAll(launches);
   }
 
   /**
@@ -358,52 +364,6 @@ export class Scheduler {
       return { count: fires.earlier, first: fires.firstEarlier, capped: fires.countCapped };
     }
     return firesBetween(state.daemonJob.job.schedule!, previousMs, fires.latest);
-  }
-
-  /** Takes the locks of the `forbid` jobs among the launches (one call), then starts the runs. */
-  async #startAll(launches: readonly Launch[]): Promise<void> {
-    const { store, log, metrics } = this.#options;
-    const forbid = launches.filter((launch) => launch.state.daemonJob.job.concurrency === "forbid");
-    const locks = new Map<Launch, JobLock>();
-    if (forbid.length > 0) {
-      let results;
-      try {
-        results = await store.tryLockJobs(forbid.map((launch): LockRequest => ({ jobId: launch.state.daemonJob.job.id, runId: launch.runId })));
-      } catch (error) {
-        for (const launch of forbid) {
-          log.error("fire_failed", launch.state.daemonJob.job.id, { scheduled_for: launch.scheduledFor, error: (error as Error).message });
-        }
-        results = undefined;
-      }
-      forbid.forEach((launch, index) => {
-        const result = results?.[index];
-        if (result?.acquired) locks.set(launch, result.lock);
-        else if (result) {
-          const jobId = launch.state.daemonJob.job.id;
-          log.warn("skipped", jobId, { scheduled_for: launch.scheduledFor, reason: "still_running", running: result.heldBy });
-          metrics?.fireSkipped(jobId);
-        }
-      });
-    }
-    for (const launch of launches) {
-      const lock = locks.get(launch);
-      if (launch.state.daemonJob.job.concurrency === "forbid" && !lock) continue;
-      if (this.#stopped || this.#states.get(launch.state.daemonJob.job.id) !== launch.state) {
-        void lock?.release();
-        continue;
-      }
-      this.#start(
-        {
-          daemonJob: launch.state.daemonJob,
-          runId: launch.runId,
-          trigger: launch.trigger,
-          scheduledFor: launch.scheduledFor,
-          scheduledForMs: launch.scheduledForMs,
-        },
-        launch.lateness,
-        lock,
-      );
-    }
   }
 
   /**
@@ -444,6 +404,7 @@ export class Scheduler {
       run = launch(request);
     } catch (error) {
       void lock?.release();
+      void store.runFinished(jobId, request.runId, "failed").catch(() => undefined);
       log.error("fire_failed", jobId, { scheduled_for: request.scheduledFor, error: (error as Error).message });
       return;
     }
@@ -456,6 +417,7 @@ export class Scheduler {
       abandoned: request.recoveryOf,
     });
     const settled = (async () => {
+      let status: RunOutcome["status"] = "failed";
       try {
         await store.runStarted({ jobId, runId: run.runId, trigger: request.trigger, scheduledFor: request.scheduledFor, recoveryOf: request.recoveryOf });
       } catch (error) {
@@ -467,6 +429,7 @@ export class Scheduler {
         if (outcome.status === "succeeded") log.info("run_finished", jobId, fields);
         else log.warn("run_finished", jobId, fields);
         metrics?.runFinished(jobId, outcome.status, outcome.durationMs, clock.now());
+        status = outcome.status;
       } catch (error) {
         log.error("run_error", jobId, { run: run.runId, error: (error as Error).message });
       } finally {
@@ -475,7 +438,7 @@ export class Scheduler {
         if (this.#pending.size > 0) this.#wake.abort();
         try {
           await lock?.release();
-          await store.runFinished(jobId, run.runId);
+          await store.runFinished(jobId, run.runId, status);
         } catch (error) {
           log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
         }

@@ -71,6 +71,13 @@ interface HeldLock {
   daemonId: string;
 }
 
+/** A run's end on its way to the store: its status, and its job lock to free. */
+interface EndingRun {
+  runId: string;
+  status?: string;
+  lock?: HeldLock;
+}
+
 /** How often the store's own loop looks at its lease. */
 const TICK_MS = 500;
 /** How often runs of `nomaflow run` on this host are checked for a dead process. */
@@ -101,8 +108,11 @@ export class ClusterFireStore implements FireStore {
   readonly #lastFire = new Map<string, number>();
   readonly #found: AbandonedRun[] = [];
   readonly #going = new Set<string>();
-  /** Locks of ended runs whose release failed, by run id: released at the next upkeep. */
-  readonly #unreleased = new Map<string, HeldLock>();
+  /** Runs ended (and locks to free) not yet recorded in the store, by run id. */
+  readonly #ending = new Map<string, EndingRun>();
+  #endsSent: Promise<void> | undefined;
+  /** Scheduled runs recorded with their claim, not yet told started. */
+  readonly #registered = new Set<string>();
   #statements = 0;
   #leasesExpired = 0;
   #leaseLostCount = 0;
@@ -171,27 +181,61 @@ export class ClusterFireStore implements FireStore {
     return firstClaimer(jobId, scheduledForMs, this.#live.length) === this.#rank;
   }
 
+  /**
+   * One statement for a tick: claims the fires, takes the locks of `forbid` runs, and records the
+   * runs that start as going (so a crash a moment later leaves them to report and rerun). A lock
+   * held by a run the store knows has ended (its release lost with its daemon) is taken over.
+   */
   async claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
     if (fires.length === 0) return [];
     const s = this.#s;
-    // `previous` is read before the insert: the job's latest time decided by anyone until now.
-    const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number, number | null]> }>(
+    const { host, pid } = this.#options.identity;
+    const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number, number | null, boolean, string | null]> }>(
       `with me as (
          select 1 from ${s}.daemons where id = $3 and dead_at is null and stopped_at is null and lease_until > ${this.#now}
        ), wanted as (
-         select c.job_id, c.at, (select max(f.scheduled_for) from ${s}.fires f where f.job_id = c.job_id) as previous
-           from unnest($1::text[], $2::timestamptz[]) as c(job_id, at)
+         select c.job_id, c.at, c.run_id, c.trigger, c.scheduled_for, c.forbid,
+                (select max(f.scheduled_for) from ${s}.fires f where f.job_id = c.job_id) as previous
+           from unnest($1::text[], $2::timestamptz[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+             as c(job_id, at, run_id, trigger, scheduled_for, forbid)
        ), claimed as (
          insert into ${s}.fires (job_id, scheduled_for, daemon_id, claimed_at)
          select w.job_id, w.at, $3, ${this.#now} from wanted w
           where exists (select 1 from me) and (w.previous is null or w.previous < w.at)
          on conflict do nothing
          returning job_id, scheduled_for
+       ), won as (
+         select w.* from wanted w join claimed c on c.job_id = w.job_id and c.scheduled_for = w.at
+       ), locked as (
+         insert into ${s}.job_locks as l (job_id, daemon_id, run_id, locked_at)
+         select job_id, $3, run_id, ${this.#now} from won where run_id is not null and forbid
+         on conflict (job_id) do update set daemon_id = excluded.daemon_id, run_id = excluded.run_id, locked_at = excluded.locked_at
+          where exists (select 1 from ${s}.runs r where r.run_id = l.run_id and r.status <> 'running')
+         returning job_id, run_id
+       ), started as (
+         insert into ${s}.runs (run_id, job_id, daemon_id, host, pid, trigger, scheduled_for, status, started_at)
+         select w.run_id, w.job_id, $3, $8, $9, w.trigger, w.scheduled_for, 'running', ${this.#now} from won w
+          where w.run_id is not null and (not w.forbid or exists (select 1 from locked k where k.run_id = w.run_id))
+         on conflict (run_id) do nothing
+         returning run_id
        )
        select (select count(*) from me)::int as alive,
-              coalesce((select json_agg(json_build_array(c.job_id, extract(epoch from c.scheduled_for) * 1000, extract(epoch from w.previous) * 1000))
-                          from claimed c join wanted w on w.job_id = c.job_id and w.at = c.scheduled_for), '[]'::json) as claimed`,
-      [fires.map((fire) => fire.jobId), fires.map((fire) => new Date(fire.scheduledForMs).toISOString()), this.#id],
+              coalesce((select json_agg(json_build_array(w.job_id, extract(epoch from w.at) * 1000, extract(epoch from w.previous) * 1000,
+                                                         exists (select 1 from locked k where k.run_id = w.run_id),
+                                                         (select h.run_id from ${s}.job_locks h where h.job_id = w.job_id)))
+                          from won w), '[]'::json) as claimed,
+              (select count(*) from started)::int as started`,
+      [
+        fires.map((fire) => fire.jobId),
+        fires.map((fire) => new Date(fire.scheduledForMs).toISOString()),
+        this.#id,
+        fires.map((fire) => fire.run?.runId ?? null),
+        fires.map((fire) => fire.run?.trigger ?? null),
+        fires.map((fire) => fire.run?.scheduledFor ?? null),
+        fires.map((fire) => fire.run?.forbid ?? false),
+        host,
+        pid,
+      ],
     );
     const result = rows[0]!;
     if (result.alive === 0) {
@@ -200,14 +244,21 @@ export class ClusterFireStore implements FireStore {
       this.#wake.abort();
       throw new Error("this daemon's lease in the state store has expired; fires are kept until it is renewed");
     }
-    const won = new Map(
-      result.claimed.map(([jobId, ms, previous]) => [`${jobId}\u0000${Math.round(ms)}`, previous === null ? undefined : Math.round(previous)]),
-    );
-    return fires.map(({ jobId, scheduledForMs }): ClaimOutcome => {
-      const key = `${jobId}\u0000${scheduledForMs}`;
-      if (!won.has(key)) return { claimed: false, previousMs: undefined };
+    const won = new Map(result.claimed.map((entry) => [`${entry[0]}\u0000${Math.round(entry[1])}`, entry]));
+    const daemonId = this.#id;
+    return fires.map(({ jobId, scheduledForMs, run }): ClaimOutcome => {
+      const entry = won.get(`${jobId}\u0000${scheduledForMs}`);
+      if (!entry) return { claimed: false, previousMs: undefined };
+      const [, , previous, locked, holder] = entry;
       this.#lastFire.set(jobId, Math.max(this.#lastFire.get(jobId) ?? scheduledForMs, scheduledForMs));
-      return { claimed: true, previousMs: won.get(key) };
+      const outcome: ClaimOutcome = { claimed: true, previousMs: previous === null ? undefined : Math.round(previous) };
+      if (run && (!run.forbid || locked)) this.#registered.add(run.runId);
+      if (run?.forbid) {
+        outcome.lock = locked
+          ? { acquired: true, lock: { release: () => this.#queueEnd({ runId: run.runId, lock: { jobId, runId: run.runId, daemonId } }) } }
+          : { acquired: false, heldBy: holder };
+      }
+      return outcome;
     });
   }
 
@@ -220,11 +271,12 @@ export class ClusterFireStore implements FireStore {
       `with wanted as (
          select r.job_id, r.run_id, r.n from unnest($1::text[], $2::text[]) with ordinality as r(job_id, run_id, n)
        ), taken as (
-         insert into ${s}.job_locks (job_id, daemon_id, run_id, locked_at)
+         insert into ${s}.job_locks as l (job_id, daemon_id, run_id, locked_at)
          select distinct on (job_id) job_id, $3, run_id, ${this.#now} from wanted
           where exists (select 1 from ${s}.daemons where id = $3 and dead_at is null and stopped_at is null)
           order by job_id, n
-         on conflict (job_id) do nothing
+         on conflict (job_id) do update set daemon_id = excluded.daemon_id, run_id = excluded.run_id, locked_at = excluded.locked_at
+          where exists (select 1 from ${s}.runs r where r.run_id = l.run_id and r.status <> 'running')
          returning job_id, run_id
        )
        select w.n, t.run_id is not null as acquired, l.run_id as held_by
@@ -237,30 +289,62 @@ export class ClusterFireStore implements FireStore {
     return rows.map((row, index): JobLockResult => {
       if (!row.acquired) return { acquired: false, heldBy: row.held_by };
       const { jobId, runId } = requests[index]!;
-      return { acquired: true, lock: { release: () => this.#releaseLock({ jobId, runId, daemonId }) } };
+      return { acquired: true, lock: { release: () => this.#queueEnd({ runId, lock: { jobId, runId, daemonId } }) } };
     });
   }
 
   /**
-   * Frees the lock of a run that ended. One the store did not take (cut off as the run ended: a
-   * lease lost, say, and renewed before it expired) is freed when the store answers again; else
-   * the job would stay locked by a finished run, skipped on every host until this daemon stops.
+   * Records a run's end and frees its lock, batched: the ends of a tick go in one statement, sent
+   * as soon as the current turn of the event loop is over. Ends the store did not take (cut off
+   * as the run ended) stay queued and go with the next upkeep once it answers: else the job would
+   * stay locked by a finished run, skipped on every host until this daemon stops.
    */
-  async #releaseLock(lock: HeldLock): Promise<void> {
-    try {
-      await this.#execute(`delete from ${this.#s}.job_locks where job_id = $1 and daemon_id = $2 and run_id = $3`, [lock.jobId, lock.daemonId, lock.runId]);
-      this.#unreleased.delete(lock.runId);
-    } catch (error) {
-      this.#unreleased.set(lock.runId, lock);
-      throw error;
+  #queueEnd(end: EndingRun): Promise<void> {
+    const queued = this.#ending.get(end.runId);
+    this.#ending.set(end.runId, { runId: end.runId, status: end.status ?? queued?.status, lock: end.lock ?? queued?.lock });
+    if (!this.#endsSent) {
+      this.#endsSent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#endsSent = undefined;
+        return this.#sendEnds();
+      });
+      // Whoever awaits it sees a failure; nobody awaiting it is no crash (the upkeep sends again).
+      this.#endsSent.catch(() => undefined);
     }
+    return this.#endsSent;
+  }
+
+  async #sendEnds(): Promise<void> {
+    const ends = [...this.#ending.values()];
+    if (ends.length === 0) return;
+    const withStatus = ends.filter((end) => end.status !== undefined);
+    const locks = ends.flatMap((end) => (end.lock ? [end.lock] : []));
+    await this.#execute(
+      `with ended as (
+         update ${this.#s}.runs r set status = e.status from unnest($1::text[], $2::text[]) as e(run_id, status)
+          where r.run_id = e.run_id and r.status = 'running'
+         returning r.run_id
+       ), freed as (
+         delete from ${this.#s}.job_locks l using unnest($3::text[], $4::text[], $5::text[]) as f(job_id, daemon_id, run_id)
+          where l.job_id = f.job_id and l.daemon_id = f.daemon_id and l.run_id = f.run_id
+         returning l.job_id
+       )
+       select (select count(*) from ended) as ended, (select count(*) from freed) as freed`,
+      [
+        withStatus.map((end) => end.runId),
+        withStatus.map((end) => end.status),
+        locks.map((lock) => lock.jobId),
+        locks.map((lock) => lock.daemonId),
+        locks.map((lock) => lock.runId),
+      ],
+    );
+    for (const end of ends) if (this.#ending.get(end.runId) === end) this.#ending.delete(end.runId);
   }
 
   async runStarted(run: StartedRun): Promise<void> {
     this.#going.add(run.runId);
+    // Recorded with its claim already (a scheduled run); a recovery run is recorded here.
+    if (this.#registered.delete(run.runId)) return;
     const { host, pid } = this.#options.identity;
-    // The history writer records the run too; this row makes it known at once, so a crash a
-    // moment after the start still leaves a run to report abandoned.
     await this.#execute(
       `insert into ${this.#s}.runs (run_id, job_id, daemon_id, host, pid, trigger, scheduled_for, status, started_at, recovery_of)
        values ($1, $2, $3, $4, $5, $6, $7, 'running', ${this.#now}, $8)
@@ -269,8 +353,12 @@ export class ClusterFireStore implements FireStore {
     );
   }
 
-  async runFinished(_jobId: string, runId: string): Promise<void> {
+  async runFinished(_jobId: string, runId: string, status: "succeeded" | "failed" | "interrupted"): Promise<void> {
     this.#going.delete(runId);
+    this.#registered.delete(runId);
+    // The history writer records the run's whole end; this marks it ended at once, so that its
+    // daemon dying a moment later does not have it reported abandoned and rerun.
+    await this.#queueEnd({ runId, status });
   }
 
   async abandonedRuns(): Promise<AbandonedRun[]> {
@@ -331,7 +419,7 @@ export class ClusterFireStore implements FireStore {
     if (this.#renewFailed || !this.#storeUp || this.#leaseLost || since >= this.#options.heartbeatMs) await this.#renew();
     if (!this.#storeUp || this.#leaseLost || this.#closed) return;
     try {
-      for (const lock of [...this.#unreleased.values()]) await this.#releaseLock(lock);
+      if (this.#ending.size > 0) await this.#sendEnds();
       if (this.#elapsed() >= this.#sweepAt) await this.#sweep();
       if (this.#elapsed() >= this.#manualCheckAt) await this.#checkManualRuns();
       if (this.#elapsed() >= this.#pruneAt) await this.#prune();

@@ -161,6 +161,65 @@ describeWithPostgres("cluster fire store", () => {
     });
   });
 
+  describe("claims that start runs", () => {
+    const at = (time: string) => Date.parse(`2027-01-01T${time}Z`);
+    const startRun = (jobId: string, time: string, runId: string, forbid = true) => ({
+      jobId,
+      scheduledForMs: at(time),
+      run: { runId, trigger: "schedule" as const, scheduledFor: `2027-01-01T${time}+00:00`, forbid },
+    });
+
+    it("take a forbid job's lock and record the run in the claim's one statement; the run's end frees both at once", async () => {
+      const a = await openDaemon({ pid: 801 });
+      const b = await openDaemon({ pid: 802 });
+      const before = a.store.view().statements;
+      const [first] = await a.store.claimFires([startRun("locked-job", "03:00:00", "run-a1")]);
+      expect(a.store.view().statements - before).toBe(1);
+      expect(first).toMatchObject({ claimed: true, lock: { acquired: true } });
+      const { rows } = await db.query("select status, daemon_id from nomaflow.runs where run_id = 'run-a1'");
+      expect(rows).toEqual([{ status: "running", daemon_id: a.store.daemonId }]);
+      // The next fire, on the other daemon, while it runs: claimed (decided) but the lock is refused.
+      const [second] = await b.store.claimFires([startRun("locked-job", "03:01:00", "run-b1")]);
+      expect(second).toMatchObject({ claimed: true, lock: { acquired: false, heldBy: "run-a1" } });
+      expect((await db.query("select count(*)::int as n from nomaflow.runs where run_id = 'run-b1'")).rows[0].n).toBe(0);
+      await a.store.runStarted({ jobId: "locked-job", runId: "run-a1", trigger: "schedule", scheduledFor: null });
+      // Its end: the lock released and the run marked ended, in one statement.
+      const ended = a.store.view().statements;
+      if (first!.lock?.acquired) await Promise.all([first!.lock.lock.release(), a.store.runFinished("locked-job", "run-a1", "succeeded")]);
+      expect(a.store.view().statements - ended).toBe(1);
+      expect((await db.query("select status from nomaflow.runs where run_id = 'run-a1'")).rows[0].status).toBe("succeeded");
+      const [third] = await b.store.claimFires([startRun("locked-job", "03:02:00", "run-b2")]);
+      expect(third).toMatchObject({ claimed: true, lock: { acquired: true } });
+      for (const daemon of [a, b]) await daemon.store.close();
+    });
+
+    it("a lock whose run the store knows has ended is taken over (its daemon died before freeing it)", async () => {
+      const a = await openDaemon({ pid: 811 });
+      const b = await openDaemon({ pid: 812 });
+      await a.store.claimFires([startRun("orphan-lock", "04:00:00", "run-orphan")]);
+      // The run ended and its history said so, but its daemon was killed before freeing the lock.
+      await db.query("update nomaflow.runs set status = 'succeeded' where run_id = 'run-orphan'");
+      const [next] = await b.store.claimFires([startRun("orphan-lock", "04:01:00", "run-next")]);
+      expect(next).toMatchObject({ claimed: true, lock: { acquired: true } });
+      const { rows } = await db.query("select run_id, daemon_id from nomaflow.job_locks where job_id = 'orphan-lock'");
+      expect(rows).toEqual([{ run_id: "run-next", daemon_id: b.store.daemonId }]);
+      for (const daemon of [a, b]) await daemon.store.close();
+    });
+
+    it("a run claimed by a daemon that dies before starting it is reported abandoned and can be rerun", async () => {
+      const dying = await openDaemon({ pid: 821 });
+      const survivor = await openDaemon({ pid: 822 });
+      await dying.store.claimFires([startRun("never-started", "05:00:00", "run-never", false)]);
+      await allAdvance(LEASE_MS + HEARTBEAT_MS, survivor);
+      const found = await survivor.store.abandonedRuns();
+      expect(found.map((run) => run.runId)).toEqual(["run-never"]);
+      expect(found[0]!.summary).toMatchObject({ status: "abandoned", trigger: "schedule", scheduled_for: "2027-01-01T05:00:00+00:00", pid: 821 });
+      expect(await survivor.store.claimRecovery("run-never")).toBe(true);
+      await survivor.store.markAbandonedReported("run-never");
+      for (const daemon of [dying, survivor]) await daemon.store.close();
+    });
+  });
+
   describe("leases", () => {
     it("a daemon whose lease expired by the store's clock is declared dead once; its runs are abandoned once and rerun once", async () => {
       // Host clocks an hour apart: leases are judged by the store's clock alone.
