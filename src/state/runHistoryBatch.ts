@@ -66,9 +66,14 @@ export function eventsParameter(events: readonly EventRow[]): string {
   return `[${events.map((event) => `{"run_id":${storableJson(JSON.stringify(event.runId))},"seq":${event.seq},"ts":${JSON.stringify(event.ts)},"event":${event.json}}`).join(",")}]`;
 }
 
-/** `$2`: the rows as a JSON array. */
+/**
+ * `$2`: the rows as a JSON array, in run id order: every statement that updates several runs rows
+ * (this one, the daemon's record of runs ending) locks them in that one order, so two never wait
+ * for each other in a cycle (a deadlock).
+ */
 export function rowsParameter(rows: readonly RunRow[]): string {
-  return storableJson(JSON.stringify(rows));
+  const ordered = [...rows].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  return storableJson(JSON.stringify(ordered));
 }
 
 /**

@@ -78,6 +78,8 @@ interface EndingRun {
   lock?: HeldLock;
 }
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** How often the store's own loop looks at its lease. */
 const TICK_MS = 500;
 /** How often runs of `nomaflow run` on this host are checked for a dead process. */
@@ -208,7 +210,7 @@ export class ClusterFireStore implements FireStore {
          select w.* from wanted w join claimed c on c.job_id = w.job_id and c.scheduled_for = w.at
        ), locked as (
          insert into ${s}.job_locks as l (job_id, daemon_id, run_id, locked_at)
-         select job_id, $3, run_id, ${this.#now} from won where run_id is not null and forbid
+         select job_id, $3, run_id, ${this.#now} from won where run_id is not null and forbid order by job_id
          on conflict (job_id) do update set daemon_id = excluded.daemon_id, run_id = excluded.run_id, locked_at = excluded.locked_at
           where exists (select 1 from ${s}.runs r where r.run_id = l.run_id and r.status <> 'running')
          returning job_id, run_id
@@ -216,6 +218,7 @@ export class ClusterFireStore implements FireStore {
          insert into ${s}.runs (run_id, job_id, daemon_id, host, pid, trigger, scheduled_for, status, started_at)
          select w.run_id, w.job_id, $3, $8, $9, w.trigger, w.scheduled_for, 'running', ${this.#now} from won w
           where w.run_id is not null and (not w.forbid or exists (select 1 from locked k where k.run_id = w.run_id))
+          order by w.run_id
          on conflict (run_id) do nothing
          returning run_id
        )
@@ -316,27 +319,43 @@ export class ClusterFireStore implements FireStore {
   async #sendEnds(): Promise<void> {
     const ends = [...this.#ending.values()];
     if (ends.length === 0) return;
-    const withStatus = ends.filter((end) => end.status !== undefined);
-    const locks = ends.flatMap((end) => (end.lock ? [end.lock] : []));
-    await this.#execute(
-      `with ended as (
-         update ${this.#s}.runs r set status = e.status from unnest($1::text[], $2::text[]) as e(run_id, status)
-          where r.run_id = e.run_id and r.status = 'running'
-         returning r.run_id
-       ), freed as (
-         delete from ${this.#s}.job_locks l using unnest($3::text[], $4::text[], $5::text[]) as f(job_id, daemon_id, run_id)
-          where l.job_id = f.job_id and l.daemon_id = f.daemon_id and l.run_id = f.run_id
-         returning l.job_id
-       )
-       select (select count(*) from ended) as ended, (select count(*) from freed) as freed`,
-      [
-        withStatus.map((end) => end.runId),
-        withStatus.map((end) => end.status),
-        locks.map((lock) => lock.jobId),
-        locks.map((lock) => lock.daemonId),
-        locks.map((lock) => lock.runId),
-      ],
-    );
+    // Rows are locked in run id and job id order, as every batch statement on these tables does,
+    // so that this and the history writer (or another daemon's claim) never deadlock.
+    const withStatus = ends.filter((end) => end.status !== undefined).sort((a, b) => byText(a.runId, b.runId));
+    const locks = ends.flatMap((end) => (end.lock ? [end.lock] : [])).sort((a, b) => byText(a.jobId, b.jobId));
+    const s = this.#s;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#execute(
+          `with ends as (
+             select e.run_id, e.status from unnest($1::text[], $2::text[]) as e(run_id, status)
+           ), going as (
+             select r.run_id from ${s}.runs r where r.run_id in (select run_id from ends) and r.status = 'running' order by r.run_id for update
+           ), ended as (
+             update ${s}.runs r set status = e.status from ends e where r.run_id = e.run_id and r.run_id in (select run_id from going)
+             returning r.run_id
+           ), held as (
+             select l.job_id from ${s}.job_locks l, unnest($3::text[], $4::text[], $5::text[]) as f(job_id, daemon_id, run_id)
+              where l.job_id = f.job_id and l.daemon_id = f.daemon_id and l.run_id = f.run_id
+              order by l.job_id for update of l
+           ), freed as (
+             delete from ${s}.job_locks l where l.job_id in (select job_id from held) returning l.job_id
+           )
+           select (select count(*) from ended) as ended, (select count(*) from freed) as freed`,
+          [
+            withStatus.map((end) => end.runId),
+            withStatus.map((end) => end.status),
+            locks.map((lock) => lock.jobId),
+            locks.map((lock) => lock.daemonId),
+            locks.map((lock) => lock.runId),
+          ],
+        );
+        break;
+      } catch (error) {
+        // Two statements locking the same rows at once: one is chosen to fail; it is safe to resend.
+        if ((error as { code?: string }).code !== "40P01" || attempt >= 3) throw error;
+      }
+    }
     for (const end of ends) if (this.#ending.get(end.runId) === end) this.#ending.delete(end.runId);
   }
 
