@@ -84,11 +84,11 @@ describeWithPostgres("nomaflow state", () => {
     }
   });
 
-  it("refuses a store a newer nomaflow wrote with exit 2, naming the version to install", async () => {
+  it("refuses a store a newer nomaflow wrote with exit 2, naming the version to install (a daemon does not start)", async () => {
     await db.query("insert into nomaflow.migrations (version, name, nomaflow_version) values (3, 'from the future', '9.4.0')");
     try {
-      for (const command of ["migrate", "status"]) {
-        const result = await runCli(["state", command], { cwd: root, env: env() });
+      for (const args of [["state", "migrate"], ["state", "status"], ["daemon"]]) {
+        const result = await runCli(args, { cwd: root, env: env(), killAfterMs: 20_000 });
         expect(result.code).toBe(2);
         expect(result.stdout).toBe("");
         expect(result.stderr).toBe(

@@ -95,6 +95,8 @@ export class ClusterFireStore implements FireStore {
   readonly #isAlive: IsAlive;
   #id = randomUUID();
   #live: LiveDaemon[] = [];
+  /** How many daemons share first claims (those renewing on time), and this one's place among them. */
+  #sharers = 1;
   #rank = 0;
   #storeUp = false;
   #leaseLost = false;
@@ -180,7 +182,7 @@ export class ClusterFireStore implements FireStore {
   }
 
   claimsFirst({ jobId, scheduledForMs }: FireClaim): boolean {
-    return firstClaimer(jobId, scheduledForMs, this.#live.length) === this.#rank;
+    return firstClaimer(jobId, scheduledForMs, this.#sharers) === this.#rank;
   }
 
   /**
@@ -190,6 +192,21 @@ export class ClusterFireStore implements FireStore {
    */
   async claimFires(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
     if (fires.length === 0) return [];
+    // In job order, as every daemon inserts them: two daemons claiming overlapping fires at once
+    // then wait for each other in one order, never in a cycle.
+    const ordered = [...fires].sort((a, b) => byText(a.jobId, b.jobId) || a.scheduledForMs - b.scheduledForMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = new Map(ordered.map((fire, index) => [fire, index]));
+        const result = await this.#claimOrdered(ordered);
+        return fires.map((fire) => result[outcomes.get(fire)!]!);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "40P01" || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  async #claimOrdered(fires: readonly FireClaim[]): Promise<ClaimOutcome[]> {
     const s = this.#s;
     const { host, pid } = this.#options.identity;
     const { rows } = await this.#query<{ alive: number; claimed: Array<[string, number, number | null, boolean, string | null]> }>(
@@ -529,9 +546,15 @@ export class ClusterFireStore implements FireStore {
     this.#live = rows
       .filter((row) => row.id === me || Number(row.remaining_ms) >= 0)
       .map((row) => ({ id: row.id, host: row.host, pid: row.pid, definitionsHash: row.definitions_hash }));
+    // First claims go to the daemons renewing on time: one silent for a heartbeat and a half is
+    // likely dead (its lease not yet over), and its share waiting for the hand-off would make
+    // every fire of that share late until it is declared dead. A daemon left out that is alive
+    // after all still claims, after the hand-off; never twice, the claim being unique.
+    const onTime = rows.filter((row) => row.id === me || Number(row.remaining_ms) > leaseMs - 1.5 * heartbeatMs);
+    this.#sharers = Math.max(1, onTime.length);
     this.#rank = Math.max(
       0,
-      this.#live.findIndex((daemon) => daemon.id === me),
+      onTime.findIndex((row) => row.id === me),
     );
     // The next sweep: now when a lease has expired, else when the first one would, if before the next renewal.
     const others = rows.filter((row) => row.id !== me).map((row) => Number(row.remaining_ms));

@@ -220,6 +220,32 @@ describeWithPostgres("cluster fire store", () => {
     });
   });
 
+  describe("retention", () => {
+    it("prunes fires, runs, events and daemons older than keep_days, keeping each job's latest fire", async () => {
+      // The store's clock reads 2027-01-01 (and later, after the tests above); 90 days before is October 2026.
+      await db.query(`insert into nomaflow.fires (job_id, scheduled_for, daemon_id, claimed_at) values
+        ('yearly', '2026-01-01T00:00:00Z', 'old', '2026-01-01T00:00:00Z'),
+        ('daily', '2026-06-01T00:00:00Z', 'old', '2026-06-01T00:00:00Z'),
+        ('daily', '2026-06-02T00:00:00Z', 'old', '2026-06-02T00:00:00Z')`);
+      await db.query(`insert into nomaflow.runs (run_id, job_id, host, pid, trigger, status, started_at, ended_at) values
+        ('old-run', 'daily', 'h', 1, 'schedule', 'succeeded', '2026-06-01T00:00:00Z', '2026-06-01T00:01:00Z'),
+        ('new-run', 'daily', 'h', 1, 'schedule', 'succeeded', '2026-12-31T00:00:00Z', '2026-12-31T00:01:00Z')`);
+      await db.query(`insert into nomaflow.run_events (run_id, seq, ts, event) values
+        ('old-run', 0, '2026-06-01T00:00:00Z', '{}'), ('new-run', 0, '2026-12-31T00:00:00Z', '{}')`);
+      await db.query(`insert into nomaflow.daemons (id, host, pid, version, project_revision, definitions_hash, lease_until, stopped_at)
+        values ('long-gone', 'h', 1, 'v', 'r', 'd', '2026-06-01T00:00:00Z', '2026-06-01T00:00:00Z')`);
+      // A daemon prunes at start (then hourly), one at a time.
+      const pruner = await openDaemon({ pid: 901 });
+      expect(pruner.events("pruned")).toMatchObject([{ keep_days: 90, runs: 1, events: 1, fires: 1, daemons: 1 }]);
+      const fires = await db.query("select job_id, scheduled_for::text from nomaflow.fires where daemon_id = 'old' order by 1, 2");
+      expect(fires.rows.map((row) => row.job_id)).toEqual(["daily", "yearly"]);
+      const runs = await db.query("select run_id from nomaflow.runs where run_id in ('old-run', 'new-run')");
+      expect(runs.rows).toEqual([{ run_id: "new-run" }]);
+      expect((await db.query("select count(*)::int as n from nomaflow.run_events where run_id = 'old-run'")).rows[0].n).toBe(0);
+      await pruner.store.close();
+    });
+  });
+
   describe("leases", () => {
     it("a daemon whose lease expired by the store's clock is declared dead once; its runs are abandoned once and rerun once", async () => {
       // Host clocks an hour apart: leases are judged by the store's clock alone.
@@ -229,9 +255,14 @@ describeWithPostgres("cluster fire store", () => {
       await dying.store.runStarted({ jobId: "nightly", runId: "run-dying-1", trigger: "schedule", scheduledFor: "2027-01-01T02:00:00+01:00" });
       const [lock] = await dying.store.tryLockJobs([{ jobId: "nightly", runId: "run-dying-1" }]);
       expect(lock!.acquired).toBe(true);
-      // 15 s later: the dying daemon stopped renewing (killed); the lease still runs.
-      await allAdvance(15_000, b, c);
+      // 15 s later (three heartbeats of the others): the dying daemon stopped renewing (killed); the lease still runs.
+      for (let beat = 0; beat < 3; beat++) await allAdvance(HEARTBEAT_MS, b, c);
       expect(b.events("daemon_dead")).toEqual([]);
+      // Silent for over a heartbeat and a half, it no longer has a share of first claims: the two
+      // others take every fire at once instead of after the hand-off.
+      const batch = Array.from({ length: 100 }, (_, index) => ({ jobId: `share-${index}`, scheduledForMs: Date.parse("2027-01-01T03:00:00Z") }));
+      expect(batch.every((fire) => [b, c].filter((daemon) => daemon.store.claimsFirst(fire)).length === 1)).toBe(true);
+      expect(b.store.view().daemonsAlive).toBe(3);
       expect((await b.store.tryLockJobs([{ jobId: "nightly", runId: "run-b" }]))[0]!.acquired).toBe(false);
       // 25 s after its last renewal, both survivors look at once: one declares it dead.
       await allAdvance(10_000, b, c);
