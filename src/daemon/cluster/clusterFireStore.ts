@@ -546,11 +546,11 @@ export class ClusterFireStore implements FireStore {
     this.#live = rows
       .filter((row) => row.id === me || Number(row.remaining_ms) >= 0)
       .map((row) => ({ id: row.id, host: row.host, pid: row.pid, definitionsHash: row.definitions_hash }));
-    // First claims go to the daemons renewing on time: one silent for a heartbeat and a half is
+    // First claims go to the daemons renewing on time: one silent for over a heartbeat (a fifth more for a slow statement) is
     // likely dead (its lease not yet over), and its share waiting for the hand-off would make
     // every fire of that share late until it is declared dead. A daemon left out that is alive
     // after all still claims, after the hand-off; never twice, the claim being unique.
-    const onTime = rows.filter((row) => row.id === me || Number(row.remaining_ms) > leaseMs - 1.5 * heartbeatMs);
+    const onTime = rows.filter((row) => row.id === me || Number(row.remaining_ms) > leaseMs - 1.2 * heartbeatMs);
     this.#sharers = Math.max(1, onTime.length);
     this.#rank = Math.max(
       0,
