@@ -10,7 +10,7 @@
 import type { RunFinishedEvent, RunStartedEvent } from "../run-logs/runEvents.js";
 import { storableJson } from "./storedEventJson.js";
 
-/** A `runs` row as the writer knows it. */
+/** A `runs` row as the writer knows it (times ISO 8601 UTC with milliseconds, as in the run log). */
 export interface RunRow {
   run_id: string;
   job_id: string;

@@ -6,6 +6,7 @@
 import type pg from "pg";
 import type { IsAlive } from "../files/processIsAlive.js";
 import type { RunStatus } from "../run-logs/readRunLog.js";
+import type { RunRow } from "./runHistoryBatch.js";
 
 /** The state store to read: a pool, and the schema already quoted (`quoteIdentifier`). */
 export interface HistoryStore {
@@ -13,22 +14,9 @@ export interface HistoryStore {
   schema: string;
 }
 
-export interface StoredRunRow {
-  run_id: string;
-  job_id: string;
-  daemon_id: string | null;
-  host: string;
-  pid: number;
-  trigger: string;
-  scheduled_for: string | null;
+export interface StoredRunRow extends Omit<RunRow, "status"> {
+  /** Any status a row may hold, `abandoned` too. */
   status: string;
-  /** ISO 8601 UTC with milliseconds, as in the run log. */
-  started_at: string;
-  ended_at: string | null;
-  duration_ms: number | null;
-  failed_step: string | null;
-  error: string | null;
-  events_missing: number;
   abandoned_by: string | null;
   /** Its daemon holds a live lease now (false for a manual run, which has none). */
   daemon_alive: boolean;
