@@ -200,6 +200,34 @@ describe("nomaflow daemon, the real process", () => {
   }, 40_000);
 });
 
+describe("on_abandoned: rerun, one daemon", () => {
+  it("the daemon started after a SIGKILL reruns the abandoned run once, trigger recovery, for its scheduled time", async () => {
+    const jobs = (cron: string) => ({
+      "jobs/rerun.yaml": `id: rerun\nschedule: { cron: "${cron}", timezone: UTC }\non_abandoned: rerun\nsteps:\n  - ${shell("sleep 3")}\n`,
+    });
+    const root = project(jobs(FAR));
+    const killed = daemon(root);
+    await fireSoon(killed, root, jobs);
+    const fired = await killed.waitFor((line) => line.event === "fired", 8000);
+    expect(await eventually(() => runLogs(root, "rerun")[0]?.some((event) => event.event === "step_started") === true, 5000)).toBe(true);
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+
+    const restarted = daemon(root);
+    const recovering = await restarted.waitFor((line) => line.event === "recovering", 10_000);
+    expect(recovering).toMatchObject({ job: "rerun", abandoned: fired.run, scheduled_for: fired.scheduled_for });
+    await restarted.waitFor((line) => line.event === "run_finished" && line.run === recovering.run, 10_000);
+    restarted.child.kill("SIGTERM");
+    expect(await restarted.exited).toEqual({ code: 0, signal: null });
+    const starts = runLogs(root, "rerun").map((events) => events[0] as RunStartedEvent);
+    expect(starts.map((event) => [event.trigger, event.recovery_of])).toEqual([
+      ["schedule", undefined],
+      ["recovery", fired.run],
+    ]);
+    expect(restarted.events("abandoned")).toHaveLength(1);
+  }, 40_000);
+});
+
 describe("nomaflow daemon --print-systemd-unit", () => {
   it("prints a unit that starts this daemon on this project, and exits 0", async () => {
     const root = project({});
