@@ -225,7 +225,11 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       version: VERSION,
       http: http?.url,
       grace_s: graceSeconds,
-      previous_stop: opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
+      // With a state store there is no one previous daemon: say who else is alive and where the store is.
+      previous_stop: !cluster && opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
+      store: cluster?.pool.describe(),
+      daemons_alive: cluster?.store.view().daemonsAlive,
+      daemon_id: cluster?.store.daemonId,
     });
     signals.ready(reload, (signal) => {
       const running = scheduler.runningCount;
