@@ -1,34 +1,30 @@
 /**
- * A state store's tables in a test database: the schema created and every migration of
- * src/state/migrations.ts applied, each in its own transaction (as the daemon does, without its
- * advisory lock: a test file has its database to itself).
+ * A state store's tables in a test database, made as the daemon makes them: `migrateState` (the
+ * schema created, each migration of src/state/migrations.ts in its own transaction, under the
+ * migration lock), on a pool of its own closed at the end.
  */
 import pg from "pg";
-import { MIGRATIONS } from "../../src/state/migrations.js";
+import { ConnectorError } from "../../src/errors/nomaflowError.js";
+import { migrateState } from "../../src/state/migrateState.js";
+import type { StatePool } from "../../src/state/statePool.js";
 import { quoteIdentifier } from "../../src/sql/quoteSql.js";
 
 /** Creates `schema` on the database at `url` and applies the migrations up to `upTo` (default: all). */
-export async function applyStateMigrations(url: string, schema = "nomaflow", upTo = Number.POSITIVE_INFINITY): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+export async function applyStateMigrations(url: string, schema = "nomaflow", upTo?: number): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const store: StatePool = {
+    pool,
+    schema: quoteIdentifier(schema),
+    schemaName: schema,
+    connectorName: "test-store",
+    server: { host: "127.0.0.1", port: 5432, database: undefined, user: undefined },
+    describe: () => `schema ${schema} of the test database`,
+    failure: (error) => new ConnectorError("test-store", error instanceof Error ? error.message : String(error), { cause: error }),
+    close: () => pool.end(),
+  };
   try {
-    const quoted = quoteIdentifier(schema);
-    await client.query(`create schema if not exists ${quoted}`);
-    await client.query(`create table if not exists ${quoted}.migrations (version integer primary key, name text not null, nomaflow_version text not null,
-      applied_at timestamptz not null default clock_timestamp())`);
-    for (const migration of MIGRATIONS) {
-      if (migration.version > upTo) break;
-      await client.query("begin");
-      try {
-        await client.query(migration.sql(quoted));
-        await client.query(`insert into ${quoted}.migrations (version, name, nomaflow_version) values ($1, $2, 'test')`, [migration.version, migration.name]);
-        await client.query("commit");
-      } catch (error) {
-        await client.query("rollback");
-        throw error;
-      }
-    }
+    await migrateState(store, { upTo });
   } finally {
-    await client.end();
+    await store.close();
   }
 }
