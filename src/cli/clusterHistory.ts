@@ -9,9 +9,7 @@ import { describeDatabaseError } from "../connectors/connectionErrors.js";
 import { ConfigError, ConnectorError, UsageError } from "../errors/nomaflowError.js";
 import type { Project } from "../project/loadProject.js";
 import type { RunEvent } from "../run-logs/runEvents.js";
-import { RunHistoryWriter } from "../state/runHistoryWriter.js";
-import { openStatePool, type StatePool } from "../state/statePool.js";
-import { checkStateVersion } from "../state/stateVersion.js";
+import type { StatePool } from "../state/statePool.js";
 import { StdoutClosed, type Output } from "./output.js";
 
 /** How long `nomaflow run` waits, once its run is over, for the store to take the rest of its events. */
@@ -34,6 +32,8 @@ function warnLocalOnly(output: Output, problem: string): void {
  */
 export async function readClusterHistory<T>(project: Project, output: Output, read: (store: StatePool) => Promise<T>): Promise<T | undefined> {
   if (!project.config.state) return undefined;
+  // Loaded only for a project with a store: `pg` costs a command without one about 40 ms.
+  const [{ openStatePool }, { checkStateVersion }] = await Promise.all([import("../state/statePool.js"), import("../state/stateVersion.js")]);
   let store: StatePool;
   try {
     store = openStatePool(project, { max: 2, applicationName: "nomaflow:history" });
@@ -70,8 +70,20 @@ export interface RunRecorder {
 export function recordRunInStore(project: Project): RunRecorder | undefined {
   const settings = project.config.state;
   if (!settings) return undefined;
-  const notRecorded = (why: string) =>
-    `the run was not recorded whole in the state store (connector ${settings.connector}): ${why}; its run log has every event`;
+  // The store's modules load beside the run (only for a project with a store); its first events wait for them.
+  const waiting: RunEvent[] = [];
+  let record: (event: RunEvent) => void = (event) => void waiting.push(event);
+  const opened = openRunRecorder(project, settings.connector).then((recorder) => {
+    record = recorder.record;
+    for (const event of waiting.splice(0)) recorder.record(event);
+    return recorder;
+  });
+  return { record: (event) => record(event), finish: async () => (await opened).finish() };
+}
+
+async function openRunRecorder(project: Project, connector: string): Promise<RunRecorder> {
+  const notRecorded = (why: string) => `the run was not recorded whole in the state store (connector ${connector}): ${why}; its run log has every event`;
+  const [{ openStatePool }, { RunHistoryWriter }] = await Promise.all([import("../state/statePool.js"), import("../state/runHistoryWriter.js")]);
   let store: StatePool;
   try {
     store = openStatePool(project, { connectTimeoutMs: RUN_FLUSH_MS, max: 1, applicationName: "nomaflow:run" });
