@@ -11,7 +11,7 @@ const scope = (value: unknown): ResolveScope => ({
   params: { flag: value },
   jobId: "job",
   runId: "run",
-  scheduledFor: null,
+  logicalDate: { scheduledFor: "2026-12-06T02:00:00+01:00", intervalStart: "2026-12-05T02:00:00+01:00", intervalEnd: "2026-12-06T02:00:00+01:00" },
   outputs: new Map(),
   missingOutputs: new Map(),
 });
