@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readRunLog, summarizeRun, type RunSummary } from "../../src/run-logs/readRunLog.js";
 import type { RunStartedEvent } from "../../src/run-logs/runEvents.js";
 import { splitWords } from "../readme/exampleCommands.js";
+import { startDaemon } from "../daemon/daemonProcess.js";
 import { eventually } from "../support/processState.js";
 import { BIN, makeProject, runCli } from "../support/tempProject.js";
 
@@ -276,5 +277,34 @@ steps:
     expect(runs.map((run) => run.summary.run_id)).toContain(held.run_id);
     // The backfill's runs started after the manual one ended.
     expect(Date.parse(runs[1]!.summary.started_at!)).toBeGreaterThanOrEqual(Date.parse(runs[0]!.summary.ended_at!));
+  }, 60_000);
+
+  it("with a daemon firing the job every second, neither starts a run while the other's goes", async () => {
+    // Backfill runs (for 2027) take 2 s; the daemon's own (for today) are quick.
+    const root = project(`schedule: { cron: "* * * * * *", timezone: UTC }
+concurrency: forbid
+steps:
+  - { name: work, type: shell, command: "case \${run.scheduled_for:date} in 2027-*) sleep 2;; esac" }
+`);
+    const daemon = startDaemon(root);
+    cleanups.push(async () => {
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
+    });
+    await daemon.waitFor((line) => line.event === "fired", 15_000);
+    const backfill = await runCli(["backfill", "daily", "--from", "2027-01-01T00:00:00", "--to", "2027-01-01T00:00:01"], { cwd: root });
+    expect(backfill.code).toBe(0);
+    expect(backfill.stdout).toContain("backfill daily: 2 succeeded");
+    const backfillRuns = runsOf(root).filter((run) => run.started.trigger === "backfill");
+    expect(backfillRuns.map((run) => run.started.scheduled_for)).toEqual(["2027-01-01T00:00:00+00:00", "2027-01-01T00:00:01+00:00"]);
+    // The daemon skipped its fires while a backfill run went, naming it.
+    const skippedFor = new Set(daemon.events("skipped", "daily").map((line) => line.running));
+    expect(backfillRuns.every((run) => skippedFor.has(run.summary.run_id))).toBe(true);
+    daemon.child.kill("SIGTERM");
+    expect((await daemon.exited).code).toBe(0);
+    const spans = runsOf(root).map((run) => ({ trigger: run.started.trigger, from: Date.parse(run.started.ts), to: Date.parse(run.summary.ended_at!) }));
+    for (const mine of spans.filter((span) => span.trigger === "backfill")) {
+      expect(spans.filter((span) => span !== mine && span.from < mine.to && mine.from < span.to)).toEqual([]);
+    }
   }, 60_000);
 });
