@@ -47,11 +47,7 @@ export class ForbidGate {
    * Waits until no other run of the job is going, then holds the job for `run`. Undefined when
    * `signal` fired while waiting. `onWaiting` is told the run waited for, each time it changes.
    */
-  async acquire(
-    run: { runId: string; scheduledFor: string },
-    signal: AbortSignal,
-    onWaiting: (heldBy: string) => void,
-  ): Promise<HeldJob | undefined> {
+  async acquire(run: { runId: string; scheduledFor: string }, signal: AbortSignal, onWaiting: (heldBy: string) => void): Promise<HeldJob | undefined> {
     let told: string | undefined;
     for (;;) {
       if (signal.aborted) return undefined;

@@ -28,7 +28,13 @@ export async function takeStoreJobLock(
 ): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
   const s = store.schema;
   for (let attempt = 0; ; attempt++) {
-    const { rows } = await store.pool.query<{ acquired: boolean; held_by: string | null; holder_host: string | null; holder_pid: number | null; holder_daemon: string | null }>(
+    const { rows } = await store.pool.query<{
+      acquired: boolean;
+      held_by: string | null;
+      holder_host: string | null;
+      holder_pid: number | null;
+      holder_daemon: string | null;
+    }>(
       `with taken as (
          insert into ${s}.job_locks as l (job_id, daemon_id, run_id, locked_at)
          values ($1, $3, $2, clock_timestamp())
@@ -51,7 +57,8 @@ export async function takeStoreJobLock(
     if (row.acquired) return { acquired: true };
     const heldBy = row.held_by ?? "a run of another daemon";
     // A run by hand on this host whose process is gone will never end: it is abandoned, once.
-    const gone = attempt === 0 && row.holder_daemon === null && row.holder_host === request.host && row.holder_pid !== null && !isAlive(request.host, row.holder_pid);
+    const gone =
+      attempt === 0 && row.holder_daemon === null && row.holder_host === request.host && row.holder_pid !== null && !isAlive(request.host, row.holder_pid);
     if (!gone) return { acquired: false, heldBy };
     await store.pool.query(
       `update ${s}.runs set status = 'abandoned', abandoned_at = clock_timestamp(), abandoned_by = $2 where run_id = $1 and status = 'running'`,

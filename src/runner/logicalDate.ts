@@ -52,9 +52,12 @@ export function logicalDateAt(job: Job, ms: number, asGiven: string): LogicalDat
   if (atOrBefore === ms) return logicalDateOfFire(job.schedule, ms);
   const [after] = nextFireTimes(cron, timezone, ms, 1);
   const around = [atOrBefore, after].filter((fire): fire is number => fire !== undefined).map((fire) => formatFireTime(fire, timezone));
-  throw new UsageError(`--for ${asGiven} (${formatFireTime(Math.floor(ms / SECOND_MS) * SECOND_MS, timezone)}) is not a fire time of job ${job.id} (${expression} in ${timezone})`, {
-    hint: around.length > 0 ? `the fire times around it: ${around.join(", ")}` : "its schedule has no fire time near it",
-  });
+  throw new UsageError(
+    `--for ${asGiven} (${formatFireTime(Math.floor(ms / SECOND_MS) * SECOND_MS, timezone)}) is not a fire time of job ${job.id} (${expression} in ${timezone})`,
+    {
+      hint: around.length > 0 ? `the fire times around it: ${around.join(", ")}` : "its schedule has no fire time near it",
+    },
+  );
 }
 
 /**

@@ -171,7 +171,9 @@ function formattedTarget(path: string, format: string, raw: string, unknown: (me
     .join(", ");
   const [head, field, ...rest] = path.split(".");
   if (head !== "run" || field === undefined || !isRunDateField(field) || rest.length > 0) {
-    return unknown(`${raw}: unknown suffix :${format}; ${IDENT_SUFFIX} quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} (${formats})`);
+    return unknown(
+      `${raw}: unknown suffix :${format}; ${IDENT_SUFFIX} quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} (${formats})`,
+    );
   }
   if (!(format in DATE_FORMATS)) return unknown(`${raw}: unknown format :${format}; the formats are ${formats}`);
   return { kind: "run", field, format: format as DateFormat };

@@ -79,11 +79,13 @@ ${RENDERING_STEP}  - name: slow
     first.child.kill("SIGINT");
     expect(await first.exit).toBe(130);
     const printed = first.output.stdout.split("\n");
-    expect(printed[0]).toBe(
-      "backfill daily: 30 2 * * * in Europe/Paris, 7 fire times from 2026-10-22T02:30:00+02:00 to 2026-10-28T02:30:00+01:00: 7 to run",
+    expect(printed[0]).toBe("backfill daily: 30 2 * * * in Europe/Paris, 7 fire times from 2026-10-22T02:30:00+02:00 to 2026-10-28T02:30:00+01:00: 7 to run");
+    expect(printed.filter((line) => line.includes("✓"))).toEqual(
+      SCHEDULED.slice(0, 3).map((at, index) => expect.stringContaining(`[${index + 1}/7] ✓ ${at}  succeeded in`)),
     );
-    expect(printed.filter((line) => line.includes("✓"))).toEqual(SCHEDULED.slice(0, 3).map((at, index) => expect.stringContaining(`[${index + 1}/7] ✓ ${at}  succeeded in`)));
-    expect(printed).toContainEqual(expect.stringMatching(/^\[4\/7\] ■ 2026-10-25T02:30:00\+02:00 {2}interrupted at step slow after .*: step slow failed: interrupted$/));
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^\[4\/7\] ■ 2026-10-25T02:30:00\+02:00 {2}interrupted at step slow after .*: step slow failed: interrupted$/),
+    );
     expect(printed).toContain("backfill daily: 3 succeeded, 1 interrupted, 3 not run");
     expect(printed).toContain("interrupted; to go on (fire times that succeeded are skipped):");
     const goOn = printed[printed.indexOf("interrupted; to go on (fire times that succeeded are skipped):") + 1]!.trim();
@@ -168,7 +170,9 @@ steps:
       "",
     ]);
     expect(runsOf(root)).toHaveLength(1);
-    const dryJson = JSON.parse((await runCli(["backfill", "daily", "--from", "2027-01-05", "--to", "2027-01-05", "--dry-run", "--json"], { cwd: root })).stdout);
+    const dryJson = JSON.parse(
+      (await runCli(["backfill", "daily", "--from", "2027-01-05", "--to", "2027-01-05", "--dry-run", "--json"], { cwd: root })).stdout,
+    );
     expect(dryJson).toEqual({
       job: "daily",
       cron: "0 6 * * 1-5",
@@ -211,7 +215,9 @@ steps:
     const stopped = await runCli(["backfill", "daily", "--from", "2027-01-01", "--to", "2027-01-04"], { cwd: root });
     expect(stopped.code).toBe(1);
     const lines = stopped.stdout.split("\n");
-    expect(lines).toContainEqual(expect.stringMatching(/^\[2\/4\] ✗ 2027-01-02T06:00:00\+00:00 {2}failed at step load after .*: step load failed: command exited with code 3/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[2\/4\] ✗ 2027-01-02T06:00:00\+00:00 {2}failed at step load after .*: step load failed: command exited with code 3/),
+    );
     expect(lines).toContain("backfill daily: 1 succeeded, 1 failed, 2 not run");
     expect(lines).toContain("stopped at the first failure (--continue-on-failure goes on past failures); to go on once it is fixed:");
     expect(lines).toContain("  nomaflow backfill daily --from 2027-01-02T06:00:00+00:00 --to 2027-01-04");
@@ -222,14 +228,19 @@ steps:
     const past = await runCli(["backfill", "daily", "--from", "2027-01-01", "--to", "2027-01-04", "--continue-on-failure"], { cwd: root });
     expect(past.code).toBe(1);
     expect(past.stdout).toContain("backfill daily: 2 succeeded, 1 failed, 1 skipped (already succeeded)");
-    expect(past.stdout).toContain("to run the ones that did not succeed again:\n  nomaflow backfill daily --from 2027-01-02T06:00:00+00:00 --to 2027-01-04 --continue-on-failure");
+    expect(past.stdout).toContain(
+      "to run the ones that did not succeed again:\n  nomaflow backfill daily --from 2027-01-02T06:00:00+00:00 --to 2027-01-04 --continue-on-failure",
+    );
   }, 60_000);
 
   it("refuses what it cannot do: no schedule, a reversed range, --parallel on a forbid job", async () => {
-    const root = project(`schedule: { cron: "0 6 * * *", timezone: UTC }
+    const root = project(
+      `schedule: { cron: "0 6 * * *", timezone: UTC }
 steps:
   - { name: work, type: shell, command: "true" }
-`, { "jobs/manual.yaml": "id: manual\nsteps:\n  - { name: work, type: shell, command: \"true\" }\n" });
+`,
+      { "jobs/manual.yaml": 'id: manual\nsteps:\n  - { name: work, type: shell, command: "true" }\n' },
+    );
     const noSchedule = await runCli(["backfill", "manual", "--from", "2027-01-01", "--to", "2027-01-02"], { cwd: root });
     expect(noSchedule).toMatchObject({ code: 2 });
     expect(noSchedule.stderr).toContain("job manual has no schedule, so it has no fire times to backfill");
@@ -256,7 +267,9 @@ steps:
     const backfill = spawnCli(["backfill", "daily", "--from", "2027-01-01", "--to", "2027-01-02"], root);
     expect(await eventually(() => backfill.output.stderr.includes("waits for run"), 20_000)).toBe(true);
     const [manualRun] = runsOf(root);
-    expect(backfill.output.stderr).toContain(`[1/2] … 2027-01-01T06:00:00+00:00  waits for run ${manualRun!.summary.run_id} of daily to end (concurrency: forbid)`);
+    expect(backfill.output.stderr).toContain(
+      `[1/2] … 2027-01-01T06:00:00+00:00  waits for run ${manualRun!.summary.run_id} of daily to end (concurrency: forbid)`,
+    );
     expect(runsOf(root)).toHaveLength(1);
     writeFileSync(join(root, "release"), "");
     expect(await manual.exit).toBe(0);

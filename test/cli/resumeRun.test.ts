@@ -122,10 +122,10 @@ describe("nomaflow run --resume", () => {
 
   it("runs a step with rerun_on_resume: true again, and resumes an interrupted run from the step it cut off", async () => {
     const root = project({
-      four: FOUR_STEPS.replace("    command: \"echo second >> calls.txt; echo ${params.label}\"", "    command: \"echo second >> calls.txt; echo ${params.label}\"\n    rerun_on_resume: true").replace(
-        "test -f fixed",
-        "test -f fixed || { touch waiting; sleep 30; }",
-      ),
+      four: FOUR_STEPS.replace(
+        '    command: "echo second >> calls.txt; echo ${params.label}"',
+        '    command: "echo second >> calls.txt; echo ${params.label}"\n    rerun_on_resume: true',
+      ).replace("test -f fixed", "test -f fixed || { touch waiting; sleep 30; }"),
     });
     const child = spawn(process.execPath, [BIN, "run", "four"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
     expect(await eventually(() => existsSync(join(root, "waiting")), 20_000)).toBe(true);
@@ -145,14 +145,16 @@ describe("nomaflow run --resume", () => {
   it("refuses a succeeded run, a running one, another job's, a changed job's, and -p or --for beside it", async () => {
     const root = project({
       four: FOUR_STEPS.replace("test -f fixed", "test -f fixed || { test ! -f hold || { touch holding; sleep 30; }; false; }"),
-      other: "id: other\nsteps:\n  - { name: only, type: shell, command: \"true\" }\n",
+      other: 'id: other\nsteps:\n  - { name: only, type: shell, command: "true" }\n',
     });
     expect((await runCli(["run", "other"], { cwd: root })).code).toBe(0);
     const [succeeded] = runs(root, "other");
     const refusedSucceeded = await runCli(["run", "other", "--resume", succeeded!.summary.run_id], { cwd: root });
     expect(refusedSucceeded.code).toBe(2);
     expect(refusedSucceeded.stderr).toContain(`nomaflow: error: run ${succeeded!.summary.run_id} of other succeeded: there is nothing to resume`);
-    expect(refusedSucceeded.stderr).toContain(`hint: to run the job again for the same logical date: nomaflow run other --for ${succeeded!.started.scheduled_for}`);
+    expect(refusedSucceeded.stderr).toContain(
+      `hint: to run the job again for the same logical date: nomaflow run other --for ${succeeded!.started.scheduled_for}`,
+    );
 
     const otherJob = await runCli(["run", "four", "--resume", succeeded!.summary.run_id], { cwd: root });
     expect(otherJob.code).toBe(2);
@@ -181,7 +183,9 @@ describe("nomaflow run --resume", () => {
     );
     const changed = await runCli(["run", "four", "--resume", running!.summary.run_id], { cwd: root });
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toContain(`nomaflow: error: job four changed since run ${running!.summary.run_id}: steps second, fourth are no longer in jobs/four.yaml`);
+    expect(changed.stderr).toContain(
+      `nomaflow: error: job four changed since run ${running!.summary.run_id}: steps second, fourth are no longer in jobs/four.yaml`,
+    );
     expect(runs(root, "four")).toHaveLength(1);
   }, 60_000);
 });
@@ -189,7 +193,8 @@ describe("nomaflow run --resume", () => {
 describe("a run's logical date", () => {
   it("is the latest fire at or before now for a manual run, the fire --for names, and the start for a job without a schedule", async () => {
     const root = project({
-      hourly: 'id: hourly\nschedule: { cron: "0 * * * *", timezone: Asia/Kolkata }\nsteps:\n  - { name: dates, type: shell, command: "echo ${run.interval_start} ${run.interval_end:utc}" }\n',
+      hourly:
+        'id: hourly\nschedule: { cron: "0 * * * *", timezone: Asia/Kolkata }\nsteps:\n  - { name: dates, type: shell, command: "echo ${run.interval_start} ${run.interval_end:utc}" }\n',
       manual: 'id: manual\nsteps:\n  - { name: dates, type: shell, command: "echo ${run.scheduled_for} ${run.interval_start} ${run.interval_end}" }\n',
     });
     const before = Date.now();

@@ -168,7 +168,14 @@ steps:
           "${run.scheduled_for:month}: unknown format :month; the formats are :date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC)",
         hint: "references are ${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end} (each of the three may end in :date or :utc), ${steps.STEP.output.KEY}",
       });
-      expect(diagnostics).toContainEqual(expect.objectContaining({ file: "jobs/dated.yaml", line: 7, step: "load", message: expect.stringContaining("`rerun_on_resume` must be true or false") }));
+      expect(diagnostics).toContainEqual(
+        expect.objectContaining({
+          file: "jobs/dated.yaml",
+          line: 7,
+          step: "load",
+          message: expect.stringContaining("`rerun_on_resume` must be true or false"),
+        }),
+      );
       expect(diagnostics).toContainEqual({
         severity: "warning",
         file: "jobs/manual.yaml",
@@ -176,7 +183,8 @@ steps:
         column: 47,
         job: "manual",
         step: "load",
-        message: "${run.interval_end:utc}: the job has no schedule, so its runs have no interval: interval_start and interval_end are the run's start, as scheduled_for is",
+        message:
+          "${run.interval_end:utc}: the job has no schedule, so its runs have no interval: interval_start and interval_end are the run's start, as scheduled_for is",
         hint: "give the job a schedule, or use ${run.scheduled_for}",
       });
       expect(diagnostics).toHaveLength(3);

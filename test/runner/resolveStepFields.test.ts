@@ -40,7 +40,8 @@ it("names the element when a lone ${…} in an argv command becomes a list", () 
 it("gives a run's logical date, its interval and their :date and :utc forms, as text and as SQL values", () => {
   // The fall-back night in Paris: the interval is 25 hours long, and the day is the local one.
   const logicalDate = { scheduledFor: "2026-10-26T02:30:00+01:00", intervalStart: "2026-10-25T02:30:00+02:00", intervalEnd: "2026-10-26T02:30:00+01:00" };
-  const command = "${run.scheduled_for} ${run.interval_start} ${run.interval_end} ${run.interval_start:date} ${run.scheduled_for:utc} ${run.interval_start:utc}";
+  const command =
+    "${run.scheduled_for} ${run.interval_start} ${run.interval_end} ${run.interval_start:date} ${run.scheduled_for:utc} ${run.interval_start:utc}";
   expect(resolveStepFields({ command }, shellFields, { ...scope("x"), logicalDate }).fields.command).toBe(
     "2026-10-26T02:30:00+01:00 2026-10-25T02:30:00+02:00 2026-10-26T02:30:00+01:00 2026-10-25 2026-10-26T01:30:00+00:00 2026-10-25T00:30:00+00:00",
   );

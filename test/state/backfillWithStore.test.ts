@@ -112,7 +112,11 @@ steps:
     expect(await exit).toBe(0);
     rmSync(join(root, "slow"));
     expect((await db.query(`select * from nomaflow.job_locks where job_id = 'nightly'`)).rows).toEqual([]);
-    expect((await storedRuns()).find((run) => run.run_id === lock.run_id)).toMatchObject({ trigger: "backfill", status: "succeeded", scheduled_for: "2027-04-05T02:00:00+02:00" });
+    expect((await storedRuns()).find((run) => run.run_id === lock.run_id)).toMatchObject({
+      trigger: "backfill",
+      status: "succeeded",
+      scheduled_for: "2027-04-05T02:00:00+02:00",
+    });
   }, 60_000);
 
   it("takes over the lock of a backfill run on this host whose process was killed", async () => {
@@ -139,7 +143,7 @@ async function openClusterStore(url: string): Promise<{ store: ClusterFireStore;
   const store = new ClusterFireStore({
     pool,
     schema: '"nomaflow"',
-    identity: { host: "daemon-host", pid: 4242, version: "0.1.0", projectRevision: "rev", definitionsHash: "0000000000000000" },
+    identity: { host: "daemon-host", pid: 4242, version: "0.1.0", projectRevision: "rev", definitionsHash: "0000000000000000", maxRuns: undefined },
     heartbeatMs: 5_000,
     leaseMs: 60_000,
     keepDays: 90,

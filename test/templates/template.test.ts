@@ -65,8 +65,13 @@ describe("parseTemplate", () => {
       message: `\${run.scheduled_for:month}: unknown format :month; the formats are :date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC)`,
       hint: expect.stringContaining("${run.interval_start}, ${run.interval_end} (each of the three may end in :date or :utc)"),
     });
-    expect(parseTemplate("x ${run.id:date}").problems[0]).toMatchObject({ index: 2, message: `\${run.id:date}: unknown suffix :date; :ident quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} ${formats}` });
-    expect(parseTemplate("${run.interval}").problems[0]!.message).toBe("${run.interval}: a run has ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end}");
+    expect(parseTemplate("x ${run.id:date}").problems[0]).toMatchObject({
+      index: 2,
+      message: `\${run.id:date}: unknown suffix :date; :ident quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} ${formats}`,
+    });
+    expect(parseTemplate("${run.interval}").problems[0]!.message).toBe(
+      "${run.interval}: a run has ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end}",
+    );
   });
 
   it("recognises a whole-value reference", () => {

@@ -58,7 +58,9 @@ export async function backfillCommand(jobId: string, options: BackfillCommandOpt
   say(planLine(plan, output.style));
   if (!(options.rerun ?? false)) for (const fire of plan.fires) if (fire.succeededRun !== undefined) say(skippedLine(fire, plan.fires.length, output.style));
 
-  const outcome = await withStore(project, job.concurrency === "forbid", output, (store) => runInForegroundWithSignals(project, plan, params, options, output, store));
+  const outcome = await withStore(project, job.concurrency === "forbid", output, (store) =>
+    runInForegroundWithSignals(project, plan, params, options, output, store),
+  );
   const goOn = firstNotDone(outcome);
   const command = goOn ? goOnCommand(jobId, goOn, options) : null;
   if (json) {
@@ -171,7 +173,13 @@ function jsonReport(plan: BackfillPlan, outcome: BackfillOutcome, command: strin
       const result = ran.get(fire.number);
       if (result) return { ...fireJson(fire), status: result.status, run_id: result.runId, failed_step: result.failedStep, error: result.error };
       const skipped = !plan.toRun.includes(fire);
-      return { ...fireJson(fire), status: skipped ? "skipped" : "not_run", run_id: skipped ? (fire.succeededRun ?? null) : null, failed_step: null, error: null };
+      return {
+        ...fireJson(fire),
+        status: skipped ? "skipped" : "not_run",
+        run_id: skipped ? (fire.succeededRun ?? null) : null,
+        failed_step: null,
+        error: null,
+      };
     }),
     stopped_by: outcome.stoppedBy ?? null,
     go_on: command,

@@ -15,7 +15,10 @@ export function planLine(plan: BackfillPlan, style: ChalkInstance): string {
   const { job, schedule, fires, toRun } = plan;
   const head = `${style.bold(`backfill ${job.id}`)}: ${schedule.expression} in ${schedule.timezone}`;
   if (fires.length === 0) return `${head}, no fire time in that range`;
-  const range = fires.length === 1 ? `1 fire time, ${fires[0]!.logicalDate.scheduledFor}` : `${fires.length} fire times from ${fires[0]!.logicalDate.scheduledFor} to ${fires.at(-1)!.logicalDate.scheduledFor}`;
+  const range =
+    fires.length === 1
+      ? `1 fire time, ${fires[0]!.logicalDate.scheduledFor}`
+      : `${fires.length} fire times from ${fires[0]!.logicalDate.scheduledFor} to ${fires.at(-1)!.logicalDate.scheduledFor}`;
   const skipped = fires.length - toRun.length;
   return `${head}, ${range}: ${toRun.length} to run${skipped > 0 ? `, ${skipped} already succeeded` : ""}`;
 }
