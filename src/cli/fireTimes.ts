@@ -9,15 +9,16 @@ import { FIRST_YEAR, LAST_YEAR } from "../schedule/wallClock.js";
 import { createOutput, printJson } from "./output.js";
 
 /**
- * `--from`: ISO 8601; a time without an offset is read in `zone`. Default: now. A local time
- * the clocks skip (02:30 on a spring-forward night in Paris) is read with the offset in force
- * before the jump, so it lands as far after the jump as it was after its start (03:30+02:00).
+ * `--from` (and `--to`, `--for`): ISO 8601; a time without an offset is read in `zone`. Default:
+ * now. A local time the clocks skip (02:30 on a spring-forward night in Paris) is read with the
+ * offset in force before the jump, so it lands as far after the jump as it was after its start
+ * (03:30+02:00).
  */
-export function parseFrom(text: string | undefined, zone: string): number {
+export function parseFrom(text: string | undefined, zone: string, flag = "--from"): number {
   if (text === undefined) return Date.now();
   const parsed = DateTime.fromISO(text, { zone });
   if (!parsed.isValid) {
-    throw new UsageError(`--from ${JSON.stringify(text)} is not an ISO 8601 date-time`, {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not an ISO 8601 date-time`, {
       hint: "for example 2027-03-27T12:00:00+01:00, or 2027-03-27T12:00 in the schedule's time zone",
     });
   }
@@ -25,10 +26,24 @@ export function parseFrom(text: string | undefined, zone: string): number {
   const localYear = parsed.setZone(zone).year;
   if (localYear < FIRST_YEAR || localYear > LAST_YEAR) {
     throw new UsageError(
-      `--from ${JSON.stringify(text)} lies in year ${localYear} in ${zone}; fire times are computed for years ${FIRST_YEAR} to ${LAST_YEAR}`,
+      `${flag} ${JSON.stringify(text)} lies in year ${localYear} in ${zone}; fire times are computed for years ${FIRST_YEAR} to ${LAST_YEAR}`,
     );
   }
   return parsed.toMillis();
+}
+
+/** A date alone, `2026-10-25`: a whole day. */
+export const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The inclusive end of a range (`backfill --to`): as {@link parseFrom}, but a date alone takes in
+ * the whole day, up to the next day's start in `zone` (excluded; a day may last 23 or 25 hours).
+ */
+export function parseUntil(text: string, zone: string, flag: string): number {
+  const start = parseFrom(text, zone, flag);
+  if (!DATE_ONLY.test(text)) return start;
+  const nextDay = new Date(Date.parse(`${text}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return Math.max(start, parseFrom(nextDay, zone, flag) - 1);
 }
 
 export interface FireTimesRequest {

@@ -84,9 +84,36 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     .description("run a job now; a live timeline on a terminal, plain lines elsewhere")
     .argument("<job>", "job id")
     .option("-p, --param <name=value>", "a job parameter (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--for <iso>", "the fire time the run is for, its logical date (default: the latest fire at or before now)")
+    .option("--resume <run-id>", "rerun a failed or interrupted run from its failed step, with its parameters and logical date")
     .option("--json", "stream the run's events as NDJSON on stdout")
     .addHelpText("after", "\nExit status: 0 succeeded, 1 failed, 2 bad parameters or configuration (nothing ran), 130 interrupted.")
     .action(lazyAction(async () => (await import("./commands/run.js")).runCommand));
+
+  withProject(program.command("backfill"))
+    .description("run a job once for each fire time of a range, each run for its own logical date")
+    .argument("<job>", "job id")
+    .requiredOption("--from <iso>", "the first fire time to run, inclusive (ISO 8601; without an offset, in the job's time zone)")
+    .requiredOption("--to <iso>", "the last, inclusive; a date alone takes in that whole day")
+    .option("-p, --param <name=value>", "a job parameter for every run (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--parallel <n>", "runs at once (concurrency: allow jobs only)", positiveInteger, 1)
+    .option("--dry-run", "list the fire times and which would be skipped; run nothing")
+    .option("--continue-on-failure", "go on past a failed run (default: the first failure stops it)")
+    .option("--rerun", "run again the fire times that already have a succeeded run")
+    .option("--json", "print a JSON report at the end instead of progress lines")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "A fire time that already has a succeeded run (any trigger, in the run logs or the",
+        "state store) is skipped unless --rerun. Ctrl-C interrupts the runs going and prints",
+        "the command that goes on; a second Ctrl-C stops them at once.",
+        "",
+        "Exit status: 0 every run succeeded, 1 a run failed, 2 usage or configuration error",
+        "(nothing ran), 130 interrupted.",
+      ].join("\n"),
+    )
+    .action(lazyAction(async () => (await import("./commands/backfill.js")).backfillCommand));
 
   withProject(program.command("runs"))
     .description("run history, newest first")

@@ -7,7 +7,7 @@
  */
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import { startRun, type RunResult } from "../runner/startRun.js";
+import { startRun, type RunOptions, type RunResult } from "../runner/startRun.js";
 import { killProcessGroupsNow } from "../step-types/processGroup.js";
 import { recordRunInStore } from "./clusterHistory.js";
 import type { Output } from "./output.js";
@@ -24,9 +24,11 @@ export interface ForegroundRunOptions {
   output: Output;
   /** Stream the events as NDJSON on stdout. @default false */
   json?: boolean;
+  /** What the run is for: `run --for`, `run --resume`. @default a manual run for the latest fire */
+  runFor?: Pick<RunOptions, "trigger" | "logicalDate" | "resume">;
 }
 
-export async function runInForeground({ project, job, params, output, json }: ForegroundRunOptions): Promise<RunResult> {
+export async function runInForeground({ project, job, params, output, json, runFor }: ForegroundRunOptions): Promise<RunResult> {
   // A terminal that reports no size (some pseudo-terminals) cannot hold a redrawn timeline.
   const terminal = process.stdout.isTTY && (process.stdout.rows ?? 0) > 0 && (process.stdout.columns ?? 0) > 0;
   const renderer = json ? jsonRenderer(output) : terminal ? await liveRenderer(output) : plainRenderer(output);
@@ -49,6 +51,7 @@ export async function runInForeground({ project, job, params, output, json }: Fo
   const recorder = recordRunInStore(project);
   try {
     handle = startRun({
+      ...runFor,
       project,
       job,
       params,

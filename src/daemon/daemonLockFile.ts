@@ -54,7 +54,8 @@ function readLock(text: string): LockRecord | undefined {
   }
 }
 
-function holderAlive(lock: LockRecord, isAlive: IsAlive): boolean {
+/** Whether the process a lock names still runs: alive, and on this host not a later process given the same pid. */
+export function lockHolderAlive(lock: Pick<LockRecord, "host" | "pid" | "process_start">, isAlive: IsAlive): boolean {
   if (!isAlive(lock.host, lock.pid)) return false;
   if (lock.host !== hostname() || lock.process_start === null) return true;
   const start = processStartTicks(lock.pid);
@@ -87,7 +88,7 @@ export function acquireDaemonLock(path: string, options: DaemonLockOptions): () 
   return acquirePidLock(path, {
     mine: `${JSON.stringify(record)}\n`,
     readHolder: readLock,
-    holderAlive: (holder) => holderAlive(holder, options.isAlive),
+    holderAlive: (holder) => lockHolderAlive(holder, options.isAlive),
     cannotCreate: (error) => cannotCreate(path, error),
     held: (holder) => {
       const who = holder ? `pid ${holder.pid}${holder.host !== hostname() ? ` on host ${holder.host}` : ""}, started ${holder.started_at}` : "unknown";

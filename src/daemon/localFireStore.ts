@@ -2,7 +2,8 @@
  * The fire store on local disk (DESIGN 6.3): the run logs in runs_dir are the record of what
  * fired (`run_started.scheduled_for`, trigger schedule or catchup), `.daemon-state.json` beside
  * them keeps what no run log says, and `.daemon.lock` keeps a second daemon off the project.
- * Locks live in this process: only one daemon runs a project from local disk.
+ * Locks live in this process: only one daemon runs a project from local disk; a `nomaflow backfill`
+ * run of a job says so in the job's `.backfill.lock`, which a forbid fire checks.
  *
  * At start each job's logs are read newest first, from their ends only, down to its latest
  * scheduled run; after that every answer comes from memory and no log is read on a tick.
@@ -14,6 +15,7 @@ import { listRunLogs } from "../run-logs/listRuns.js";
 import { processIsAlive, type IsAlive } from "../files/processIsAlive.js";
 import { readRunSummary } from "../run-logs/readRunLog.js";
 import { runStartedAt } from "../identity/runId.js";
+import { backfillRunGoing } from "./backfillLockFile.js";
 import { acquireDaemonLock, DAEMON_LOCK_FILE } from "./daemonLockFile.js";
 import { DAEMON_STATE_FILE, readDaemonState, writeDaemonState, type DaemonState } from "./daemonStateFile.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "./fireStore.js";
@@ -135,6 +137,8 @@ export class LocalFireStore implements FireStore {
       if (mine && mine.size > 0) return { acquired: false, heldBy: [...mine][0]! };
       const other = this.#otherRunGoing(jobId);
       if (other) return { acquired: false, heldBy: other.runId };
+      const backfill = backfillRunGoing(this.#runsDir, jobId, this.#isAlive);
+      if (backfill !== undefined) return { acquired: false, heldBy: backfill };
       this.#locked.set(jobId, runId);
       return { acquired: true, lock: { release: async () => void this.#locked.delete(jobId) } };
     });

@@ -4,7 +4,7 @@
  * event. A log can hold megabytes of step output; the daemon reads a few of its kilobytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { FINAL_EVENTS, type RunEvent, type RunStartedEvent } from "../run-logs/runEvents.js";
+import { FINAL_EVENTS, type RunEvent, type RunEventName, type RunStartedEvent } from "../run-logs/runEvents.js";
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 8 * 1024;
@@ -13,6 +13,8 @@ export interface RunLogEnds {
   started: RunStartedEvent | undefined;
   /** The log has its final event (run_succeeded, run_failed or run_interrupted). */
   finished: boolean;
+  /** Which one, when it has. */
+  final: RunEventName | undefined;
   /** The `ts` of the last complete event; null for an empty log. */
   lastEventAt: string | null;
 }
@@ -38,7 +40,7 @@ export function readRunLogEnds(path: string): RunLogEnds {
   try {
     fd = openSync(path, "r");
   } catch {
-    return { started: undefined, finished: false, lastEventAt: null };
+    return { started: undefined, finished: false, final: undefined, lastEventAt: null };
   }
   try {
     const size = fstatSync(fd).size;
@@ -50,10 +52,13 @@ export function readRunLogEnds(path: string): RunLogEnds {
     const tail = tailStart === 0 ? head.slice(0, size) : readAt(fd, tailStart, size - tailStart);
     // Complete lines only, newest last; the first one of a tail read mid-file may be cut.
     const lines = tail.split("\n").slice(tailStart === 0 ? 0 : 1, -1);
-    const finished = lines.some((line) => line.includes('"event":"run_') && FINAL_EVENTS.has(parseEvent(line)?.event ?? "run_started"));
+    const final = lines
+      .filter((line) => line.includes('"event":"run_'))
+      .map((line) => parseEvent(line)?.event)
+      .find((event): event is RunEventName => event !== undefined && FINAL_EVENTS.has(event));
     let lastEventAt: string | null = null;
     for (let index = lines.length - 1; index >= 0 && lastEventAt === null; index--) lastEventAt = parseEvent(lines[index]!)?.ts ?? null;
-    return { started, finished, lastEventAt };
+    return { started, finished: final !== undefined, final, lastEventAt };
   } finally {
     closeSync(fd);
   }

@@ -38,6 +38,8 @@ export interface StepDefinition {
   timeoutMs: number | undefined;
   retry: RetrySettings;
   runIf: RunIf;
+  /** `rerun_on_resume`: run again when a run is resumed, even if it succeeded in the run resumed. */
+  rerunOnResume: boolean;
   /** The type's own fields, with their `${…}` references not yet resolved. */
   fields: Record<string, unknown>;
 }
@@ -51,6 +53,8 @@ export interface Job {
   tags: string[];
   enabled: boolean;
   schedule: JobSchedule | undefined;
+  /** The schedule's zone, else defaults.timezone, else UTC: the zone its runs' logical dates are written in. */
+  timezone: string;
   params: Record<string, ParamDefinition>;
   retry: RetrySettings;
   alerts: AlertSettings;

@@ -5,7 +5,7 @@
 import type { ParsedCron } from "../schedule/parseCron.js";
 import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
-import { COMMON_STEP_FIELDS, JobFile, RunIf } from "../schema/jobSchema.js";
+import { COMMON_STEP_FIELDS, commonStepProperties, JobFile, RunIf } from "../schema/jobSchema.js";
 import type { AlertSettings, Job, RetrySettings, StepDefinition } from "./job.js";
 import { parseDuration } from "./parseDuration.js";
 import type { JobDefaults } from "./projectConfig.js";
@@ -31,6 +31,7 @@ export const BUILT_IN_DEFAULTS = {
   misfireGraceMinutes: defaultOf(JobFile.properties.misfire_grace_minutes),
   onAbandoned: defaultOf(AbandonedPolicy),
   runIf: defaultOf(RunIf),
+  rerunOnResume: defaultOf(commonStepProperties.rerun_on_resume),
   enabled: defaultOf(JobFile.properties.enabled),
 };
 
@@ -82,6 +83,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
       timeoutMs: step.timeout === undefined ? undefined : parseDuration(step.timeout),
       retry: mergeRetry(jobRetry, step.retry as RetryPolicy | undefined),
       runIf: (step.run_if as RunIf | undefined) ?? BUILT_IN_DEFAULTS.runIf,
+      rerunOnResume: (step.rerun_on_resume as boolean | undefined) ?? BUILT_IN_DEFAULTS.rerunOnResume,
       fields,
     };
   });
@@ -93,6 +95,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
     tags: file.tags ?? [],
     enabled: file.enabled ?? BUILT_IN_DEFAULTS.enabled,
     schedule: file.schedule && cron ? { expression: file.schedule.cron, timezone: jobTimezone(file, defaults), cron } : undefined,
+    timezone: jobTimezone(file, defaults),
     params: file.params ?? {},
     retry: jobRetry,
     alerts: mergeAlerts(defaults.alerts, file.alerts, defaultRecipients),

@@ -45,6 +45,8 @@ export interface StepSummary {
   rows: number | null;
   bytes: number | null;
   skip_reason: string | null;
+  /** A step not run again by a resume: the run it succeeded in, whose output it carries (absent otherwise). */
+  reused_from?: string;
 }
 
 /** A run as far as its log tells: what `nomaflow show --json` prints. */
@@ -53,10 +55,15 @@ export interface RunSummary {
   job_id: string;
   status: RunStatus;
   trigger: Trigger | null;
-  /** The fire time a scheduled run stands for (ISO 8601 with offset). */
+  /** The run's logical date: the fire time it is for (ISO 8601 with offset); null in logs older than logical dates. */
   scheduled_for: string | null;
+  /** The interval the run is about, from the fire before to scheduled_for (absent in older logs). */
+  interval_start?: string;
+  interval_end?: string;
   /** For trigger recovery: the abandoned run it reran (absent otherwise). */
   recovery_of?: string;
+  /** For trigger resume: the run it resumed (absent otherwise). */
+  resume_of?: string;
   /** ISO 8601 UTC with milliseconds, as in the log. */
   started_at: string | null;
   ended_at: string | null;
@@ -224,6 +231,9 @@ function summarizeSteps(events: RunEvent[], started: RunStartedEvent | undefined
       case "step_skipped":
         Object.assign(stepOf(event.step), { status: "skipped", skip_reason: event.reason });
         break;
+      case "step_reused":
+        Object.assign(stepOf(event.step), { status: "succeeded", output: event.output ?? null, reused_from: event.from_run });
+        break;
       default:
         break;
     }
@@ -274,7 +284,10 @@ export function summarizeRun(events: RunEvent[], isAlive: IsAlive = processIsAli
     status,
     trigger: started?.trigger ?? null,
     scheduled_for: started?.scheduled_for ?? null,
+    ...(started?.interval_start ? { interval_start: started.interval_start } : {}),
+    ...(started?.interval_end ? { interval_end: started.interval_end } : {}),
     ...(started?.recovery_of ? { recovery_of: started.recovery_of } : {}),
+    ...(started?.resume_of ? { resume_of: started.resume_of } : {}),
     started_at: started?.ts ?? (startMs === undefined ? null : new Date(startMs).toISOString()),
     ended_at: final?.ts ?? null,
     duration_ms: final?.duration_ms ?? null,

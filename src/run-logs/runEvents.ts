@@ -8,10 +8,18 @@ import { LogLevel } from "../schema/common.js";
 import { Type, type Static } from "@sinclair/typebox";
 
 /**
- * Why a run started: by hand, on time, late within the misfire grace (`catchup`), or as the rerun of
- * a run whose daemon died (`recovery`, with `state:` and `on_abandoned: rerun`).
+ * Why a run started: by hand, on time, late within the misfire grace (`catchup`), as the rerun of
+ * a run whose daemon died (`recovery`, with `state:` and `on_abandoned: rerun`), for one fire time
+ * of `nomaflow backfill` (`backfill`), or as `nomaflow run --resume` of a failed run (`resume`).
  */
-export const Trigger = Type.Union([Type.Literal("manual"), Type.Literal("schedule"), Type.Literal("catchup"), Type.Literal("recovery")]);
+export const Trigger = Type.Union([
+  Type.Literal("manual"),
+  Type.Literal("schedule"),
+  Type.Literal("catchup"),
+  Type.Literal("recovery"),
+  Type.Literal("backfill"),
+  Type.Literal("resume"),
+]);
 export type Trigger = Static<typeof Trigger>;
 
 /** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
@@ -28,7 +36,14 @@ export const RunStartedEvent = Type.Object({
   ...stamp,
   event: Type.Literal("run_started"),
   trigger: Trigger,
-  scheduled_for: Type.Union([Type.String(), Type.Null()], { description: "The fire time a scheduled run stands for (ISO with offset), null for manual runs." }),
+  scheduled_for: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "The run's logical date, ISO 8601 with the job zone's offset: the fire time it is for (a manual run: the latest fire at or before its start, or run --for; a job without a schedule: its start). Null only in logs written before logical dates existed.",
+  }),
+  interval_start: Type.Optional(
+    Type.String({ description: "The fire before scheduled_for (scheduled_for itself when there is none): the start of the interval the run is about." }),
+  ),
+  interval_end: Type.Optional(Type.String({ description: "The end of that interval: scheduled_for." })),
   params: Type.Record(Type.String(), Type.Unknown()),
   host: Type.String(),
   pid: Type.Integer(),
@@ -36,6 +51,7 @@ export const RunStartedEvent = Type.Object({
   steps: Type.Array(Type.String(), { description: "Step names in order, so a reader can show steps that have not started." }),
   step_types: Type.Optional(Type.Array(Type.String(), { description: "Their types, in the same order (absent in logs written before this field existed)." })),
   recovery_of: Type.Optional(Type.String({ description: "For trigger recovery: the abandoned run this one reruns." })),
+  resume_of: Type.Optional(Type.String({ description: "For trigger resume: the failed or interrupted run this one resumes." })),
 });
 export type RunStartedEvent = Static<typeof RunStartedEvent>;
 
@@ -100,6 +116,15 @@ export const StepFailedEvent = Type.Object({
 });
 export type StepFailedEvent = Static<typeof StepFailedEvent>;
 
+export const StepReusedEvent = Type.Object({
+  ...stamp,
+  event: Type.Literal("step_reused"),
+  step: Type.String(),
+  from_run: Type.String({ description: "The run resumed, in which the step succeeded." }),
+  output: Type.Record(Type.String(), Type.Unknown(), { description: "Its output in that run, usable as ${steps.NAME.output.KEY}." }),
+});
+export type StepReusedEvent = Static<typeof StepReusedEvent>;
+
 export const StepSkippedEvent = Type.Object({
   ...stamp,
   event: Type.Literal("step_skipped"),
@@ -140,6 +165,7 @@ export const RunEvent = Type.Union([
   StepSucceededEvent,
   StepFailedEvent,
   StepSkippedEvent,
+  StepReusedEvent,
   AlertEvent,
   RunFinishedEvent,
 ]);

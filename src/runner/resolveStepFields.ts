@@ -7,20 +7,22 @@
 import type { TObject } from "@sinclair/typebox";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { StepError } from "../errors/nomaflowError.js";
-import { renderValue, type PartsWriter, type TemplateReference } from "../templates/template.js";
+import { formatRunDate, renderValue, type PartsWriter, type TemplateReference } from "../templates/template.js";
 import { writeSql } from "../templates/writeSql.js";
 import type { StepOutput } from "../step-types/stepType.js";
 import { SQL_TEXT } from "../schema/common.js";
 import { createAjv } from "../validate/ajvInstance.js";
 import { findMarkedStrings } from "../validate/references.js";
 import { schemaProblems } from "../validate/schemaProblems.js";
+import type { LogicalDate } from "./logicalDate.js";
 
 export interface ResolveScope {
   env: Readonly<Record<string, string | undefined>>;
   params: Readonly<Record<string, unknown>>;
   jobId: string;
   runId: string;
-  scheduledFor: string | null;
+  /** The run's logical date: `${run.scheduled_for}`, `${run.interval_start}`, `${run.interval_end}`. */
+  logicalDate: LogicalDate;
   /** Outputs of the steps that succeeded so far. */
   outputs: ReadonlyMap<string, StepOutput>;
   /** Steps that ran and failed, or were skipped, to say why an output is missing. */
@@ -38,8 +40,12 @@ export function resolveReference(reference: TemplateReference, scope: ResolveSco
       return scope.params[reference.name];
     case "job":
       return scope.jobId;
-    case "run":
-      return reference.field === "id" ? scope.runId : (scope.scheduledFor ?? "");
+    case "run": {
+      if (reference.field === "id") return scope.runId;
+      const { scheduledFor, intervalStart, intervalEnd } = scope.logicalDate;
+      const value = reference.field === "scheduled_for" ? scheduledFor : reference.field === "interval_start" ? intervalStart : intervalEnd;
+      return formatRunDate(value, reference.format);
+    }
     case "steps": {
       const output = scope.outputs.get(reference.step);
       if (!output) {

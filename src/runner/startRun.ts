@@ -18,6 +18,8 @@ import { RunAlerts } from "../notifications/runAlerts.js";
 import { runStep } from "./runStep.js";
 import { SecretMasker } from "../secrets/secretMasker.js";
 import { RunInterruption } from "../errors/nomaflowError.js";
+import { logicalDateOfRun, type LogicalDate } from "./logicalDate.js";
+import type { ResumePlan } from "./resumePlan.js";
 
 export interface RunOptions {
   project: Project;
@@ -30,8 +32,16 @@ export interface RunOptions {
   runId?: string;
   /** For trigger recovery: the abandoned run this one reruns. */
   recoveryOf?: string;
-  /** The fire time a scheduled run stands for, ISO with offset. @default null */
+  /**
+   * The fire time a scheduled run stands for, ISO with offset; its interval is worked out from the
+   * job's schedule. Ignored when `logicalDate` is given. @default null: a manual run, for the
+   * latest fire at or before its start (see logicalDate.ts)
+   */
   scheduledFor?: string | null;
+  /** The run's logical date whole (`run --for`, backfill, resume). */
+  logicalDate?: LogicalDate;
+  /** For trigger resume: the run resumed and the steps not run again (see resumePlan.ts). */
+  resume?: Pick<ResumePlan, "of" | "reused">;
   /** Aborting it interrupts the run: the running step is cancelled, run_interrupted is written. */
   interrupt?: AbortSignal;
   /** Called with every event as written (masked). */
@@ -112,6 +122,7 @@ export function startRun(options: RunOptions): RunHandle {
   const forced = new AbortController();
   const interrupt = options.interrupt ? AbortSignal.any([options.interrupt, forced.signal]) : forced.signal;
   const started = now();
+  const logicalDate = options.logicalDate ?? logicalDateOfRun(job, options.scheduledFor ?? null, started);
   const host = hostname();
   const alerts = new RunAlerts({
     notifier: options.notifier ?? Notifier.forProject(project),
@@ -144,7 +155,9 @@ export function startRun(options: RunOptions): RunHandle {
     emit({
       event: "run_started",
       trigger: options.trigger ?? "manual",
-      scheduled_for: options.scheduledFor ?? null,
+      scheduled_for: logicalDate.scheduledFor,
+      interval_start: logicalDate.intervalStart,
+      interval_end: logicalDate.intervalEnd,
       params: options.params,
       host,
       pid: process.pid,
@@ -152,6 +165,7 @@ export function startRun(options: RunOptions): RunHandle {
       steps: job.steps.map((step) => step.name),
       step_types: job.steps.map((step) => step.type),
       recovery_of: options.recoveryOf,
+      resume_of: options.resume?.of,
     });
     // With the log created in the background, nothing runs before it exists.
     const logProblem = await writer.ready.then(
@@ -167,6 +181,13 @@ export function startRun(options: RunOptions): RunHandle {
     let stepError: string | null = null;
     for (const step of job.steps) {
       if (interrupt.aborted || finished) break;
+      // A step added to the job since the old run may fail before a reused one: that one then goes by its run_if.
+      const reused = failedStep === null ? options.resume?.reused.get(step.name) : undefined;
+      if (reused !== undefined) {
+        emit({ event: "step_reused", step: step.name, from_run: options.resume!.of, output: reused });
+        outputs.set(step.name, reused);
+        continue;
+      }
       const failed = failedStep !== null;
       const runs = step.runIf === "always" || (step.runIf === "success" ? !failed : failed);
       if (!runs) {
@@ -186,7 +207,7 @@ export function startRun(options: RunOptions): RunHandle {
           params: options.params,
           jobId: job.id,
           runId,
-          scheduledFor: options.scheduledFor ?? null,
+          logicalDate,
           outputs,
           missingOutputs,
         },

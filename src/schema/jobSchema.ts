@@ -46,6 +46,12 @@ export const commonStepProperties = {
   timeout: Type.Optional(Duration({ description: "Seconds, or a duration such as 30m or 1h." })),
   retry: Type.Optional(RetryPolicy),
   run_if: Type.Optional(RunIf),
+  rerun_on_resume: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description: "When a failed run is resumed (nomaflow run JOB --resume RUN), run this step again even if it succeeded in that run.",
+    }),
+  ),
 };
 
 /** The names of the fields every step has; a step type may not declare them. */

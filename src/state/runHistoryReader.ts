@@ -154,3 +154,18 @@ export async function readStoredRun(
   const events = eventsOf(rows as { event: unknown }[]);
   return { run: { row, summary: storedRunSummary(row, events, isAlive) }, events };
 }
+
+/**
+ * The runs that resumed run `runId` of job `jobId` (`run --resume`), oldest first, with their
+ * judged status: resumes start later, so only the job's later runs with trigger resume are read.
+ */
+export async function findStoredResumes(store: HistoryStore, jobId: string, runId: string, isAlive: IsAlive = processIsAlive): Promise<StoredRunRow[]> {
+  const rows = await rowsWhere(
+    store,
+    `where r.job_id = $1 and r.trigger = 'resume' and r.run_id > $2
+       and exists (select 1 from ${store.schema}.run_events e where e.run_id = r.run_id and e.seq = 0 and e.event->>'resume_of' = $2)`,
+    [jobId, runId],
+    MAX_LISTED,
+  );
+  return rows.reverse().map((row) => ({ ...row, status: judgedStatus(row, isAlive) }));
+}

@@ -68,7 +68,7 @@ export interface StepType<Fields extends TObject = TObject> {
   /** One sentence for `--help` and the editor schema. */
   readonly description: string;
   /**
-   * The type's own fields. `name`, `type`, `description`, `timeout`, `retry` and `run_if` are
+   * The type's own fields. `name`, `type`, `description`, `timeout`, `retry`, `run_if` and `rerun_on_resume` are
    * common to every step and must not be declared here.
    */
   readonly fields: Fields;

@@ -1,16 +1,38 @@
 /**
  * Interpolation in string values (DESIGN 2): `${env:NAME}`, `${env:NAME:-default}`,
- * `${params.NAME}`, `${job.id}`, `${run.id}`, `${run.scheduled_for}`, `${steps.STEP.output.KEY}`,
- * and `$${` for a literal `${`. Any of them but an env reference with a default may end in
- * `:ident`, which SQL text quotes as an identifier. Parsing is separate from rendering so that
- * `validate` checks the shape of every reference long before the runner resolves it.
+ * `${params.NAME}`, `${job.id}`, `${run.id}`, `${run.scheduled_for}`, `${run.interval_start}`,
+ * `${run.interval_end}`, `${steps.STEP.output.KEY}`, and `$${` for a literal `${`. A run's dates
+ * may end in a format, `:date` or `:utc`, as an env reference ends in its default. Any reference
+ * but an env reference with a default may end in `:ident`, which SQL text quotes as an identifier.
+ * Parsing is separate from rendering so that `validate` checks the shape of every reference long
+ * before the runner resolves it.
  */
+
+/** A run's dates, each an ISO 8601 local time in the job's zone with its offset. */
+export const RUN_DATE_FIELDS = ["scheduled_for", "interval_start", "interval_end"] as const;
+export type RunDateField = (typeof RUN_DATE_FIELDS)[number];
+
+/** How a run's date may be written: `:date` its day in the job's zone, `:utc` the instant in UTC. */
+export const DATE_FORMATS = { date: "2026-12-06, the day in the job's time zone", utc: "2026-12-06T01:00:00+00:00, the instant in UTC" } as const;
+export type DateFormat = keyof typeof DATE_FORMATS;
+
+/**
+ * A run's date (ISO 8601 local time with its offset) in a format: its date part is the day in the
+ * job's zone; `utc` is the same instant written in UTC, `+00:00` as every time Nomaflow writes.
+ */
+export function formatRunDate(iso: string, format: DateFormat | undefined): string {
+  if (format === undefined) return iso;
+  if (format === "date") return iso.slice(0, 10);
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19)}+00:00` : iso;
+}
 
 type ReferenceTarget =
   | { kind: "env"; name: string; fallback: string | undefined }
   | { kind: "params"; name: string }
   | { kind: "job"; field: "id" }
-  | { kind: "run"; field: "id" | "scheduled_for" }
+  | { kind: "run"; field: "id" }
+  | { kind: "run"; field: RunDateField; format?: DateFormat }
   | { kind: "steps"; step: string; path: string[] };
 
 export type TemplateReference = ReferenceTarget & {
@@ -39,7 +61,8 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STEP_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const KEY = /^[A-Za-z0-9_-]+$/;
 
-export const REFERENCE_FORMS = "${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${steps.STEP.output.KEY}";
+export const REFERENCE_FORMS =
+  "${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end} (each of the three may end in :date or :utc), ${steps.STEP.output.KEY}";
 
 /** The suffix that asks SQL text to quote a value as an identifier. */
 export const IDENT_SUFFIX = ":ident";
@@ -112,6 +135,8 @@ function parseTarget(body: string, raw: string, unknown: (message: string) => Te
     if (!ENV_NAME.test(name)) return unknown(`${raw}: ${JSON.stringify(name)} is not an environment variable name`);
     return { kind: "env", name, fallback: separator === -1 ? undefined : rest.slice(separator + 2) };
   }
+  const colon = body.indexOf(":");
+  if (colon !== -1) return formattedTarget(body.slice(0, colon), body.slice(colon + 1), raw, unknown);
   const segments = body.split(".");
   const [head, ...rest] = segments;
   switch (head) {
@@ -122,8 +147,9 @@ function parseTarget(body: string, raw: string, unknown: (message: string) => Te
       if (rest.length === 1 && rest[0] === "id") return { kind: "job", field: "id" };
       return unknown(`${raw}: a job has only \${job.id}`);
     case "run":
-      if (rest.length === 1 && (rest[0] === "id" || rest[0] === "scheduled_for")) return { kind: "run", field: rest[0] };
-      return unknown(`${raw}: a run has \${run.id} and \${run.scheduled_for}`);
+      if (rest.length === 1 && rest[0] === "id") return { kind: "run", field: "id" };
+      if (rest.length === 1 && isRunDateField(rest[0]!)) return { kind: "run", field: rest[0] };
+      return unknown(`${raw}: a run has \${run.id}, ${RUN_DATE_FIELDS.map((field) => `\${run.${field}}`).join(", ")}`);
     case "steps":
       if (rest.length >= 3 && STEP_NAME.test(rest[0]!) && rest[1] === "output" && rest.slice(2).every((key) => KEY.test(key))) {
         return { kind: "steps", step: rest[0]!, path: rest.slice(2) };
@@ -132,6 +158,25 @@ function parseTarget(body: string, raw: string, unknown: (message: string) => Te
     default:
       return unknown(`unknown reference ${raw}`);
   }
+}
+
+function isRunDateField(name: string): name is RunDateField {
+  return (RUN_DATE_FIELDS as readonly string[]).includes(name);
+}
+
+/** `${run.scheduled_for:date}`: a run's date with a format; every other `name:format` is refused, saying what exists. */
+function formattedTarget(path: string, format: string, raw: string, unknown: (message: string) => TemplateProblem): ReferenceTarget | TemplateProblem {
+  const formats = Object.entries(DATE_FORMATS)
+    .map(([name, example]) => `:${name} (${example})`)
+    .join(", ");
+  const [head, field, ...rest] = path.split(".");
+  if (head !== "run" || field === undefined || !isRunDateField(field) || rest.length > 0) {
+    return unknown(
+      `${raw}: unknown suffix :${format}; ${IDENT_SUFFIX} quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} (${formats})`,
+    );
+  }
+  if (!(format in DATE_FORMATS)) return unknown(`${raw}: unknown format :${format}; the formats are ${formats}`);
+  return { kind: "run", field, format: format as DateFormat };
 }
 
 /** True when the string is exactly one reference, so its value keeps its type. */

@@ -104,6 +104,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
     allSteps: stepNames,
     stepsBefore: (path) => (path[0] === "steps" && typeof path[1] === "number" ? stepNames.slice(0, path[1]) : []),
     isSql: (path) => sqlPaths.has(path.join("\0")),
+    scheduled: data.schedule !== undefined,
   })) {
     at(finding.path, finding.message, finding);
   }

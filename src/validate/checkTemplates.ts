@@ -30,6 +30,8 @@ export interface TemplateScope {
   allSteps?: readonly string[];
   /** True for the strings that are SQL text (`x-sql` in their step type's schema). */
   isSql?: (path: readonly (string | number)[]) => boolean;
+  /** Whether the job has a schedule (its runs have intervals); undefined outside jobs. */
+  scheduled?: boolean;
 }
 
 export function checkTemplates(value: unknown, scope: TemplateScope, basePath: (string | number)[] = []): TemplateFinding[] {
@@ -95,8 +97,15 @@ function checkReference(reference: TemplateReference, path: (string | number)[],
       const hint = didYouMean(reference.step, before);
       return { path, severity: "error", message: `${reference.raw}: no earlier step is named ${reference.step}`, ...(hint ? { hint } : {}) };
     }
-    case "job":
     case "run":
+      if (scope.scheduled !== false || reference.field === "id" || reference.field === "scheduled_for") return undefined;
+      return {
+        path,
+        severity: "warning",
+        message: `${reference.raw}: the job has no schedule, so its runs have no interval: interval_start and interval_end are the run's start, as scheduled_for is`,
+        hint: "give the job a schedule, or use ${run.scheduled_for}",
+      };
+    case "job":
       return undefined;
   }
 }

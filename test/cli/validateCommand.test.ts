@@ -136,4 +136,60 @@ describe("nomaflow validate", () => {
       empty.remove();
     }
   });
+
+  it("checks a run's date references: an unknown format is an error at its line and column naming the known ones; an interval without a schedule a warning", async () => {
+    const dated = makeProject({
+      "nomaflow.yaml": "runs_dir: runs\n",
+      "jobs/dated.yaml": `id: dated
+schedule: { cron: "0 2 * * *", timezone: UTC }
+steps:
+  - name: load
+    type: shell
+    command: "echo \${run.interval_start:date} \${run.scheduled_for:month}"
+    rerun_on_resume: yes
+`,
+      "jobs/manual.yaml": `id: manual
+steps:
+  - { name: load, type: shell, command: "echo \${run.interval_end:utc}" }
+`,
+    });
+    try {
+      const result = await runCli(["validate", "--json"], { cwd: dated.root });
+      expect(result.code).toBe(1);
+      const { diagnostics } = JSON.parse(result.stdout) as { diagnostics: Record<string, unknown>[] };
+      expect(diagnostics).toContainEqual({
+        severity: "error",
+        file: "jobs/dated.yaml",
+        line: 6,
+        column: 47,
+        job: "dated",
+        step: "load",
+        message:
+          "${run.scheduled_for:month}: unknown format :month; the formats are :date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC)",
+        hint: "references are ${env:NAME}, ${env:NAME:-default}, ${params.NAME}, ${job.id}, ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end} (each of the three may end in :date or :utc), ${steps.STEP.output.KEY}",
+      });
+      expect(diagnostics).toContainEqual(
+        expect.objectContaining({
+          file: "jobs/dated.yaml",
+          line: 7,
+          step: "load",
+          message: expect.stringContaining("`rerun_on_resume` must be true or false"),
+        }),
+      );
+      expect(diagnostics).toContainEqual({
+        severity: "warning",
+        file: "jobs/manual.yaml",
+        line: 3,
+        column: 47,
+        job: "manual",
+        step: "load",
+        message:
+          "${run.interval_end:utc}: the job has no schedule, so its runs have no interval: interval_start and interval_end are the run's start, as scheduled_for is",
+        hint: "give the job a schedule, or use ${run.scheduled_for}",
+      });
+      expect(diagnostics).toHaveLength(3);
+    } finally {
+      dated.remove();
+    }
+  });
 });

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { acquireBackfillLock, BACKFILL_LOCK_FILE } from "../../src/daemon/backfillLockFile.js";
 import { DAEMON_LOCK_FILE, processStartTicks } from "../../src/daemon/daemonLockFile.js";
+import { processIsAlive } from "../../src/files/processIsAlive.js";
 import { LocalFireStore } from "../../src/daemon/localFireStore.js";
 import { UsageError } from "../../src/errors/nomaflowError.js";
 import { listRunLogs } from "../../src/run-logs/listRuns.js";
@@ -159,6 +161,24 @@ describe("runs of other processes and abandoned runs", () => {
     expect(await lockJob(store, "job", "run-b")).toEqual({ acquired: false, heldBy: "run-a" });
     if (locked.acquired) await locked.lock.release();
     expect((await lockJob(store, "job", "run-c")).acquired).toBe(true);
+  });
+
+  it("a forbid job's lock is refused while a backfill run of it goes (its .backfill.lock), and a dead backfill's lock is ignored", async () => {
+    const dir = runsDir();
+    const store = openStore(dir);
+    await store.open(["job"], Date.now());
+    const backfill = acquireBackfillLock(dir, "job", "20270101T060000000Z-bkfill", processIsAlive);
+    if (!("release" in backfill)) throw new Error("the lock was free");
+    // A second backfill of the job is refused it too, told the run that holds it.
+    expect(acquireBackfillLock(dir, "job", "another", processIsAlive)).toEqual({ heldBy: "20270101T060000000Z-bkfill" });
+    expect(await lockJob(store, "job")).toEqual({ acquired: false, heldBy: "20270101T060000000Z-bkfill" });
+    backfill.release();
+    const locked = await lockJob(store, "job", "run-a");
+    expect(locked.acquired).toBe(true);
+    if (locked.acquired) await locked.lock.release();
+    const dead = await exitedPid();
+    writeFileSync(join(dir, "job", BACKFILL_LOCK_FILE), `${JSON.stringify({ pid: dead, host: hostname(), process_start: null, run_id: "gone" })}\n`);
+    expect((await lockJob(store, "job", "run-b")).acquired).toBe(true);
   });
 
   it("finds runs whose process is gone, and reports each once, across restarts", async () => {

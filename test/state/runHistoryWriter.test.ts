@@ -126,13 +126,15 @@ describeWithPostgres("RunHistoryWriter", () => {
       expect([...stored.values()]).toEqual(lines);
       const final = lines.at(-1) as { event: string; ts: string; duration_ms: number; error: string };
       expect(final).toMatchObject({ event: "run_failed", error: expect.stringMatching(/^step fail failed: .*oops/s) });
+      expect((lines[0] as { scheduled_for: string }).scheduled_for).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
       expect(await runRow(db, run.result.runId)).toMatchObject({
         job_id: "chatty",
         daemon_id: "daemon-a",
         host: hostname(),
         pid: process.pid,
         trigger: "manual",
-        scheduled_for: null,
+        // A job without a schedule: its run is for the instant it started.
+        scheduled_for: (lines[0] as { scheduled_for: string }).scheduled_for,
         status: "failed",
         started_at: new Date((lines[0] as { ts: string }).ts),
         ended_at: new Date(final.ts),

@@ -43,7 +43,35 @@ describe("parseTemplate", () => {
     expect(name).toMatchObject({ kind: "env", name: "SCHEMA", fallback: undefined, ident: true });
     expect(fallback).toMatchObject({ kind: "env", name: "X", fallback: "a:ident" });
     expect(fallback).not.toHaveProperty("ident");
-    expect(parseTemplate("${params.t:quoted}").problems[0]!.message).toBe("${params.t:quoted} is not a parameter reference: write ${params.NAME}");
+    expect(parseTemplate("${params.t:quoted}").problems[0]!.message).toBe(
+      "${params.t:quoted}: unknown suffix :quoted; :ident quotes a name in SQL text, and a run's date takes a format, as in ${run.scheduled_for:date} (:date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC))",
+    );
+  });
+
+  it("reads a run's dates, each with an optional :date or :utc format, and names the formats for any other suffix", () => {
+    const references = parseTemplate("${run.interval_start} ${run.interval_end:date} ${run.scheduled_for:utc} ${run.scheduled_for:date:ident}").parts.filter(
+      (part): part is TemplateReference => typeof part === "object",
+    );
+    expect(references).toEqual([
+      expect.objectContaining({ kind: "run", field: "interval_start" }),
+      expect.objectContaining({ kind: "run", field: "interval_end", format: "date" }),
+      expect.objectContaining({ kind: "run", field: "scheduled_for", format: "utc" }),
+      expect.objectContaining({ kind: "run", field: "scheduled_for", format: "date", ident: true }),
+    ]);
+    expect(references[0]).not.toHaveProperty("format");
+    const formats = "(:date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC))";
+    expect(parseTemplate("${run.scheduled_for:month}").problems[0]).toMatchObject({
+      index: 0,
+      message: `\${run.scheduled_for:month}: unknown format :month; the formats are :date (2026-12-06, the day in the job's time zone), :utc (2026-12-06T01:00:00+00:00, the instant in UTC)`,
+      hint: expect.stringContaining("${run.interval_start}, ${run.interval_end} (each of the three may end in :date or :utc)"),
+    });
+    expect(parseTemplate("x ${run.id:date}").problems[0]).toMatchObject({
+      index: 2,
+      message: `\${run.id:date}: unknown suffix :date; :ident quotes a name in SQL text, and a run's date takes a format, as in \${run.scheduled_for:date} ${formats}`,
+    });
+    expect(parseTemplate("${run.interval}").problems[0]!.message).toBe(
+      "${run.interval}: a run has ${run.id}, ${run.scheduled_for}, ${run.interval_start}, ${run.interval_end}",
+    );
   });
 
   it("recognises a whole-value reference", () => {

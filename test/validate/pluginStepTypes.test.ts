@@ -47,7 +47,7 @@ describe("plugin step types in validate", () => {
       "jobs/job.yaml:5:16 connector dbx is not defined in nomaflow.yaml (did you mean `db`?)",
       'jobs/job.yaml:6:12 `table` must be text matching ^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?$, got "bad table"',
       "jobs/job.yaml:7:10 `min` must be at least 0, got -1",
-      "jobs/job.yaml:8:5 unknown field `colour` (allowed fields: name, type, description, timeout, retry, run_if, connector, table, min, max)",
+      "jobs/job.yaml:8:5 unknown field `colour` (allowed fields: name, type, description, timeout, retry, run_if, rerun_on_resume, connector, table, min, max)",
       "jobs/job.yaml:9:5 a row_count step needs min, max or both",
       "jobs/job.yaml:17:10 min (5) is above max (2)",
     ]);

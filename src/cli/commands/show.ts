@@ -2,17 +2,18 @@ import { basename, dirname } from "node:path";
 import { UsageError } from "../../errors/nomaflowError.js";
 import { displayPath, loadProject, type Project } from "../../project/loadProject.js";
 import { followRunLog } from "../../run-logs/followRunLog.js";
-import { findRunLog, listRunLogs } from "../../run-logs/listRuns.js";
-import { processIsAlive, readRunLog, summarizeRun } from "../../run-logs/readRunLog.js";
+import { findRunLog } from "../../run-logs/listRuns.js";
+import { processIsAlive, readRunLog, summarizeRun, type RunStatus, type RunSummary } from "../../run-logs/readRunLog.js";
 import type { RunEvent, RunStartedEvent } from "../../run-logs/runEvents.js";
 import { followStoredRun } from "../../state/followStoredRun.js";
 import type { StatePool } from "../../state/statePool.js";
-import { findStoredRuns, readStoredRun, readStoredRunRow } from "../../state/runHistoryReader.js";
+import { findStoredResumes, findStoredRuns, readStoredRun, readStoredRunRow } from "../../state/runHistoryReader.js";
 import { abandonedReason, judgedStatus } from "../../state/storedRunRow.js";
 import { readClusterHistory } from "../clusterHistory.js";
+import { localMatches, localResumes, pickRun } from "../findRun.js";
 import { createOutput, printJson, textWidth, type Output } from "../output.js";
 import { RunEventLines } from "../render/runEventLines.js";
-import { formatRunTimeline } from "../render/runTimeline.js";
+import { formatRunTimeline, type ResumedBy } from "../render/runTimeline.js";
 
 export interface ShowOptions {
   project?: string;
@@ -43,58 +44,50 @@ const STATUS_EXIT: ReadonlyMap<string, number> = new Map([
 export async function showCommand(runId: string, options: ShowOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
-  const fromStore = await readClusterHistory(project, output, async (store) => {
+  const fromStore = await readClusterHistory(project, output, async (store): Promise<number | ResumedBy[]> => {
     const local = localMatches(project, runId);
     const stored = await findStoredRuns(store, runId);
     const found = pickRun(runId, local, stored, project);
-    // A run this host has a log of is shown from it: the log is the whole record.
-    if (local.has(found)) return undefined;
-    return options.follow ? followFromStore(store, found, output, options.json ?? false) : showFromStore(store, found, output, options.json ?? false);
+    // A run this host has a log of is shown from it: the log is the whole record; its resumes may be anywhere.
+    const jobId = local.get(found);
+    if (jobId !== undefined) return options.follow ? [] : storedResumes(store, jobId, found);
+    return options.follow ? followFromStore(store, found, output, options.json ?? false) : showFromStore(project, store, found, output, options.json ?? false);
   });
-  if (fromStore !== undefined) return fromStore;
+  if (typeof fromStore === "number") return fromStore;
   const path = findRunLog(project.config.runsDir, runId);
   if (options.follow) return follow(path, output, options.json ?? false);
 
   const parsed = readRunLog(path);
   const summary = summarizeRun(parsed.events, processIsAlive, { runId: basename(path, ".ndjson"), jobId: basename(dirname(path)) });
-  if (options.json) printJson(output, summary);
-  else for (const line of formatRunTimeline(summary, output.style, Date.now(), textWidth())) output.out(line);
+  printSummary(summary, mergeResumes(localResumes(project, summary.job_id, summary.run_id), fromStore ?? []), output, options.json ?? false);
   if (parsed.badLines > 0) {
     output.err(`warning: ${displayPath(path, project.cwd)} has ${parsed.badLines} unreadable ${parsed.badLines === 1 ? "line" : "lines"}, skipped`);
   }
   return 0;
 }
 
-/** This host's runs whose id is `query` or starts with it: run id → job id. */
-function localMatches(project: Project, query: string): Map<string, string> {
-  return new Map(
-    listRunLogs(project.config.runsDir)
-      .filter((log) => log.runId.startsWith(query))
-      .map((log) => [log.runId, log.jobId]),
-  );
+/** The timeline, or the summary as JSON with the runs that resumed it (`resumed_by`, when there are some). */
+function printSummary(summary: RunSummary, resumedBy: ResumedBy[], output: Output, json: boolean): void {
+  if (json) printJson(output, resumedBy.length > 0 ? { ...summary, resumed_by: resumedBy.map((run) => ({ run_id: run.runId, status: run.status })) } : summary);
+  else for (const line of formatRunTimeline(summary, output.style, Date.now(), textWidth(), resumedBy)) output.out(line);
 }
 
-/**
- * The one run `query` names among this host's logs and the store's runs (an exact id wins).
- * @throws UsageError when none matches, or when a prefix matches several (naming them).
- */
-function pickRun(query: string, local: Map<string, string>, stored: { runId: string; jobId: string }[], project: Project): string {
-  if (query === "") throw new UsageError("give a run id (or the start of one); nomaflow runs lists them");
-  const jobs = new Map([...stored.map((run): [string, string] => [run.runId, run.jobId]), ...local]);
-  const ids = [...jobs.keys()].sort().reverse();
-  if (jobs.has(query)) return query;
-  if (ids.length === 1) return ids[0]!;
-  if (ids.length === 0) throw new UsageError(`no run ${query} in ${displayPath(project.config.runsDir, project.cwd)} or in the state store; see nomaflow runs`);
-  const shown = ids.slice(0, 10).map((id) => `${id} (${jobs.get(id)})`);
-  throw new UsageError(`run id ${query} is ambiguous: it could be ${shown.join(", ")}${ids.length > 10 ? ", and more" : ""}; give more of it`);
+async function storedResumes(store: StatePool, jobId: string, runId: string): Promise<ResumedBy[]> {
+  return (await findStoredResumes(store, jobId, runId)).map((row) => ({ runId: row.run_id, status: row.status as RunStatus }));
 }
 
-async function showFromStore(store: StatePool, runId: string, output: Output, json: boolean): Promise<number> {
+/** Both lists, once each, oldest first. */
+function mergeResumes(local: ResumedBy[], stored: ResumedBy[]): ResumedBy[] {
+  const byId = new Map([...stored, ...local].map((run) => [run.runId, run]));
+  return [...byId.values()].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+}
+
+async function showFromStore(project: Project, store: StatePool, runId: string, output: Output, json: boolean): Promise<number> {
   const found = await readStoredRun(store, runId);
   if (!found) throw new UsageError(`no run ${runId} in the state store; see nomaflow runs`);
   const { summary, row } = found.run;
-  if (json) printJson(output, summary);
-  else for (const line of formatRunTimeline(summary, output.style, Date.now(), textWidth())) output.out(line);
+  const resumes = mergeResumes(localResumes(project, summary.job_id, runId), await storedResumes(store, summary.job_id, runId));
+  printSummary(summary, resumes, output, json);
   if (row.events_missing > 0) {
     output.err(
       `warning: the state store misses ${row.events_missing} ${row.events_missing === 1 ? "event" : "events"} of this run (dropped while it was unreachable); the run log on ${row.host} has them all`,

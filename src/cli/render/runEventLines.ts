@@ -61,6 +61,10 @@ export class RunEventLines {
       }
       case "step_skipped":
         return `${style.dim("↷")} ${event.step} skipped: ${event.reason}`;
+      case "step_reused": {
+        const output = event.output && Object.keys(event.output).length > 0 ? `  ${formatCompactJson(event.output)}` : "";
+        return `${style.green("✓")} ${event.step} reused from run ${event.from_run}${output}`;
+      }
       case "alert_sent":
       case "alert_failed":
         return alertLine(event, style);

@@ -85,6 +85,7 @@ function stepLine(state: StepState, frame: number, now: number, style: ChalkInst
       return `  ${style.yellow("↻")} ${name}  attempt ${state.attempt}/${state.attempts} failed: ${firstLine(state.error ?? "")} · retry in ${formatDuration(left)}`;
     }
     case "succeeded":
+      if (state.reusedFrom !== undefined) return `  ${style.green("✓")} ${name}  ${style.dim(`reused from run ${state.reusedFrom}`)}`;
       return `  ${style.green("✓")} ${name}  ${formatDuration(state.durationMs ?? 0)}${extras.length ? ` · ${extras.join(" · ")}` : ""}`;
     case "failed":
       return `  ${style.red("✗")} ${name}  ${formatDuration(state.durationMs ?? 0)} · ${firstLine(state.error ?? "")}`;

@@ -79,10 +79,17 @@ export function formatParams(params: Record<string, unknown>): string {
   return entries.map(([name, value]) => `${name}=${typeof value === "string" ? value : formatCompactJson(value)}`).join(", ");
 }
 
-/** `schedule, for 2026-11-29T02:00:00+01:00` or `manual`. */
-export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for" | "recovery_of">): string {
-  const trigger = summary.recovery_of ? `${summary.trigger ?? "recovery"} of ${summary.recovery_of}` : (summary.trigger ?? "unknown");
+/** `schedule, for 2026-11-29T02:00:00+01:00`, `resume of RUN, for …`, or `manual` (an old log without its logical date). */
+export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for" | "recovery_of" | "resume_of">): string {
+  const of = summary.recovery_of ?? summary.resume_of;
+  const trigger = of ? `${summary.trigger ?? "recovery"} of ${of}` : (summary.trigger ?? "unknown");
   return summary.scheduled_for ? `${trigger}, for ${summary.scheduled_for}` : trigger;
+}
+
+/** A later run that resumed this one, and how it ended. */
+export interface ResumedBy {
+  runId: string;
+  status: RunStatus;
 }
 
 /** How long the run took, or has taken so far. */
@@ -99,6 +106,10 @@ function stepDetails(step: StepSummary, now: number): string[] {
       return ["pending"];
     case "skipped":
       return [`skipped${step.skip_reason ? `: ${step.skip_reason}` : ""}`];
+    case "succeeded":
+      if (step.reused_from !== undefined) return [`reused from run ${step.reused_from}`];
+      details.push(step.duration_ms === null ? "—" : formatDuration(step.duration_ms));
+      break;
     case "running":
       details.push(step.started_at ? `running for ${formatDuration(now - Date.parse(step.started_at))}` : "running");
       break;
@@ -141,10 +152,20 @@ export function indentLines(text: string, indent: string): string {
  * The timeline of a run, one string per line. `now` dates what is still running; step outputs
  * are folded to `width` columns.
  */
-export function formatRunTimeline(summary: RunSummary, style: ChalkInstance, now: number = Date.now(), width = 100): string[] {
+export function formatRunTimeline(
+  summary: RunSummary,
+  style: ChalkInstance,
+  now: number = Date.now(),
+  width = 100,
+  resumedBy: readonly ResumedBy[] = [],
+): string[] {
   const lines = [
     `${style.bold(`run ${summary.run_id}`)}  ${summary.job_id}  ${styleStatus(style, summary.status)}${summary.failed_step ? ` at step ${summary.failed_step}` : ""}`,
     `  trigger   ${formatTrigger(summary)}`,
+    ...(summary.interval_start !== undefined && summary.interval_start !== summary.scheduled_for
+      ? [`  interval  ${summary.interval_start} → ${summary.interval_end ?? summary.scheduled_for}`]
+      : []),
+    ...resumedBy.map((run) => `  resumed   by ${run.runId} (${styleStatus(style, run.status)})`),
     `  started   ${summary.started_at ? formatLocalTime(summary.started_at) : "—"}`,
     `  duration  ${runDuration(summary, now)}`,
     `  host      ${summary.host ?? "—"}${summary.pid === null ? "" : `, pid ${summary.pid}`}${summary.version ? `, nomaflow ${summary.version}` : ""}`,

@@ -21,6 +21,8 @@ export interface StepState {
   retryAt: number | undefined;
   error: string | undefined;
   lastLog: string | undefined;
+  /** Not run again by a resume: the run it succeeded in. */
+  reusedFrom: string | undefined;
 }
 
 export class StepStates {
@@ -62,6 +64,9 @@ export class StepStates {
       case "step_skipped":
         Object.assign(state, { status: "skipped", error: event.reason });
         break;
+      case "step_reused":
+        Object.assign(state, { status: "succeeded", reusedFrom: event.from_run });
+        break;
       default:
         break;
     }
@@ -82,6 +87,7 @@ export class StepStates {
       retryAt: undefined,
       error: undefined,
       lastLog: undefined,
+      reusedFrom: undefined,
     };
     this.steps.push(state);
     this.#byName.set(name, state);
