@@ -244,6 +244,7 @@ export function startRun(options: RunOptions): RunHandle {
   const end = async (outcome: StepsOutcome): Promise<RunResult> => {
     const endedAt = now();
     if (outcome.status === "failed") await alerts.failed(outcome.failedStep, outcome.stepError ?? outcome.error ?? "unknown error", endedAt);
+    if (outcome.status === "succeeded") await alerts.succeeded(endedAt);
     await alerts.settle();
     return finish(outcome.status, outcome.failedStep, outcome.error, endedAt);
   };
