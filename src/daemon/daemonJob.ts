@@ -1,6 +1,8 @@
 /** What the scheduler hands to whoever starts runs, and what it gets back. */
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
+import type { ChainedAfterRun } from "../run-logs/runEvents.js";
+import type { LogicalDate } from "../runner/logicalDate.js";
 
 /** A job with the project it was validated against (a kept old version keeps its old project). */
 export interface DaemonJob {
@@ -12,13 +14,17 @@ export interface LaunchRequest {
   daemonJob: DaemonJob;
   /** Made by the scheduler before the run starts, so a job lock can name the run. */
   runId: string;
-  trigger: "schedule" | "catchup" | "recovery";
+  trigger: "schedule" | "catchup" | "recovery" | "chain";
   /** ISO 8601 in the job's zone, as run_started records it; null for the recovery of a manual run. */
   scheduledFor: string | null;
   /** The same instant, epoch ms. */
   scheduledForMs: number | null;
   /** For a recovery run: the abandoned run it reruns. */
   recoveryOf?: string;
+  /** For a chained run: its logical date whole (the interval of the runs it follows). */
+  logicalDate?: LogicalDate;
+  /** For a chained run: the runs it follows. */
+  afterRuns?: ChainedAfterRun[];
 }
 
 export interface RunOutcome {

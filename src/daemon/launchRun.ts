@@ -50,7 +50,7 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
   if (options.interrupt.aborted) interruptAll();
   else options.interrupt.addEventListener("abort", interruptAll, { once: true });
   return {
-    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf }) => {
+    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf, logicalDate, afterRuns }) => {
       const { job, project } = daemonJob;
       // A parameter that is required and has no default cannot be given to a scheduled run.
       const params = parseParams(job, []);
@@ -64,7 +64,9 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
         runId,
         trigger,
         scheduledFor,
+        logicalDate,
         recoveryOf,
+        afterRuns,
         interrupt: interrupt.signal,
         onEvent,
         now: options.now,
