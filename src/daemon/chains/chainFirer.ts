@@ -14,6 +14,7 @@
  * next tick or run end. Evaluations run one at a time, apart from the scheduler's loop.
  */
 import { newRunId } from "../../identity/runId.js";
+import { chainRoot } from "../../project/chainRoot.js";
 import type { Job } from "../../project/job.js";
 import { logicalDateOfRun, type LogicalDate } from "../../runner/logicalDate.js";
 import { formatFireTime } from "../../schedule/nextFireTimes.js";
@@ -160,7 +161,7 @@ export class ChainFirer {
     const job = daemonJob?.job;
     if (!daemonJob || !job?.enabled || !job.trigger?.after.includes(candidate.ended.jobId)) return "done";
     const { ended, atMs } = candidate;
-    const root = chainRoot(job, this.#jobs);
+    const root = chainRoot(job, (id) => this.#jobs.get(id)?.job, this.#jobs.size);
     const scheduledFor = chainedLogicalDate(job, root, atMs, clock.now()).scheduledFor;
     const lateMs = clock.now() - ended.endedMs;
     if (lateMs > job.misfireGraceMinutes * 60_000) {
@@ -207,23 +208,6 @@ export class ChainFirer {
     }
     return "keep";
   }
-}
-
-/**
- * The job whose schedule a chained job's dates come from: the first job of `after`, and its own
- * first job while it has no schedule either (a → b → c: a's, for c). Undefined when none is known.
- */
-export function chainRoot(job: Job, jobs: ReadonlyMap<string, DaemonJob>): Job | undefined {
-  let root: Job | undefined;
-  let at: Job | undefined = job;
-  // At most one step per job: a cycle (which validate refuses) cannot loop.
-  for (let steps = 0; at?.trigger && steps <= jobs.size; steps++) {
-    at = jobs.get(at.trigger.after[0]!)?.job;
-    if (!at) break;
-    root = at;
-    if (at.schedule) break;
-  }
-  return root;
 }
 
 /**
