@@ -33,6 +33,8 @@ export interface ChainFirerOptions {
   runs: Pick<Scheduler, "hasRoom" | "startChained">;
   /** How often the store is asked for runs that ended elsewhere. @default 1000 */
   lookEveryMs?: number;
+  /** A run that ended at most this long ago starts the jobs after it whatever their misfire grace (the scheduler's on-time). @default 5000 */
+  onTimeMs?: number;
 }
 
 /** A chained job to look at for one logical date, because `ended` ended. */
@@ -59,7 +61,7 @@ export class ChainFirer {
   #lookedAtMs = -Infinity;
 
   constructor(options: ChainFirerOptions) {
-    this.#options = { lookEveryMs: 1000, ...options };
+    this.#options = { lookEveryMs: 1000, onTimeMs: 5000, ...options };
   }
 
   /** The jobs to follow, at start and after each reload. */
@@ -164,7 +166,7 @@ export class ChainFirer {
     const root = chainRoot(job, (id) => this.#jobs.get(id)?.job, this.#jobs.size);
     const scheduledFor = chainedLogicalDate(job, root, atMs, clock.now()).scheduledFor;
     const lateMs = clock.now() - ended.endedMs;
-    if (lateMs > job.misfireGraceMinutes * 60_000) {
+    if (lateMs > Math.max(this.#options.onTimeMs, job.misfireGraceMinutes * 60_000)) {
       log.warn("chain_missed", job.id, { scheduled_for: scheduledFor, after: `${ended.jobId}:${ended.runId}`, ended_ago_ms: lateMs, grace_minutes: job.misfireGraceMinutes });
       return "done";
     }
