@@ -21,7 +21,7 @@ import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
 import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun, RunOutcome } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
-import { FireCursor, firesBetween, type DueFires } from "./fireCursor.js";
+import { FireCursor, mergeDueFires, undecidedEarlier, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
@@ -174,11 +174,9 @@ export class Scheduler {
    * unclaimed: the next daemon sees them as fires missed while it was down (caught up within the grace).
    */
   stop(): void {
-    if (!this.#stopped) {
-      const waiting = this.#queued.clear();
-      if (waiting.length > 0) this.#options.log.warn("queue_dropped", null, { fires: waiting.length, reason: "the daemon is stopping" });
-      this.#countRuns();
-    }
+    const waiting = this.#queued.clear();
+    if (waiting.length > 0) this.#options.log.warn("queue_dropped", null, { fires: waiting.length, reason: "the daemon is stopping" });
+    this.#countRuns();
     this.#stopped = true;
     this.#wake.abort();
   }
@@ -279,15 +277,7 @@ export class Scheduler {
   #addPending(state: JobState, fires: DueFires, now: number): void {
     const jobId = state.daemonJob.job.id;
     const waiting = this.#pending.get(jobId);
-    const merged: DueFires =
-      waiting?.state === state
-        ? {
-            latest: fires.latest,
-            earlier: waiting.fires.earlier + 1 + fires.earlier,
-            firstEarlier: waiting.fires.firstEarlier ?? waiting.fires.latest,
-            countCapped: waiting.fires.countCapped || fires.countCapped,
-          }
-        : fires;
+    const merged = waiting?.state === state ? mergeDueFires(waiting.fires, fires) : fires;
     const first = this.#options.store.claimsFirst({ jobId, scheduledForMs: merged.latest });
     this.#pending.set(jobId, { state, fires: merged, notBefore: first ? now : now + this.#options.handoffMs });
   }
@@ -379,7 +369,7 @@ export class Scheduler {
         return;
       }
       metrics?.firesClaimed(1);
-      const earlier = this.#undecidedEarlier(state, fires, outcome.previousMs);
+      const earlier = undecidedEarlier(state.daemonJob.job.schedule!, fires, outcome.previousMs);
       const missed = earlier.count + (run ? 0 : 1);
       if (missed > 0) {
         log.warn("missed", jobId, {
@@ -426,18 +416,6 @@ export class Scheduler {
 
   #countRuns(): void {
     this.#options.metrics?.setRunCounts(this.#active.size, this.#queued.size);
-  }
-
-  /**
-   * The earlier due fires of a claim that nobody decided: all of them, unless the store's previous
-   * decision for the job is later than the first (another daemon ran some meanwhile, while this
-   * one's loop stalled or it could not reach the store); then only those after it.
-   */
-  #undecidedEarlier(state: JobState, fires: DueFires, previousMs: number | undefined): { count: number; first: number | undefined; capped: boolean } {
-    if (fires.earlier === 0 || previousMs === undefined || fires.firstEarlier === undefined || previousMs < fires.firstEarlier) {
-      return { count: fires.earlier, first: fires.firstEarlier, capped: fires.countCapped };
-    }
-    return firesBetween(state.daemonJob.job.schedule!, previousMs, fires.latest);
   }
 
   /**
