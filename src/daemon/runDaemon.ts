@@ -10,6 +10,7 @@
 import { setMaxListeners } from "node:events";
 import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
+import { retentionOfLogs } from "../run-logs/pruneRunLogs.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -26,6 +27,7 @@ import { definitionsHash, projectRevision } from "./cluster/projectRevision.js";
 import { LocalFireStore } from "./localFireStore.js";
 import { DaemonMetrics } from "./metrics.js";
 import { watchAbandoned, type OnAbandoned } from "./reportAbandoned.js";
+import { RetentionSweep } from "./retentionSweep.js";
 import { Scheduler } from "./scheduler.js";
 import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
 import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
@@ -119,6 +121,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
   let current: JobSet = initial;
+  let currentProject = project;
   // The flag over nomaflow.yaml, read once: the fire store records it, and a reload keeps it.
   const maxRuns = options.maxRuns ?? project.config.daemon.maxConcurrentRuns;
 
@@ -163,6 +166,12 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     rerun: (daemonJob, run) => scheduler.startRecovery(daemonJob, run),
     now: () => clock.now(),
   });
+  const retention = new RetentionSweep({
+    runsDir: project.config.runsDir,
+    retentionOf: () => retentionOfLogs(currentProject, (jobId) => jobs.get(jobId)?.job),
+    log,
+    now: () => clock.now(),
+  });
   const scheduler: Scheduler = new Scheduler({
     clock,
     store,
@@ -171,7 +180,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     metrics,
     maxRuns,
     whenIdle: (moment) => garbage.whenIdle(moment),
-    afterHeartbeat: abandoned.check,
+    afterHeartbeat: async () => {
+      await abandoned.check();
+      retention.startIfDue();
+    },
   });
   let watchdog: NodeJS.Timeout | undefined;
   try {
@@ -213,6 +225,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
           }
           jobs = set.jobs;
           current = set;
+          currentProject = next;
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
@@ -276,6 +289,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       await scheduler.settled();
     }
     await abandoned.settled();
+    await retention.settled();
     await closeHistory(cluster, log);
     await store.close(clock.now());
     log.info("stopped", null, { signal, forced: signals.forced || undefined });
