@@ -76,7 +76,7 @@ describe("nomaflow runs prune", () => {
     const after = await runCli(["runs", "prune"], { cwd: root });
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(
-      /^JOB   RETENTION    REMOVED  SIZE +LEFT\nwork  keep last 1  1        [\d.]+ k?B +1\nremoved 1 run log \([\d.]+ k?B\) from runs\n$/,
+      /^JOB {3}RETENTION {4}REMOVED {2}SIZE +LEFT\nwork {2}keep last 1 {2}1 {8}[\d.]+ k?B +1\nremoved 1 run log \([\d.]+ k?B\) from runs\n$/,
     );
     expect(logs(root, "work")).toEqual([quick2]);
     expect((await runCli(["runs", "prune"], { cwd: root })).stdout).toBe(
@@ -100,7 +100,7 @@ describe("nomaflow runs prune", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("warning: jobs/work.yaml has errors: the run logs of work are kept (see nomaflow validate)\n");
     expect(result.stdout).toMatch(
-      /^JOB   RETENTION    REMOVED  SIZE +LEFT\ngone  keep last 1  1        [\d.]+ k?B +1\nwork  none         0 +2\nremoved 1 run log/,
+      /^JOB {3}RETENTION {4}REMOVED {2}SIZE +LEFT\ngone {2}keep last 1 {2}1 {8}[\d.]+ k?B +1\nwork {2}none {9}0 +2\nremoved 1 run log/,
     );
     expect(logs(root, "work")).toHaveLength(2);
     expect(logs(root, "gone")).toHaveLength(1);
