@@ -55,14 +55,14 @@ function mergeAlerts(defaults: AlertPolicy | undefined, job: AlertPolicy | undef
 }
 
 /**
- * A job's `runs_retention`, field by field over `defaults.runs_retention` (as retry is); undefined
- * when neither says anything: nothing is pruned. Also used for the logs of a job no longer in the
- * project (`job` undefined), which the defaults alone govern.
+ * A job's `runs_retention`, else `defaults.runs_retention`: one rule, taken whole, not merged field
+ * by field (a job that says `{ keep_last: 2 }` keeps its newest two, whatever `days` the defaults
+ * give). Undefined when neither says anything: nothing is pruned. Also used for the logs of a job
+ * no longer in the project (`job` undefined), which the defaults alone govern.
  */
 export function mergeRetention(defaults: RunsRetention | undefined, job: RunsRetention | undefined): RetentionSettings | undefined {
-  const days = job?.days ?? defaults?.days;
-  const keepLast = job?.keep_last ?? defaults?.keep_last;
-  return days === undefined && keepLast === undefined ? undefined : { days, keepLast };
+  const rule = job ?? defaults;
+  return rule && { days: rule.days, keepLast: rule.keep_last };
 }
 
 /** The time zone a job's schedule uses: the schedule's, else defaults.timezone, else UTC. */

@@ -137,7 +137,8 @@ export const RunsRetention = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     [EXPECTED]: "{ days, keep_last } with at least one of them",
-    description: "Which old run logs to delete (nomaflow runs prune, and the daemon once an hour); none unless set.",
+    description:
+      "Which old run logs to delete (nomaflow runs prune, and the daemon once an hour); none unless set. A job's replaces defaults.runs_retention whole.",
   },
 );
 export type RunsRetention = Static<typeof RunsRetention>;

@@ -91,7 +91,7 @@ describe("pruneRunLogs", () => {
 });
 
 describe("retentionOfLogs", () => {
-  it("takes a valid job's retention over the defaults field by field, keeps an invalid job's logs, and applies the defaults to a job gone", async () => {
+  it("takes a valid job's retention whole over the defaults, keeps an invalid job's logs, and applies the defaults to a job gone", async () => {
     const { root, remove } = makeProject({
       "nomaflow.yaml": "defaults:\n  runs_retention: { days: 30, keep_last: 100 }\n",
       "jobs/busy.yaml": 'id: busy\nruns_retention: { keep_last: 20 }\nsteps:\n  - { name: a, type: shell, command: "true" }\n',
@@ -102,7 +102,7 @@ describe("retentionOfLogs", () => {
     const project = loadProject({ projectDir: root, cwd: root, processEnv: {} });
     const checked = await checkProject(project);
     const retentionOf = retentionOfLogs(project, (jobId) => checked.jobs.get(jobId));
-    expect(retentionOf("busy")).toEqual({ days: 30, keepLast: 20 });
+    expect(retentionOf("busy")).toEqual({ days: undefined, keepLast: 20 });
     expect(retentionOf("plain")).toEqual({ days: 30, keepLast: 100 });
     expect(retentionOf("broken")).toBeUndefined();
     expect(retentionOf("deleted-long-ago")).toEqual({ days: 30, keepLast: 100 });

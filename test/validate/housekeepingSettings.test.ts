@@ -61,9 +61,9 @@ describe("timeout:", () => {
 });
 
 describe("runs_retention:", () => {
-  it("merges the job's over defaults field by field; none at all means no retention", async () => {
+  it("takes the job's whole over defaults (one rule, not merged field by field); none at all means no retention", async () => {
     const defaults = "defaults:\n  runs_retention: { days: 30, keep_last: 100 }\n";
-    expect((await check(defaults, `id: job\nruns_retention: { keep_last: 5 }\n${STEPS}`)).job?.runsRetention).toEqual({ days: 30, keepLast: 5 });
+    expect((await check(defaults, `id: job\nruns_retention: { keep_last: 5 }\n${STEPS}`)).job?.runsRetention).toEqual({ days: undefined, keepLast: 5 });
     expect((await check(defaults, `id: job\n${STEPS}`)).job?.runsRetention).toEqual({ days: 30, keepLast: 100 });
     expect((await check("runs_dir: runs\n", `id: job\nruns_retention: { days: 7 }\n${STEPS}`)).job?.runsRetention).toEqual({ days: 7, keepLast: undefined });
     expect((await check("runs_dir: runs\n", `id: job\n${STEPS}`)).job?.runsRetention).toBeUndefined();
