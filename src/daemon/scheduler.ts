@@ -283,8 +283,8 @@ export class Scheduler {
   }
 
   /**
-   * How long until a hand-off ends; a heartbeat when none waits. Fires held back because this
-   * daemon is full or the store cannot claim are tried at the next heartbeat, or when a run ends.
+   * How long until a hand-off ends; a heartbeat when none waits. Fires the store cannot claim now
+   * are tried at the next heartbeat; fires queued for a slot when a run ends (or at a heartbeat).
    */
   #pendingWaitMs(now: number): number {
     let wait = this.#options.heartbeatMs;
