@@ -5,7 +5,8 @@
  * which the on_failure alert states. Against a real PostgreSQL and a real HTTP receiver.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunEvent } from "../../src/run-logs/runEvents.js";
+import { RunEvent } from "../../src/run-logs/runEvents.js";
+import { createAjv } from "../../src/validate/ajvInstance.js";
 import { createDatabase, describeWithPostgres, sessionsLeft, trackFailures, type TestDatabase } from "../support/postgres.js";
 import { receiverForTest } from "../support/httpReceiver.js";
 import { runJobIn } from "../support/runProject.js";
@@ -123,6 +124,9 @@ describe("a job's timeout", () => {
       expect(ofKind(run.events, "step_started")).toHaveLength(1);
       expect(run.error("flaky")).toBe("command exited with code 3; the job timed out after 500 ms before the next try");
       expect(ofKind(run.events, "run_failed")).toMatchObject([{ reason: "job_timeout", error: "the job timed out after 500 ms while step flaky ran" }]);
+      // The log's contract: every event, the reason included, matches the RunEvent schema.
+      const validate = createAjv().compile(RunEvent);
+      for (const event of run.events) expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
     } finally {
       remove();
     }
