@@ -3,7 +3,7 @@
  * clock, then in the real process), and `daemon.max_concurrent_runs` in the real process: fires past
  * it wait in the queue, which /metrics shows, and `--max-runs` overrides it.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonLog } from "../../src/daemon/daemonLog.js";
@@ -73,7 +73,7 @@ describe("the retention sweep", () => {
 });
 
 describe("nomaflow daemon, the real process", () => {
-  it("applies runs_retention when it starts, saying what it removed", async () => {
+  it("applies runs_retention when it starts, saying what it removed; a reload keeps the run limit it started with", async () => {
     const root = project({
       "jobs/tick.yaml": 'id: tick\nruns_retention: { keep_last: 2 }\nsteps:\n  - { name: a, type: shell, command: "true" }\n',
       "jobs/keep.yaml": 'id: keep\nsteps:\n  - { name: a, type: shell, command: "true" }\n',
@@ -88,6 +88,17 @@ describe("nomaflow daemon, the real process", () => {
     expect(pruned).toMatchObject({ level: "info", removed: 3, jobs: "tick:3" });
     expect(logCount(runsDir, "tick")).toBe(2);
     expect(logCount(runsDir, "keep")).toBe(5);
+
+    // A reload does not change the run limit read at start: it says so.
+    writeFileSync(join(root, "nomaflow.yaml"), "runs_dir: runs\ndaemon: { max_concurrent_runs: 2 }\n");
+    running.child.kill("SIGHUP");
+    expect(await running.waitFor((line) => line.event === "reload_kept")).toMatchObject({
+      level: "warn",
+      setting: "daemon.max_concurrent_runs",
+      file: 2,
+      kept: "none",
+      hint: "restart the daemon to apply it",
+    });
     running.child.kill("SIGTERM");
     expect(await running.exited).toEqual({ code: 0, signal: null });
   });
