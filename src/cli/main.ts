@@ -115,12 +115,32 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     )
     .action(lazyAction(async () => (await import("./commands/backfill.js")).backfillCommand));
 
-  withProject(program.command("runs"))
-    .description("run history, newest first")
+  const runs = withProject(program.command("runs"))
+    .description("run history, newest first; runs prune deletes old run logs")
     .argument("[job]", "only this job's runs")
     .option("--limit <n>", "how many runs", positiveInteger, 20)
     .option("--json", "print JSON (each run's summary, without step outputs)")
     .action(lazyAction(async () => (await import("./commands/runs.js")).runsCommand));
+  withProject(runs.command("prune"))
+    .description("delete the run logs each job's runs_retention lets go (the daemon does it once an hour)")
+    .option("--dry-run", "say what would be deleted, delete nothing")
+    .option("--json", "print JSON (each job's retention, the logs removed, those kept because their run is going)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Never deletes a job's newest log, nor the log of a run still going; a job whose file",
+        "has errors keeps its logs.",
+        "",
+        "Exit status: 0 done, 1 a log could not be deleted, 2 nomaflow.yaml has errors.",
+      ].join("\n"),
+    )
+    .action(async (options: { project?: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+      // `runs` has -C and --json too, and commander gives them to it wherever they are written.
+      const parent = command.parent?.opts<{ project?: string; json?: boolean }>() ?? {};
+      const { runsPruneCommand } = await import("./commands/runsPrune.js");
+      setExitCode(await runsPruneCommand({ ...options, project: options.project ?? parent.project, json: options.json ?? parent.json }));
+    });
 
   withProject(program.command("show"))
     .description("a run's timeline: steps, attempts, durations, errors, outputs")

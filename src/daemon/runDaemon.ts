@@ -10,6 +10,7 @@
 import { setMaxListeners } from "node:events";
 import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
+import { retentionOfLogs } from "../run-logs/pruneRunLogs.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -26,6 +27,7 @@ import { definitionsHash, projectRevision } from "./cluster/projectRevision.js";
 import { LocalFireStore } from "./localFireStore.js";
 import { DaemonMetrics } from "./metrics.js";
 import { watchAbandoned, type OnAbandoned } from "./reportAbandoned.js";
+import { RetentionSweep } from "./retentionSweep.js";
 import { Scheduler } from "./scheduler.js";
 import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
 import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
@@ -50,7 +52,10 @@ export interface RunDaemonOptions {
   store?: (project: Project) => FireStore;
   /** Alerts about a run a killed daemon abandoned. @default alertAbandonedRun: the notification channels */
   onAbandoned?: OnAbandoned;
-  /** At most this many runs going at once (`--max-runs`); with a state store, fires past it are left to the other daemons. */
+  /**
+   * At most this many runs going at once (`--max-runs`), over `daemon.max_concurrent_runs`: further
+   * fires wait in fire order; with a state store, unclaimed, so a daemon with a free slot takes them.
+   */
   maxRuns?: number;
 }
 
@@ -116,6 +121,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
   let current: JobSet = initial;
+  let currentProject = project;
+  // The flag over nomaflow.yaml, read once: the fire store records it, and a reload keeps it.
+  const maxRuns = options.maxRuns ?? project.config.daemon.maxConcurrentRuns;
 
   // Every check before the first side effect (the store's state file, alerts about abandoned
   // runs): a port in use ends the daemon here, having done nothing.
@@ -133,7 +141,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   try {
     if (options.store) store = options.store(project);
     else if (project.config.state) {
-      cluster = await openClusterStore(project, { clock, log, maxRuns: options.maxRuns, onLeaseLost: () => interruptForLeaseLost(launcher, project) });
+      cluster = await openClusterStore(project, { clock, log, maxRuns, onLeaseLost: () => interruptForLeaseLost(launcher, project) });
       metrics.watchCluster(() => cluster!.store.view());
       store = cluster.store;
     } else store = new LocalFireStore({ runsDir: project.config.runsDir });
@@ -158,15 +166,24 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     rerun: (daemonJob, run) => scheduler.startRecovery(daemonJob, run),
     now: () => clock.now(),
   });
+  const retention = new RetentionSweep({
+    runsDir: project.config.runsDir,
+    retentionOf: () => retentionOfLogs(currentProject, (jobId) => jobs.get(jobId)?.job),
+    log,
+    now: () => clock.now(),
+  });
   const scheduler: Scheduler = new Scheduler({
     clock,
     store,
     launch: launcher.launch,
     log,
     metrics,
-    maxRuns: options.maxRuns,
+    maxRuns,
     whenIdle: (moment) => garbage.whenIdle(moment),
-    afterHeartbeat: abandoned.check,
+    afterHeartbeat: async () => {
+      await abandoned.check();
+      retention.startIfDue();
+    },
   });
   let watchdog: NodeJS.Timeout | undefined;
   try {
@@ -197,8 +214,18 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
             cluster.store.noteDefinitions(definitions, projectRevision(next, definitions));
           }
           const { removed, recovered } = reloadedJobs(current, set);
+          const newLimit = next.config.daemon.maxConcurrentRuns;
+          if (options.maxRuns === undefined && newLimit !== maxRuns) {
+            log.warn("reload_kept", null, {
+              setting: "daemon.max_concurrent_runs",
+              file: newLimit ?? "none",
+              kept: maxRuns ?? "none",
+              hint: "restart the daemon to apply it",
+            });
+          }
           jobs = set.jobs;
           current = set;
+          currentProject = next;
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
@@ -225,6 +252,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       version: VERSION,
       http: http?.url,
       grace_s: graceSeconds,
+      max_runs: maxRuns,
       // With a state store there is no one previous daemon: say who else is alive and where the store is.
       previous_stop: !cluster && opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
       store: cluster?.pool.describe(),
@@ -244,7 +272,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     }
 
     const signal = await signals.stopped;
-    log.info("stopping", null, { signal, running: scheduler.runningCount, grace_s: graceSeconds });
+    log.info("stopping", null, { signal, running: scheduler.runningCount, queued: scheduler.queuedCount || undefined, grace_s: graceSeconds });
     sdNotify("STOPPING=1");
     scheduler.stop();
     await loop;
@@ -261,6 +289,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       await scheduler.settled();
     }
     await abandoned.settled();
+    await retention.settled();
     await closeHistory(cluster, log);
     await store.close(clock.now());
     log.info("stopped", null, { signal, forced: signals.forced || undefined });

@@ -145,13 +145,22 @@ export const AlertEvent = Type.Object({
 });
 export type AlertEvent = Static<typeof AlertEvent>;
 
+/**
+ * Why a run ended, when it is not told by its steps alone: `lease_lost` (run_interrupted: its daemon
+ * lost its lease on the state store), `job_timeout` (run_failed: the job's `timeout` passed).
+ */
+export const RunEndReason = Type.Union([Type.Literal("lease_lost"), Type.Literal("job_timeout")], {
+  description: "run_interrupted: lease_lost (the daemon lost its lease on the state store); run_failed: job_timeout (the job's timeout passed).",
+});
+export type RunEndReason = Static<typeof RunEndReason>;
+
 export const RunFinishedEvent = Type.Object({
   ...stamp,
   event: Type.Union([Type.Literal("run_succeeded"), Type.Literal("run_failed"), Type.Literal("run_interrupted")]),
   duration_ms: Type.Number(),
   failed_step: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The first failed step, for run_failed and run_interrupted." })),
   error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  reason: Type.Optional(Type.String({ description: "For run_interrupted, when known: lease_lost (the daemon lost its lease on the state store)." })),
+  reason: Type.Optional(RunEndReason),
 });
 export type RunFinishedEvent = Static<typeof RunFinishedEvent>;
 
