@@ -25,6 +25,8 @@ export const NORMALISATIONS: readonly { what: string; pattern: RegExp; replace: 
     pattern: /\b\d+(?:\.\d+)? (?:B|kB|MB|GB)\b( {2,})?/g,
     replace: (_, padding) => (padding === undefined ? "<size>" : "<size>  "),
   },
+  // The SIZE column's header is padded to the widest size below it.
+  { what: "the padding after a SIZE column header", pattern: /\bSIZE {2,}/g, replace: () => "SIZE  " },
   { what: "host name and pid (vm pid 941, vm, pid 941)", pattern: /[\w.-]+(,?) pid \d+\b/g, replace: (_, comma) => `<host>${comma} pid <pid>` },
   {
     what: "a PostgreSQL server's version (not PGlite's)",
