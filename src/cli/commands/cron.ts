@@ -20,6 +20,6 @@ export async function cronCommand(expression: string, options: CronOptions): Pro
     fromMs: parseFrom(options.from, options.tz),
     count: options.count,
     json: options.json ?? false,
-    title: `${expression} in ${options.tz}:`,
+    title: (words) => `${expression} in ${options.tz} (${words}):`,
   });
 }
