@@ -106,7 +106,9 @@ export async function streamRun(source: RunSource, location: RunLocation, respon
 function newEvents(source: RunSource, location: RunLocation, options: LiveRunOptions, signal: AbortSignal): AsyncGenerator<RunEvent> {
   if (source.kind === "log") return followRunLog(source.path, { signal, isAlive: options.isAlive });
   return (async function* () {
-    const events = await location.store.read(location.project, async (pool) => followStoredRun(pool, source.runId, { signal, pollMs: options.storePollMs ?? 150, isAlive: options.isAlive }));
+    const events = await location.store.read(location.project, async (pool) =>
+      followStoredRun(pool, source.runId, { signal, pollMs: options.storePollMs ?? 150, isAlive: options.isAlive }),
+    );
     if (events) yield* events;
   })();
 }
