@@ -3,9 +3,11 @@
  * security headers, refusals of bad requests, the token, the session, CSRF and its rate limit, a
  * run started from the console and followed live until its steps succeed, connector tests.
  */
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiError, Catalogue, ConnectorTestResult, ConsoleInfo, JobDetail, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
+import { ConsoleRouter } from "../../src/console/consoleRouter.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/console/httpAnswers.js";
 import { join } from "node:path";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
@@ -77,7 +79,11 @@ describe("the page and its headers", () => {
       expect(answer.headers.get("x-frame-options")).toBe("DENY");
     }
     const script = await fetch(`${console.url}assets/console.js`);
-    expect([script.status, script.headers.get("content-type"), script.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "no-cache"]);
+    expect([script.status, script.headers.get("content-type"), script.headers.get("cache-control")]).toEqual([
+      200,
+      "text/javascript; charset=utf-8",
+      "no-cache",
+    ]);
     const again = await fetch(`${console.url}assets/console.js`, { headers: { "If-None-Match": script.headers.get("etag")! } });
     expect(again.status).toBe(304);
     expect((await fetch(`${console.url}api/info`)).headers.get("cache-control")).toBe("no-store");
@@ -111,7 +117,11 @@ describe("bad requests get a 4xx, and the console goes on serving", () => {
     expect(JSON.parse(big.body)).toMatchObject({ error: "the body is larger than 64 KB" });
     const chunked = await raw(`${console.url}api/session`, "POST", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }, "[".repeat(70_000));
     expect(chunked.status).toBe(413);
-    const form = await fetch(`${console.url}api/session`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `token=${TOKEN}` });
+    const form = await fetch(`${console.url}api/session`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `token=${TOKEN}`,
+    });
     expect(form.status).toBe(415);
     const notJson = await fetch(`${console.url}api/session`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{token" });
     expect([notJson.status, (await json<ApiError>(notJson)).error]).toEqual([400, expect.stringContaining("the body is not JSON")]);
@@ -120,6 +130,25 @@ describe("bad requests get a 4xx, and the console goes on serving", () => {
     expect((await fetch(`${console.url}api/jobs/greet/history?limit=0`)).status).toBe(400);
     expect((await fetch(`${console.url}api/%E0%A4%A`)).status).toBe(400);
     expect((await fetch(`${console.url}api/info`)).status).toBe(200);
+  });
+
+  it("a handler that throws is answered 500 and the server goes on serving", async () => {
+    const reported: unknown[] = [];
+    const router = new ConsoleRouter((error) => reported.push(error)).add("boom", {
+      GET: () => {
+        throw new Error("a bug behind a page");
+      },
+    });
+    const server = createServer((request, response) => router.handle(request, response));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const answer = await fetch(`${base}boom`);
+      expect(answer.status).toBe(500);
+      expect(await json<ApiError>(answer)).toEqual({ error: "internal error: a bug behind a page", hint: "please report it; the console goes on serving" });
+    }
+    expect(reported).toHaveLength(2);
   });
 
   it("the cron page: 400 for a bad expression, the fires for a good one", async () => {
@@ -142,7 +171,9 @@ describe("the token and the session", () => {
     expect((await client.signIn("anything-long-enough")).status).toBe(403);
     expect((await client.post("api/jobs/greet/runs", { params: { times: "1" } })).status).toBe(403);
     const short = await served({}, { NOMAFLOW_CONSOLE_TOKEN: "short" });
-    expect((await json<ConsoleInfo>(await fetch(`${short.url}api/info`))).actions.reason).toBe("NOMAFLOW_CONSOLE_TOKEN is shorter than 16 characters: actions are off");
+    expect((await json<ConsoleInfo>(await fetch(`${short.url}api/info`))).actions.reason).toBe(
+      "NOMAFLOW_CONSOLE_TOKEN is shorter than 16 characters: actions are off",
+    );
   });
 
   it("the token from the project's env file works as well as from the environment", async () => {
@@ -231,7 +262,13 @@ describe("actions", () => {
     expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(runs[0]!.status).toBe("running");
     const last = runs.at(-1)!;
-    expect(last).toMatchObject({ runId, jobId: "greet", status: "succeeded", trigger: "manual", params: { name: "console", times: 2, loud: false, tone: "warm" } });
+    expect(last).toMatchObject({
+      runId,
+      jobId: "greet",
+      status: "succeeded",
+      trigger: "manual",
+      params: { name: "console", times: 2, loud: false, tone: "warm" },
+    });
     expect(last.steps.map((step) => step.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(last.steps[0]!.output).toMatchObject({ stdout: "hello console" });
     // Seen going: each step was shown running before it succeeded.
