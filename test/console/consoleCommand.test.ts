@@ -43,7 +43,7 @@ interface ConsoleProcess {
 }
 
 async function startConsole(root: string, args: string[] = ["--http", "127.0.0.1:0"]): Promise<ConsoleProcess> {
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   delete env.NOMAFLOW_RUNS_DIR;
   const child = spawn(process.execPath, [BIN, "console", "-C", root, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
