@@ -69,6 +69,7 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
     projectDir: options.projectDir,
     cwd: options.cwd ?? process.cwd(),
     processEnv: options.processEnv,
+    checkedBy: options.checkedProject,
     isAlive: options.isAlive,
     now,
   });
