@@ -14,7 +14,7 @@ import type { StatePool } from "../state/statePool.js";
 const RECHECK_VERSION_MS = 30_000;
 
 export class ConsoleStore {
-  #pool: StatePool | undefined;
+  #opened: Promise<StatePool> | undefined;
   #key: string | undefined;
   #readyUntil = 0;
   #problem: string | null = null;
@@ -68,23 +68,33 @@ export class ConsoleStore {
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
+    const opened = this.#opened;
+    this.#opened = undefined;
     this.#key = undefined;
-    await pool?.close().catch(() => {});
+    await opened?.then((pool) => pool.close()).catch(() => {});
   }
 
-  async #open(project: Project): Promise<StatePool> {
+  /** The pool for the project's `state:`, one at a time: requests that come together share it. */
+  #open(project: Project): Promise<StatePool> {
     const state = project.config.state!;
     const connector = project.config.connectors.get(state.connector);
-    const key = JSON.stringify([state.connector, state.schema, connector ? connectorUrl(connector, project.environment) : null]);
-    if (this.#pool && this.#key === key) return this.#pool;
-    await this.close();
-    // pg is loaded only for a project with a store.
-    const { openStatePool } = await import("../state/statePool.js");
-    this.#pool = openStatePool(project, { max: 2, applicationName: "nomaflow:console" });
+    let url: string | null = null;
+    try {
+      url = connector ? connectorUrl(connector, project.environment) : null;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const key = JSON.stringify([state.connector, state.schema, url]);
+    if (this.#opened && this.#key === key) return this.#opened;
+    const previous = this.#opened;
     this.#key = key;
     this.#readyUntil = 0;
-    return this.#pool;
+    this.#opened = (async () => {
+      await previous?.then((pool) => pool.close()).catch(() => {});
+      // pg is loaded only for a project with a store.
+      const { openStatePool } = await import("../state/statePool.js");
+      return openStatePool(project, { max: 2, applicationName: "nomaflow:console" });
+    })();
+    return this.#opened;
   }
 }

@@ -4,12 +4,13 @@
  * store: the catalogue's last run, the history, the run page and its live stream, the cluster page.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Catalogue, ClusterView, ConsoleInfo, JobHistory, RunDetail } from "../../src/console/consoleApi.js";
+import { spawn } from "node:child_process";
+import type { Catalogue, ClusterView, ConsoleInfo, JobHistory, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
 import { startDaemon, type DaemonProcess } from "../daemon/daemonProcess.js";
 import { createDatabase, describeWithPostgres, trackFailures, type TestDatabase } from "../support/postgres.js";
 import { applyStateMigrations } from "../support/stateSchema.js";
-import { makeProject, runCli } from "../support/tempProject.js";
-import { readLiveRun, startConsoleForTest, type ConsoleForTest } from "./consoleForTest.js";
+import { BIN, makeProject, runCli } from "../support/tempProject.js";
+import { CookieClient, readLiveRun, startConsoleForTest, type ConsoleForTest } from "./consoleForTest.js";
 
 const JOB =
   'id: nightly\nschedule: { cron: "0 2 * * *", timezone: UTC }\nsteps:\n  - { name: work, type: shell, command: "echo copied" }\n  - { name: check, type: shell, command: "true" }\n';
@@ -83,6 +84,31 @@ describeWithPostgres("the console with a state store", () => {
     expect(cluster.store).toContain("schema nomaflow on");
     expect(cluster.daemons).toHaveLength(1);
     expect(cluster.daemons[0]).toMatchObject({ pid: daemon.child.pid, lease: "alive", runs: 0, maxRuns: null });
+  });
+
+  it("nomaflow console records a run started from its page in the store, as nomaflow run does", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", STORE_URL: db.url, NOMAFLOW_CONSOLE_TOKEN: "a-token-for-the-cluster-test" };
+    delete env.NOMAFLOW_RUNS_DIR;
+    const child = spawn(process.execPath, [BIN, "console", "-C", here, "--http", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve) =>
+        child.stdout!.setEncoding("utf8").once("data", (line: string) => resolve(line.trim().slice("console: ".length))),
+      );
+      const client = new CookieClient(url);
+      expect((await client.signIn("a-token-for-the-cluster-test")).status).toBe(200);
+      const { runId: started } = (await (await client.post("api/jobs/nightly/runs", {})).json()) as RunStarted;
+      expect((await readLiveRun<RunDetail>(await fetch(`${url}api/runs/${started}/live`))).runs.at(-1)!.status).toBe("succeeded");
+      let row: { status: string; trigger: string } | undefined;
+      for (let wait = 0; wait < 50 && row?.status !== "succeeded"; wait++) {
+        row = (await db.query("select status, trigger from nomaflow.runs where run_id = $1", [started])).rows[0] as typeof row;
+        if (row?.status !== "succeeded") await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(row).toEqual({ status: "succeeded", trigger: "manual" });
+    } finally {
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
   });
 
   it("falls back to this host's runs, saying why, when the store cannot be reached", async () => {

@@ -16,6 +16,8 @@ export interface ConsoleCommandOptions {
 }
 
 export const DEFAULT_CONSOLE_ADDRESS = "127.0.0.1:8080";
+/** A console whose stop left something running still exits this soon. */
+const EXIT_AFTER_STOP_MS = 2000;
 /** How long runs going get to write their interrupted end when the console stops. */
 const STOP_WAIT_MS = 10_000;
 
@@ -67,5 +69,8 @@ export async function consoleCommand(options: ConsoleCommandOptions): Promise<nu
     await runs.stop(STOP_WAIT_MS);
   }
   await app.close();
-  return forced ? 130 : 0;
+  const code = forced ? 130 : 0;
+  // A run's step that ignored its interrupt (or a connection left open) must not keep the process.
+  setTimeout(() => process.exit(code), EXIT_AFTER_STOP_MS).unref();
+  return code;
 }
