@@ -78,11 +78,11 @@ export class ConsoleStore {
   #open(project: Project): Promise<StatePool> {
     const state = project.config.state!;
     const connector = project.config.connectors.get(state.connector);
-    let url: string | null = null;
+    let url: string | null;
     try {
       url = connector ? connectorUrl(connector, project.environment) : null;
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const key = JSON.stringify([state.connector, state.schema, url]);
     if (this.#opened && this.#key === key) return this.#opened;
