@@ -18,6 +18,7 @@ import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore, OpenedFireStore } from "./fireStore.js";
+import { DaemonConsoleBridge, type DaemonConsoleHooks, type ServedConsole } from "./daemonConsoleHooks.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
@@ -57,6 +58,11 @@ export interface RunDaemonOptions {
    * fires wait in fire order; with a state store, unclaimed, so a daemon with a free slot takes them.
    */
   maxRuns?: number;
+  /**
+   * Serves the web console on `http` beside /healthz and /metrics: made from what the daemon lends
+   * it (the CLI builds it; the daemon does not know the console).
+   */
+  console?: (daemon: DaemonConsoleHooks) => Promise<ServedConsole>;
 }
 
 /**
@@ -113,7 +119,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
   const project = load();
-  const initial = resolveJobSet(new Map(), project, await checkProject(project));
+  // The project as the daemon last loaded it, checked: the console it serves shows the jobs it runs.
+  const checkedProject = { project, checked: await checkProject(project) };
+  const initial = resolveJobSet(new Map(), project, checkedProject.checked);
   if (initial.configErrors.length > 0) {
     const first = initial.configErrors[0]!;
     throw new ConfigError(`${formatPosition(first)}: ${first.message}`, { hint: "fix nomaflow.yaml first; nomaflow validate lists every problem" });
@@ -130,7 +138,18 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const metrics = new DaemonMetrics(() => clock.now());
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
-  const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
+  const bridge = new DaemonConsoleBridge({ startedAt: startedMs, maxRuns: options.maxRuns ?? null, log });
+  bridge.noteProject(checkedProject, jobs);
+  const served = options.http && options.console ? await options.console(bridge.hooks()) : undefined;
+  let http;
+  try {
+    http = options.http
+      ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render(), otherPaths: served?.handle })
+      : undefined;
+  } catch (error) {
+    await served?.close();
+    throw error;
+  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
@@ -153,6 +172,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   } catch (error) {
     await cluster?.pool.close();
     await http?.close();
+    await served?.close();
     throw error;
   }
   const garbage = new IdleGarbage();
@@ -185,6 +205,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       retention.startIfDue();
     },
   });
+  bridge.attach(scheduler);
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
@@ -204,7 +225,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       sdNotify("RELOADING=1");
       try {
         const next = load();
-        const set = resolveJobSet(jobs, next, await checkProject(next));
+        const checked = await checkProject(next);
+        const set = resolveJobSet(jobs, next, checked);
         garbage.noteGarbage();
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
@@ -226,6 +248,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
           jobs = set.jobs;
           current = set;
           currentProject = next;
+          bridge.noteProject({ project: next, checked }, jobs);
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
@@ -298,6 +321,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     if (watchdog) clearInterval(watchdog);
     scheduler.stop();
     await http?.close();
+    await served?.close();
     await store.close(clock.now());
     await cluster?.pool.close();
     await flushSdNotify();
