@@ -181,6 +181,7 @@ export async function jobsPage(context: PageContext): Promise<void> {
   const refreshed = h("span", { class: "muted small refreshed" });
   const problem = h("div", { class: "refresh-problem" });
   const invalid = h("div");
+  const warning = h("div");
   const list = h("div", { class: "jobs-list" });
 
   const draw = () => {
@@ -193,6 +194,7 @@ export async function jobsPage(context: PageContext): Promise<void> {
       catalogue.invalid.length > 0 ? h("span", { class: "fail-text" }, ` · ${catalogue.invalid.length} invalid`) : null,
     );
     fill(refreshed, `updated ${formatLocal(new Date()).slice(11)}`);
+    fill(warning, catalogue.warning ? h("p", { class: "notice", "data-catalogue-warning": "" }, catalogue.warning) : null);
     fill(invalid, invalidSection(catalogue.invalid));
     fill(list, jobsTable(shown, catalogue.jobs.length));
   };
@@ -205,7 +207,7 @@ export async function jobsPage(context: PageContext): Promise<void> {
     draw();
   });
 
-  fill(context.main, h("div", { class: "toolbar" }, search, tagSelect, counts, refreshed), readOnlyNotice(), problem, invalid, list);
+  fill(context.main, h("div", { class: "toolbar" }, search, tagSelect, counts, refreshed), readOnlyNotice(), warning, problem, invalid, list);
   draw();
   context.ready();
 
