@@ -11,7 +11,7 @@ import { attemptsText, elapsedSoFar, retryCountdown, stepDurationText, stepState
 import { axisTicks, barOnAxis, runAxis } from "../timeAxis.js";
 import { statusBadge } from "../widgets.js";
 
-/** What the visitor chose, kept across live updates: which sections are open. */
+/** What the visitor chose, kept across live updates: which sections they opened or closed. */
 export interface StepsViewState {
   open: Map<string, boolean>;
 }
@@ -52,9 +52,15 @@ function hasOutput(output: unknown): boolean {
   return typeof output !== "object" || Object.keys(output).length > 0;
 }
 
+/**
+ * A folding section, open by default while its step runs or after it failed. Only the visitor's own
+ * choice (a click on its summary, the keyboard's too) is kept across updates: a log left to its
+ * default folds when its step succeeds.
+ */
 function section(state: StepsViewState, key: string, openByDefault: boolean, summary: string, body: HTMLElement): HTMLElement {
-  const details = h("details", { class: "step-section", open: state.open.get(key) ?? openByDefault }, h("summary", null, summary), body);
-  on(details, "toggle", () => state.open.set(key, details.open));
+  const heading = h("summary", null, summary);
+  const details = h("details", { class: "step-section", open: state.open.get(key) ?? openByDefault }, heading, body);
+  on(heading, "click", () => state.open.set(key, !details.open));
   return details;
 }
 
