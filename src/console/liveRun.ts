@@ -67,10 +67,14 @@ export async function streamRun(source: RunSource, location: RunLocation, respon
     if (!response.writableEnded && !response.destroyed) response.write(`event: ${event}\ndata: ${data}\n\n`);
   };
   let timer: NodeJS.Timeout | undefined;
+  let last = "";
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    send("run", JSON.stringify(fold.detail()));
+    const detail = JSON.stringify(fold.detail());
+    // Only what changed is sent: a run that ended long ago is sent once.
+    if (detail !== last) send("run", detail);
+    last = detail;
   };
   const keepAlive = setInterval(() => !response.writableEnded && response.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
   try {

@@ -20,7 +20,7 @@ const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map(
 
 const MISSING_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nomaflow console</title></head>
-<body><h1>The console's files are missing</h1><p>The console's files are missing: run npm run build.</p></body></html>
+<body><h1>Nomaflow console</h1><p>Nomaflow: the console's files are missing: run npm run build</p></body></html>
 `;
 
 interface LoadedFile {

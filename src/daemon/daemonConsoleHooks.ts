@@ -3,6 +3,8 @@
  * CLI builds the console from these (daemon/ never imports console/), so Run now goes through the
  * daemon's own launcher.
  */
+import type { Project } from "../project/loadProject.js";
+import type { CheckedProject } from "../validate/checkProject.js";
 import type { HttpHandler } from "./httpServer.js";
 
 /** What the daemon lends the console it serves. */
@@ -13,6 +15,11 @@ export interface DaemonConsoleHooks {
    * @throws UsageError when the daemon cannot start it now, or has no valid job of that id
    */
   startRun(jobId: string, params: Record<string, unknown>): Promise<{ runId: string }>;
+  /**
+   * The project as the daemon last loaded it (at start, then at each reload that took), checked:
+   * the console shows the jobs the daemon runs, and never checks a thousand files in its loop.
+   */
+  project(): { project: Project; checked: CheckedProject };
   /** This daemon, for the console's cluster page when there is no state store. */
   self(): DaemonSelf;
   /** A bug behind a console page (answered 500): into the daemon's log. */

@@ -115,7 +115,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
   const project = load();
-  const initial = resolveJobSet(new Map(), project, await checkProject(project));
+  // The project as the daemon last loaded it, checked: the console it serves shows the jobs it runs.
+  let checkedProject = { project, checked: await checkProject(project) };
+  const initial = resolveJobSet(new Map(), project, checkedProject.checked);
   if (initial.configErrors.length > 0) {
     const first = initial.configErrors[0]!;
     throw new ConfigError(`${formatPosition(first)}: ${first.message}`, { hint: "fix nomaflow.yaml first; nomaflow validate lists every problem" });
@@ -146,6 +148,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
             runsGoing: manual.going(),
             maxRuns: options.maxRuns ?? null,
           }),
+          project: () => checkedProject,
           reportError: (error) => log.error("console_error", null, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
         })
       : undefined;
@@ -233,11 +236,13 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       sdNotify("RELOADING=1");
       try {
         const next = load();
-        const set = resolveJobSet(jobs, next, await checkProject(next));
+        const checked = await checkProject(next);
+        const set = resolveJobSet(jobs, next, checked);
         garbage.noteGarbage();
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);
+          checkedProject = { project: next, checked };
           if (cluster) {
             const definitions = definitionsHash(next);
             cluster.store.noteDefinitions(definitions, projectRevision(next, definitions));
