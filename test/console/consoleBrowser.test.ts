@@ -15,6 +15,7 @@ import { startConsole, type ConsoleProcess } from "../support/consoleProcess.js"
 import { describeWithPostgres, trackFailures } from "../support/postgres.js";
 import { makeConsoleProject, type ConsoleProject } from "./consoleProject.js";
 import { startDaemonConsole } from "./daemonConsole.js";
+import { startPrefixProxy } from "./prefixProxy.js";
 import { api, ready, runIds, signIn, startStatusWatch, statusesSeen, stepEndLags } from "./consolePage.js";
 
 describeWithPostgres("the web console in a real browser", () => {
@@ -290,6 +291,29 @@ describeWithPostgres("the web console in a real browser", () => {
       }
       // The secret is in the run logs' sources all the same: the check above looked where it could be.
       expect(readFileSync(join(project.root, ".env"), "utf8")).toContain(project.secret);
+    });
+
+    it("works behind a reverse proxy under a prefix: relative addresses, the session cookie, an action, a run's stream", async () => {
+      const proxy = await startPrefixProxy(served.url);
+      try {
+        const behind = await browser().open(proxy.url);
+        await ready(behind, "jobs");
+        await signIn(behind, project.token);
+        await behind.click('a[data-nav="connectors"]');
+        await ready(behind, "connectors");
+        await behind.click('[data-connector="source-db"] button[data-action="test-connection"]');
+        await behind.locator('[data-connector="source-db"] [data-test-result][data-ok="true"]').waitFor({ timeout: 10_000 });
+        const runId = runIds(project.root, "customer-totals").at(-1)!;
+        await behind.goto(`${proxy.url}#/runs/${runId}`);
+        await ready(behind, "run");
+        expect(await behind.locator("[data-run-status]").textContent()).toContain("failed");
+        expect(proxy.forwarded).toEqual(expect.arrayContaining(["/", "/assets/console.js", "/assets/console.css", "/api/jobs", "/api/session"]));
+        expect(proxy.forwarded.some((path) => path.startsWith(`/api/runs/${runId}`))).toBe(true);
+        seen.push({ what: "the run page behind the proxy", text: await behind.content() });
+        await behind.close();
+      } finally {
+        await proxy.close();
+      }
     });
 
     it("signs out: actions are off again", async () => {
