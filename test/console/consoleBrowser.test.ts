@@ -279,20 +279,6 @@ describeWithPostgres("the web console in a real browser", () => {
       await capture("cluster-one-host");
     });
 
-    it("never shows a secret: not in any page's HTML, not in any API answer", async () => {
-      const paths = ["api/info", "api/jobs", "api/connectors", "api/cluster"];
-      for (const job of ["orders-sync", "customer-totals", "weekly-archive"]) paths.push(`api/jobs/${job}`, `api/jobs/${job}/history`);
-      for (const job of ["orders-sync", "customer-totals"]) for (const id of runIds(project.root, job)) paths.push(`api/runs/${id}`);
-      for (const path of paths) seen.push({ what: path, text: JSON.stringify(await api<unknown>(page, path)) });
-      expect(seen.length).toBeGreaterThan(20);
-      for (const { what, text } of seen) {
-        expect(text.includes(project.secret), `${what} holds the secret`).toBe(false);
-        expect(text.includes(project.token), `${what} holds the console token`).toBe(false);
-      }
-      // The secret is in the run logs' sources all the same: the check above looked where it could be.
-      expect(readFileSync(join(project.root, ".env"), "utf8")).toContain(project.secret);
-    });
-
     it("works behind a reverse proxy under a prefix: relative addresses, the session cookie, an action, a run's stream", async () => {
       const proxy = await startPrefixProxy(served.url);
       try {
@@ -314,6 +300,20 @@ describeWithPostgres("the web console in a real browser", () => {
       } finally {
         await proxy.close();
       }
+    });
+
+    it("never shows a secret: not in any page's HTML, not in any API answer", async () => {
+      const paths = ["api/info", "api/jobs", "api/connectors", "api/cluster"];
+      for (const job of ["orders-sync", "customer-totals", "weekly-archive"]) paths.push(`api/jobs/${job}`, `api/jobs/${job}/history`);
+      for (const job of ["orders-sync", "customer-totals"]) for (const id of runIds(project.root, job)) paths.push(`api/runs/${id}`);
+      for (const path of paths) seen.push({ what: path, text: JSON.stringify(await api<unknown>(page, path)) });
+      expect(seen.length).toBeGreaterThan(20);
+      for (const { what, text } of seen) {
+        expect(text.includes(project.secret), `${what} holds the secret`).toBe(false);
+        expect(text.includes(project.token), `${what} holds the console token`).toBe(false);
+      }
+      // The secret is in the run logs' sources all the same: the check above looked where it could be.
+      expect(readFileSync(join(project.root, ".env"), "utf8")).toContain(project.secret);
     });
 
     it("signs out: actions are off again", async () => {
