@@ -1,6 +1,8 @@
 /** Shared by `next` and `cron`: reading --from and printing fire times. */
 import { DateTime } from "luxon";
 import { UsageError } from "../errors/nomaflowError.js";
+import { lowerFirst } from "../schedule/cronWords.js";
+import { describeCron } from "../schedule/describeCron.js";
 import { fireWeekday, formatFireTime, nextFireTimes } from "../schedule/nextFireTimes.js";
 import type { ParsedCron } from "../schedule/parseCron.js";
 import { FIRST_YEAR, LAST_YEAR } from "../schedule/wallClock.js";
@@ -36,8 +38,8 @@ export interface FireTimesRequest {
   fromMs: number;
   count: number;
   json: boolean;
-  /** Printed above the list in text mode. */
-  title: string;
+  /** Printed above the list in text mode, given the schedule in words (`at 02:00, every day`). */
+  title: (words: string) => string;
 }
 
 export function printFireTimes(request: FireTimesRequest): number {
@@ -53,11 +55,12 @@ export function printFireTimes(request: FireTimesRequest): number {
     });
   }
   const fires = instants.map((ms) => formatFireTime(ms, request.timezone));
+  const words = describeCron(request.expression, request.cron);
   if (request.json) {
-    printJson(output, { cron: request.expression, timezone: request.timezone, fires });
+    printJson(output, { cron: request.expression, timezone: request.timezone, words, fires });
     return 0;
   }
-  output.out(output.style.bold(request.title));
+  output.out(output.style.bold(request.title(lowerFirst(words))));
   instants.forEach((ms, index) => output.out(`  ${fires[index]}  ${output.style.dim(fireWeekday(ms, request.timezone))}`));
   if (fires.length === 0) output.out("  (never fires)");
   return 0;

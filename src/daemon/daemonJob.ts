@@ -12,13 +12,16 @@ export interface LaunchRequest {
   daemonJob: DaemonJob;
   /** Made by the scheduler before the run starts, so a job lock can name the run. */
   runId: string;
-  trigger: "schedule" | "catchup" | "recovery";
+  /** `manual`: Run now in the console the daemon serves. */
+  trigger: "schedule" | "catchup" | "recovery" | "manual";
   /** ISO 8601 in the job's zone, as run_started records it; null for the recovery of a manual run. */
   scheduledFor: string | null;
   /** The same instant, epoch ms. */
   scheduledForMs: number | null;
   /** For a recovery run: the abandoned run it reruns. */
   recoveryOf?: string;
+  /** Typed, with defaults filled in (see parseParams); default: the job's defaults (a scheduled run has no other). */
+  params?: Record<string, unknown>;
 }
 
 export interface RunOutcome {

@@ -8,7 +8,8 @@
  *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
-import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
+import { hostname } from "node:os";
+import { ConfigError, formatPosition, NomaflowError, RunInterruption, UsageError } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
@@ -17,6 +18,7 @@ import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore, OpenedFireStore } from "./fireStore.js";
+import type { DaemonConsoleHooks, ServedConsole } from "./daemonConsoleHooks.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
@@ -52,6 +54,11 @@ export interface RunDaemonOptions {
   onAbandoned?: OnAbandoned;
   /** At most this many runs going at once (`--max-runs`); with a state store, fires past it are left to the other daemons. */
   maxRuns?: number;
+  /**
+   * Serves the web console on `http` beside /healthz and /metrics: made from what the daemon lends
+   * it (the CLI builds it; the daemon does not know the console).
+   */
+  console?: (daemon: DaemonConsoleHooks) => Promise<ServedConsole>;
 }
 
 /**
@@ -122,7 +129,34 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const metrics = new DaemonMetrics(() => clock.now());
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
-  const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
+  let startManual: ((jobId: string, params: Record<string, unknown>) => Promise<string>) | undefined;
+  let runsGoing = () => 0;
+  const served =
+    options.http && options.console
+      ? await options.console({
+          startRun: async (jobId, params) => {
+            if (!startManual) throw new UsageError("the daemon is still starting", { hint: "try again in a moment" });
+            return { runId: await startManual(jobId, params) };
+          },
+          self: () => ({
+            host: hostname(),
+            pid: process.pid,
+            version: VERSION,
+            startedAt: startedMs,
+            runsGoing: runsGoing(),
+            maxRuns: options.maxRuns ?? null,
+          }),
+        })
+      : undefined;
+  let http;
+  try {
+    http = options.http
+      ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render(), otherPaths: served?.handle })
+      : undefined;
+  } catch (error) {
+    await served?.close();
+    throw error;
+  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
@@ -145,6 +179,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   } catch (error) {
     await cluster?.pool.close();
     await http?.close();
+    await served?.close();
     throw error;
   }
   const garbage = new IdleGarbage();
@@ -168,6 +203,16 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     whenIdle: (moment) => garbage.whenIdle(moment),
     afterHeartbeat: abandoned.check,
   });
+  runsGoing = () => scheduler.runningCount;
+  startManual = (jobId, params) => {
+    const daemonJob = jobs.get(jobId);
+    if (!daemonJob) {
+      throw new UsageError(`this daemon has no valid job ${jobId}`, {
+        hint: "a job file added or fixed since the daemon started is read when it reloads (systemctl reload, or kill -HUP)",
+      });
+    }
+    return scheduler.startManual(daemonJob, params);
+  };
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
@@ -269,6 +314,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     if (watchdog) clearInterval(watchdog);
     scheduler.stop();
     await http?.close();
+    await served?.close();
     await store.close(clock.now());
     await cluster?.pool.close();
     await flushSdNotify();

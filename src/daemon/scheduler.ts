@@ -14,6 +14,7 @@
  * would start a run while this daemon is full (`maxRuns`), or that the store cannot take now
  * (unreachable, lease lost), stays pending and is tried again: fired late, not lost.
  */
+import { UsageError } from "../errors/nomaflowError.js";
 import type { Job } from "../project/job.js";
 import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
@@ -88,6 +89,8 @@ interface JobState {
 }
 
 const scheduleKey = (job: Job) => (job.enabled && job.schedule ? `${job.schedule.expression}\u0000${job.schedule.timezone}` : undefined);
+/** The daemon's log line for each way a run starts. */
+const LAUNCH_EVENTS: Record<LaunchRequest["trigger"], string> = { schedule: "fired", catchup: "caught_up", recovery: "recovering", manual: "started_by_hand" };
 /** A heartbeat this much later than due means the clock jumped or the process was stopped. */
 const JUMP_MS = 5_000;
 
@@ -396,11 +399,44 @@ export class Scheduler {
     return runId;
   }
 
+  /**
+   * Starts a run of `daemonJob` now, by hand (Run now in the console the daemon serves), with
+   * `params` already checked: the daemon's limits apply as to a fire (none while stopping, at most
+   * `maxRuns`, the job's lock under `forbid`), and the run ends with the daemon's stop like any other.
+   * @throws UsageError saying why the run cannot start now
+   */
+  async startManual(daemonJob: DaemonJob, params: Record<string, unknown>): Promise<string> {
+    const { store, clock } = this.#options;
+    const jobId = daemonJob.job.id;
+    if (this.#stopped) throw new UsageError("the daemon is stopping: it starts no more runs", { hint: "start it again, or run the job with nomaflow run" });
+    const { maxRuns } = this.#options;
+    if (maxRuns !== undefined && this.#active.size >= maxRuns) {
+      throw new UsageError(`this daemon already runs ${this.#active.size} runs, its most at once (--max-runs ${maxRuns})`, {
+        hint: "try again when one of them ends",
+      });
+    }
+    const runId = newRunId(new Date(clock.now()));
+    let lock: JobLock | undefined;
+    if (daemonJob.job.concurrency === "forbid") {
+      const [result] = await store.tryLockJobs([{ jobId, runId }]);
+      if (!result?.acquired) {
+        throw new UsageError(`job ${jobId} is still running${result?.heldBy ? ` (run ${result.heldBy})` : ""} and has concurrency: forbid`, {
+          hint: "wait for that run to end",
+        });
+      }
+      lock = result.lock;
+    }
+    const started = this.#start({ daemonJob, runId, trigger: "manual", scheduledFor: null, scheduledForMs: null, params }, 0, lock);
+    if (!started) throw new UsageError(`job ${jobId} could not start`, { hint: "the daemon's log (fire_failed) says why" });
+    return started;
+  }
+
   #graceMs(job: Job): number {
     return job.misfireGraceMinutes * 60_000;
   }
 
-  #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined): void {
+  /** Starts the run; its id, or undefined when it could not start (logged as fire_failed). */
+  #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined): string | undefined {
     const { store, log, metrics, clock, launch } = this.#options;
     const jobId = request.daemonJob.job.id;
     let run: LaunchedRun;
@@ -410,10 +446,10 @@ export class Scheduler {
       void lock?.release();
       void store.runFinished(jobId, request.runId, "failed").catch(() => undefined);
       log.error("fire_failed", jobId, { scheduled_for: request.scheduledFor, error: (error as Error).message });
-      return;
+      return undefined;
     }
     this.#runsStarted++;
-    const event = request.trigger === "schedule" ? "fired" : request.trigger === "catchup" ? "caught_up" : "recovering";
+    const event = LAUNCH_EVENTS[request.trigger];
     log.info(event, jobId, {
       scheduled_for: request.scheduledFor,
       run: run.runId,
@@ -449,5 +485,6 @@ export class Scheduler {
       }
     })();
     this.#active.set(run.runId, { jobId, run, settled });
+    return run.runId;
   }
 }

@@ -10,14 +10,22 @@ for (const entry of ["nomaflow.yaml", "jobs", "plugins"]) cpSync(join(REPO_ROOT,
 afterAll(() => example.remove());
 
 describe("nomaflow cron", () => {
-  it("prints the DESIGN 6 JSON for a spring-forward example", async () => {
+  it("prints the DESIGN 6 JSON for a spring-forward example, with the schedule in words", async () => {
     const result = await runCli(["cron", "0 2 * * *", "--tz", "Europe/Paris", "--from", "2027-03-27T12:00:00+01:00", "-n", "2", "--json"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       cron: "0 2 * * *",
       timezone: "Europe/Paris",
+      words: "At 02:00, every day",
       fires: ["2027-03-28T03:00:00+02:00", "2027-03-29T02:00:00+02:00"],
     });
+  });
+
+  it("says the schedule in words on the title line", async () => {
+    const result = await runCli(["cron", "*/15 9-17 * * MON-FRI", "--from", "2026-11-27T16:50:00Z", "-n", "2"]);
+    expect(result.stdout).toBe(
+      "*/15 9-17 * * MON-FRI in UTC (every 15 minutes from 09:00 to 17:45, Monday to Friday):\n  2026-11-27T17:00:00+00:00  Fri\n  2026-11-27T17:15:00+00:00  Fri\n",
+    );
   });
 
   it("reads --from without an offset in --tz, and writes UTC as +00:00", async () => {
@@ -51,8 +59,11 @@ describe("nomaflow next and list on the example project", () => {
     expect(JSON.parse(result.stdout)).toEqual({
       cron: "0 2 * * *",
       timezone: "Europe/Paris",
+      words: "At 02:00, every day",
       fires: ["2026-10-25T02:00:00+02:00", "2026-10-26T02:00:00+01:00", "2026-10-27T02:00:00+01:00"],
     });
+    const text = await runCli(["next", "reporting-nightly-sync", "--from", "2026-10-24T12:00:00+02:00", "-n", "1"]);
+    expect(text.stdout).toBe("reporting-nightly-sync: 0 2 * * * in Europe/Paris (at 02:00, every day)\n  2026-10-25T02:00:00+02:00  Sun\n");
   });
 
   it("next exits 2 for an unknown job, naming the known ones", async () => {
@@ -113,6 +124,7 @@ describe("cron syntax and calendar edges through the binary", () => {
     "jobs/orders-hourly.yaml": shellJob("orders-hourly", "H 2 * * *"),
     "jobs/billing-sync.yaml": shellJob("billing-sync", "H 2 * * *"),
     "jobs/every-day.yaml": shellJob("every-day", "0 3 * * MON-SUN"),
+    "jobs/paused.yaml": `${shellJob("paused", "0 6 L * *")}enabled: false\n`,
   });
   afterAll(() => spread.remove());
   const from = "2026-11-28T12:00:00+00:00";
@@ -133,6 +145,14 @@ describe("cron syntax and calendar edges through the binary", () => {
     expect(minutes.size).toBe(2);
   });
 
+  it("next on a disabled job says so beside the words", async () => {
+    const result = await runCli(["next", "paused", "-C", spread.root, "--from", from, "-n", "1"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      "paused: 0 6 L * * in UTC (at 06:00 on the last day of the month; disabled: the daemon does not fire it)\n  2026-11-30T06:00:00+00:00  Mon\n",
+    );
+  });
+
   it("MON-SUN validates and fires every day", async () => {
     const result = await runCli(["next", "every-day", "-C", spread.root, "--from", from, "-n", "3", "--json"]);
     expect(result.code, result.stderr).toBe(0);
@@ -141,7 +161,7 @@ describe("cron syntax and calendar edges through the binary", () => {
 
   it("asking for fires past year 9999 exits 2 instead of printing invalid dates", async () => {
     const last = await runCli(["cron", "0 0 1 1 *", "--from", "9998-06-01T00:00:00Z", "-n", "1"]);
-    expect(last.stdout).toBe("0 0 1 1 * in UTC:\n  9999-01-01T00:00:00+00:00  Fri\n");
+    expect(last.stdout).toBe("0 0 1 1 * in UTC (at 00:00 on the 1st of January):\n  9999-01-01T00:00:00+00:00  Fri\n");
     const beyond = await runCli(["cron", "0 0 1 1 *", "--from", "9998-06-01T00:00:00Z", "-n", "3"]);
     expect(beyond.code).toBe(2);
     expect(beyond.stdout).toBe("");
@@ -161,7 +181,7 @@ describe("cron syntax and calendar edges through the binary", () => {
 
   it("local mean time is printed to the second, with the right weekday", async () => {
     const result = await runCli(["cron", "0 2 * * *", "--tz", "Europe/Paris", "--from", "1900-01-01T00:00:00Z", "-n", "1"]);
-    expect(result.stdout).toBe("0 2 * * * in Europe/Paris:\n  1900-01-01T02:00:00+00:09:21  Mon\n");
+    expect(result.stdout).toBe("0 2 * * * in Europe/Paris (at 02:00, every day):\n  1900-01-01T02:00:00+00:09:21  Mon\n");
   });
 
   it("a --from without offset inside a spring-forward gap is read with the offset before the jump", async () => {

@@ -21,6 +21,6 @@ export async function nextCommand(jobId: string, options: NextOptions): Promise<
     fromMs: parseFrom(options.from, timezone),
     count: options.count,
     json: options.json ?? false,
-    title: `${job.id}: ${expression} in ${timezone}${job.enabled ? "" : " (disabled: the daemon does not fire it)"}`,
+    title: (words) => `${job.id}: ${expression} in ${timezone} (${words}${job.enabled ? "" : "; disabled: the daemon does not fire it"})`,
   });
 }
