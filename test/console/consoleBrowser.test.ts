@@ -16,7 +16,7 @@ import { describeWithPostgres, trackFailures } from "../support/postgres.js";
 import { makeConsoleProject, type ConsoleProject } from "./consoleProject.js";
 import { startDaemonConsole } from "./daemonConsole.js";
 import { startPrefixProxy } from "./prefixProxy.js";
-import { api, ready, runIds, signIn, startStatusWatch, statusesSeen, stepEndLags } from "./consolePage.js";
+import { api, ready, runIds, runStatus, signIn, startStatusWatch, statusesSeen, stepEndLags } from "./consolePage.js";
 
 describeWithPostgres("the web console in a real browser", () => {
   const browser = useBrowser();
@@ -67,8 +67,10 @@ describeWithPostgres("the web console in a real browser", () => {
       for (const fire of fires) expect(fire).toMatch(/02:00|03:00/);
       expect(fires.join(" ")).toMatch(/\+0[12]:00/);
 
-      // The last Sunday of March at 02:30 in Paris never exists: every fire carries a DST note.
-      expect(await page.locator('[data-job="customer-totals"] [data-dst-note]').first().textContent()).toMatch(/02:30/);
+      // The last Sundays of March and October at 02:00 in Paris: each fire falls on a clock change.
+      const notes = await page.locator('[data-job="clock-change-check"] [data-dst-note]').allTextContents();
+      expect(notes.join("\n")).toMatch(/02:00 does not exist/);
+      expect(notes.join("\n")).toMatch(/Clocks go back/);
       // Disabled: no next fires.
       expect(await page.locator('[data-job="weekly-archive"] [data-next-fire]').count()).toBe(0);
 
@@ -124,7 +126,7 @@ describeWithPostgres("the web console in a real browser", () => {
       await form.evaluate("form => { form.noValidate = true }");
       await form.locator('input[name="limit"]').fill("12.5");
       await page.click('button[data-action="start-run"]');
-      expect(await page.locator('[data-problem="limit"]').textContent({ timeout: 5_000 })).toMatch(/whole number/);
+      await page.locator('[data-problem="limit"]', { hasText: "whole number" }).waitFor({ timeout: 5_000 });
       expect(runIds(project.root, "orders-sync")).toHaveLength(runsAtStart.orders);
 
       await form.locator('select[name="region"]').selectOption("us");
@@ -139,7 +141,7 @@ describeWithPostgres("the web console in a real browser", () => {
       const runId = page.url().split("#/runs/")[1]!;
       await ready(page, "run");
       await startStatusWatch(page);
-      await page.waitForFunction("document.querySelector('[data-run-status]')?.textContent.trim() === 'succeeded'", undefined, { timeout: 20_000 });
+      await runStatus(page, "succeeded");
 
       // One page all along: the statuses changed under it, not by reloading.
       expect(await page.evaluate("window.nomaflowTestMark")).toBe("not reloaded");
@@ -177,26 +179,30 @@ describeWithPostgres("the web console in a real browser", () => {
       const hook = project.receiver.requests.at(-1)!;
       expect(hook.headers["x-api-key"]).toBe(project.secret);
       expect(JSON.parse(hook.body)).toEqual({ region: "us", rows: 1200, dry_run: true });
+      // Open the copy's log and output for the picture.
+      for (const summary of await page.locator('[data-step="copy-orders"] summary').all()) await summary.click();
       await capture("run-succeeded", { fullPage: true });
     });
 
-    it("shows a run starting from the catalogue as RUNNING, then its end, without reloading", async () => {
-      await page.click('a[data-nav="jobs"]');
-      await ready(page, "jobs");
+    it("shows a run started elsewhere as RUNNING in the catalogue, then its end, without reloading", async () => {
+      // Started by someone else (the API, as the page's form does), while this page shows the last run.
       const started = await page.evaluate(async () => {
         const info = (await (await fetch("api/info")).json()) as { csrf: string };
         const answer = await fetch("api/jobs/orders-sync/runs", {
           method: "POST",
           headers: { "Content-Type": "application/json", "X-CSRF-Token": info.csrf },
-          body: JSON.stringify({ params: { region: "eu", limit: "2500", pause: "1.5" } }),
+          body: JSON.stringify({ params: { region: "eu", limit: "2500", pause: "3" } }),
         });
         return { status: answer.status, body: (await answer.json()) as { runId: string } };
       });
       expect(started.status).toBe(202);
+      await page.click('a[data-nav="jobs"]');
+      await ready(page, "jobs");
       const badge = `[data-job="orders-sync"] a[data-last-run][href="#/runs/${started.body.runId}"]`;
-      await page.waitForFunction(`document.querySelector('${badge}')?.dataset.status.toLowerCase() === 'running'`, undefined, { timeout: 5_000 });
-      await page.waitForFunction(`document.querySelector('${badge}')?.dataset.status.toLowerCase() === 'succeeded'`, undefined, { timeout: 20_000 });
-      await capture("jobs", { fullPage: true });
+      await page.waitForSelector(`${badge}[data-status="running" i]`, { timeout: 5_000 });
+      await page.evaluate("window.nomaflowTestMark = 'not reloaded either'");
+      await page.waitForSelector(`${badge}[data-status="succeeded" i]`, { timeout: 20_000 });
+      expect(await page.evaluate("window.nomaflowTestMark")).toBe("not reloaded either");
     });
 
     it("opens a failed run and reads its error and hint", async () => {
@@ -205,7 +211,7 @@ describeWithPostgres("the web console in a real browser", () => {
       await page.click('button[data-action="start-run"]');
       await page.waitForURL(/#\/runs\/[\w-]+$/);
       await ready(page, "run");
-      await page.waitForFunction("document.querySelector('[data-run-status]')?.textContent.trim() === 'failed'", undefined, { timeout: 20_000 });
+      await runStatus(page, "failed");
       expect(await page.locator('[data-step="totals"]').getAttribute("data-status")).toBe("failed");
       expect(await page.locator("[data-run-error]").textContent()).toContain("upsert into public.customer_totals needs a key");
       expect(await page.locator('[data-step="totals"] [data-step-error]').textContent()).toContain("needs a key");
@@ -217,11 +223,12 @@ describeWithPostgres("the web console in a real browser", () => {
     it("shows a job's history: every run, the charts, the failure rate and the slowest step", async () => {
       await page.click('a[data-nav="jobs"]');
       await ready(page, "jobs");
+      await capture("jobs", { fullPage: true });
       await page.click('[data-job="orders-sync"] a[data-history]');
       await ready(page, "history");
       const ids = runIds(project.root, "orders-sync");
       expect(ids).toHaveLength(runsAtStart.orders + 2);
-      const rows = await page.locator("[data-history-run]").evaluateAll("rows => rows.map(row => row.dataset.historyRun)");
+      const rows = await Promise.all((await page.locator("[data-history-run]").all()).map((row) => row.getAttribute("data-history-run")));
       expect(rows).toEqual([...ids].reverse());
       expect(await page.locator('svg[data-chart="duration"]').count()).toBe(1);
       expect(await page.locator('svg[data-chart="rows"]').count()).toBe(1);
@@ -241,14 +248,14 @@ describeWithPostgres("the web console in a real browser", () => {
 
       await page.click('[data-connector="source-db"] button[data-action="test-connection"]');
       const works = page.locator('[data-connector="source-db"] [data-test-result]');
-      await works.waitFor({ timeout: 10_000 });
+      await page.waitForSelector('[data-connector="source-db"] [data-test-result][data-ok]', { timeout: 10_000 });
       expect(await works.getAttribute("data-ok")).toBe("true");
       expect(await works.textContent()).toMatch(/PostgreSQL \d+/);
       expect(await works.textContent()).toMatch(/\d\s*ms/);
 
       await page.click('[data-connector="archive-db"] button[data-action="test-connection"]');
       const fails = page.locator('[data-connector="archive-db"] [data-test-result]');
-      await fails.waitFor({ timeout: 10_000 });
+      await page.waitForSelector('[data-connector="archive-db"] [data-test-result][data-ok]', { timeout: 10_000 });
       expect(await fails.getAttribute("data-ok")).toBe("false");
       expect(await fails.textContent()).toContain("connection refused by 127.0.0.1:");
       await capture("connectors", { fullPage: true });
@@ -261,14 +268,14 @@ describeWithPostgres("the web console in a real browser", () => {
       const form = page.locator('form[data-form="cron"]');
       await form.locator('input[name="timezone"]').fill("Europe/Paris");
       await form.locator('input[name="expression"]').fill("0 61 * * *");
-      expect(await page.locator("[data-error]").textContent({ timeout: 5_000 })).toContain("out of range");
+      await page.locator("[data-error]", { hasText: "out of range" }).waitFor({ timeout: 5_000 });
 
-      await form.locator('input[name="expression"]').fill("30 2 * 3 0L");
-      const preview = await api<CronPreview>(page, `api/cron?expression=${encodeURIComponent("30 2 * 3 0L")}&timezone=Europe/Paris`);
+      await form.locator('input[name="expression"]').fill("0 2 * 3,10 0L");
+      const preview = await api<CronPreview>(page, `api/cron?expression=${encodeURIComponent("0 2 * 3,10 0L")}&timezone=Europe/Paris`);
       const first = preview.fires[0]!.at.slice(0, 10);
-      await page.waitForFunction(`document.querySelector('[data-fire]')?.textContent.includes('${first}') || false`, undefined, { timeout: 5_000 });
+      await page.locator("[data-fire]", { hasText: first }).first().waitFor({ timeout: 5_000 });
       expect(await page.locator("[data-fire]").count()).toBe(preview.fires.length);
-      expect(await page.locator("[data-dst-note]").first().textContent()).toMatch(/02:30/);
+      expect((await page.locator("[data-dst-note]").allTextContents()).join("\n")).toMatch(/02:00 does not exist/);
       await capture("cron", { fullPage: true });
     });
 
@@ -340,7 +347,7 @@ describeWithPostgres("the web console in a real browser", () => {
         await page.click('button[data-action="start-run"]');
         await page.waitForURL(/#\/runs\/[\w-]+$/);
         await ready(page, "run");
-        await page.waitForFunction("document.querySelector('[data-run-status]')?.textContent.trim() === 'succeeded'", undefined, { timeout: 20_000 });
+        await runStatus(page, "succeeded");
         expect(daemon.runsFinished()).toContainEqual(expect.objectContaining({ job: "tick", status: "succeeded" }));
 
         await page.click('a[data-nav="cluster"]');

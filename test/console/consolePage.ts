@@ -12,6 +12,11 @@ export async function ready(page: Page, name: string, timeout = 10_000): Promise
   await page.waitForSelector(`main[data-page="${name}"][data-ready="true"]`, { timeout });
 }
 
+/** Waits until the run page says the run is `status` (the page follows the run live). */
+export async function runStatus(page: Page, status: string, timeout = 20_000): Promise<void> {
+  await page.locator("[data-run-status]", { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor({ timeout });
+}
+
 /** A GET of the console's API from the page, as the page would (same cookies); throws on a non-2xx answer. */
 export async function api<T>(page: Page, path: string): Promise<T> {
   const answer = await page.evaluate(async (relative) => {

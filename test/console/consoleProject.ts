@@ -7,12 +7,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createDatabase, PG_URL, type TestDatabase } from "../support/postgres.js";
 import { startReceiver, type HttpReceiver } from "../support/httpReceiver.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 
 export const ORDERS = 2_500;
+const PROJECT_NAME = "reporting-etl";
 
 export interface ConsoleProject {
   root: string;
@@ -66,13 +68,20 @@ steps:
     "jobs/customer-totals.yaml": `id: customer-totals
 description: Upsert each customer's order total into the reporting database.
 tags: [etl, finance]
-schedule: { cron: "30 2 * 3 0L", timezone: Europe/Paris }
+schedule: { cron: "15 3 * * *", timezone: Europe/Paris }
 steps:
   - name: totals
     type: sql_copy
     source: { connector: source-db, query: "select customer, sum(amount) as total from orders group by customer" }
     target: { connector: target-db, table: customer_totals }
     mode: upsert
+`,
+    "jobs/clock-change-check.yaml": `id: clock-change-check
+description: Checks the reporting clocks on the nights Paris changes time.
+tags: [checks]
+schedule: { cron: "0 2 * 3,10 0L", timezone: Europe/Paris }
+steps:
+  - { name: compare, type: sql, connector: target-db, sql: "select now()" }
 `,
     "jobs/weekly-archive.yaml": `id: weekly-archive
 description: Copy last week's orders to the archive (off until the archive is back).
@@ -117,7 +126,8 @@ export async function makeConsoleProject(): Promise<ConsoleProject> {
   const token = randomBytes(18).toString("base64url");
   const server = new URL(PG_URL!);
   const user = decodeURIComponent(server.username || "postgres");
-  const project = makeProject({
+  // In a folder of its own name: the console shows the project's folder name in its header.
+  const files: Record<string, string> = {
     "nomaflow.yaml": `env_file: .env
 defaults: { timezone: UTC, retry: { attempts: 1 } }
 connectors:
@@ -127,18 +137,20 @@ connectors:
 `,
     ".env": `REPORTING_SECRET=${secret}\n`,
     ...jobFiles(receiver.url),
-  });
+  };
+  const made = makeProject(Object.fromEntries(Object.entries(files).map(([path, content]) => [`${PROJECT_NAME}/${path}`, content])));
+  const root = join(made.root, PROJECT_NAME);
   for (const params of [
     ["region=eu", "limit=500"],
     ["region=apac", "limit=1000"],
     ["region=eu", "limit=2000"],
   ]) {
-    const result = await runCli(["run", "orders-sync", ...params.flatMap((param) => ["-p", param])], { cwd: project.root });
+    const result = await runCli(["run", "orders-sync", ...params.flatMap((param) => ["-p", param])], { cwd: root });
     const expected = params[0] === "region=apac" ? 1 : 0;
     if (result.code !== expected) throw new Error(`nomaflow run orders-sync ${params.join(" ")} exited ${result.code}:\n${result.stdout}${result.stderr}`);
   }
   return {
-    root: project.root,
+    root,
     source,
     target,
     receiver,
@@ -148,8 +160,8 @@ connectors:
       await receiver.close();
       await source.drop(keep);
       await target.drop(keep);
-      if (keep) console.log(`kept the console's test project of a failed test: ${project.root}`);
-      else project.remove();
+      if (keep) console.log(`kept the console's test project of a failed test: ${root}`);
+      else made.remove();
     },
   };
 }

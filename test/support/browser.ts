@@ -79,9 +79,12 @@ export function useBrowser(): () => TestBrowser {
       if (type === "error" || type === "warning") note({ kind: type === "error" ? "console error" : "console warning", text: message.text(), url: page.url() });
     });
     page.on("pageerror", (error) => note({ kind: "page error", text: error.stack ?? error.message, url: page.url() }));
-    page.on("requestfailed", (request) =>
-      note({ kind: "request failed", text: `${request.method()} ${request.failure()?.errorText ?? "failed"}`, url: request.url() }),
-    );
+    page.on("requestfailed", (request) => {
+      const reason = request.failure()?.errorText ?? "failed";
+      // The page cancelled it itself: a run's live stream closed on leaving the run page, a
+      // preview superseded by the next keystroke. A request that went wrong fails otherwise.
+      if (reason !== "net::ERR_ABORTED") note({ kind: "request failed", text: `${request.method()} ${reason}`, url: request.url() });
+    });
   };
 
   const unexpectedProblems = () => problems.filter((problem) => !allowed.some((pattern) => pattern.test(describeProblem(problem))));
