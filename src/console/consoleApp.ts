@@ -60,7 +60,13 @@ export interface ConsoleApp {
 
 export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
   const now = options.now ?? Date.now;
-  const pages = new ConsolePages({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd(), processEnv: options.processEnv, isAlive: options.isAlive, now });
+  const pages = new ConsolePages({
+    projectDir: options.projectDir,
+    cwd: options.cwd ?? process.cwd(),
+    processEnv: options.processEnv,
+    isAlive: options.isAlive,
+    now,
+  });
   const sessions = new ConsoleSessions(now);
   const assets = new StaticAssets(options.assetsDir ?? consoleAssetsDir());
   const live = new LiveStreams(options.maxLiveStreams ?? 100);
@@ -116,7 +122,9 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
         sendJson(response, 202, started);
       },
     })
-    .add("api/runs/:runId", { GET: async ({ response, params }) => sendJson(response, 200, await readRunDetail(params.runId!, await pages.location(), pages.isAlive)) })
+    .add("api/runs/:runId", {
+      GET: async ({ response, params }) => sendJson(response, 200, await readRunDetail(params.runId!, await pages.location(), pages.isAlive)),
+    })
     .add("api/runs/:runId/live", {
       GET: async ({ request, response, params }) => {
         request.resume();
@@ -144,10 +152,12 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
   /** Run now: the form's text values checked as `run -p` checks them, every refused field named. */
   const startRun = async (jobId: string, body: Record<string, unknown>): Promise<RunStarted> => {
     const given = body.params ?? {};
-    if (given === null || typeof given !== "object" || Array.isArray(given)) throw new HttpRefusal(400, "params must be an object of parameter names to text values");
+    if (given === null || typeof given !== "object" || Array.isArray(given))
+      throw new HttpRefusal(400, "params must be an object of parameter names to text values");
     const values = new Map<string, string>();
     for (const [name, value] of Object.entries(given)) {
-      if (typeof value !== "string") throw new HttpRefusal(400, `parameter ${name} must be given as text`, { problems: [{ field: name, message: "must be given as text" }] });
+      if (typeof value !== "string")
+        throw new HttpRefusal(400, `parameter ${name} must be given as text`, { problems: [{ field: name, message: "must be given as text" }] });
       // An emptied field stands for no value: the parameter's default, or "required".
       if (value !== "") values.set(name, value);
     }

@@ -82,7 +82,9 @@ export class ConsoleRouter {
       return;
     }
     request.resume();
-    throw new HttpRefusal(404, `not found: ${path.slice(0, 200)}`, { hint: path.startsWith("api/") ? "the console's API is under api/: info, jobs, runs, connectors, cron, cluster" : null });
+    throw new HttpRefusal(404, `not found: ${path.slice(0, 200)}`, {
+      hint: path.startsWith("api/") ? "the console's API is under api/: info, jobs, runs, connectors, cron, cluster" : null,
+    });
   }
 
   #fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
@@ -98,7 +100,12 @@ export class ConsoleRouter {
     if (error instanceof UsageError) return sendRefusal(response, new HttpRefusal(400, error.message, { hint: error.hint ?? null }));
     if (error instanceof NomaflowError) return sendRefusal(response, new HttpRefusal(500, error.message, { hint: error.hint ?? null }));
     this.#onError(error);
-    sendRefusal(response, new HttpRefusal(500, `internal error: ${error instanceof Error ? error.message : String(error)}`, { hint: "please report it; the console goes on serving" }));
+    sendRefusal(
+      response,
+      new HttpRefusal(500, `internal error: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: "please report it; the console goes on serving",
+      }),
+    );
   }
 }
 

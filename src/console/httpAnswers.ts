@@ -27,7 +27,11 @@ export class HttpRefusal extends Error {
   readonly problems: FieldProblem[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, message: string, options: { hint?: string | null; problems?: FieldProblem[]; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { hint?: string | null; problems?: FieldProblem[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.hint = options.hint ?? null;

@@ -14,21 +14,20 @@ export function jobHistory(jobId: string, runs: readonly RunDigest[]): JobHistor
   let slowestStep: JobHistory["slowestStep"] = null;
   for (const run of runs) {
     const step = run.slowestStep;
-    if (step && (slowestStep === null || step.durationMs > slowestStep.durationMs)) slowestStep = { name: step.name, durationMs: step.durationMs, runId: run.runId };
+    if (step && (slowestStep === null || step.durationMs > slowestStep.durationMs))
+      slowestStep = { name: step.name, durationMs: step.durationMs, runId: run.runId };
   }
   return {
     jobId,
-    runs: runs.map(
-      (run): HistoryRun => ({
-        runId: run.runId,
-        status: run.status,
-        trigger: run.trigger,
-        startedAt: run.startedAt,
-        durationMs: run.durationMs,
-        rows: run.rows,
-        host: run.host,
-      }),
-    ),
+    runs: runs.map((run): HistoryRun => ({
+      runId: run.runId,
+      status: run.status,
+      trigger: run.trigger,
+      startedAt: run.startedAt,
+      durationMs: run.durationMs,
+      rows: run.rows,
+      host: run.host,
+    })),
     failureRate: ended.length === 0 ? null : failed / ended.length,
     slowestStep,
   };

@@ -67,10 +67,14 @@ export async function streamRun(source: RunSource, location: RunLocation, respon
     if (!response.writableEnded && !response.destroyed) response.write(`event: ${event}\ndata: ${data}\n\n`);
   };
   let timer: NodeJS.Timeout | undefined;
+  let last = "";
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    send("run", JSON.stringify(fold.detail()));
+    const detail = JSON.stringify(fold.detail());
+    // Only what changed is sent: a run that ended long ago is sent once.
+    if (detail !== last) send("run", detail);
+    last = detail;
   };
   const keepAlive = setInterval(() => !response.writableEnded && response.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
   try {
@@ -106,7 +110,9 @@ export async function streamRun(source: RunSource, location: RunLocation, respon
 function newEvents(source: RunSource, location: RunLocation, options: LiveRunOptions, signal: AbortSignal): AsyncGenerator<RunEvent> {
   if (source.kind === "log") return followRunLog(source.path, { signal, isAlive: options.isAlive });
   return (async function* () {
-    const events = await location.store.read(location.project, async (pool) => followStoredRun(pool, source.runId, { signal, pollMs: options.storePollMs ?? 150, isAlive: options.isAlive }));
+    const events = await location.store.read(location.project, async (pool) =>
+      followStoredRun(pool, source.runId, { signal, pollMs: options.storePollMs ?? 150, isAlive: options.isAlive }),
+    );
     if (events) yield* events;
   })();
 }

@@ -50,7 +50,17 @@ export class LocalRunIndex {
       digest = digestOfSummary(readRunSummary(entry.path, this.#isAlive));
     } catch {
       // Removed between the listing and the read (runs_retention): shown as the id tells it, not kept.
-      return { runId: entry.runId, jobId: entry.jobId, status: "abandoned", trigger: "unknown", startedAt: "", durationMs: null, rows: null, host: null, slowestStep: null };
+      return {
+        runId: entry.runId,
+        jobId: entry.jobId,
+        status: "abandoned",
+        trigger: "unknown",
+        startedAt: "",
+        durationMs: null,
+        rows: null,
+        host: null,
+        slowestStep: null,
+      };
     }
     if (this.#kept.size >= MAX_KEPT) {
       this.#kept.clear();

@@ -26,7 +26,9 @@ export interface RunLocation {
 /** @throws HttpRefusal 404 naming the run, with the runs it may have meant */
 export async function locateRun(runId: string, { project, index, store }: RunLocation): Promise<RunSource> {
   if (!isRunId(runId)) {
-    throw new HttpRefusal(404, `no run ${JSON.stringify(runId.slice(0, 80))}: a run id looks like 20261206T010000000Z-k3f9qa`, { hint: "the History page lists a job's runs" });
+    throw new HttpRefusal(404, `no run ${JSON.stringify(runId.slice(0, 80))}: a run id looks like 20261206T010000000Z-k3f9qa`, {
+      hint: "the History page lists a job's runs",
+    });
   }
   const runsDir = project.config.runsDir;
   const known = index.pathOf(runId);

@@ -4,7 +4,7 @@
  * kept while its size and time are unchanged; answers carry an ETag so a reload costs a 304.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendBody, SECURITY_HEADERS } from "./httpAnswers.js";
@@ -20,7 +20,7 @@ const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map(
 
 const MISSING_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nomaflow console</title></head>
-<body><h1>The console's files are missing</h1><p>The console's files are missing: run npm run build.</p></body></html>
+<body><h1>Nomaflow console</h1><p>Nomaflow: the console's files are missing: run npm run build</p></body></html>
 `;
 
 interface LoadedFile {
@@ -47,9 +47,8 @@ export class StaticAssets {
     const entry = PAGE_FILES.get(path)!;
     const file = this.#read(entry.file);
     if (!file) {
-      // The build makes all of them at once: without the folder, the page cannot work at all.
-      if (!existsSync(this.#dir)) sendBody(response, 500, "text/html; charset=utf-8", MISSING_PAGE, { "Cache-Control": "no-store" });
-      else sendBody(response, 404, "text/plain; charset=utf-8", `not found: ${path}\n`, { "Cache-Control": "no-store" });
+      // The build makes them all at once (beside the compiled server modules in the same folder): one missing is a build not run.
+      sendBody(response, 500, "text/html; charset=utf-8", MISSING_PAGE, { "Cache-Control": "no-store" });
       return;
     }
     const headers = { "Cache-Control": "no-cache", ETag: file.etag };

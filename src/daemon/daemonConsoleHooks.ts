@@ -15,6 +15,8 @@ export interface DaemonConsoleHooks {
   startRun(jobId: string, params: Record<string, unknown>): Promise<{ runId: string }>;
   /** This daemon, for the console's cluster page when there is no state store. */
   self(): DaemonSelf;
+  /** A bug behind a console page (answered 500): into the daemon's log. */
+  reportError(error: unknown): void;
 }
 
 export interface DaemonSelf {

@@ -129,23 +129,24 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const metrics = new DaemonMetrics(() => clock.now());
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
-  let startManual: ((jobId: string, params: Record<string, unknown>) => Promise<string>) | undefined;
-  let runsGoing = () => 0;
+  // Run now needs the scheduler, which starts after the HTTP server: until then the console is told to wait.
+  const manual: { start?: (jobId: string, params: Record<string, unknown>) => Promise<string>; going: () => number } = { going: () => 0 };
   const served =
     options.http && options.console
       ? await options.console({
           startRun: async (jobId, params) => {
-            if (!startManual) throw new UsageError("the daemon is still starting", { hint: "try again in a moment" });
-            return { runId: await startManual(jobId, params) };
+            if (!manual.start) throw new UsageError("the daemon is still starting", { hint: "try again in a moment" });
+            return { runId: await manual.start(jobId, params) };
           },
           self: () => ({
             host: hostname(),
             pid: process.pid,
             version: VERSION,
             startedAt: startedMs,
-            runsGoing: runsGoing(),
+            runsGoing: manual.going(),
             maxRuns: options.maxRuns ?? null,
           }),
+          reportError: (error) => log.error("console_error", null, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
         })
       : undefined;
   let http;
@@ -203,8 +204,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     whenIdle: (moment) => garbage.whenIdle(moment),
     afterHeartbeat: abandoned.check,
   });
-  runsGoing = () => scheduler.runningCount;
-  startManual = (jobId, params) => {
+  manual.going = () => scheduler.runningCount;
+  manual.start = (jobId, params) => {
     const daemonJob = jobs.get(jobId);
     if (!daemonJob) {
       throw new UsageError(`this daemon has no valid job ${jobId}`, {

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import { relative, isAbsolute } from "node:path";
+import type { DaemonConsoleHooks, ServedConsole } from "../../daemon/daemonConsoleHooks.js";
 import { parseListenAddress } from "../../daemon/httpServer.js";
 import type { DaemonLogFormat } from "../../daemon/daemonLog.js";
 import { runDaemon } from "../../daemon/runDaemon.js";
@@ -48,7 +49,21 @@ export async function daemonCommand(options: DaemonCommandOptions): Promise<numb
     logFormat: options.logFormat,
     http,
     maxRuns: options.maxRuns,
+    console: http ? (hooks) => serveConsole(options.project, hooks) : undefined,
   });
   setTimeout(() => process.exit(code), EXIT_AFTER_STOP_MS).unref();
   return code;
+}
+
+/** The web console beside /healthz and /metrics; its modules load only for a daemon with --http. */
+async function serveConsole(projectDir: string | undefined, hooks: DaemonConsoleHooks): Promise<ServedConsole> {
+  const { createConsoleApp } = await import("../../console/consoleApp.js");
+  const app = createConsoleApp({
+    projectDir,
+    servedBy: "daemon",
+    startRun: hooks.startRun,
+    servingDaemon: hooks.self,
+    onError: hooks.reportError,
+  });
+  return { handle: (request, response) => app.handle(request, response), close: () => app.close() };
 }

@@ -1,32 +1,16 @@
 /**
- * How the page writes numbers and times: the same words as the CLI (`formatDuration` is the CLI's
- * own), plus the coarse "in 3 h 05 min" of a fire to come and the local clock of an instant. Pure:
+ * How the page writes numbers and times: durations, rows and bytes with the CLI's own functions,
+ * plus the coarse "in 3 h 05 min" of a fire to come and an instant on the viewer's clock. Pure:
  * the current time is always passed in.
  */
 import type { FirePreview } from "../consoleApi.js";
 import { formatDuration } from "../../project/formatDuration.js";
 
 export { formatDuration };
+export { formatBytes, formatRows } from "../../project/formatRowsAndBytes.js";
 
 const pad2 = (value: number) => String(value).padStart(2, "0");
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** `1 row`, `1,234,567 rows`. */
-export function formatRows(rows: number): string {
-  return `${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"}`;
-}
-
-/** `512 B`, `3.4 MB` (powers of 1000, rounded down as the CLI does). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${(Math.floor(value * 10) / 10).toFixed(1)} ${units[unit]}`;
-}
 
 /** A span for a glance, two units at most: `42 s`, `12 min`, `3 h 05 min`, `2 d 04 h`. */
 export function formatSpan(ms: number): string {

@@ -190,7 +190,7 @@ export async function jobsPage(context: PageContext): Promise<void> {
       counts,
       `${shown.length === catalogue.jobs.length ? "" : `${shown.length} of `}${catalogue.jobs.length} ${catalogue.jobs.length === 1 ? "job" : "jobs"}`,
       running > 0 ? h("span", { class: "running-count" }, ` · ${running} running`) : null,
-      catalogue.invalid.length > 0 ? h("span", { class: "invalid-count" }, ` · ${catalogue.invalid.length} invalid`) : null,
+      catalogue.invalid.length > 0 ? h("span", { class: "fail-text" }, ` · ${catalogue.invalid.length} invalid`) : null,
     );
     fill(refreshed, `updated ${formatLocal(new Date()).slice(11)}`);
     fill(invalid, invalidSection(catalogue.invalid));
