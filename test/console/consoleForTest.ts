@@ -11,7 +11,8 @@ import { loadProject } from "../../src/project/loadProject.js";
 import { startRun, type RunResult } from "../../src/runner/startRun.js";
 import { checkJob } from "../../src/validate/checkProject.js";
 
-export const TEST_PAGE = '<!doctype html><html><head><link rel="stylesheet" href="assets/console.css"><script src="assets/console.js" defer></script></head><body></body></html>\n';
+export const TEST_PAGE =
+  '<!doctype html><html><head><link rel="stylesheet" href="assets/console.css"><script src="assets/console.js" defer></script></head><body></body></html>\n';
 
 export interface ConsoleForTest {
   url: string;
@@ -33,7 +34,10 @@ export function inProcessRuns(root: string, processEnv: NodeJS.ProcessEnv, runs:
   };
 }
 
-export async function startConsoleForTest(root: string, options: Partial<ConsoleAppOptions> & { processEnv?: NodeJS.ProcessEnv } = {}): Promise<ConsoleForTest> {
+export async function startConsoleForTest(
+  root: string,
+  options: Partial<ConsoleAppOptions> & { processEnv?: NodeJS.ProcessEnv } = {},
+): Promise<ConsoleForTest> {
   const assetsDir = join(root, ".test-console-assets");
   mkdirSync(join(assetsDir, "assets"), { recursive: true });
   writeFileSync(join(assetsDir, "index.html"), TEST_PAGE);

@@ -77,7 +77,11 @@ describe("the page and its headers", () => {
       expect(answer.headers.get("x-frame-options")).toBe("DENY");
     }
     const script = await fetch(`${console.url}assets/console.js`);
-    expect([script.status, script.headers.get("content-type"), script.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "no-cache"]);
+    expect([script.status, script.headers.get("content-type"), script.headers.get("cache-control")]).toEqual([
+      200,
+      "text/javascript; charset=utf-8",
+      "no-cache",
+    ]);
     const again = await fetch(`${console.url}assets/console.js`, { headers: { "If-None-Match": script.headers.get("etag")! } });
     expect(again.status).toBe(304);
     expect((await fetch(`${console.url}api/info`)).headers.get("cache-control")).toBe("no-store");
@@ -111,7 +115,11 @@ describe("bad requests get a 4xx, and the console goes on serving", () => {
     expect(JSON.parse(big.body)).toMatchObject({ error: "the body is larger than 64 KB" });
     const chunked = await raw(`${console.url}api/session`, "POST", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }, "[".repeat(70_000));
     expect(chunked.status).toBe(413);
-    const form = await fetch(`${console.url}api/session`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `token=${TOKEN}` });
+    const form = await fetch(`${console.url}api/session`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `token=${TOKEN}`,
+    });
     expect(form.status).toBe(415);
     const notJson = await fetch(`${console.url}api/session`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{token" });
     expect([notJson.status, (await json<ApiError>(notJson)).error]).toEqual([400, expect.stringContaining("the body is not JSON")]);
@@ -142,7 +150,9 @@ describe("the token and the session", () => {
     expect((await client.signIn("anything-long-enough")).status).toBe(403);
     expect((await client.post("api/jobs/greet/runs", { params: { times: "1" } })).status).toBe(403);
     const short = await served({}, { NOMAFLOW_CONSOLE_TOKEN: "short" });
-    expect((await json<ConsoleInfo>(await fetch(`${short.url}api/info`))).actions.reason).toBe("NOMAFLOW_CONSOLE_TOKEN is shorter than 16 characters: actions are off");
+    expect((await json<ConsoleInfo>(await fetch(`${short.url}api/info`))).actions.reason).toBe(
+      "NOMAFLOW_CONSOLE_TOKEN is shorter than 16 characters: actions are off",
+    );
   });
 
   it("the token from the project's env file works as well as from the environment", async () => {
@@ -231,7 +241,13 @@ describe("actions", () => {
     expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(runs[0]!.status).toBe("running");
     const last = runs.at(-1)!;
-    expect(last).toMatchObject({ runId, jobId: "greet", status: "succeeded", trigger: "manual", params: { name: "console", times: 2, loud: false, tone: "warm" } });
+    expect(last).toMatchObject({
+      runId,
+      jobId: "greet",
+      status: "succeeded",
+      trigger: "manual",
+      params: { name: "console", times: 2, loud: false, tone: "warm" },
+    });
     expect(last.steps.map((step) => step.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(last.steps[0]!.output).toMatchObject({ stdout: "hello console" });
     // Seen going: each step was shown running before it succeeded.

@@ -91,7 +91,10 @@ describe("the catalogue's fires", () => {
   });
 
   it("the cron page: a fall-back week in Paris, with the note on the fire that happens once", () => {
-    const preview = cronPreview(new URLSearchParams({ expression: "30 2 * * *", timezone: "Europe/Paris", count: "3" }), Date.parse("2027-10-30T12:00:00+02:00"));
+    const preview = cronPreview(
+      new URLSearchParams({ expression: "30 2 * * *", timezone: "Europe/Paris", count: "3" }),
+      Date.parse("2027-10-30T12:00:00+02:00"),
+    );
     expect(preview.fires.map((fire) => fire.at)).toEqual(["2027-10-31T02:30:00+02:00", "2027-11-01T02:30:00+01:00", "2027-11-02T02:30:00+01:00"]);
     expect(preview.dstNotes).toEqual([
       {
@@ -136,7 +139,14 @@ describe("step states from real run logs", () => {
     expect(run.result.status).toBe("failed");
     const shown = pages(root);
     const detail = await readRunDetail(run.result.runId, await shown.location(), shown.isAlive);
-    expect(detail).toMatchObject({ runId: run.result.runId, jobId: "mixed", status: "failed", trigger: "manual", host: hostname(), command: `nomaflow show ${run.result.runId}` });
+    expect(detail).toMatchObject({
+      runId: run.result.runId,
+      jobId: "mixed",
+      status: "failed",
+      trigger: "manual",
+      host: hostname(),
+      command: `nomaflow show ${run.result.runId}`,
+    });
     expect(detail.error).toContain("step flaky failed");
     expect(detail.hint).toContain("step flaky failed");
     const [flaky, report, cleanup] = detail.steps;
