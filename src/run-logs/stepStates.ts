@@ -26,6 +26,8 @@ export interface StepState {
   /** When the next try starts (ms), while retrying. */
   retryAt: number | undefined;
   error: string | undefined;
+  /** The error's own hint, when it gave one. */
+  hint: string | undefined;
   lastLog: string | undefined;
   /** The ts of the step's end (succeeded, failed or skipped). */
   endedTs: string | undefined;
@@ -60,6 +62,7 @@ export class StepStates {
           startedAt: at,
           retryAt: undefined,
           error: undefined,
+          hint: undefined,
         });
         break;
       case "step_progress":
@@ -71,6 +74,7 @@ export class StepStates {
         break;
       case "step_attempt_failed":
         state.error = event.error;
+        state.hint = event.hint;
         if (event.retry_in_seconds !== null) Object.assign(state, { status: "retrying", retryAt: at + event.retry_in_seconds * 1000 });
         break;
       case "step_succeeded":
@@ -78,12 +82,13 @@ export class StepStates {
           status: "succeeded",
           durationMs: stepDurationMs(event, state.firstStartedTs),
           error: undefined,
+          hint: undefined,
           endedTs: event.ts,
           output: event.output,
         });
         break;
       case "step_failed":
-        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error, endedTs: event.ts });
+        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error, hint: event.hint, endedTs: event.ts });
         break;
       case "step_skipped":
         Object.assign(state, { status: "skipped", error: event.reason, endedTs: event.ts });
@@ -108,6 +113,7 @@ export class StepStates {
       bytes: undefined,
       retryAt: undefined,
       error: undefined,
+      hint: undefined,
       lastLog: undefined,
       endedTs: undefined,
       output: undefined,
