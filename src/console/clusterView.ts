@@ -44,7 +44,7 @@ export async function clusterView(project: Project, store: ConsoleStore, self: (
   const { readClusterDaemons } = await import("../state/clusterDaemons.js");
   const listed = await store.read(project, (pool) => readClusterDaemons(pool));
   if (!listed) throw new HttpRefusal(503, store.problem ?? "the state store could not be read", { hint: "the daemons are listed again once it answers" });
-  return { store: store.describe(project), daemons: listed.daemons.map(daemonView) };
+  return { store: await store.describe(project), daemons: listed.daemons.map(daemonView) };
 }
 
 function daemonView(daemon: ClusterDaemon): ClusterView["daemons"][number] {

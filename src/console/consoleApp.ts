@@ -82,7 +82,7 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
       project: basename(current.root),
       host: hostname(),
       servedBy: options.servedBy,
-      store: pages.store.describe(current),
+      store: await pages.store.describe(current),
       actions: actionsState(token),
       signedIn: session !== undefined,
       csrf: session === undefined ? null : sessions.csrfOf(session),

@@ -24,11 +24,16 @@ export class ConsoleStore {
     return this.#problem;
   }
 
-  /** `schema nomaflow on ops-db`, or null without `state:`. */
-  describe(project: Project): string | null {
+  /** `schema nomaflow on 127.0.0.1:5432/ops`, or null without `state:`. */
+  async describe(project: Project): Promise<string | null> {
     const state = project.config.state;
     if (!state) return null;
-    return this.#pool?.describe() ?? `schema ${state.schema} (connector ${state.connector})`;
+    try {
+      // Opening the pool connects nothing yet.
+      return (await this.#open(project)).describe();
+    } catch {
+      return `schema ${state.schema} (connector ${state.connector})`;
+    }
   }
 
   /** `read` with the store; undefined without `state:` or when the store cannot be read (see `problem`). */

@@ -69,7 +69,8 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
         interrupt: interrupt.signal,
         onEvent,
         now: options.now,
-        openLogInBackground: true,
+        // Many fires at once open their logs off the loop; a run started by hand has its log when Run now answers.
+        openLogInBackground: trigger !== "manual",
       });
       handles.set(handle.runId, handle);
       const result = handle.result

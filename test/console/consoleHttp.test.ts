@@ -3,9 +3,11 @@
  * security headers, refusals of bad requests, the token, the session, CSRF and its rate limit, a
  * run started from the console and followed live until its steps succeed, connector tests.
  */
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiError, Catalogue, ConnectorTestResult, ConsoleInfo, JobDetail, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
+import { ConsoleRouter } from "../../src/console/consoleRouter.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/console/httpAnswers.js";
 import { join } from "node:path";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
@@ -128,6 +130,25 @@ describe("bad requests get a 4xx, and the console goes on serving", () => {
     expect((await fetch(`${console.url}api/jobs/greet/history?limit=0`)).status).toBe(400);
     expect((await fetch(`${console.url}api/%E0%A4%A`)).status).toBe(400);
     expect((await fetch(`${console.url}api/info`)).status).toBe(200);
+  });
+
+  it("a handler that throws is answered 500 and the server goes on serving", async () => {
+    const reported: unknown[] = [];
+    const router = new ConsoleRouter((error) => reported.push(error)).add("boom", {
+      GET: () => {
+        throw new Error("a bug behind a page");
+      },
+    });
+    const server = createServer((request, response) => router.handle(request, response));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const answer = await fetch(`${base}boom`);
+      expect(answer.status).toBe(500);
+      expect(await json<ApiError>(answer)).toEqual({ error: "internal error: a bug behind a page", hint: "please report it; the console goes on serving" });
+    }
+    expect(reported).toHaveLength(2);
   });
 
   it("the cron page: 400 for a bad expression, the fires for a good one", async () => {

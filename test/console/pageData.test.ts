@@ -10,7 +10,7 @@ import type { RunEvent } from "../../src/run-logs/runEvents.js";
 import { ConsolePages } from "../../src/console/consolePages.js";
 import { cronPreview } from "../../src/console/cronPreview.js";
 import { connectorViews } from "../../src/console/connectorsView.js";
-import { HttpRefusal } from "../../src/console/httpAnswers.js";
+import type { HttpRefusal } from "../../src/console/httpAnswers.js";
 import { readRunDetail } from "../../src/console/runLocator.js";
 import { loadProject } from "../../src/project/loadProject.js";
 import { startRun } from "../../src/runner/startRun.js";

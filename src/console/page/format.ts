@@ -95,3 +95,8 @@ export function formatAxisDate(date: Date, withClock: boolean): string {
   const day = `${date.getDate()} ${MONTHS[date.getMonth()]}`;
   return withClock ? `${day} ${pad2(date.getHours())}:${pad2(date.getMinutes())}` : day;
 }
+
+/** A connection's latency: `0.4 ms`, `12 ms`. */
+export function formatLatency(ms: number): string {
+  return ms < 10 ? `${(Math.round(ms * 10) / 10).toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}

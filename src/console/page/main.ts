@@ -7,7 +7,7 @@
 import type { Page } from "./pageContext.js";
 import type { PageName } from "./routes.js";
 import { isAbort } from "./api.js";
-import { h } from "./dom.js";
+import { h, on } from "./dom.js";
 import { renderHeader } from "./header.js";
 import { pageContext } from "./pageContext.js";
 import { clusterPage } from "./pages/clusterPage.js";
@@ -58,7 +58,8 @@ function start(header: HTMLElement, main: HTMLElement): void {
     leaveCurrent = context.leave;
     const failed = (error: unknown) => {
       if (context.signal.aborted || isAbort(error)) return;
-      main.replaceChildren(errorBox(error, { "data-error": "", "data-page-error": "" }));
+      const retry = on(h("button", { type: "button", "data-action": "retry" }, "Try again"), "click", show);
+      main.replaceChildren(errorBox(error, { "data-error": "", "data-page-error": "" }), retry);
       context.ready();
     };
     try {

@@ -1,6 +1,6 @@
 // The catalogue's sparkline: bar heights on a scale from zero to the longest run, latest at the right.
 import { describe, expect, it } from "vitest";
-import { MIN_BAR_HEIGHT, sparkBars } from "../../../src/console/page/sparkline.js";
+import { MIN_BAR_HEIGHT, barAt, sparkBars, sparkPaths } from "../../../src/console/page/sparkline.js";
 
 describe("sparkBars", () => {
   it("scales each run's duration to the longest, on a common baseline", () => {
@@ -46,5 +46,31 @@ describe("sparkBars", () => {
   it("draws nothing for a job that never ran, and flat bars when every run took 0 ms", () => {
     expect(sparkBars([], { width: 120, height: 20 })).toEqual([]);
     expect(sparkBars([{ runId: "z", status: "succeeded", durationMs: 0 }], { width: 120, height: 20 })[0]?.height).toBe(MIN_BAR_HEIGHT);
+  });
+});
+
+describe("sparkPaths and barAt", () => {
+  const bars = sparkBars(
+    [
+      { runId: "a", status: "succeeded", durationMs: 500 },
+      { runId: "b", status: "failed", durationMs: 1000 },
+      { runId: "c", status: "succeeded", durationMs: 1000 },
+    ],
+    { width: 30, height: 20, slots: 3, gap: 1 },
+  );
+
+  it("draws one path per status, each bar a closed rectangle", () => {
+    expect(sparkPaths(bars)).toEqual([
+      { status: "succeeded", d: "M0 10h9v10h-9zM20 0h9v20h-9z" },
+      { status: "failed", d: "M10 0h9v20h-9z" },
+    ]);
+  });
+
+  it("finds the run under the pointer, the gap counting with the bar on its left", () => {
+    expect(barAt(bars, 0)?.runId).toBe("a");
+    expect(barAt(bars, 9.5)?.runId).toBe("a");
+    expect(barAt(bars, 10)?.runId).toBe("b");
+    expect(barAt(bars, 29.9)?.runId).toBe("c");
+    expect(barAt(sparkBars([{ runId: "z", status: "succeeded", durationMs: 1 }], { width: 30, height: 20, slots: 3 }), 5)).toBeNull();
   });
 });

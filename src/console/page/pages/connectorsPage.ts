@@ -7,6 +7,7 @@ import type { ConnectorTestResult, ConnectorView } from "../../consoleApi.js";
 import type { PageContext } from "../pageContext.js";
 import { getJson, postJson } from "../api.js";
 import { fill, h, on } from "../dom.js";
+import { formatLatency } from "../format.js";
 import { apiPath } from "../routes.js";
 import { actionBlocker } from "../session.js";
 import { actionButton, errorBox, pageHeading, readOnlyNotice } from "../widgets.js";
@@ -15,7 +16,7 @@ function resultView(result: ConnectorTestResult): HTMLElement[] {
   const head = result.ok
     ? [
         h("span", { class: "ok-text" }, "✓ connected"),
-        result.latencyMs !== null ? h("span", { class: "latency" }, ` in ${result.latencyMs} ms`) : null,
+        result.latencyMs !== null ? h("span", { class: "latency" }, ` in ${formatLatency(result.latencyMs)}`) : null,
         h("span", null, ` · ${result.message}`),
       ]
     : [h("span", { class: "fail-text" }, "✗ "), h("span", { class: "reason" }, result.message)];

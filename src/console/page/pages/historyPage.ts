@@ -5,14 +5,14 @@
 import type { HistoryRun, JobHistory } from "../../consoleApi.js";
 import type { ChartInput } from "../historyChart.js";
 import type { PageContext } from "../pageContext.js";
-import { getJson } from "../api.js";
+import { getJson, isAbort } from "../api.js";
 import { ticksUpTo, valueTicks } from "../chartScale.js";
 import { fill, h, on, svg } from "../dom.js";
 import { formatAxisDate, formatCount, formatDuration, formatLocal, formatPercent, formatRows } from "../format.js";
 import { historyChart, medianSucceededMs } from "../historyChart.js";
 import { apiPath, jobsHref, runHref, runNowHref } from "../routes.js";
 import { formatTick, tickStep } from "../timeAxis.js";
-import { actionButton, localTime, pageHeading, statusBadge, viewerZoneNote } from "../widgets.js";
+import { actionButton, errorBox, localTime, pageHeading, statusBadge, viewerZoneNote } from "../widgets.js";
 
 const CHART_WIDTH = 640;
 const CHART_HEIGHT = 180;
@@ -144,12 +144,12 @@ function runsTable(runs: HistoryRun[]): HTMLElement {
   );
 }
 
-export async function historyPage(context: PageContext, jobId: string): Promise<void> {
-  context.setTitle(`History of ${jobId}`);
-  const history = await getJson<JobHistory>(`${apiPath("jobs", jobId, "history")}?limit=200`, context.signal);
-  const run = on(actionButton("▶ Run now", "run-now", { class: "primary" }), "click", () => (location.hash = runNowHref(jobId)));
-  fill(
-    context.main,
+/** While a run of the job is going, the history is asked for again this often (its row and bars change when it ends). */
+const REFRESH_WHILE_RUNNING_MS = 3000;
+
+function historyView(history: JobHistory): HTMLElement[] {
+  const run = on(actionButton("▶ Run now", "run-now", { class: "primary" }), "click", () => (location.hash = runNowHref(history.jobId)));
+  return [
     pageHeading(["History of ", h("span", { class: "mono" }, history.jobId)], [{ label: "Jobs", href: jobsHref() }], [run]),
     summary(history),
     h(
@@ -176,6 +176,34 @@ export async function historyPage(context: PageContext, jobId: string): Promise<
       h("div", { class: "panel-head" }, h("h2", null, "Runs, newest first"), h("span", { class: "muted small" }, viewerZoneNote())),
       runsTable(history.runs),
     ),
-  );
+  ];
+}
+
+export async function historyPage(context: PageContext, jobId: string): Promise<void> {
+  context.setTitle(`History of ${jobId}`);
+  const path = `${apiPath("jobs", jobId, "history")}?limit=200`;
+  const history = await getJson<JobHistory>(path, context.signal);
+  const problem = h("div");
+  const content = h("div", null, historyView(history));
+  fill(context.main, problem, content);
   context.ready();
+
+  const refreshWhileRunning = (shown: JobHistory) => {
+    if (!shown.runs.some((item) => item.status === "running")) return;
+    context.after(REFRESH_WHILE_RUNNING_MS, () => {
+      getJson<JobHistory>(path, context.signal).then(
+        (next) => {
+          problem.replaceChildren();
+          fill(content, historyView(next));
+          refreshWhileRunning(next);
+        },
+        (error: unknown) => {
+          if (isAbort(error)) return;
+          fill(problem, errorBox(error, { "data-refresh-error": "" }));
+          refreshWhileRunning(shown);
+        },
+      );
+    });
+  };
+  refreshWhileRunning(history);
 }

@@ -16,7 +16,7 @@ import { actionButton, errorBox, readOnlyNotice, statusBadge } from "../widgets.
 import { sparklineView } from "./sparklineView.js";
 
 /** The filter outlives a visit to a run and back. */
-const filter = { search: "", tag: "" };
+const filter = { search: "", tag: "", all: false };
 
 function jobCell(job: JobCard): HTMLElement {
   return h(
@@ -129,7 +129,13 @@ function invalidSection(invalid: InvalidJob[]): HTMLElement | null {
   );
 }
 
-function jobsTable(jobs: JobCard[], total: number): HTMLElement {
+/** Rows drawn before "Show all": a catalogue of a thousand jobs is searched rather than scrolled. */
+const FIRST_ROWS = 200;
+
+/** Redrawn at least this often even when nothing changed, for the "in 3 h" of the next fires. */
+const REDRAW_UNCHANGED_MS = 60_000;
+
+function jobsTable(jobs: JobCard[], total: number, showAll: () => void): HTMLElement {
   if (total === 0)
     return h(
       "p",
@@ -140,7 +146,17 @@ function jobsTable(jobs: JobCard[], total: number): HTMLElement {
     );
   if (jobs.length === 0) return h("p", { class: "empty" }, "No job matches the search.");
   const now = Date.now();
-  return h(
+  const shown = filter.all ? jobs : jobs.slice(0, FIRST_ROWS);
+  const more =
+    shown.length < jobs.length
+      ? h(
+          "div",
+          { class: "more-jobs" },
+          on(h("button", { type: "button", "data-action": "show-all-jobs" }, `Show all ${jobs.length} jobs`), "click", showAll),
+          h("span", { class: "muted" }, ` (the first ${shown.length} are shown; the search looks through all)`),
+        )
+      : null;
+  const table = h(
     "table",
     { class: "jobs-table" },
     h(
@@ -155,9 +171,10 @@ function jobsTable(jobs: JobCard[], total: number): HTMLElement {
     h(
       "tbody",
       null,
-      jobs.map((job) => jobRow(job, now)),
+      shown.map((job) => jobRow(job, now)),
     ),
   );
+  return h("div", null, table, more);
 }
 
 export async function jobsPage(context: PageContext): Promise<void> {
@@ -181,9 +198,14 @@ export async function jobsPage(context: PageContext): Promise<void> {
   const refreshed = h("span", { class: "muted small refreshed" });
   const problem = h("div", { class: "refresh-problem" });
   const invalid = h("div");
+  const warning = h("div");
   const list = h("div", { class: "jobs-list" });
 
+  let drawn = "";
+  let drawnAt = 0;
   const draw = () => {
+    drawn = JSON.stringify([catalogue.jobs, catalogue.invalid, catalogue.warning]);
+    drawnAt = Date.now();
     const shown = filterJobs(catalogue.jobs, filter.search, filter.tag);
     const running = runningJobs(catalogue);
     fill(
@@ -193,8 +215,15 @@ export async function jobsPage(context: PageContext): Promise<void> {
       catalogue.invalid.length > 0 ? h("span", { class: "fail-text" }, ` · ${catalogue.invalid.length} invalid`) : null,
     );
     fill(refreshed, `updated ${formatLocal(new Date()).slice(11)}`);
+    fill(warning, catalogue.warning ? h("p", { class: "notice", "data-catalogue-warning": "" }, catalogue.warning) : null);
     fill(invalid, invalidSection(catalogue.invalid));
-    fill(list, jobsTable(shown, catalogue.jobs.length));
+    fill(
+      list,
+      jobsTable(shown, catalogue.jobs.length, () => {
+        filter.all = true;
+        draw();
+      }),
+    );
   };
   on(search, "input", () => {
     filter.search = search.value;
@@ -205,7 +234,7 @@ export async function jobsPage(context: PageContext): Promise<void> {
     draw();
   });
 
-  fill(context.main, h("div", { class: "toolbar" }, search, tagSelect, counts, refreshed), readOnlyNotice(), problem, invalid, list);
+  fill(context.main, h("div", { class: "toolbar" }, search, tagSelect, counts, refreshed), readOnlyNotice(), warning, problem, invalid, list);
   draw();
   context.ready();
 
@@ -213,7 +242,9 @@ export async function jobsPage(context: PageContext): Promise<void> {
     try {
       catalogue = await getJson<Catalogue>("api/jobs", context.signal);
       problem.replaceChildren();
-      draw();
+      const unchanged = JSON.stringify([catalogue.jobs, catalogue.invalid, catalogue.warning]) === drawn;
+      if (unchanged && Date.now() - drawnAt < REDRAW_UNCHANGED_MS) fill(refreshed, `updated ${formatLocal(new Date()).slice(11)}`);
+      else draw();
     } catch (error) {
       if (isAbort(error)) return;
       problem.replaceChildren(errorBox(error, { "data-refresh-error": "" }));

@@ -13,7 +13,7 @@ import { formatDuration, formatValue } from "../format.js";
 import { apiPath, historyHref, jobsHref, runHref, runNowHref } from "../routes.js";
 import { elapsedSoFar } from "../stepText.js";
 import { actionButton, errorBox, facts, localTime, pageHeading } from "../widgets.js";
-import { axisRow, levelFilter, stepRow, updateClocks } from "./stepRows.js";
+import { axisRow, levelFilter, logLines, stepRow, updateClocks } from "./stepRows.js";
 
 const POLL_MS = 2000;
 
@@ -58,6 +58,18 @@ function runProblem(run: RunDetail): HTMLElement | null {
     { class: "error-box run-problem", role: "alert" },
     h("div", { class: "error-message", "data-run-error": "" }, run.error),
     run.hint ? h("div", { class: "hint", "data-run-hint": "" }, run.hint) : null,
+  );
+}
+
+/** The run's own log lines (an alert that could not be sent, say), under the same level filter as the steps'. */
+function runLogsView(run: RunDetail): HTMLElement | null {
+  const logs = run.runLogs ?? [];
+  if (logs.length === 0) return null;
+  return h(
+    "div",
+    { class: "run-logs" },
+    h("h3", null, `The run's own log: ${logs.length} ${logs.length === 1 ? "line" : "lines"}`),
+    logLines(logs, 0, { "data-run-logs": "" }),
   );
 }
 
@@ -109,7 +121,8 @@ export async function runPage(context: PageContext, runId: string): Promise<void
   const factsBox = h("div", { class: "panel run-facts" });
   const missing = h("div");
   const steps = h("div", { class: "steps-body" });
-  const stepsBox = h("div", { class: "steps", "data-min-level": minLevel }, axisRow(), steps);
+  const runLogs = h("div");
+  const stepsBox = h("div", { class: "steps", "data-min-level": minLevel }, axisRow(), steps, runLogs);
   const alerts = h("div");
   const filter = levelFilter(minLevel, (level) => {
     minLevel = level;
@@ -149,6 +162,7 @@ export async function runPage(context: PageContext, runId: string): Promise<void
         : null,
     );
     fill(alerts, alertsView(run));
+    fill(runLogs, runLogsView(run));
 
     const sameSteps = run.steps.map((step) => step.name).join("\n") === [...nodes.keys()].join("\n");
     if (!sameSteps) {

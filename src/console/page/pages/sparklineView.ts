@@ -1,9 +1,12 @@
-/** The catalogue's sparkline drawn: one link per recent run, coloured by status, the run in its tooltip. */
+/**
+ * The catalogue's sparkline drawn: a path per status; the run under the pointer in the tooltip, and
+ * a click opens it.
+ */
 import type { JobCard } from "../../consoleApi.js";
-import { svg } from "../dom.js";
+import { on, svg } from "../dom.js";
 import { formatDuration } from "../format.js";
 import { runHref } from "../routes.js";
-import { sparkBars } from "../sparkline.js";
+import { barAt, sparkBars, sparkPaths } from "../sparkline.js";
 
 const WIDTH = 120;
 const HEIGHT = 22;
@@ -11,20 +14,24 @@ const HEIGHT = 22;
 export function sparklineView(job: JobCard): SVGSVGElement {
   const bars = sparkBars(job.recent, { width: WIDTH, height: HEIGHT });
   const label = job.recent.length === 0 ? "no runs yet" : `the last ${job.recent.length} runs' durations`;
-  return svg(
+  const title = svg("title", null, label);
+  const drawing = svg(
     "svg",
     { class: "sparkline", "data-sparkline": "", width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": label },
+    title,
     svg("line", { class: "baseline", x1: 0, x2: WIDTH, y1: HEIGHT - 0.5, y2: HEIGHT - 0.5 }),
-    bars.map((bar) =>
-      svg(
-        "a",
-        { href: runHref(bar.runId) },
-        svg(
-          "rect",
-          { class: `bar status-${bar.status}`, x: bar.x.toFixed(2), y: bar.y, width: bar.width.toFixed(2), height: bar.height },
-          svg("title", null, `${bar.runId} · ${bar.status} · ${bar.durationMs === null ? "running" : formatDuration(bar.durationMs)}`),
-        ),
-      ),
-    ),
+    sparkPaths(bars).map((path) => svg("path", { class: `bar status-${path.status}`, d: path.d })),
   );
+  if (bars.length === 0) return drawing;
+  const pointed = (event: MouseEvent) => barAt(bars, (event.offsetX * WIDTH) / Math.max(1, drawing.clientWidth || WIDTH));
+  on(drawing, "mousemove", (event) => {
+    const bar = pointed(event);
+    drawing.classList.toggle("pointing", bar !== null);
+    title.textContent = bar ? `${bar.runId} · ${bar.status} · ${bar.durationMs === null ? "running" : formatDuration(bar.durationMs)} (click to open)` : label;
+  });
+  on(drawing, "click", (event) => {
+    const bar = pointed(event);
+    if (bar) location.hash = runHref(bar.runId);
+  });
+  return drawing;
 }

@@ -11,21 +11,20 @@ import { attemptsText, elapsedSoFar, retryCountdown, stepDurationText, stepState
 import { axisTicks, barOnAxis, runAxis } from "../timeAxis.js";
 import { statusBadge } from "../widgets.js";
 
-/** What the visitor chose, kept across live updates: which sections are open. */
+/** What the visitor chose, kept across live updates: which sections they opened or closed. */
 export interface StepsViewState {
   open: Map<string, boolean>;
 }
 
 const LEVELS: LogLine["level"][] = ["debug", "info", "warning", "error"];
 
-function logLines(step: StepView): HTMLElement {
+/** Log lines, oldest first, each with its time and level (the level filter hides some by CSS). */
+export function logLines(logs: LogLine[], omitted: number, attributes: Record<string, string>): HTMLElement {
   return h(
     "div",
-    { class: "logs", "data-step-logs": step.name, tabindex: 0 },
-    step.logsOmitted > 0
-      ? h("div", { class: "logs-omitted" }, `${step.logsOmitted.toLocaleString("en-US")} earlier lines not shown (nomaflow show has them all)`)
-      : null,
-    step.logs.map((line) =>
+    { class: "logs", tabindex: 0, ...attributes },
+    omitted > 0 ? h("div", { class: "logs-omitted" }, `${omitted.toLocaleString("en-US")} earlier lines not shown (nomaflow show has them all)`) : null,
+    logs.map((line) =>
       h(
         "div",
         { class: `log-line level-${line.level}`, "data-log-level": line.level },
@@ -53,9 +52,15 @@ function hasOutput(output: unknown): boolean {
   return typeof output !== "object" || Object.keys(output).length > 0;
 }
 
+/**
+ * A folding section, open by default while its step runs or after it failed. Only the visitor's own
+ * choice (a click on its summary, the keyboard's too) is kept across updates: a log left to its
+ * default folds when its step succeeds.
+ */
 function section(state: StepsViewState, key: string, openByDefault: boolean, summary: string, body: HTMLElement): HTMLElement {
-  const details = h("details", { class: "step-section", open: state.open.get(key) ?? openByDefault }, h("summary", null, summary), body);
-  on(details, "toggle", () => state.open.set(key, details.open));
+  const heading = h("summary", null, summary);
+  const details = h("details", { class: "step-section", open: state.open.get(key) ?? openByDefault }, heading, body);
+  on(heading, "click", () => state.open.set(key, !details.open));
   return details;
 }
 
@@ -63,6 +68,17 @@ function rowsAndBytes(step: StepView): HTMLElement {
   if (step.rows === null && step.bytes === null) return h("span", { class: "step-rows-cell" });
   const text = [step.rows !== null ? formatRows(step.rows) : "", step.bytes !== null ? formatBytes(step.bytes) : ""].filter(Boolean).join(" · ");
   return h("span", { class: "step-rows-cell" }, h("span", { "data-step-rows": step.rows ?? "" }, text));
+}
+
+/** A step's error and hint; for a skipped step, why it was skipped, which is no failure of its own. */
+function problemOf(step: StepView): HTMLElement {
+  const skipped = step.status === "skipped";
+  return h(
+    "div",
+    { class: skipped ? "step-skip-reason" : "step-problem" },
+    h("div", { class: skipped ? "" : "step-error", "data-step-error": "" }, skipped ? `skipped: ${step.error}` : step.error),
+    step.hint ? h("div", { class: "hint", "data-step-hint": "" }, step.hint) : null,
+  );
 }
 
 export function stepRow(step: StepView, index: number, state: StepsViewState, now: number): HTMLElement {
@@ -87,21 +103,22 @@ export function stepRow(step: StepView, index: number, state: StepsViewState, no
       { class: "step-grid" },
       h("span", { class: "step-index" }, String(index + 1)),
       h("span", { class: "step-title" }, h("span", { class: "step-name" }, step.name), h("span", { class: "step-type" }, step.type)),
-      h("span", { class: "step-state" }, statusBadge(step.status), countdown ? [h("span", { class: "muted" }, ` ${stepStateText(step)} · `), countdown] : null),
+      h("span", { class: "step-state" }, statusBadge(step.status), countdown ? [h("span", { class: "muted" }, ` ${stepStateText(step)}: `), countdown] : null),
       h("span", { class: "step-attempts" }, attemptsText(step)),
       h("div", { class: "bar-track" }, bar),
       duration,
       rowsAndBytes(step),
     ),
-    step.error
-      ? h(
-          "div",
-          { class: "step-problem" },
-          h("div", { class: "step-error", "data-step-error": "" }, step.error),
-          step.hint ? h("div", { class: "hint", "data-step-hint": "" }, step.hint) : null,
+    step.error ? problemOf(step) : null,
+    step.logs.length + step.logsOmitted > 0
+      ? section(
+          state,
+          `${step.name}/logs`,
+          busy || step.status === "failed",
+          logSummary(step),
+          logLines(step.logs, step.logsOmitted, { "data-step-logs": step.name }),
         )
       : null,
-    step.logs.length + step.logsOmitted > 0 ? section(state, `${step.name}/logs`, busy || step.status === "failed", logSummary(step), logLines(step)) : null,
     hasOutput(step.output)
       ? section(state, `${step.name}/output`, false, "Output", h("pre", { class: "output", "data-step-output": "" }, JSON.stringify(step.output, null, 2)))
       : null,
@@ -143,7 +160,8 @@ export function updateClocks(root: HTMLElement, run: RunDetail, now: number): vo
     fill(
       axisElement,
       axisTicks(axis).map((tick) => {
-        const mark = h("span", { class: "tick" }, tick.label);
+        // A label near the end is drawn left of its mark, not over the next column.
+        const mark = h("span", { class: tick.percent > 90 ? "tick tick-end" : "tick" }, tick.label);
         mark.style.left = `${tick.percent}%`;
         return mark;
       }),
