@@ -4,7 +4,7 @@
  * its console errors and warnings, uncaught exceptions and failed requests; a test fails on any of
  * them, unless it said beforehand that it expects that one (`expectProblem`).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -90,6 +90,8 @@ export function useBrowser(): () => TestBrowser {
   const unexpectedProblems = () => problems.filter((problem) => !allowed.some((pattern) => pattern.test(describeProblem(problem))));
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`the console's browser tests need Debian's chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
     profile = mkdtempSync(join(tmpdir(), "nomaflow-chromium-"));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: VIEWPORT });
     context.on("page", watch);
