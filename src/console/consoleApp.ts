@@ -25,6 +25,7 @@ import { DEFAULT_HISTORY, MAX_HISTORY } from "./jobHistory.js";
 import { LiveStreams, streamRun } from "./liveRun.js";
 import { locateRun, readRunDetail } from "./runLocator.js";
 import { StaticAssets } from "./staticAssets.js";
+import type { WatchedProjectOptions } from "./watchedProject.js";
 
 /** Starts a run of the job with its parameters typed and checked; throws a UsageError when it cannot start now. */
 export type ConsoleRunStarter = (jobId: string, params: Record<string, unknown>) => Promise<{ runId: string }>;
@@ -40,6 +41,8 @@ export interface ConsoleAppOptions {
   startRun: ConsoleRunStarter;
   /** The daemon serving the console, for the cluster page without a store. */
   servingDaemon?: () => ServingDaemon;
+  /** The project as the daemon serving the console keeps it checked; default: loaded here, and again when its files change. */
+  checkedProject?: WatchedProjectOptions["checkedBy"];
   /** The page's built files. @default consoleAssetsDir() */
   assetsDir?: string;
   /** Live run streams open at once, at most. @default 100 */
@@ -55,6 +58,8 @@ export interface ConsoleApp {
   handle(request: IncomingMessage, response: ServerResponse): void;
   /** Live streams open now. */
   readonly liveStreams: number;
+  /** Checks the project and reads the runs the catalogue shows, so that the first visitor does not wait for it. */
+  warmUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
     projectDir: options.projectDir,
     cwd: options.cwd ?? process.cwd(),
     processEnv: options.processEnv,
+    checkedBy: options.checkedProject,
     isAlive: options.isAlive,
     now,
   });
@@ -183,6 +189,12 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
     get liveStreams() {
       return live.open;
     },
+    // A problem is the first page's to tell.
+    warmUp: () =>
+      pages.catalogue().then(
+        () => undefined,
+        () => undefined,
+      ),
     close: () => pages.close(),
   };
 }

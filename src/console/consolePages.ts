@@ -49,7 +49,8 @@ export class ConsolePages {
     const loaded = await this.watched.current();
     const stored = await this.#recentStored(loaded);
     const runsDir = loaded.project.config.runsDir;
-    const runsOf = (jobId: string) => mergeRuns(this.index.runsOf(runsDir, jobId, RECENT_RUNS), stored?.get(jobId), RECENT_RUNS);
+    const local = await this.index.recentRuns(runsDir, [...loaded.checked.jobs.keys()], RECENT_RUNS);
+    const runsOf = (jobId: string) => mergeRuns(local.get(jobId) ?? [], stored?.get(jobId), RECENT_RUNS);
     return this.#catalogue.build(loaded, runsOf, this.#now(), this.#storeWarning(loaded));
   }
 
@@ -66,7 +67,7 @@ export class ConsolePages {
     const loaded = await this.watched.current();
     requireKnownJob(loaded, id);
     const { project } = loaded;
-    const local = this.index.runsOf(project.config.runsDir, id, limit);
+    const local = (await this.index.recentRuns(project.config.runsDir, [id], limit)).get(id)!;
     const stored = await this.store.read(project, async (pool) =>
       (await listStoredRuns(pool, { jobId: id, limit, isAlive: this.isAlive })).map((run) => digestOfSummary(run.summary)),
     );

@@ -17,6 +17,11 @@ export interface LoadedProject {
 }
 
 export interface WatchedProjectOptions extends Pick<LoadProjectOptions, "projectDir" | "cwd" | "processEnv"> {
+  /**
+   * The project someone else keeps checked (the daemon serving the console): used as it is, never
+   * loaded or checked here.
+   */
+  checkedBy?: () => { project: Project; checked: CheckedProject };
   /** The files are looked at no more often. @default 1000 */
   scanEveryMs?: number;
   /** @default Date.now */
@@ -39,6 +44,7 @@ export class WatchedProject {
    * @throws UsageError / ConfigError when the project cannot be loaded (no nomaflow.yaml, an unreadable env file)
    */
   async current(): Promise<LoadedProject> {
+    if (this.#options.checkedBy) return this.#borrowed(this.#options.checkedBy());
     const now = (this.#options.now ?? Date.now)();
     if (this.#loaded && now - this.#scannedAt < (this.#options.scanEveryMs ?? 1000)) return this.#loaded;
     this.#scannedAt = now;
@@ -47,6 +53,17 @@ export class WatchedProject {
       if (project && scanSignature(project) === this.#signature) return this.#loaded;
     }
     return this.reload();
+  }
+
+  #borrowedFrom: CheckedProject | undefined;
+  #borrowedLoaded: LoadedProject | undefined;
+
+  #borrowed({ project, checked }: { project: Project; checked: CheckedProject }): LoadedProject {
+    if (this.#borrowedFrom !== checked) {
+      this.#borrowedFrom = checked;
+      this.#borrowedLoaded = { project, checked, generation: ++this.#generation };
+    }
+    return this.#borrowedLoaded!;
   }
 
   /** Loads and checks the project again now. */

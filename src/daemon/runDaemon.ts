@@ -8,8 +8,7 @@
  *   runs at once (queries cancelled, process groups killed with SIGKILL) and resolves with 130.
  */
 import { setMaxListeners } from "node:events";
-import { hostname } from "node:os";
-import { ConfigError, formatPosition, NomaflowError, RunInterruption, UsageError } from "../errors/nomaflowError.js";
+import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
@@ -18,7 +17,7 @@ import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore, OpenedFireStore } from "./fireStore.js";
-import type { DaemonConsoleHooks, ServedConsole } from "./daemonConsoleHooks.js";
+import { DaemonConsoleBridge, type DaemonConsoleHooks, type ServedConsole } from "./daemonConsoleHooks.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
@@ -115,7 +114,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
   const project = load();
-  const initial = resolveJobSet(new Map(), project, await checkProject(project));
+  // The project as the daemon last loaded it, checked: the console it serves shows the jobs it runs.
+  const checkedProject = { project, checked: await checkProject(project) };
+  const initial = resolveJobSet(new Map(), project, checkedProject.checked);
   if (initial.configErrors.length > 0) {
     const first = initial.configErrors[0]!;
     throw new ConfigError(`${formatPosition(first)}: ${first.message}`, { hint: "fix nomaflow.yaml first; nomaflow validate lists every problem" });
@@ -129,26 +130,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const metrics = new DaemonMetrics(() => clock.now());
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
-  // Run now needs the scheduler, which starts after the HTTP server: until then the console is told to wait.
-  const manual: { start?: (jobId: string, params: Record<string, unknown>) => Promise<string>; going: () => number } = { going: () => 0 };
-  const served =
-    options.http && options.console
-      ? await options.console({
-          startRun: async (jobId, params) => {
-            if (!manual.start) throw new UsageError("the daemon is still starting", { hint: "try again in a moment" });
-            return { runId: await manual.start(jobId, params) };
-          },
-          self: () => ({
-            host: hostname(),
-            pid: process.pid,
-            version: VERSION,
-            startedAt: startedMs,
-            runsGoing: manual.going(),
-            maxRuns: options.maxRuns ?? null,
-          }),
-          reportError: (error) => log.error("console_error", null, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-        })
-      : undefined;
+  const bridge = new DaemonConsoleBridge({ startedAt: startedMs, maxRuns: options.maxRuns ?? null, log });
+  bridge.noteProject(checkedProject, jobs);
+  const served = options.http && options.console ? await options.console(bridge.hooks()) : undefined;
   let http;
   try {
     http = options.http
@@ -204,16 +188,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     whenIdle: (moment) => garbage.whenIdle(moment),
     afterHeartbeat: abandoned.check,
   });
-  manual.going = () => scheduler.runningCount;
-  manual.start = (jobId, params) => {
-    const daemonJob = jobs.get(jobId);
-    if (!daemonJob) {
-      throw new UsageError(`this daemon has no valid job ${jobId}`, {
-        hint: "a job file added or fixed since the daemon started is read when it reloads (systemctl reload, or kill -HUP)",
-      });
-    }
-    return scheduler.startManual(daemonJob, params);
-  };
+  bridge.attach(scheduler);
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
@@ -233,7 +208,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       sdNotify("RELOADING=1");
       try {
         const next = load();
-        const set = resolveJobSet(jobs, next, await checkProject(next));
+        const checked = await checkProject(next);
+        const set = resolveJobSet(jobs, next, checked);
         garbage.noteGarbage();
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
@@ -245,6 +221,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
           const { removed, recovered } = reloadedJobs(current, set);
           jobs = set.jobs;
           current = set;
+          bridge.noteProject({ project: next, checked }, jobs);
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,

@@ -4,11 +4,11 @@
  * process; through the daemon's launcher), and stop on SIGTERM with 0.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ClusterView, ConsoleInfo, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
+import type { Catalogue, ClusterView, ConsoleInfo, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
 import { startDaemon } from "../daemon/daemonProcess.js";
 import { BIN, makeProject, REPO_ROOT, runCli } from "../support/tempProject.js";
 import { CookieClient, readLiveRun } from "./consoleForTest.js";
@@ -43,7 +43,7 @@ interface ConsoleProcess {
 }
 
 async function startConsole(root: string, args: string[] = ["--http", "127.0.0.1:0"]): Promise<ConsoleProcess> {
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   delete env.NOMAFLOW_RUNS_DIR;
   const child = spawn(process.execPath, [BIN, "console", "-C", root, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -159,6 +159,14 @@ describe("nomaflow daemon --http", () => {
     expect(((await second.json()) as { error: string }).error).toBe(
       `job slow is still running (run ${((await first.json()) as RunStarted).runId}) and has concurrency: forbid`,
     );
+
+    // The console shows the jobs as the daemon has them: a new file after the daemon reloads.
+    writeFileSync(join(root, "jobs", "later.yaml"), 'id: later\nsteps:\n  - { name: a, type: shell, command: "true" }\n');
+    const jobIds = async () => ((await (await fetch(`${url}api/jobs`)).json()) as Catalogue).jobs.map((job) => job.id);
+    expect(await jobIds()).toEqual(["hello", "slow"]);
+    daemon.child.kill("SIGHUP");
+    await daemon.waitFor((line) => line.event === "reloaded");
+    expect(await jobIds()).toEqual(["hello", "later", "slow"]);
     daemon.child.kill("SIGTERM");
     expect((await daemon.exited).code).toBe(0);
   });

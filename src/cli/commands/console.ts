@@ -41,6 +41,7 @@ export async function consoleCommand(options: ConsoleCommandOptions): Promise<nu
     throw error;
   }
   output.out(`console: ${server.url}/`);
+  void app.warmUp();
 
   let forced = false;
   const stopped = new Promise<NodeJS.Signals>((resolve) => {

@@ -63,6 +63,7 @@ async function serveConsole(projectDir: string | undefined, hooks: DaemonConsole
     servedBy: "daemon",
     startRun: hooks.startRun,
     servingDaemon: hooks.self,
+    checkedProject: hooks.project,
     onError: hooks.reportError,
   });
   return { handle: (request, response) => app.handle(request, response), close: () => app.close() };
