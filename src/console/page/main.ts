@@ -70,7 +70,7 @@ function start(header: HTMLElement, main: HTMLElement): void {
   };
 
   window.addEventListener("hashchange", show);
-  onSessionChange(show);
+  onSessionChange((pageToo) => (pageToo ? show() : renderHeader(header, pageFor(location.hash).name)));
   loadConsoleInfo().catch((error: unknown) => {
     // Without the info the pages can still read; the header says what went wrong.
     show();

@@ -4,26 +4,40 @@
  * else the reason shown beside the disabled button.
  */
 import type { ConsoleInfo, SessionRequest } from "../consoleApi.js";
-import { deleteJson, getJson, postJson, useCsrfToken } from "./api.js";
+import { ApiFailure, deleteJson, getJson, postJson, useCsrfToken } from "./api.js";
 
 let info: ConsoleInfo | null = null;
-const listeners = new Set<() => void>();
+/** Told of each change; `pageToo` false when only the header should follow (the page keeps an error it shows). */
+const listeners = new Set<(pageToo: boolean) => void>();
 
 export function consoleInfo(): ConsoleInfo | null {
   return info;
 }
 
-function keep(next: ConsoleInfo): ConsoleInfo {
+function keep(next: ConsoleInfo, pageToo = true): ConsoleInfo {
   info = next;
   useCsrfToken(next.signedIn ? next.csrf : null);
   document.body.dataset.signedIn = String(next.signedIn);
-  for (const listener of listeners) listener();
+  for (const listener of listeners) listener(pageToo);
   return next;
 }
 
 /** Called after every change of the info (sign in, sign out, info read again). */
-export function onSessionChange(listener: () => void): void {
+export function onSessionChange(listener: (pageToo: boolean) => void): void {
   listeners.add(listener);
+}
+
+/**
+ * After an action was refused for want of a session (403: the session ended, the server restarted
+ * or its token changed): read the info again so that the header offers to sign in, leaving the
+ * page and the refusal it shows as they are.
+ */
+export function recheckSession(error: unknown): void {
+  if (!(error instanceof ApiFailure) || error.status !== 403) return;
+  getJson<ConsoleInfo>("api/info").then(
+    (next) => keep(next, false),
+    () => undefined,
+  );
 }
 
 export async function loadConsoleInfo(): Promise<ConsoleInfo> {

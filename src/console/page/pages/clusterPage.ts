@@ -1,10 +1,10 @@
 /** The daemons sharing the state store, as `nomaflow cluster` lists them; without a store, this host alone. */
 import type { ClusterView } from "../../consoleApi.js";
 import type { PageContext } from "../pageContext.js";
-import { getJson } from "../api.js";
+import { getJson, isAbort } from "../api.js";
 import { fill, h } from "../dom.js";
-import { formatRelative } from "../format.js";
-import { localTime, pageHeading } from "../widgets.js";
+import { formatSpan } from "../format.js";
+import { errorBox, localTime, pageHeading } from "../widgets.js";
 
 function daemonsTable(view: ClusterView): HTMLElement {
   if (view.daemons.length === 0)
@@ -34,7 +34,7 @@ function daemonsTable(view: ClusterView): HTMLElement {
           h("td", null, daemon.version),
           h("td", { class: "mono" }, daemon.revision ?? "—"),
           h("td", null, localTime(daemon.startedAt)),
-          h("td", null, daemon.heartbeatAgoMs === null ? "—" : formatRelative(0, daemon.heartbeatAgoMs)),
+          h("td", null, daemon.heartbeatAgoMs === null ? "—" : `${formatSpan(daemon.heartbeatAgoMs)} ago`),
           h("td", { class: "num" }, daemon.maxRuns === null ? String(daemon.runs) : `${daemon.runs} / ${daemon.maxRuns}`),
           h("td", null, daemon.lease),
         ),
@@ -43,12 +43,11 @@ function daemonsTable(view: ClusterView): HTMLElement {
   );
 }
 
-export async function clusterPage(context: PageContext): Promise<void> {
-  context.setTitle("Cluster");
-  const view = await getJson<ClusterView>("api/cluster", context.signal);
-  fill(
-    context.main,
-    pageHeading("Cluster"),
+/** The heartbeats age: the daemons are asked for again this often. */
+const REFRESH_MS = 5000;
+
+function clusterView(view: ClusterView): HTMLElement[] {
+  return [
     view.store === null
       ? h(
           "p",
@@ -59,6 +58,25 @@ export async function clusterPage(context: PageContext): Promise<void> {
         )
       : h("p", { class: "lead" }, "Daemons sharing the state store ", h("strong", { class: "mono" }, view.store), "."),
     h("section", { class: "panel" }, daemonsTable(view)),
-  );
+  ];
+}
+
+export async function clusterPage(context: PageContext): Promise<void> {
+  context.setTitle("Cluster");
+  const view = await getJson<ClusterView>("api/cluster", context.signal);
+  const problem = h("div");
+  const content = h("div", null, clusterView(view));
+  fill(context.main, pageHeading("Cluster"), problem, content);
   context.ready();
+  context.every(REFRESH_MS, () => {
+    getJson<ClusterView>("api/cluster", context.signal).then(
+      (next) => {
+        problem.replaceChildren();
+        fill(content, clusterView(next));
+      },
+      (error: unknown) => {
+        if (!isAbort(error)) fill(problem, errorBox(error, { "data-refresh-error": "" }));
+      },
+    );
+  });
 }

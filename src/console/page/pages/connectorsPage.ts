@@ -9,7 +9,7 @@ import { getJson, postJson } from "../api.js";
 import { fill, h, on } from "../dom.js";
 import { formatLatency } from "../format.js";
 import { apiPath } from "../routes.js";
-import { actionBlocker } from "../session.js";
+import { actionBlocker, recheckSession } from "../session.js";
 import { actionButton, errorBox, pageHeading, readOnlyNotice } from "../widgets.js";
 
 function resultView(result: ConnectorTestResult): HTMLElement[] {
@@ -37,6 +37,7 @@ function connectorRow(connector: ConnectorView, signal: AbortSignal): { row: HTM
       fill(result, resultView(outcome));
     } catch (error) {
       if (signal.aborted) return;
+      recheckSession(error);
       result.dataset.ok = "false";
       fill(result, errorBox(error, { "data-test-error": "" }));
     } finally {

@@ -11,7 +11,7 @@ import { ApiFailure, getJson, postJson } from "../api.js";
 import { fill, h, on } from "../dom.js";
 import { apiPath, historyHref, jobsHref, runHref } from "../routes.js";
 import { runCommandFor, runRequestFrom } from "../runRequest.js";
-import { actionBlocker } from "../session.js";
+import { actionBlocker, recheckSession } from "../session.js";
 import { errorBox, pageHeading, readOnlyNotice } from "../widgets.js";
 
 type FieldInput = HTMLInputElement | HTMLSelectElement;
@@ -149,6 +149,7 @@ export async function runNowPage(context: PageContext, jobId: string): Promise<v
       },
       (error: unknown) => {
         if (context.signal.aborted) return;
+        recheckSession(error);
         start.disabled = false;
         start.textContent = "▶ Run";
         const others = error instanceof ApiFailure ? showProblems(error.problems) : [];
