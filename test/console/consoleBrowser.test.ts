@@ -122,18 +122,18 @@ describeWithPostgres("the web console in a real browser", () => {
       expect(await form.locator('input[name="limit"]').inputValue()).toBe("2000");
       expect(await form.locator('input[name="dry_run"]').getAttribute("type")).toBe("checkbox");
 
+      await form.locator('select[name="region"]').selectOption("us");
+      await form.locator('input[name="dry_run"]').check();
+      await form.locator('input[name="pause"]').fill("2");
       // The server's check, as `run -p` makes it (the browser's own check is turned off to reach it).
       await form.evaluate("form => { form.noValidate = true }");
       await form.locator('input[name="limit"]').fill("12.5");
       await page.click('button[data-action="start-run"]');
       await page.locator('[data-problem="limit"]', { hasText: "whole number" }).waitFor({ timeout: 5_000 });
       expect(runIds(project.root, "orders-sync")).toHaveLength(runsAtStart.orders);
-
-      await form.locator('select[name="region"]').selectOption("us");
-      await form.locator('input[name="limit"]').fill("1200");
-      await form.locator('input[name="dry_run"]').check();
-      await form.locator('input[name="pause"]').fill("2");
       await capture("run-now");
+
+      await form.locator('input[name="limit"]').fill("1200");
 
       await page.evaluate("window.nomaflowTestMark = 'not reloaded'");
       await page.click('button[data-action="start-run"]');
