@@ -4,9 +4,10 @@
  * process; through the daemon's launcher), and stop on SIGTERM with 0.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Catalogue, ClusterView, ConsoleInfo, RunDetail, RunStarted } from "../../src/console/consoleApi.js";
 import { startDaemon } from "../daemon/daemonProcess.js";
@@ -169,5 +170,37 @@ describe("nomaflow daemon --http", () => {
     expect(await jobIds()).toEqual(["hello", "later", "slow"]);
     daemon.child.kill("SIGTERM");
     expect((await daemon.exited).code).toBe(0);
+  });
+});
+
+/** Loader hooks that note every module URL the process loads. */
+const NOTE_MODULES = {
+  "hooks.mjs":
+    'import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) {\n  appendFileSync(process.env.LOADED_LOG, url + "\\n");\n  return next(url, context);\n}\n',
+  "register.mjs": 'import { register } from "node:module";\nregister(new URL("./hooks.mjs", import.meta.url));\n',
+};
+
+describe("the console's modules", () => {
+  it("are not loaded by --version, nor by a daemon whose --http only serves /healthz and /metrics", async () => {
+    const made = makeProject({ "nomaflow.yaml": "runs_dir: runs\n", "jobs/hello.yaml": JOB, ...NOTE_MODULES });
+    cleanups.push(made.remove);
+    const log = join(made.root, "loaded.log");
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(join(made.root, "register.mjs")).href}`, LOADED_LOG: log };
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    const daemon = startDaemon(made.root, ["--http", "127.0.0.1:0"], { env });
+    cleanups.push(async () => {
+      if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
+      await daemon.exited;
+    });
+    const url = (await daemon.waitFor((line) => line.event === "daemon_started")).http as string;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    const before = readFileSync(log, "utf8");
+    expect(before).toContain("/dist/cli/chunks/daemon-");
+    expect(before).not.toMatch(/consoleApp/);
+    expect((await fetch(`${url}/api/info`)).status).toBe(200);
+    daemon.child.kill("SIGTERM");
+    expect((await daemon.exited).code).toBe(0);
+    expect(readFileSync(log, "utf8")).toMatch(/\/dist\/cli\/chunks\/consoleApp-/);
   });
 });
