@@ -128,7 +128,8 @@ function stepView(state: StepState, summary: RunSummary, tail: LogTail | undefin
     logs,
     logsOmitted,
   };
-  view.hint = stepHint(view, summary);
+  // The error's own hint says what to do about it; else what the run's events tell.
+  view.hint = (cutOff ? undefined : state.hint) ?? stepHint(view, summary);
   return view;
 }
 

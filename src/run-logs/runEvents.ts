@@ -89,6 +89,7 @@ export const StepAttemptFailedEvent = Type.Object({
   step: Type.String(),
   attempt: Type.Integer(),
   error: Type.String(),
+  hint: Type.Optional(Type.String({ description: "What to do about the error, when it says (a StepError's hint)." })),
   retry_in_seconds: Type.Union([Type.Number(), Type.Null()], {
     description: "Wait before the next try; null when this was the last try or the error is not retryable.",
   }),
@@ -113,6 +114,7 @@ export const StepFailedEvent = Type.Object({
   attempt: Type.Integer(),
   duration_ms: Type.Number({ description: "From the step's first start to its last failure, waits included." }),
   error: Type.String(),
+  hint: Type.Optional(Type.String({ description: "What to do about the error, when it says (a StepError's hint)." })),
 });
 export type StepFailedEvent = Static<typeof StepFailedEvent>;
 

@@ -26,6 +26,8 @@ export interface StepState {
   /** When the next try starts (ms), while retrying. */
   retryAt: number | undefined;
   error: string | undefined;
+  /** The error's own hint, when it gave one. */
+  hint: string | undefined;
   lastLog: string | undefined;
   /** Not run again by a resume: the run it succeeded in. */
   reusedFrom: string | undefined;
@@ -62,6 +64,7 @@ export class StepStates {
           startedAt: at,
           retryAt: undefined,
           error: undefined,
+          hint: undefined,
         });
         break;
       case "step_progress":
@@ -73,6 +76,7 @@ export class StepStates {
         break;
       case "step_attempt_failed":
         state.error = event.error;
+        state.hint = event.hint;
         if (event.retry_in_seconds !== null) Object.assign(state, { status: "retrying", retryAt: at + event.retry_in_seconds * 1000 });
         break;
       case "step_succeeded":
@@ -80,12 +84,13 @@ export class StepStates {
           status: "succeeded",
           durationMs: stepDurationMs(event, state.firstStartedTs),
           error: undefined,
+          hint: undefined,
           endedTs: event.ts,
           output: event.output,
         });
         break;
       case "step_failed":
-        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error, endedTs: event.ts });
+        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error, hint: event.hint, endedTs: event.ts });
         break;
       case "step_skipped":
         Object.assign(state, { status: "skipped", error: event.reason, endedTs: event.ts });
@@ -113,6 +118,7 @@ export class StepStates {
       bytes: undefined,
       retryAt: undefined,
       error: undefined,
+      hint: undefined,
       lastLog: undefined,
       reusedFrom: undefined,
       endedTs: undefined,

@@ -58,6 +58,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** `{ hint }` when the error carries one (a StepError's "add key: …"), for the run log to keep. */
+function hintOf(error: unknown): { hint?: string } {
+  const hint = error instanceof StepError ? error.hint : undefined;
+  return hint ? { hint } : {};
+}
+
 /** Settles with the step's outcome, or with a failure when it ignores its aborted signal for `graceMs`. */
 async function attempt(
   run: Promise<StepOutput | void>,
@@ -179,6 +185,7 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
           step: step.name,
           attempt: number,
           error: messageOf(error),
+          ...hintOf(error),
           retry_in_seconds: waitMs === null ? null : waitSeconds,
           duration_ms: duration,
         });
@@ -200,6 +207,6 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
     emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error });
     return { status: "failed", error: timedOut ? error : lastError, interrupted: !timedOut };
   }
-  emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError });
+  emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError, ...hintOf(outcome.error) });
   return { status: "failed", error: lastError, interrupted: interrupt.aborted };
 }

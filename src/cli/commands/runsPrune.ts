@@ -5,7 +5,7 @@ import { pruneRunLogs, retentionOfLogs, type PruneResult } from "../../run-logs/
 import { checkProject } from "../../validate/checkProject.js";
 import { createOutput, printJson } from "../output.js";
 import { columnLines } from "../render/columnLines.js";
-import { formatBytes } from "../render/runTimeline.js";
+import { formatBytes } from "../../project/formatRowsAndBytes.js";
 
 export interface RunsPruneOptions {
   project?: string;
