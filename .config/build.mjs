@@ -1,7 +1,7 @@
 // The build: TypeScript to dist/ (library and types), precompiled validators, then one bundled,
 // code-split CLI in dist/cli/ so that start-up reads a few files instead of hundreds.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -55,4 +55,29 @@ await build({
   external: ["@electric-sql/pglite", "@electric-sql/pglite/*"],
   logLevel: "warning",
 });
+
+// The web console's page (served by src/console/): one script for the browser, its stylesheet,
+// the HTML and an icon, nothing fetched from elsewhere (the machines it runs on are often offline).
+const consolePage = new URL("../src/console/page/", import.meta.url);
+const consoleOut = new URL("../dist/console/", import.meta.url);
+await build({
+  absWorkingDir: root,
+  entryPoints: ["src/console/page/main.ts"],
+  outfile: "dist/console/assets/console.js",
+  bundle: true,
+  minify: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2020",
+  legalComments: "none",
+  logLevel: "warning",
+});
+copyFileSync(new URL("index.html", consolePage), new URL("index.html", consoleOut));
+copyFileSync(new URL("console.css", consolePage), new URL("assets/console.css", consoleOut));
+copyFileSync(new URL("favicon.svg", consolePage), new URL("assets/favicon.svg", consoleOut));
+const consoleFiles = ["index.html", "assets/console.js", "assets/console.css", "assets/favicon.svg"];
+const consoleBytes = consoleFiles.reduce((sum, file) => sum + statSync(new URL(file, consoleOut)).size, 0);
+// The issue's budget for a page: the console's files together stay under 300 KB.
+if (consoleBytes > 300_000) throw new Error(`the console's files weigh ${Math.round(consoleBytes / 1000)} KB, over the 300 KB a page may weigh`);
+
 console.log(`built nomaflow ${version} into dist/`);

@@ -10,7 +10,7 @@
 import { hostname } from "node:os";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { acquireBackfillLock } from "../daemon/backfillLockFile.js";
-import { readRunLogEnds } from "../daemon/runLogEnds.js";
+import { readRunLogEnds } from "../run-logs/runLogEnds.js";
 import { processIsAlive, type IsAlive } from "../files/processIsAlive.js";
 import { listRunLogs } from "../run-logs/listRuns.js";
 import type { StatePool } from "../state/statePool.js";

@@ -3,7 +3,7 @@
  * manual run, a backfill, a resume): from this host's run logs, read from their two ends, and
  * with `state:` from the store's runs of every host.
  */
-import { readRunLogEnds } from "../daemon/runLogEnds.js";
+import { readRunLogEnds } from "../run-logs/runLogEnds.js";
 import { listRunLogs } from "../run-logs/listRuns.js";
 import type { HistoryStore } from "../state/runHistoryReader.js";
 

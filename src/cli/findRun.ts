@@ -5,7 +5,7 @@
 import { basename, dirname } from "node:path";
 import { UsageError } from "../errors/nomaflowError.js";
 import { displayPath, type Project } from "../project/loadProject.js";
-import { readRunLogEnds } from "../daemon/runLogEnds.js";
+import { readRunLogEnds } from "../run-logs/runLogEnds.js";
 import { findRunLog, listRunLogs } from "../run-logs/listRuns.js";
 import { processIsAlive, readRunLog, readRunSummary, summarizeRun, type RunSummary } from "../run-logs/readRunLog.js";
 import { findStoredRuns, readStoredRun } from "../state/runHistoryReader.js";

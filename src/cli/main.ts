@@ -115,12 +115,32 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
     )
     .action(lazyAction(async () => (await import("./commands/backfill.js")).backfillCommand));
 
-  withProject(program.command("runs"))
-    .description("run history, newest first")
+  const runs = withProject(program.command("runs"))
+    .description("run history, newest first; runs prune deletes old run logs")
     .argument("[job]", "only this job's runs")
     .option("--limit <n>", "how many runs", positiveInteger, 20)
     .option("--json", "print JSON (each run's summary, without step outputs)")
     .action(lazyAction(async () => (await import("./commands/runs.js")).runsCommand));
+  withProject(runs.command("prune"))
+    .description("delete the run logs each job's runs_retention lets go (the daemon does it once an hour)")
+    .option("--dry-run", "say what would be deleted, delete nothing")
+    .option("--json", "print JSON (each job's retention, the logs removed, those kept because their run is going)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Never deletes a job's newest log, nor the log of a run still going; a job whose file",
+        "has errors keeps its logs.",
+        "",
+        "Exit status: 0 done, 1 a log could not be deleted, 2 nomaflow.yaml has errors.",
+      ].join("\n"),
+    )
+    .action(async (options: { project?: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+      // `runs` has -C and --json too, and commander gives them to it wherever they are written.
+      const parent = command.parent?.opts<{ project?: string; json?: boolean }>() ?? {};
+      const { runsPruneCommand } = await import("./commands/runsPrune.js");
+      setExitCode(await runsPruneCommand({ ...options, project: options.project ?? parent.project, json: options.json ?? parent.json }));
+    });
 
   withProject(program.command("show"))
     .description("a run's timeline: steps, attempts, durations, errors, outputs")
@@ -203,7 +223,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
 
   withProject(program.command("daemon"))
     .description("fire scheduled jobs on time: SIGHUP reloads the project, SIGTERM stops gracefully")
-    .option("--http <host:port>", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)")
+    .option("--http <host:port>", "serve /healthz, Prometheus /metrics and the web console on this address (e.g. 127.0.0.1:9464)")
     .option(
       "--grace <seconds>",
       "on SIGTERM, how long running steps may take to finish before they are cancelled",
@@ -218,6 +238,26 @@ export function buildProgram(setExitCode: (code: number) => void = () => {}): Co
       "\nExit status: 0 stopped cleanly, 2 configuration error or another daemon holds the project, 130 stopped at once by a second signal.",
     )
     .action(lazyAction(async () => (await import("./commands/daemon.js")).daemonCommand));
+
+  withProject(program.command("console"))
+    .description("serve the web console (jobs, runs live, history, connectors, cron) without firing schedules")
+    .option("--http <host:port>", "the address to serve on (127.0.0.1 keeps it to this machine; port 0 picks a free port)", "127.0.0.1:8080")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Prints the URL it serves once it listens, then nothing per request. Pages are",
+        "read-only until a visitor signs in with the token NOMAFLOW_CONSOLE_TOKEN (16",
+        "characters or more, from the environment or the env file): Run now and Test",
+        "connection need it. Runs started from the console run in this process, as",
+        "nomaflow run does. nomaflow daemon --http serves the same console beside",
+        "/healthz and /metrics.",
+        "",
+        "Exit status: 0 stopped by SIGINT or SIGTERM, 2 configuration error or the",
+        "address cannot be served.",
+      ].join("\n"),
+    )
+    .action(lazyAction(async () => (await import("./commands/console.js")).consoleCommand));
 
   withProject(program.command("demo"))
     .description("run the example job on embedded databases, seeded on first use, with a stand-in for Slack")

@@ -5,6 +5,7 @@
  */
 import { realpathSync } from "node:fs";
 import { delimiter, isAbsolute, join, relative } from "node:path";
+import { shellQuote } from "../files/shellQuote.js";
 
 function realpath(path: string): string | undefined {
   try {
@@ -12,11 +13,6 @@ function realpath(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A word the shell reads back as is: quoted only when it needs to be. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 export function selfCommand(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string {

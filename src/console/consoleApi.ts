@@ -121,6 +121,8 @@ export interface Catalogue {
   tags: string[];
   /** When the catalogue was made (UTC). */
   generatedAt: string;
+  /** Why the state store's runs are not shown (unreachable, not migrated): the runs are this host's. Absent when all is well. */
+  warning?: string;
 }
 
 export interface ParamField {
@@ -215,6 +217,8 @@ export interface RunDetail {
   command: string;
   /** Events the store could not keep (cluster history), else 0. */
   eventsMissing: number;
+  /** Log lines of the run itself rather than of a step (an alert that could not be sent), the latest 500; absent when none. */
+  runLogs?: LogLine[];
 }
 
 export interface HistoryRun {

@@ -14,7 +14,8 @@ export interface LaunchRequest {
   daemonJob: DaemonJob;
   /** Made by the scheduler before the run starts, so a job lock can name the run. */
   runId: string;
-  trigger: "schedule" | "catchup" | "recovery" | "chain";
+  /** `manual`: Run now in the console the daemon serves; `chain`: after the runs a job's trigger.after names. */
+  trigger: "schedule" | "catchup" | "recovery" | "manual" | "chain";
   /** ISO 8601 in the job's zone, as run_started records it; null for the recovery of a manual run. */
   scheduledFor: string | null;
   /** The same instant, epoch ms. */
@@ -25,6 +26,8 @@ export interface LaunchRequest {
   logicalDate?: LogicalDate;
   /** For a chained run: the runs it follows. */
   afterRuns?: ChainedAfterRun[];
+  /** Typed, with defaults filled in (see parseParams); default: the job's defaults (a scheduled run has no other). */
+  params?: Record<string, unknown>;
 }
 
 export interface RunOutcome {
@@ -34,6 +37,8 @@ export interface RunOutcome {
 
 export interface LaunchedRun {
   runId: string;
+  /** Its logical date as run_started records it (a manual run's is worked out as it starts). */
+  scheduledFor?: string;
   result: Promise<RunOutcome>;
 }
 

@@ -84,3 +84,29 @@ export function firesBetween(schedule: JobSchedule, afterMs: number, beforeMs: n
   }
   return { count, first, capped: false };
 }
+
+/** A job's due fires not yet claimed, and those that came due since: the latest is the one that may run. */
+export function mergeDueFires(waiting: DueFires, fires: DueFires): DueFires {
+  return {
+    latest: fires.latest,
+    earlier: waiting.earlier + 1 + fires.earlier,
+    firstEarlier: waiting.firstEarlier ?? waiting.latest,
+    countCapped: waiting.countCapped || fires.countCapped,
+  };
+}
+
+/**
+ * The earlier due fires of a claim that nobody decided: all of them, unless the store's previous
+ * decision for the job is later than the first (another daemon ran some meanwhile, while this
+ * one's loop stalled or it could not reach the store); then only those after it.
+ */
+export function undecidedEarlier(
+  schedule: JobSchedule,
+  fires: DueFires,
+  previousMs: number | undefined,
+): { count: number; first: number | undefined; capped: boolean } {
+  if (fires.earlier === 0 || previousMs === undefined || fires.firstEarlier === undefined || previousMs < fires.firstEarlier) {
+    return { count: fires.earlier, first: fires.firstEarlier, capped: fires.countCapped };
+  }
+  return firesBetween(schedule, previousMs, fires.latest);
+}

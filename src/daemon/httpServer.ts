@@ -1,6 +1,7 @@
 /**
  * The daemon's `--http HOST:PORT` server: `/healthz` for load balancers and systemd-style probes,
  * `/metrics` for Prometheus. Both answer from callbacks, so the server holds no state of its own.
+ * Every other path goes to `otherPaths` when given (the web console, which the CLI passes in).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo } from "node:net";
@@ -25,10 +26,16 @@ export interface HttpServerOptions {
   host: string;
   /** 0 picks a free port; `url` then tells which. */
   port: number;
-  health: () => DaemonHealth;
-  /** The Prometheus text, rendered per request. */
-  metrics: () => string;
+  /** Absent: /healthz answers `{"status":"ok"}` while the server listens (`nomaflow console`). */
+  health?: () => DaemonHealth;
+  /** The Prometheus text, rendered per request. Absent: /metrics is one of the other paths. */
+  metrics?: () => string;
+  /** Answers every other path (it must answer, and never throw); absent: 404. */
+  otherPaths?: HttpHandler;
 }
+
+/** Answers one request. */
+export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 export interface DaemonHttpServer {
   /** `http://HOST:PORT` with the port actually bound (no trailing slash). */
@@ -37,6 +44,14 @@ export interface DaemonHttpServer {
   close(): Promise<void>;
 }
 
+/** Text and JSON for machines: nothing in them may be framed, run or referred from. */
+const PLAIN_ANSWER_HEADERS = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+};
 const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 /**
  * Bodies past this size are gzipped for clients that accept it (Prometheus does): 1,000 jobs make
@@ -83,20 +98,26 @@ export function parseListenAddress(value: string): { host: string; port: number 
 }
 
 function answer(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions): void {
-  request.resume();
   const path = pathOf(request.url);
-  if (path !== "/healthz" && path !== "/metrics") {
+  if (path !== "/healthz" && !(path === "/metrics" && options.metrics)) {
+    if (options.otherPaths) return answerOther(request, response, options.otherPaths);
+    request.resume();
     send(response, 404, "text/plain; charset=utf-8", "not found: try /healthz or /metrics\n");
     return;
   }
+  request.resume();
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("Allow", "GET, HEAD");
     send(response, 405, "text/plain; charset=utf-8", `${request.method ?? "this method"} is not allowed here: use GET or HEAD\n`);
     return;
   }
   try {
-    if (path === "/metrics") {
+    if (path === "/metrics" && options.metrics) {
       send(response, 200, PROMETHEUS_CONTENT_TYPE, options.metrics(), acceptsGzip(request));
+      return;
+    }
+    if (!options.health) {
+      send(response, 200, "application/json; charset=utf-8", `${JSON.stringify({ status: "ok" })}\n`);
       return;
     }
     const health = options.health();
@@ -117,6 +138,17 @@ function answer(request: IncomingMessage, response: ServerResponse, options: Htt
   }
 }
 
+function answerOther(request: IncomingMessage, response: ServerResponse, handler: HttpHandler): void {
+  try {
+    handler(request, response);
+  } catch (error) {
+    // The handler answers its own errors; one that escapes still gets an answer, and the server goes on.
+    request.resume();
+    if (response.headersSent) response.destroy();
+    else send(response, 500, "text/plain; charset=utf-8", `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
+
 /** The path without its query; an absolute-form target (`GET http://host/metrics`) too. */
 function pathOf(target: string | undefined): string {
   try {
@@ -127,7 +159,7 @@ function pathOf(target: string | undefined): string {
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string, mayGzip = false): void {
-  const headers = { "Content-Type": contentType, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+  const headers = { "Content-Type": contentType, ...PLAIN_ANSWER_HEADERS };
   // Node leaves the body out of an answer to HEAD by itself; the headers stay those of GET.
   if (!mayGzip || Buffer.byteLength(body) < GZIP_FROM_BYTES) {
     response.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) });

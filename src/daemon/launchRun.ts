@@ -1,5 +1,6 @@
 /**
- * How the daemon starts a run: `startRun` with the job's default parameters, the daemon's one
+ * How the daemon starts a run: `startRun` with the job's default parameters (or those given to a
+ * manual run from the console), the daemon's one
  * interrupt signal (aborted when the grace period after SIGTERM is over), and the run's alert
  * events copied into the daemon's log.
  */
@@ -50,10 +51,10 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
   if (options.interrupt.aborted) interruptAll();
   else options.interrupt.addEventListener("abort", interruptAll, { once: true });
   return {
-    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf, logicalDate, afterRuns }) => {
+    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf, logicalDate, afterRuns, params: given }) => {
       const { job, project } = daemonJob;
       // A parameter that is required and has no default cannot be given to a scheduled run.
-      const params = parseParams(job, []);
+      const params = given ?? parseParams(job, []);
       const interrupt = new AbortController();
       if (options.interrupt.aborted) interrupt.abort(options.interrupt.reason);
       interrupts.add(interrupt);
@@ -70,7 +71,8 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
         interrupt: interrupt.signal,
         onEvent,
         now: options.now,
-        openLogInBackground: true,
+        // Many fires at once open their logs off the loop; a run started by hand has its log when Run now answers.
+        openLogInBackground: trigger !== "manual",
       });
       handles.set(handle.runId, handle);
       const result = handle.result
@@ -79,7 +81,7 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
           handles.delete(handle.runId);
           interrupts.delete(interrupt);
         });
-      return { runId: handle.runId, result };
+      return { runId: handle.runId, scheduledFor: handle.scheduledFor, result };
     },
     interruptRuns: (reason) => {
       const going = [...interrupts];

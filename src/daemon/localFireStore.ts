@@ -19,7 +19,7 @@ import { backfillRunGoing } from "./backfillLockFile.js";
 import { acquireDaemonLock, DAEMON_LOCK_FILE } from "./daemonLockFile.js";
 import { DAEMON_STATE_FILE, readDaemonState, writeDaemonState, type DaemonState } from "./daemonStateFile.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "./fireStore.js";
-import { readRunLogEnds } from "./runLogEnds.js";
+import { readRunLogEnds } from "../run-logs/runLogEnds.js";
 
 export interface LocalFireStoreOptions {
   runsDir: string;

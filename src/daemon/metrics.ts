@@ -15,6 +15,12 @@ const RUN_STATUSES: readonly FinishedRunStatus[] = ["succeeded", "failed", "inte
  */
 export const RUN_DURATION_BUCKETS_SECONDS: readonly number[] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10800, 21600];
 
+/**
+ * Upper bounds of the buckets of the time a fire waited for a free slot (`max_concurrent_runs`), in
+ * seconds: a fire that did not wait lands in the first, a backlog of hours in the last ones.
+ */
+export const QUEUE_WAIT_BUCKETS_SECONDS: readonly number[] = [0.5, 1, 5, 15, 60, 300, 900, 3600, 10800];
+
 interface JobSeries {
   runs: Record<FinishedRunStatus, number>;
   /** Runs per bucket (not cumulative); the last entry counts runs longer than the largest bound. */
@@ -48,6 +54,12 @@ export class DaemonMetrics {
   private readonly jobs = new Map<string, JobSeries>();
   private readonly startedAtMs: number;
   private firesClaimedCount = 0;
+  private runsRunning = 0;
+  private runsQueued = 0;
+  /** Fires per bucket of QUEUE_WAIT_BUCKETS_SECONDS (not cumulative); the last entry counts longer waits. */
+  private readonly queueWaitBuckets = new Array<number>(QUEUE_WAIT_BUCKETS_SECONDS.length + 1).fill(0);
+  private queueWaitSumSeconds = 0;
+  private queueWaitCount = 0;
   private cluster: (() => ClusterView) | undefined;
 
   /**
@@ -69,6 +81,21 @@ export class DaemonMetrics {
     // A run of a removed job that ends after the reload counts, but must not bring back a gauge
     // that alerts would then watch for a job that no longer exists.
     if (status === "succeeded" && !job.forgotten) job.lastSuccessMs = Math.max(job.lastSuccessMs ?? endedAtMs, endedAtMs);
+  }
+
+  /** Runs going on this daemon, and fires waiting for a free slot. */
+  setRunCounts(running: number, queued: number): void {
+    this.runsRunning = running;
+    this.runsQueued = queued;
+  }
+
+  /** A scheduled run started after waiting `waitedMs` for a free slot (0: it did not wait). */
+  fireWaited(waitedMs: number): void {
+    const seconds = Math.max(0, waitedMs) / 1000;
+    const bucket = QUEUE_WAIT_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
+    this.queueWaitBuckets[bucket === -1 ? QUEUE_WAIT_BUCKETS_SECONDS.length : bucket]!++;
+    this.queueWaitSumSeconds += seconds;
+    this.queueWaitCount++;
   }
 
   /** Fires this daemon claimed in the store (each scheduled time is claimed by one daemon). */
@@ -176,6 +203,20 @@ export class DaemonMetrics {
 
     family(lines, "nomaflow_runs_recovered_total", "counter", "Recovery runs this daemon started for abandoned runs (on_abandoned: rerun).");
     each((label, job) => lines.push(`nomaflow_runs_recovered_total{${label}} ${job.recovered}`));
+
+    family(lines, "nomaflow_runs_running", "gauge", "Runs going on this daemon now.");
+    lines.push(`nomaflow_runs_running ${this.runsRunning}`);
+    family(lines, "nomaflow_runs_queued", "gauge", "Fires waiting for a free slot (max_concurrent_runs) to start their run.");
+    lines.push(`nomaflow_runs_queued ${this.runsQueued}`);
+    family(lines, "nomaflow_run_queue_seconds", "histogram", "How long each scheduled run waited for a free slot before it started (0 when it did not wait).");
+    let waited = 0;
+    QUEUE_WAIT_BUCKETS_SECONDS.forEach((bound, index) => {
+      waited += this.queueWaitBuckets[index]!;
+      lines.push(`nomaflow_run_queue_seconds_bucket{le="${formatValue(bound)}"} ${waited}`);
+    });
+    lines.push(`nomaflow_run_queue_seconds_bucket{le="+Inf"} ${this.queueWaitCount}`);
+    lines.push(`nomaflow_run_queue_seconds_sum ${formatValue(this.queueWaitSumSeconds)}`);
+    lines.push(`nomaflow_run_queue_seconds_count ${this.queueWaitCount}`);
 
     family(lines, "nomaflow_fires_claimed_total", "counter", "Scheduled times this daemon claimed (with a state store, each is claimed by one daemon).");
     lines.push(`nomaflow_fires_claimed_total ${this.firesClaimedCount}`);

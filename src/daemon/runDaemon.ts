@@ -10,6 +10,7 @@
 import { setMaxListeners } from "node:events";
 import { ConfigError, formatPosition, NomaflowError, RunInterruption } from "../errors/nomaflowError.js";
 import { loadProject, type Project } from "../project/loadProject.js";
+import { retentionOfLogs } from "../run-logs/pruneRunLogs.js";
 import { checkProject } from "../validate/checkProject.js";
 import { VERSION } from "../identity/version.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -17,6 +18,7 @@ import type { DaemonJob } from "./daemonJob.js";
 import { batchLines, DaemonLog, type DaemonLogFormat } from "./daemonLog.js";
 import { DaemonSignals } from "./daemonSignals.js";
 import type { FireStore, OpenedFireStore } from "./fireStore.js";
+import { DaemonConsoleBridge, type DaemonConsoleHooks, type ServedConsole } from "./daemonConsoleHooks.js";
 import { startHttpServer, type DaemonHealth } from "./httpServer.js";
 import { IdleGarbage } from "./idleGarbage.js";
 import { reloadedJobs, resolveJobSet, type JobSet } from "./jobSet.js";
@@ -29,6 +31,7 @@ import type { ChainStore } from "./chains/chainStore.js";
 import { LocalChainStore } from "./chains/localChainStore.js";
 import { DaemonMetrics } from "./metrics.js";
 import { watchAbandoned, type OnAbandoned } from "./reportAbandoned.js";
+import { RetentionSweep } from "./retentionSweep.js";
 import { Scheduler } from "./scheduler.js";
 import { sdNotify, flushSdNotify, watchdogIntervalMs } from "./sdNotify.js";
 import { DEFAULT_STOP_GRACE_SECONDS } from "./stopGrace.js";
@@ -53,8 +56,16 @@ export interface RunDaemonOptions {
   store?: (project: Project) => FireStore;
   /** Alerts about a run a killed daemon abandoned. @default alertAbandonedRun: the notification channels */
   onAbandoned?: OnAbandoned;
-  /** At most this many runs going at once (`--max-runs`); with a state store, fires past it are left to the other daemons. */
+  /**
+   * At most this many runs going at once (`--max-runs`), over `daemon.max_concurrent_runs`: further
+   * fires wait in fire order; with a state store, unclaimed, so a daemon with a free slot takes them.
+   */
   maxRuns?: number;
+  /**
+   * Serves the web console on `http` beside /healthz and /metrics: made from what the daemon lends
+   * it (the CLI builds it; the daemon does not know the console).
+   */
+  console?: (daemon: DaemonConsoleHooks) => Promise<ServedConsole>;
 }
 
 /**
@@ -111,7 +122,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   const graceSeconds = options.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const load = () => loadProject({ projectDir: options.projectDir, cwd: options.cwd ?? process.cwd() });
   const project = load();
-  const initial = resolveJobSet(new Map(), project, await checkProject(project));
+  // The project as the daemon last loaded it, checked: the console it serves shows the jobs it runs.
+  const checkedProject = { project, checked: await checkProject(project) };
+  const initial = resolveJobSet(new Map(), project, checkedProject.checked);
   if (initial.configErrors.length > 0) {
     const first = initial.configErrors[0]!;
     throw new ConfigError(`${formatPosition(first)}: ${first.message}`, { hint: "fix nomaflow.yaml first; nomaflow validate lists every problem" });
@@ -119,13 +132,27 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   logJobSet(log, initial);
   let jobs: Map<string, DaemonJob> = initial.jobs;
   let current: JobSet = initial;
+  let currentProject = project;
+  // The flag over nomaflow.yaml, read once: the fire store records it, and a reload keeps it.
+  const maxRuns = options.maxRuns ?? project.config.daemon.maxConcurrentRuns;
 
   // Every check before the first side effect (the store's state file, alerts about abandoned
   // runs): a port in use ends the daemon here, having done nothing.
   const metrics = new DaemonMetrics(() => clock.now());
   const startedMs = clock.now();
   let health = (): DaemonHealth => ({ stuck: true, jobs: 0, nextFire: null, lastTickAgoMs: 0, uptimeSeconds: Math.floor((clock.now() - startedMs) / 1000) });
-  const http = options.http ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render() }) : undefined;
+  const bridge = new DaemonConsoleBridge({ startedAt: startedMs, maxRuns: options.maxRuns ?? null, log });
+  bridge.noteProject(checkedProject, jobs);
+  const served = options.http && options.console ? await options.console(bridge.hooks()) : undefined;
+  let http;
+  try {
+    http = options.http
+      ? await startHttpServer({ ...options.http, health: () => health(), metrics: () => metrics.render(), otherPaths: served?.handle })
+      : undefined;
+  } catch (error) {
+    await served?.close();
+    throw error;
+  }
   const interrupt = new AbortController();
   // Every run going listens to it: a thousand at once is normal here, not a leak.
   setMaxListeners(0, interrupt.signal);
@@ -136,7 +163,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   try {
     if (options.store) store = options.store(project);
     else if (project.config.state) {
-      cluster = await openClusterStore(project, { clock, log, maxRuns: options.maxRuns, onLeaseLost: () => interruptForLeaseLost(launcher, project) });
+      cluster = await openClusterStore(project, { clock, log, maxRuns, onLeaseLost: () => interruptForLeaseLost(launcher, project) });
       metrics.watchCluster(() => cluster!.store.view());
       store = cluster.store;
     } else store = new LocalFireStore({ runsDir: project.config.runsDir });
@@ -148,6 +175,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   } catch (error) {
     await cluster?.pool.close();
     await http?.close();
+    await served?.close();
     throw error;
   }
   // The chained jobs: with state:, the cluster store; else the run logs, with the local store's job locks.
@@ -165,20 +193,28 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     rerun: (daemonJob, run) => scheduler.startRecovery(daemonJob, run),
     now: () => clock.now(),
   });
+  const retention = new RetentionSweep({
+    runsDir: project.config.runsDir,
+    retentionOf: () => retentionOfLogs(currentProject, (jobId) => jobs.get(jobId)?.job),
+    log,
+    now: () => clock.now(),
+  });
   const scheduler: Scheduler = new Scheduler({
     clock,
     store,
     launch: launcher.launch,
     log,
     metrics,
-    maxRuns: options.maxRuns,
+    maxRuns,
     whenIdle: (moment) => garbage.whenIdle(moment),
     afterHeartbeat: async () => {
       await abandoned.check();
+      retention.startIfDue();
       await chains.tick();
     },
     onRunEnded: (run) => chains.runEnded(run),
   });
+  bridge.attach(scheduler);
   const chains = new ChainFirer({ store: chainStore, log, clock, runs: scheduler });
   let watchdog: NodeJS.Timeout | undefined;
   try {
@@ -200,7 +236,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       sdNotify("RELOADING=1");
       try {
         const next = load();
-        const set = resolveJobSet(jobs, next, await checkProject(next));
+        const checked = await checkProject(next);
+        const set = resolveJobSet(jobs, next, checked);
         garbage.noteGarbage();
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
@@ -211,8 +248,19 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
             cluster.store.noteDefinitions(definitions, projectRevision(next, definitions));
           }
           const { removed, recovered } = reloadedJobs(current, set);
+          const newLimit = next.config.daemon.maxConcurrentRuns;
+          if (options.maxRuns === undefined && newLimit !== maxRuns) {
+            log.warn("reload_kept", null, {
+              setting: "daemon.max_concurrent_runs",
+              file: newLimit ?? "none",
+              kept: maxRuns ?? "none",
+              hint: "restart the daemon to apply it",
+            });
+          }
           jobs = set.jobs;
           current = set;
+          currentProject = next;
+          bridge.noteProject({ project: next, checked }, jobs);
           log.info("reloaded", null, {
             jobs: jobs.size,
             scheduled: changes.scheduled,
@@ -240,6 +288,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       version: VERSION,
       http: http?.url,
       grace_s: graceSeconds,
+      max_runs: maxRuns,
       // With a state store there is no one previous daemon: say who else is alive and where the store is.
       previous_stop: !cluster && opened.previous ? (opened.previous.stoppedCleanly ? "clean" : "unclean") : undefined,
       store: cluster?.pool.describe(),
@@ -259,7 +308,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     }
 
     const signal = await signals.stopped;
-    log.info("stopping", null, { signal, running: scheduler.runningCount, grace_s: graceSeconds });
+    log.info("stopping", null, { signal, running: scheduler.runningCount, queued: scheduler.queuedCount || undefined, grace_s: graceSeconds });
     sdNotify("STOPPING=1");
     scheduler.stop();
     chains.stop();
@@ -278,6 +327,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       await scheduler.settled();
     }
     await abandoned.settled();
+    await retention.settled();
     await closeHistory(cluster, log);
     await store.close(clock.now());
     log.info("stopped", null, { signal, forced: signals.forced || undefined });
@@ -288,6 +338,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     chains.stop();
     await chains.settled();
     await http?.close();
+    await served?.close();
     await store.close(clock.now());
     await cluster?.pool.close();
     await flushSdNotify();

@@ -10,27 +10,31 @@
  * scheduled time once, so none runs twice, across restarts and across daemons too.
  *
  * Due fires wait in `#pending` until claimed: all of a tick's in one call to the store. A fire
- * that is another daemon's share (`claimsFirst` false) waits a short hand-off first; one that
- * would start a run while this daemon is full (`maxRuns`), or that the store cannot take now
- * (unreachable, lease lost), stays pending and is tried again: fired late, not lost.
+ * that is another daemon's share (`claimsFirst` false) waits a short hand-off first; one that the
+ * store cannot take now (unreachable, lease lost) stays pending and is tried again: fired late,
+ * not lost. One that would start a run while this daemon is full (`maxRuns`) joins `#queued`,
+ * unclaimed (with several daemons, one with a free slot takes it), keeping the trigger it had when
+ * it came due: it starts, in fire order, when a run ends, and is neither caught up nor missed.
  */
+import { UsageError } from "../errors/nomaflowError.js";
 import type { Job } from "../project/job.js";
 import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
 import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun, RunOutcome } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
-import { FireCursor, firesBetween, type DueFires } from "./fireCursor.js";
+import { FireCursor, mergeDueFires, undecidedEarlier, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
 import type { EndedRun } from "./chains/chainStore.js";
 import type { DaemonMetrics } from "./metrics.js";
+import { SlotQueue, type WaitingFire } from "./slotQueue.js";
 
 /** The part of DaemonMetrics the scheduler feeds. */
 export type SchedulerMetrics = Pick<
   DaemonMetrics,
-  "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob" | "firesClaimed" | "runRecovered"
+  "runFinished" | "fireSkipped" | "fireMissed" | "setNextFire" | "forgetJob" | "firesClaimed" | "runRecovered" | "setRunCounts" | "fireWaited"
 >;
 
 export interface SchedulerOptions {
@@ -49,7 +53,10 @@ export interface SchedulerOptions {
   afterHeartbeat?: () => Promise<void>;
   /** Told of each run of this scheduler once it has ended and its end is recorded (the chained jobs after it). */
   onRunEnded?: (run: EndedRun) => void;
-  /** At most this many runs going at once; a fire past it is left for other daemons. @default no limit */
+  /**
+   * At most this many runs going at once (`daemon.max_concurrent_runs`, `--max-runs`): a fire past
+   * it waits, unclaimed, for a run to end (another daemon with a free slot may take it). @default no limit
+   */
   maxRuns?: number;
   /**
    * How long a fire that is another daemon's share waits before this one claims it: the owner
@@ -81,6 +88,12 @@ interface PendingFires {
   notBefore: number;
 }
 
+/** A due fire waiting for a free slot, with the trigger it had when it came due. */
+interface QueuedFire extends WaitingFire {
+  pending: PendingFires;
+  trigger: "schedule" | "catchup";
+}
+
 interface JobState {
   daemonJob: DaemonJob;
   scheduleKey: string;
@@ -90,10 +103,15 @@ interface JobState {
   downtimeBefore: number;
 }
 
-/** The daemon log's line for a run started, by trigger. */
-const LAUNCH_EVENTS: Record<LaunchRequest["trigger"], string> = { schedule: "fired", catchup: "caught_up", recovery: "recovering", chain: "chained" };
-
 const scheduleKey = (job: Job) => (job.enabled && job.schedule ? `${job.schedule.expression}\u0000${job.schedule.timezone}` : undefined);
+/** The daemon's log line for each way a run starts. */
+const LAUNCH_EVENTS: Record<LaunchRequest["trigger"], string> = {
+  schedule: "fired",
+  catchup: "caught_up",
+  recovery: "recovering",
+  manual: "started_by_hand",
+  chain: "chained",
+};
 /** A heartbeat this much later than due means the clock jumped or the process was stopped. */
 const JUMP_MS = 5_000;
 
@@ -103,6 +121,7 @@ export class Scheduler {
   readonly #states = new Map<string, JobState>();
   readonly #pending = new Map<string, PendingFires>();
   readonly #queue = new FireQueue();
+  readonly #queued = new SlotQueue<QueuedFire>();
   readonly #active = new Map<string, { jobId: string; run: LaunchedRun; settled: Promise<void> }>();
   #version = 0;
   #runsStarted = 0;
@@ -162,8 +181,14 @@ export class Scheduler {
     }
   }
 
-  /** Stops firing; runs already going carry on (see `settled`). */
+  /**
+   * Stops firing; runs already going carry on (see `settled`). Fires waiting for a slot are let go,
+   * unclaimed: the next daemon sees them as fires missed while it was down (caught up within the grace).
+   */
   stop(): void {
+    const waiting = this.#queued.clear();
+    if (waiting.length > 0) this.#options.log.warn("queue_dropped", null, { fires: waiting.length, reason: "the daemon is stopping" });
+    this.#countRuns();
     this.#stopped = true;
     this.#wake.abort();
   }
@@ -203,6 +228,11 @@ export class Scheduler {
   /** Runs started by this scheduler that have not ended. */
   get runningCount(): number {
     return this.#active.size;
+  }
+
+  /** Fires waiting for a free slot (`maxRuns`). */
+  get queuedCount(): number {
+    return this.#queued.size;
   }
 
   /** Whether a run may start now: the daemon is not stopping, and below its limit of runs going. */
@@ -272,29 +302,21 @@ export class Scheduler {
       this.#queueNext(state);
       if (fires) this.#addPending(state, fires, now);
     }
-    if (this.#pending.size > 0) await this.#claimPending(now);
+    if (this.#pending.size > 0 || this.#queued.size > 0) await this.#claimPending(now);
   }
 
   /** A job's new due fires join those still pending: the latest is the one that may run. */
   #addPending(state: JobState, fires: DueFires, now: number): void {
     const jobId = state.daemonJob.job.id;
     const waiting = this.#pending.get(jobId);
-    const merged: DueFires =
-      waiting?.state === state
-        ? {
-            latest: fires.latest,
-            earlier: waiting.fires.earlier + 1 + fires.earlier,
-            firstEarlier: waiting.fires.firstEarlier ?? waiting.fires.latest,
-            countCapped: waiting.fires.countCapped || fires.countCapped,
-          }
-        : fires;
+    const merged = waiting?.state === state ? mergeDueFires(waiting.fires, fires) : fires;
     const first = this.#options.store.claimsFirst({ jobId, scheduledForMs: merged.latest });
     this.#pending.set(jobId, { state, fires: merged, notBefore: first ? now : now + this.#options.handoffMs });
   }
 
   /**
-   * How long until a hand-off ends; a heartbeat when none waits. Fires held back because this
-   * daemon is full or the store cannot claim are tried at the next heartbeat, or when a run ends.
+   * How long until a hand-off ends; a heartbeat when none waits. Fires the store cannot claim now
+   * are tried at the next heartbeat; fires queued for a slot when a run ends (or at a heartbeat).
    */
   #pendingWaitMs(now: number): number {
     let wait = this.#options.heartbeatMs;
@@ -309,39 +331,64 @@ export class Scheduler {
   }
 
   /**
-   * Claims every pending fire that may be claimed now, in one call that also takes the locks of
-   * `forbid` jobs and records the runs as started; then starts them.
+   * Claims every fire that may be claimed now — those waiting for a slot first, oldest first, then
+   * the pending ones — in one call that also takes the locks of `forbid` jobs and records the runs
+   * as started; then starts them. A fire that would start a run past `maxRuns` joins the queue.
    */
   async #claimPending(now: number): Promise<void> {
     const { store, log, metrics } = this.#options;
     if (!store.claiming || this.#stopped) return;
-    let free = this.#options.maxRuns === undefined ? Infinity : this.#options.maxRuns - this.#active.size;
-    const batch: Array<{ pending: PendingFires; claim: FireClaim }> = [];
+    const limit = this.#options.maxRuns ?? Infinity;
+    const batch: Array<{ pending: PendingFires; claim: FireClaim; queued?: QueuedFire }> = [];
     const decidedAt = this.#options.clock.now();
+    const claimOf = (pending: PendingFires, trigger: QueuedFire["trigger"] | undefined): FireClaim => {
+      const { job } = pending.state.daemonJob;
+      const scheduledFor = formatFireTime(pending.fires.latest, job.schedule!.timezone);
+      const run = trigger && { runId: newRunId(new Date(decidedAt)), trigger, scheduledFor, forbid: job.concurrency === "forbid" };
+      return { jobId: job.id, scheduledForMs: pending.fires.latest, run: run || undefined };
+    };
+    const current = (pending: PendingFires) => this.#states.get(pending.state.daemonJob.job.id) === pending.state;
+    // Jobs with a fire in the queue: their later fires wait behind it, so each job's claims stay in time order.
+    const behind = this.#queued.jobs();
+    const { starting, dropped } = this.#queued.take(limit - this.#active.size, (queued) => current(queued.pending));
+    for (const queued of dropped) {
+      log.warn("queue_dropped", queued.jobId, {
+        scheduled_for: formatFireTime(queued.fireMs, queued.pending.state.daemonJob.job.schedule!.timezone),
+        reason: "the job's schedule changed or it was removed on reload",
+      });
+    }
+    for (const queued of starting) batch.push({ pending: queued.pending, claim: claimOf(queued.pending, queued.trigger), queued });
+    // Slots taken by runs going and by the runs this batch starts.
+    let taken = this.#active.size + starting.length;
     for (const [jobId, pending] of this.#pending) {
-      if (this.#states.get(jobId) !== pending.state) {
+      if (!current(pending)) {
         this.#pending.delete(jobId);
         continue;
       }
       if (pending.notBefore > now) continue;
-      const { job } = pending.state.daemonJob;
       const trigger = this.#trigger(pending.state, pending.fires.latest, now);
-      // Full: left for the other daemons; taken here when a run ends, if still free.
-      if (trigger && free <= 0) continue;
-      if (trigger) free--;
-      const scheduledFor = formatFireTime(pending.fires.latest, job.schedule!.timezone);
-      const run = trigger && { runId: newRunId(new Date(decidedAt)), trigger, scheduledFor, forbid: job.concurrency === "forbid" };
-      batch.push({ pending, claim: { jobId, scheduledForMs: pending.fires.latest, run: run || undefined } });
+      if (behind.has(jobId) && !trigger) continue;
+      if (trigger && (taken >= limit || behind.has(jobId))) {
+        this.#pending.delete(jobId);
+        this.#enqueue(pending, trigger, now, taken);
+        behind.add(jobId);
+        continue;
+      }
+      if (trigger) taken++;
+      batch.push({ pending, claim: claimOf(pending, trigger) });
     }
+    this.#countRuns();
     if (batch.length === 0) return;
     let outcomes: ClaimOutcome[];
     try {
       outcomes = await store.claimFires(batch.map((entry) => entry.claim));
     } catch (error) {
       log.error("claim_failed", null, { fires: batch.length, error: (error as Error).message, kept: "pending" });
+      for (const queued of starting) this.#queued.add(queued);
+      this.#countRuns();
       return;
     }
-    batch.forEach(({ pending, claim }, index) => {
+    batch.forEach(({ pending, claim, queued }, index) => {
       const { state, fires } = pending;
       const { jobId, run } = claim;
       if (this.#pending.get(jobId) === pending) this.#pending.delete(jobId);
@@ -354,7 +401,7 @@ export class Scheduler {
         return;
       }
       metrics?.firesClaimed(1);
-      const earlier = this.#undecidedEarlier(state, fires, outcome.previousMs);
+      const earlier = undecidedEarlier(state.daemonJob.job.schedule!, fires, outcome.previousMs);
       const missed = earlier.count + (run ? 0 : 1);
       if (missed > 0) {
         log.warn("missed", jobId, {
@@ -380,20 +427,27 @@ export class Scheduler {
         void store.runFinished(jobId, run.runId, "interrupted").catch(() => undefined);
         return;
       }
-      this.#start(request, now - fires.latest, held);
+      this.#start(request, (queued?.queuedAtMs ?? now) - fires.latest, held, queued && now - queued.queuedAtMs);
+    });
+    // A slot kept for a fire that did not start (skipped, or taken by another daemon) is free again.
+    if (this.#queued.size > 0 && this.#active.size < limit) this.#wake.abort();
+    this.#countRuns();
+  }
+
+  /** A fire that would start a run past `maxRuns` waits for a slot, keeping its trigger. */
+  #enqueue(pending: PendingFires, trigger: QueuedFire["trigger"], now: number, taken: number): void {
+    const { job } = pending.state.daemonJob;
+    const position = this.#queued.add({ jobId: job.id, fireMs: pending.fires.latest, queuedAtMs: now, pending, trigger });
+    this.#options.log.info("queued", job.id, {
+      scheduled_for: formatFireTime(pending.fires.latest, job.schedule!.timezone),
+      running: taken,
+      max_runs: this.#options.maxRuns,
+      position,
     });
   }
 
-  /**
-   * The earlier due fires of a claim that nobody decided: all of them, unless the store's previous
-   * decision for the job is later than the first (another daemon ran some meanwhile, while this
-   * one's loop stalled or it could not reach the store); then only those after it.
-   */
-  #undecidedEarlier(state: JobState, fires: DueFires, previousMs: number | undefined): { count: number; first: number | undefined; capped: boolean } {
-    if (fires.earlier === 0 || previousMs === undefined || fires.firstEarlier === undefined || previousMs < fires.firstEarlier) {
-      return { count: fires.earlier, first: fires.firstEarlier, capped: fires.countCapped };
-    }
-    return firesBetween(state.daemonJob.job.schedule!, previousMs, fires.latest);
+  #countRuns(): void {
+    this.#options.metrics?.setRunCounts(this.#active.size, this.#queued.size);
   }
 
   /**
@@ -422,11 +476,44 @@ export class Scheduler {
     return runId;
   }
 
+  /**
+   * Starts a run of `daemonJob` now, by hand (Run now in the console the daemon serves), with
+   * `params` already checked: the daemon's limits apply as to a fire (none while stopping, at most
+   * `maxRuns`, the job's lock under `forbid`), and the run ends with the daemon's stop like any other.
+   * @throws UsageError saying why the run cannot start now
+   */
+  async startManual(daemonJob: DaemonJob, params: Record<string, unknown>): Promise<string> {
+    const { store, clock } = this.#options;
+    const jobId = daemonJob.job.id;
+    if (this.#stopped) throw new UsageError("the daemon is stopping: it starts no more runs", { hint: "start it again, or run the job with nomaflow run" });
+    const { maxRuns } = this.#options;
+    if (maxRuns !== undefined && this.#active.size >= maxRuns) {
+      throw new UsageError(`this daemon already runs ${this.#active.size} runs, its most at once (--max-runs ${maxRuns})`, {
+        hint: "try again when one of them ends",
+      });
+    }
+    const runId = newRunId(new Date(clock.now()));
+    let lock: JobLock | undefined;
+    if (daemonJob.job.concurrency === "forbid") {
+      const [result] = await store.tryLockJobs([{ jobId, runId }]);
+      if (!result?.acquired) {
+        throw new UsageError(`job ${jobId} is still running${result?.heldBy ? ` (run ${result.heldBy})` : ""} and has concurrency: forbid`, {
+          hint: "wait for that run to end",
+        });
+      }
+      lock = result.lock;
+    }
+    const started = this.#start({ daemonJob, runId, trigger: "manual", scheduledFor: null, scheduledForMs: null, params }, 0, lock);
+    if (!started) throw new UsageError(`job ${jobId} could not start`, { hint: "the daemon's log (fire_failed) says why" });
+    return started;
+  }
+
   #graceMs(job: Job): number {
     return job.misfireGraceMinutes * 60_000;
   }
 
-  #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined): void {
+  /** Starts the run; its id, or undefined when it could not start (logged as fire_failed). @param queuedMs how long the fire waited for a slot; undefined when it did not wait. */
+  #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined, queuedMs?: number): string | undefined {
     const { store, log, metrics, clock, launch } = this.#options;
     const jobId = request.daemonJob.job.id;
     let run: LaunchedRun;
@@ -436,7 +523,7 @@ export class Scheduler {
       void lock?.release();
       void store.runFinished(jobId, request.runId, "failed").catch(() => undefined);
       log.error("fire_failed", jobId, { scheduled_for: request.scheduledFor, error: (error as Error).message });
-      return;
+      return undefined;
     }
     this.#runsStarted++;
     const event = LAUNCH_EVENTS[request.trigger];
@@ -445,9 +532,11 @@ export class Scheduler {
       run: run.runId,
       // A chained run is late when the run it follows ended while no daemon was looking.
       late_ms: request.trigger === "catchup" || (request.trigger === "chain" && lateness > this.#options.onTimeMs) ? lateness : undefined,
+      queued_ms: queuedMs,
       abandoned: request.recoveryOf,
       after: request.afterRuns?.map((after) => `${after.job_id}:${after.status}:${after.run_id}`).join(","),
     });
+    if (request.trigger !== "recovery") metrics?.fireWaited(queuedMs ?? 0);
     const settled = (async () => {
       let status: RunOutcome["status"] = "failed";
       try {
@@ -466,17 +555,20 @@ export class Scheduler {
         log.error("run_error", jobId, { run: run.runId, error: (error as Error).message });
       } finally {
         this.#active.delete(run.runId);
-        // A slot is free: fires left pending while full may be claimed now.
-        if (this.#pending.size > 0) this.#wake.abort();
+        // A slot is free: a fire waiting for one may start now.
+        if (this.#pending.size > 0 || this.#queued.size > 0) this.#wake.abort();
+        this.#countRuns();
         try {
           await lock?.release();
           await store.runFinished(jobId, run.runId, status);
         } catch (error) {
           log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
         }
-        this.#options.onRunEnded?.({ jobId, runId: run.runId, scheduledFor: request.scheduledFor, status, endedMs: clock.now() });
+        this.#options.onRunEnded?.({ jobId, runId: run.runId, scheduledFor: run.scheduledFor ?? request.scheduledFor, status, endedMs: clock.now() });
       }
     })();
     this.#active.set(run.runId, { jobId, run, settled });
+    this.#countRuns();
+    return run.runId;
   }
 }

@@ -102,7 +102,7 @@ export class ConnectorError extends NomaflowError {
 export class RunInterruption extends Error {
   constructor(
     message: string,
-    readonly reason: string,
+    readonly reason: "lease_lost",
   ) {
     super(message);
   }

@@ -27,6 +27,12 @@ export interface AlertSettings {
   recipients: string[];
 }
 
+/** Which old run logs of the job may be deleted; a field undefined does not restrict. */
+export interface RetentionSettings {
+  days: number | undefined;
+  keepLast: number | undefined;
+}
+
 export interface JobSchedule {
   expression: string;
   timezone: string;
@@ -75,5 +81,9 @@ export interface Job {
   misfireGraceMinutes: number;
   /** With `state:`, when its daemon dies mid-run: alert only, or alert and run it once more elsewhere. */
   onAbandoned: AbandonedPolicy;
+  /** The longest a run may take (`timeout:`); undefined: no limit. */
+  timeoutMs: number | undefined;
+  /** `runs_retention:`; undefined: its run logs are kept. */
+  runsRetention: RetentionSettings | undefined;
   steps: StepDefinition[];
 }

@@ -31,6 +31,13 @@ export interface ProjectConfig {
   defaultRecipients: string[];
   /** `state:` — the PostgreSQL store several daemons share; undefined: local files, one daemon. */
   state: StateConfig | undefined;
+  /** `daemon:` — settings of `nomaflow daemon` alone. */
+  daemon: DaemonConfig;
+}
+
+export interface DaemonConfig {
+  /** `max_concurrent_runs`: undefined, no limit (`--max-runs` overrides it). */
+  maxConcurrentRuns: number | undefined;
 }
 
 /** Overrides from the command line (highest) and from NOMAFLOW_* variables. */
@@ -40,6 +47,8 @@ export interface SettingsOverrides {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+/** A wrong value (which `validate` reports) reads as absent. */
+const positiveIntegerOr = (value: unknown): number | undefined => (typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : undefined);
 const stringOr = (value: unknown, fallback: string): string => (typeof value === "string" && value !== "" ? value : fallback);
 
 /**
@@ -83,5 +92,6 @@ export function resolveProjectConfig(root: string, file: unknown, processEnv: No
     channels,
     defaultRecipients,
     state: resolveStateConfig(raw.state),
+    daemon: { maxConcurrentRuns: positiveIntegerOr(isRecord(raw.daemon) ? raw.daemon.max_concurrent_runs : undefined) },
   };
 }

@@ -3,10 +3,10 @@
  * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy, SuccessAlert } from "../schema/common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy, SuccessAlert, type RunsRetention } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
 import { ChainOutcome, COMMON_STEP_FIELDS, commonStepProperties, JobFile, RunIf } from "../schema/jobSchema.js";
-import type { AlertSettings, Job, RetrySettings, StepDefinition } from "./job.js";
+import type { AlertSettings, Job, RetentionSettings, RetrySettings, StepDefinition } from "./job.js";
 import { parseDuration } from "./parseDuration.js";
 import type { JobDefaults } from "./projectConfig.js";
 
@@ -60,6 +60,17 @@ function mergeAlerts(defaults: AlertPolicy | undefined, job: AlertPolicy | undef
   };
 }
 
+/**
+ * A job's `runs_retention`, else `defaults.runs_retention`: one rule, taken whole, not merged field
+ * by field (a job that says `{ keep_last: 2 }` keeps its newest two, whatever `days` the defaults
+ * give). Undefined when neither says anything: nothing is pruned. Also used for the logs of a job
+ * no longer in the project (`job` undefined), which the defaults alone govern.
+ */
+export function mergeRetention(defaults: RunsRetention | undefined, job: RunsRetention | undefined): RetentionSettings | undefined {
+  const rule = job ?? defaults;
+  return rule && { days: rule.days, keepLast: rule.keep_last };
+}
+
 /** The time zone a job's schedule uses: the schedule's, else defaults.timezone, else UTC. */
 export function jobTimezone(file: Pick<JobFile, "schedule">, defaults: JobDefaults): string {
   return file.schedule?.timezone ?? defaults.timezone ?? BUILT_IN_DEFAULTS.timezone;
@@ -77,6 +88,7 @@ export interface ResolveJobInput {
 
 export function resolveJob({ file, displayPath, absolutePath, defaults, defaultRecipients, cron }: ResolveJobInput): Job {
   const jobRetry = mergeRetry(mergeRetry(BUILT_IN_DEFAULTS.retry, defaults.retry), file.retry);
+  const jobTimeout = file.timeout ?? defaults.timeout;
   const steps: StepDefinition[] = file.steps.map((raw, index) => {
     const step = raw as Record<string, unknown>;
     const fields = Object.fromEntries(Object.entries(step).filter(([key]) => !(COMMON_STEP_FIELDS as readonly string[]).includes(key)));
@@ -108,6 +120,8 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
     concurrency: file.concurrency ?? defaults.concurrency ?? BUILT_IN_DEFAULTS.concurrency,
     misfireGraceMinutes: file.misfire_grace_minutes ?? defaults.misfire_grace_minutes ?? BUILT_IN_DEFAULTS.misfireGraceMinutes,
     onAbandoned: file.on_abandoned ?? defaults.on_abandoned ?? BUILT_IN_DEFAULTS.onAbandoned,
+    timeoutMs: jobTimeout === undefined ? undefined : parseDuration(jobTimeout),
+    runsRetention: mergeRetention(defaults.runs_retention, file.runs_retention),
     steps,
   };
 }

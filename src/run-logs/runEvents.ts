@@ -112,6 +112,7 @@ export const StepAttemptFailedEvent = Type.Object({
   step: Type.String(),
   attempt: Type.Integer(),
   error: Type.String(),
+  hint: Type.Optional(Type.String({ description: "What to do about the error, when it says (a StepError's hint)." })),
   retry_in_seconds: Type.Union([Type.Number(), Type.Null()], {
     description: "Wait before the next try; null when this was the last try or the error is not retryable.",
   }),
@@ -136,6 +137,7 @@ export const StepFailedEvent = Type.Object({
   attempt: Type.Integer(),
   duration_ms: Type.Number({ description: "From the step's first start to its last failure, waits included." }),
   error: Type.String(),
+  hint: Type.Optional(Type.String({ description: "What to do about the error, when it says (a StepError's hint)." })),
 });
 export type StepFailedEvent = Static<typeof StepFailedEvent>;
 
@@ -168,13 +170,22 @@ export const AlertEvent = Type.Object({
 });
 export type AlertEvent = Static<typeof AlertEvent>;
 
+/**
+ * Why a run ended, when it is not told by its steps alone: `lease_lost` (run_interrupted: its daemon
+ * lost its lease on the state store), `job_timeout` (run_failed: the job's `timeout` passed).
+ */
+export const RunEndReason = Type.Union([Type.Literal("lease_lost"), Type.Literal("job_timeout")], {
+  description: "run_interrupted: lease_lost (the daemon lost its lease on the state store); run_failed: job_timeout (the job's timeout passed).",
+});
+export type RunEndReason = Static<typeof RunEndReason>;
+
 export const RunFinishedEvent = Type.Object({
   ...stamp,
   event: Type.Union([Type.Literal("run_succeeded"), Type.Literal("run_failed"), Type.Literal("run_interrupted")]),
   duration_ms: Type.Number(),
   failed_step: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The first failed step, for run_failed and run_interrupted." })),
   error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  reason: Type.Optional(Type.String({ description: "For run_interrupted, when known: lease_lost (the daemon lost its lease on the state store)." })),
+  reason: Type.Optional(RunEndReason),
 });
 export type RunFinishedEvent = Static<typeof RunFinishedEvent>;
 

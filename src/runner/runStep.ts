@@ -24,6 +24,12 @@ export interface StepRunEnvironment {
   emit: (event: UnstampedRunEvent) => RunEvent;
   /** Fires when the run is interrupted. */
   interrupt: AbortSignal;
+  /**
+   * Fires when the job's `timeout` passes: the try is stopped as at the step's own timeout, with
+   * the signal's JobTimeoutError, and no other try starts. Absent for a step that runs after the
+   * job timed out (`run_if: always`), which has its own timeout only.
+   */
+  deadline?: AbortSignal;
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
@@ -50,6 +56,12 @@ class InterruptedError extends StepError {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `{ hint }` when the error carries one (a StepError's "add key: …"), for the run log to keep. */
+function hintOf(error: unknown): { hint?: string } {
+  const hint = error instanceof StepError ? error.hint : undefined;
+  return hint ? { hint } : {};
 }
 
 /** Settles with the step's outcome, or with a failure when it ignores its aborted signal for `graceMs`. */
@@ -103,6 +115,7 @@ function retryWait(policy: number, asked: number | undefined, maxSeconds: number
 
 export async function runStep(step: StepDefinition, environment: StepRunEnvironment): Promise<StepResult> {
   const { emit, interrupt, now, masker } = environment;
+  const deadline = environment.deadline;
   const attempts = step.retry.attempts;
   const firstStart = now();
   // Of the latest try, for its events.
@@ -115,6 +128,10 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
       const onInterrupt = () => controller.abort(new InterruptedError());
       if (interrupt.aborted) onInterrupt();
       else interrupt.addEventListener("abort", onInterrupt, { once: true });
+      // The job's time is up: the same cancel as the step's own timeout, with the job's reason.
+      const onDeadline = () => controller.abort(deadline!.reason);
+      if (deadline?.aborted) onDeadline();
+      else deadline?.addEventListener("abort", onDeadline, { once: true });
       const timer = step.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new StepTimeoutError(step.timeoutMs!)), step.timeoutMs);
 
       let outcome: { ok: true; output: StepOutput } | { ok: false; error: unknown };
@@ -147,6 +164,7 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
       } finally {
         clearTimeout(timer);
         interrupt.removeEventListener("abort", onInterrupt);
+        deadline?.removeEventListener("abort", onDeadline);
       }
       duration = now() - started;
       if (!outcome.ok) throw outcome.error;
@@ -167,11 +185,13 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
           step: step.name,
           attempt: number,
           error: messageOf(error),
+          ...hintOf(error),
           retry_in_seconds: waitMs === null ? null : waitSeconds,
           duration_ms: duration,
         });
       },
-      signal: interrupt,
+      // The job's timeout also ends a wait between tries.
+      signal: deadline ? AbortSignal.any([interrupt, deadline]) : interrupt,
       sleep: environment.sleep,
     },
   );
@@ -182,15 +202,11 @@ export async function runStep(step: StepDefinition, environment: StepRunEnvironm
   }
   const lastError = messageOf(outcome.error);
   if (outcome.interrupted) {
-    emit({
-      event: "step_failed",
-      step: step.name,
-      attempt: outcome.tries,
-      duration_ms: now() - firstStart,
-      error: `${lastError}; interrupted before the next try`,
-    });
-    return { status: "failed", error: lastError, interrupted: true };
+    const timedOut = !interrupt.aborted && deadline?.aborted === true;
+    const error = `${lastError}; ${timedOut ? messageOf(deadline.reason) : "interrupted"} before the next try`;
+    emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error });
+    return { status: "failed", error: timedOut ? error : lastError, interrupted: !timedOut };
   }
-  emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError });
+  emit({ event: "step_failed", step: step.name, attempt: outcome.tries, duration_ms: now() - firstStart, error: lastError, ...hintOf(outcome.error) });
   return { status: "failed", error: lastError, interrupted: interrupt.aborted };
 }

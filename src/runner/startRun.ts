@@ -16,6 +16,7 @@ import { VERSION } from "../identity/version.js";
 import { collectKnownSecrets } from "../secrets/knownSecrets.js";
 import { RunAlerts } from "../notifications/runAlerts.js";
 import { runStep } from "./runStep.js";
+import { startJobDeadline } from "./jobDeadline.js";
 import { SecretMasker } from "../secrets/secretMasker.js";
 import { RunInterruption } from "../errors/nomaflowError.js";
 import { logicalDateOfRun, type LogicalDate } from "./logicalDate.js";
@@ -79,6 +80,8 @@ export interface RunResult {
 export interface RunHandle {
   runId: string;
   logPath: string;
+  /** The run's logical date, as run_started records it. */
+  scheduledFor: string;
   result: Promise<RunResult>;
   /**
    * Ends the run at once (a second Ctrl-C): the running step's signal fires (its queries are
@@ -100,6 +103,8 @@ interface StepsOutcome {
   error: string | null;
   /** The failed step's own error, for the alert. */
   stepError: string | null;
+  /** Set when the job's `timeout` ended the run. */
+  reason?: "job_timeout";
 }
 
 export function startRun(options: RunOptions): RunHandle {
@@ -139,12 +144,18 @@ export function startRun(options: RunOptions): RunHandle {
     interrupt,
   });
 
-  const finish = (status: RunResult["status"], failedStep: string | null, error: string | null, endedAt: number = now()): RunResult => {
+  const finish = (
+    status: RunResult["status"],
+    failedStep: string | null,
+    error: string | null,
+    endedAt: number = now(),
+    reason?: StepsOutcome["reason"],
+  ): RunResult => {
     const durationMs = endedAt - started;
     if (!finished) {
       finished = true;
       const event = status === "succeeded" ? "run_succeeded" : status === "failed" ? "run_failed" : "run_interrupted";
-      const why = status === "interrupted" && interrupt.reason instanceof RunInterruption ? interrupt.reason.reason : undefined;
+      const why = status === "interrupted" && interrupt.reason instanceof RunInterruption ? interrupt.reason.reason : reason;
       emit({ event, duration_ms: durationMs, failed_step: failedStep, error: error === null ? null : masker.mask(error), reason: why });
       closed = true;
       writer.close();
@@ -177,11 +188,23 @@ export function startRun(options: RunOptions): RunHandle {
     );
     if (logProblem !== null) return { status: "failed", failedStep: null, error: logProblem, stepError: logProblem };
     alerts.start();
+    const deadline = startJobDeadline(job.timeoutMs);
+    try {
+      return await runSteps(deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  };
+  const runSteps = async (deadline: AbortSignal): Promise<StepsOutcome> => {
     const outputs = new Map<string, StepOutput>();
     const missingOutputs = new Map<string, string>();
     let failedStep: string | null = null;
     let failure: string | null = null;
     let stepError: string | null = null;
+    /** The step the job's timeout stopped. */
+    let stoppedStep: string | null = null;
+    /** Whether the timeout stopped or skipped a step: a step that finished its work as the timeout passed cut nothing. */
+    let cutByTimeout = false;
     for (const step of job.steps) {
       if (interrupt.aborted || finished) break;
       // A step added to the job since the old run may fail before a reused one: that one then goes by its run_if.
@@ -191,12 +214,15 @@ export function startRun(options: RunOptions): RunHandle {
         outputs.set(step.name, reused);
         continue;
       }
+      // Once the job's time is up only `always` steps run, each within its own timeout.
+      const timedOut = deadline.aborted;
       const failed = failedStep !== null;
-      const runs = step.runIf === "always" || (step.runIf === "success" ? !failed : failed);
+      const runs = step.runIf === "always" || (!timedOut && (step.runIf === "success" ? !failed : failed));
       if (!runs) {
-        const reason = failed ? `step ${failedStep} failed` : "no earlier step failed";
+        const reason = timedOut ? (deadline.reason as Error).message : failed ? `step ${failedStep} failed` : "no earlier step failed";
         emit({ event: "step_skipped", step: step.name, reason });
         missingOutputs.set(step.name, `it was skipped: ${reason}`);
+        cutByTimeout ||= timedOut;
         continue;
       }
       const type = project.registry.get(step.type);
@@ -223,7 +249,12 @@ export function startRun(options: RunOptions): RunHandle {
         random: options.random ?? Math.random,
         graceMs: options.graceMs ?? 5000,
         notify: (stepName, text, recipients) => alerts.notify(stepName, text, recipients),
+        deadline: timedOut ? undefined : deadline,
       });
+      if (!timedOut && deadline.aborted && outcome.status === "failed") {
+        stoppedStep = step.name;
+        cutByTimeout = true;
+      }
       if (outcome.status === "succeeded") {
         outputs.set(step.name, outcome.output);
       } else {
@@ -240,6 +271,12 @@ export function startRun(options: RunOptions): RunHandle {
       const why = interrupt.reason instanceof RunInterruption ? interrupt.reason.message : "interrupted";
       return { status: "interrupted", failedStep, error: failure ?? why, stepError };
     }
+    if (cutByTimeout) {
+      // The timeout is why the run ended, whatever failed before it: the run's error and its alert lead with it.
+      const timeout = (deadline.reason as Error).message;
+      const error = stoppedStep === null ? timeout : `${timeout} while step ${stoppedStep} ran`;
+      return { status: "failed", failedStep, error, stepError: error, reason: "job_timeout" };
+    }
     return { status: failedStep === null ? "succeeded" : "failed", failedStep, error: failure, stepError };
   };
   // Alerts go out before the final event, so the log holds their outcome and still ends with it.
@@ -249,7 +286,7 @@ export function startRun(options: RunOptions): RunHandle {
     if (outcome.status === "failed") await alerts.failed(outcome.failedStep, outcome.stepError ?? outcome.error ?? "unknown error", endedAt);
     if (outcome.status === "succeeded") await alerts.succeeded(endedAt);
     await alerts.settle();
-    return finish(outcome.status, outcome.failedStep, outcome.error, endedAt);
+    return finish(outcome.status, outcome.failedStep, outcome.error, endedAt, outcome.reason);
   };
   // Whatever happens, the log ends with its one final event, and every connection is closed.
   const natural = steps()
@@ -267,6 +304,7 @@ export function startRun(options: RunOptions): RunHandle {
   return {
     runId,
     logPath: writer.path,
+    scheduledFor: logicalDate.scheduledFor,
     result,
     forceStop: () => {
       if (forcedEnd) return forcedEnd;

@@ -138,6 +138,34 @@ export const AbandonedPolicy = Type.Union([Type.Literal("alert"), Type.Literal("
 });
 export type AbandonedPolicy = Static<typeof AbandonedPolicy>;
 
+/** `timeout:` of a job (and of `defaults:`): the longest a whole run may take. */
+export const JobTimeout = () =>
+  Duration({
+    description:
+      "The longest a run may take, in seconds or a duration such as 30m or 2h: when it passes, the running step is stopped as at its own timeout, the steps left are skipped (run_if: always steps still run, within their own timeout) and the run fails.",
+  });
+
+/**
+ * `runs_retention:` — which run logs `nomaflow runs prune` and the daemon (hourly) delete: those
+ * both beyond the newest `keep_last` of their job and started more than `days` ago. A field left
+ * out does not restrict: only `days`, every log older than that (but the newest); only
+ * `keep_last`, every log beyond that many. A run still going and each job's newest are never deleted.
+ */
+export const RunsRetention = Type.Object(
+  {
+    days: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "Delete run logs of runs started more than this many days ago." })),
+    keep_last: Type.Optional(Type.Integer({ minimum: 1, description: "Always keep this many of the job's newest run logs, whatever their age." })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    [EXPECTED]: "{ days, keep_last } with at least one of them",
+    description:
+      "Which old run logs to delete (nomaflow runs prune, and the daemon once an hour); none unless set. A job's replaces defaults.runs_retention whole.",
+  },
+);
+export type RunsRetention = Static<typeof RunsRetention>;
+
 export const MisfireGraceMinutes = (options: SchemaOptions = {}) => Type.Number({ minimum: 0, ...options, default: 60 });
 
 /**

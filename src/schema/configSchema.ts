@@ -1,7 +1,7 @@
 /** The shape of nomaflow.yaml. Channel fields are checked per kind (channelTypes.ts). */
 import { Type, type Static } from "@sinclair/typebox";
 import { channelTypeNames } from "./channelTypes.js";
-import { AbandonedPolicy, AlertPolicy, Concurrency, EXPECTED, MisfireGraceMinutes, Reference, RetryPolicy } from "./common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, EXPECTED, JobTimeout, MisfireGraceMinutes, Reference, RetryPolicy, RunsRetention } from "./common.js";
 
 export const CONNECTOR_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
 
@@ -64,6 +64,25 @@ export const StateSettings = Type.Object(
 );
 export type StateSettings = Static<typeof StateSettings>;
 
+/**
+ * `daemon:` — settings of `nomaflow daemon` alone (a run by hand is not limited by them). With
+ * `state:`, each daemon reads them for itself: the limit is per daemon, not per cluster.
+ */
+export const DaemonSettings = Type.Object(
+  {
+    max_concurrent_runs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10000,
+        description:
+          "At most this many runs going at once on this daemon; further fires wait in fire order and start as runs end (--max-runs overrides it). Default: no limit.",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Settings of nomaflow daemon." },
+);
+export type DaemonSettings = Static<typeof DaemonSettings>;
+
 export const ChannelBase = Type.Object(
   {
     type: Type.Union(
@@ -105,10 +124,13 @@ export const ProjectConfigFile = Type.Object(
           concurrency: Type.Optional(Concurrency),
           misfire_grace_minutes: Type.Optional(MisfireGraceMinutes()),
           on_abandoned: Type.Optional(AbandonedPolicy),
+          timeout: Type.Optional(JobTimeout()),
+          runs_retention: Type.Optional(RunsRetention),
         },
         { additionalProperties: false, description: "Applied to every job unless the job says otherwise." },
       ),
     ),
+    daemon: Type.Optional(DaemonSettings),
     state: Type.Optional(StateSettings),
     connectors: Type.Optional(
       Type.Record(Type.String({ pattern: CONNECTOR_NAME_PATTERN }), ConnectorDefinition, {

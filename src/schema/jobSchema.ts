@@ -3,7 +3,7 @@
  * its type's schema (validate/fullStepSchema.ts), which keeps error messages about one step type at a time.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { AbandonedPolicy, AlertPolicy, Concurrency, Duration, EXPECTED, MisfireGraceMinutes, Name, RetryPolicy } from "./common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, Duration, EXPECTED, JobTimeout, MisfireGraceMinutes, Name, RetryPolicy, RunsRetention } from "./common.js";
 
 export const ParamDefinition = Type.Object(
   {
@@ -100,6 +100,8 @@ export const JobFile = Type.Object(
     concurrency: Type.Optional(Concurrency),
     misfire_grace_minutes: Type.Optional(MisfireGraceMinutes({ description: "After downtime, a fire missed by less than this runs once." })),
     on_abandoned: Type.Optional(AbandonedPolicy),
+    timeout: Type.Optional(JobTimeout()),
+    runs_retention: Type.Optional(RunsRetention),
     steps: Type.Array(StepBase, { minItems: 1, description: "Run in order." }),
   },
   { additionalProperties: false },

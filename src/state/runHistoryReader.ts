@@ -120,6 +120,28 @@ export async function latestStoredRuns(store: HistoryStore, jobIds?: string[]): 
 }
 
 /**
+ * The newest `perJob` rows of every job (of `jobIds` when given), newest first within each job, in
+ * one query (a window over the runs_job index): the console's catalogue of the whole cluster.
+ */
+export async function recentStoredRunsByJob(store: HistoryStore, perJob: number, jobIds?: readonly string[]): Promise<Map<string, StoredRunRow[]>> {
+  const bounded = Math.min(Math.max(1, Math.floor(perJob)), 1000);
+  const filter = jobIds === undefined ? "" : "where r.job_id = any($1::text[])";
+  const { rows } = await store.pool.query(
+    `select ${runRowColumns(store.schema)} from (
+       select *, row_number() over (partition by job_id order by run_id desc) as newest from ${store.schema}.runs ${filter.replace("r.", "")}
+     ) r where r.newest <= ${bounded} order by r.job_id, r.run_id desc`,
+    jobIds === undefined ? [] : [jobIds],
+  );
+  const byJob = new Map<string, StoredRunRow[]>();
+  for (const row of (rows as Record<string, unknown>[]).map(storedRunRow)) {
+    let list = byJob.get(row.job_id);
+    if (!list) byJob.set(row.job_id, (list = []));
+    list.push(row);
+  }
+  return byJob;
+}
+
+/**
  * Runs whose id is `query`, or else starts with it, newest first (at most `limit`), as (run id,
  * job id). A whole id is looked up by the key; a prefix is a LIKE, which may read the whole table
  * under a non-C collation, so it is only tried when the whole id is not found.

@@ -11,6 +11,7 @@ import { diagnosticAt, locate, type YamlSource } from "../project/yamlSource.js"
 import { SQL_TEXT } from "../schema/common.js";
 import { COMMON_STEP_FIELDS, JobFile, type ParamDefinition } from "../schema/jobSchema.js";
 import { didYouMean } from "../errors/closestMatch.js";
+import { checkJobTimeout } from "./checkJobTimeout.js";
 import { checkSchedule } from "./checkSchedule.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { fullStepSchema } from "./fullStepSchema.js";
@@ -87,6 +88,10 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   checkSteps(rawSteps, project, at);
   checkParams(data.params, at);
+  const fromDefaults = data.timeout === undefined;
+  for (const finding of checkJobTimeout(fromDefaults ? project.config.defaults.timeout : data.timeout, fromDefaults, rawSteps)) {
+    at(finding.path, finding.message, finding);
+  }
 
   const { config } = project;
   for (const reference of findReferences(JobFile as unknown as Record<string, unknown>, data)) {

@@ -190,6 +190,11 @@ function describe(error: ErrorObject): SchemaProblem {
     }
     case "minItems":
       return { path, part: "value", message: `${label} must have at least ${String(error.schema)} item${error.schema === 1 ? "" : "s"}` };
+    case "minProperties": {
+      const expected = typeof parent[EXPECTED] === "string" ? parent[EXPECTED] : `a map with at least ${String(error.schema)} field`;
+      const empty = typeof error.data === "object" && error.data !== null && Object.keys(error.data).length === 0;
+      return { path, part: "value", message: `${label} must be ${expected}, got ${empty ? "an empty map" : got}` };
+    }
     case "minLength":
       return { path, part: "value", message: `${label} must not be empty` };
     case "uniqueItems":

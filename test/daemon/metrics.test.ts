@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DaemonMetrics, RUN_DURATION_BUCKETS_SECONDS } from "../../src/daemon/metrics.js";
+import { DaemonMetrics, QUEUE_WAIT_BUCKETS_SECONDS, RUN_DURATION_BUCKETS_SECONDS } from "../../src/daemon/metrics.js";
 
 interface Sample {
   name: string;
@@ -136,6 +136,9 @@ describe("DaemonMetrics.render", () => {
       nomaflow_fires_skipped_total: "counter",
       nomaflow_fires_missed_total: "counter",
       nomaflow_runs_recovered_total: "counter",
+      nomaflow_runs_running: "gauge",
+      nomaflow_runs_queued: "gauge",
+      nomaflow_run_queue_seconds: "histogram",
       nomaflow_fires_claimed_total: "counter",
       process_resident_memory_bytes: "gauge",
       process_cpu_seconds_total: "counter",
@@ -193,6 +196,24 @@ describe("DaemonMetrics.render", () => {
     expect(valueOf(families, "nomaflow_run_duration_seconds", { job: "load" }, "nomaflow_run_duration_seconds_count")).toBe(7);
     const sum = valueOf(families, "nomaflow_run_duration_seconds", { job: "load" }, "nomaflow_run_duration_seconds_sum");
     expect(sum).toBeCloseTo([...durationsMs, 2000].reduce((a, b) => a + b, 0) / 1000, 6);
+  });
+
+  it("gauges runs going and queued, and keeps the time fires waited for a slot in a histogram (0 when they did not)", () => {
+    const metrics = new DaemonMetrics(() => T0);
+    let families = parseExposition(metrics.render());
+    expect(valueOf(families, "nomaflow_runs_running", {})).toBe(0);
+    expect(valueOf(families, "nomaflow_run_queue_seconds", {}, "nomaflow_run_queue_seconds_count")).toBe(0);
+    metrics.setRunCounts(4, 2);
+    for (const ms of [0, 0, 900, 61_000, 20_000_000]) metrics.fireWaited(ms);
+    families = parseExposition(metrics.render());
+    expect(valueOf(families, "nomaflow_runs_running", {})).toBe(4);
+    expect(valueOf(families, "nomaflow_runs_queued", {})).toBe(2);
+    const buckets = samplesOf(families, "nomaflow_run_queue_seconds", "nomaflow_run_queue_seconds_bucket");
+    expect(buckets.map((b) => `${b.labels.le} ${b.value}`)).toEqual([
+      ...QUEUE_WAIT_BUCKETS_SECONDS.map((bound) => `${bound} ${bound < 1 ? 2 : bound < 300 ? 3 : 4}`),
+      "+Inf 5",
+    ]);
+    expect(valueOf(families, "nomaflow_run_queue_seconds", {}, "nomaflow_run_queue_seconds_sum")).toBeCloseTo(20_061.9, 6);
   });
 
   it("shows no histogram for a job that has not run yet", () => {

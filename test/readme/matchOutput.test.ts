@@ -55,6 +55,12 @@ describe("normaliseLine: only what varies from run to run", () => {
     expect(matches(["  host      vm, pid 10838, nomaflow 0.1.0"], ["  host      box, pid 1, nomaflow 0.1.0"])).toBe(true);
   });
 
+  it("forgives sizes in bytes and the padding after them, but not the count beside them", () => {
+    expect(matches(["tick  keep last 2  1        1.8 kB  2"], ["tick  keep last 2  1        950 B   2"])).toBe(true);
+    expect(matches(["removed 2 run logs (1.8 kB) from runs"], ["removed 2 run logs (2.0 kB) from runs"])).toBe(true);
+    expect(matches(["removed 2 run logs (1.8 kB) from runs"], ["removed 3 run logs (1.8 kB) from runs"])).toBe(false);
+  });
+
   it("forgives the padding after a duration, which widens with the longest one in a column", () => {
     expect(
       matches(

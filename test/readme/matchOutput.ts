@@ -19,6 +19,14 @@ export const NORMALISATIONS: readonly { what: string; pattern: RegExp; replace: 
     pattern: /\b\d+ (?:min \d{2} s|h \d{2} min|d \d{2} h)\b( {2,})?|\b\d+(?:\.\d+)? m?s\b( {2,})?/g,
     replace: (...args) => (args.slice(1, 3).some((padding) => padding !== undefined) ? "<duration>  " : "<duration>"),
   },
+  {
+    // A run log's size changes with the host's name, the pid and the durations written in it.
+    what: "sizes in bytes (950 B, 1.2 kB, 3.4 MB) and the padding after them",
+    pattern: /\b\d+(?:\.\d+)? (?:B|kB|MB|GB)\b( {2,})?/g,
+    replace: (_, padding) => (padding === undefined ? "<size>" : "<size>  "),
+  },
+  // The SIZE column's header is padded to the widest size below it.
+  { what: "the padding after a SIZE column header", pattern: /\bSIZE {2,}/g, replace: () => "SIZE  " },
   { what: "host name and pid (vm pid 941, vm, pid 941)", pattern: /[\w.-]+(,?) pid \d+\b/g, replace: (_, comma) => `<host>${comma} pid <pid>` },
   {
     what: "a PostgreSQL server's version (not PGlite's)",

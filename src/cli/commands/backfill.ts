@@ -20,7 +20,7 @@ import { readClusterHistory, recordRunInStore } from "../clusterHistory.js";
 import { parseFrom, parseUntil } from "../fireTimes.js";
 import { createOutput, printJson, type Output } from "../output.js";
 import { dryRunLine, endedLine, firstNotDone, goOnHeading, planLine, skippedLine, startedLine, summaryLine, waitingLine } from "../render/backfillLines.js";
-import { shellQuote } from "../selfCommand.js";
+import { shellQuote } from "../../files/shellQuote.js";
 
 export interface BackfillCommandOptions {
   project?: string;

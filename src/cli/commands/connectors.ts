@@ -1,8 +1,8 @@
+import { checkConnection, shortServerVersion } from "../../connectors/checkConnection.js";
 import { ConnectorSet } from "../../connectors/connectorSet.js";
-import { connectorKind, connectorUrl } from "../../connectors/connectorUrl.js";
+import { describeConnectorTarget } from "../../connectors/describeConnectorTarget.js";
 import { UsageError } from "../../errors/nomaflowError.js";
-import { loadProject, type Project } from "../../project/loadProject.js";
-import type { ConnectorConfig } from "../../connectors/connector.js";
+import { loadProject } from "../../project/loadProject.js";
 import { defaultOf } from "../../schema/common.js";
 import { ConnectorPool } from "../../schema/configSchema.js";
 import { didYouMean } from "../../errors/closestMatch.js";
@@ -14,34 +14,12 @@ export interface ConnectorsOptions {
   json?: boolean;
 }
 
-/**
- * Where a connector points, without its password: `postgres://user@host:5432/db` or `pglite:dir`;
- * a URL Nomaflow cannot connect with is of kind "unsupported".
- */
-function describeTarget(config: ConnectorConfig, project: Project): { kind: string; target: string } {
-  let url: string;
-  try {
-    url = connectorUrl(config, project.environment);
-  } catch (error) {
-    return { kind: "?", target: (error as Error).message.replace(/^connector \S+: /, "") };
-  }
-  const kind = connectorKind(url) ?? "unsupported";
-  if (kind === "pglite") return { kind, target: url };
-  try {
-    const parsed = new URL(url);
-    parsed.password = "";
-    return { kind, target: parsed.toString() };
-  } catch {
-    return { kind: "?", target: "unreadable URL" };
-  }
-}
-
 export async function connectorsListCommand(options: ConnectorsOptions): Promise<number> {
   const output = createOutput();
   const project = loadProject({ projectDir: options.project });
   const entries = [...project.config.connectors.values()].map((config) => ({
     name: config.name,
-    ...describeTarget(config, project),
+    ...describeConnectorTarget(config, project.environment),
     pool_max: config.pool.max ?? defaultOf(ConnectorPool.properties.max),
   }));
   if (options.json) {
@@ -75,14 +53,8 @@ export async function connectorsTestCommand(name: string | undefined, options: C
   try {
     const results = await Promise.all(
       names.map(async (connectorName) => {
-        try {
-          const description = await connectors
-            .get(connectorName)
-            .describe({ applicationName: "nomaflow:connectors-test", signal: AbortSignal.timeout(15_000) });
-          return { name: connectorName, ok: true, version: description.version, latency_ms: Math.round(description.latencyMs * 100) / 100, error: null };
-        } catch (error) {
-          return { name: connectorName, ok: false, version: null, latency_ms: null, error: (error as Error).message.replace(/^connector \S+: /, "") };
-        }
+        const check = await checkConnection(connectors, connectorName, { applicationName: "nomaflow:connectors-test" });
+        return { name: check.name, ok: check.ok, version: check.version, latency_ms: check.latencyMs, error: check.error };
       }),
     );
     if (options.json) printJson(output, results);
@@ -92,7 +64,7 @@ export async function connectorsTestCommand(name: string | undefined, options: C
       for (const result of results) {
         output.out(
           result.ok
-            ? `${style.green("✓")} ${result.name.padEnd(width)}  ${result.version!.split(" on ")[0]}  ${style.dim(`round trip ${result.latency_ms} ms`)}`
+            ? `${style.green("✓")} ${result.name.padEnd(width)}  ${shortServerVersion(result.version!)}  ${style.dim(`round trip ${result.latency_ms} ms`)}`
             : `${style.red("✗")} ${result.name.padEnd(width)}  ${result.error}`,
         );
       }

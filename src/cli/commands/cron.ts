@@ -1,6 +1,4 @@
-import { CronSyntaxError, UsageError } from "../../errors/nomaflowError.js";
-import { parseCron } from "../../schedule/parseCron.js";
-import { isValidTimezone, suggestTimezone } from "../../schedule/timezones.js";
+import { checkTimezoneArgument, parseCronArgument } from "../../schedule/cronArgument.js";
 import { parseFrom, printFireTimes } from "../fireTimes.js";
 
 export interface CronOptions {
@@ -13,20 +11,8 @@ export interface CronOptions {
 }
 
 export async function cronCommand(expression: string, options: CronOptions): Promise<number> {
-  if (!isValidTimezone(options.tz)) {
-    const suggestion = suggestTimezone(options.tz);
-    throw new UsageError(`unknown time zone ${options.tz}`, { hint: suggestion ? `did you mean ${suggestion}?` : "use an IANA name such as Europe/Paris" });
-  }
-  let cron;
-  try {
-    cron = parseCron(expression, options.seed === undefined ? {} : { seed: options.seed });
-  } catch (error) {
-    if (!(error instanceof CronSyntaxError)) throw error;
-    throw new UsageError(`cron ${JSON.stringify(expression)}: ${error.message}`, {
-      cause: error,
-      hint: `${expression}\n        ${" ".repeat(error.offset)}^`,
-    });
-  }
+  checkTimezoneArgument(options.tz);
+  const cron = parseCronArgument(expression, options.seed === undefined ? {} : { seed: options.seed });
   return printFireTimes({
     expression,
     cron,

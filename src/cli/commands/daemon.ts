@@ -1,5 +1,7 @@
 import { realpathSync } from "node:fs";
 import { relative, isAbsolute } from "node:path";
+import type { ConsoleApp } from "../../console/consoleApp.js";
+import type { DaemonConsoleHooks, ServedConsole } from "../../daemon/daemonConsoleHooks.js";
 import { parseListenAddress } from "../../daemon/httpServer.js";
 import type { DaemonLogFormat } from "../../daemon/daemonLog.js";
 import { runDaemon } from "../../daemon/runDaemon.js";
@@ -48,7 +50,42 @@ export async function daemonCommand(options: DaemonCommandOptions): Promise<numb
     logFormat: options.logFormat,
     http,
     maxRuns: options.maxRuns,
+    console: http ? (hooks) => serveConsole(options.project, hooks) : undefined,
   });
   setTimeout(() => process.exit(code), EXIT_AFTER_STOP_MS).unref();
   return code;
+}
+
+/**
+ * The web console beside /healthz and /metrics. Its modules are loaded on the first request for it:
+ * a daemon whose --http only Prometheus scrapes never loads them.
+ */
+function serveConsole(projectDir: string | undefined, hooks: DaemonConsoleHooks): Promise<ServedConsole> {
+  let app: Promise<ConsoleApp> | undefined;
+  const load = () =>
+    (app ??= import("../../console/consoleApp.js").then(({ createConsoleApp }) =>
+      createConsoleApp({
+        projectDir,
+        servedBy: "daemon",
+        startRun: hooks.startRun,
+        servingDaemon: hooks.self,
+        checkedProject: hooks.project,
+        onError: hooks.reportError,
+      }),
+    ));
+  return Promise.resolve({
+    handle: (request, response) => {
+      load().then(
+        (loaded) => loaded.handle(request, response),
+        (error: unknown) => {
+          hooks.reportError(error);
+          request.resume();
+          response.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" }).end("the console could not be loaded; the daemon's log says why\n");
+        },
+      );
+    },
+    close: async () => {
+      if (app) await (await app.catch(() => undefined))?.close();
+    },
+  });
 }

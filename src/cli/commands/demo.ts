@@ -21,7 +21,8 @@ import { checkJob } from "../../validate/checkProject.js";
 import { createOutput, textWidth, type Output } from "../output.js";
 import { formatRunTimeline } from "../render/runTimeline.js";
 import { RUN_EXIT_CODES, runInForeground } from "../runInForeground.js";
-import { selfCommand, shellQuote } from "../selfCommand.js";
+import { shellQuote } from "../../files/shellQuote.js";
+import { selfCommand } from "../selfCommand.js";
 
 export interface DemoOptions {
   project?: string;

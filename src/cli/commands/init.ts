@@ -2,7 +2,8 @@ import { relative, resolve } from "node:path";
 import { EXAMPLE_JOB } from "../../init/projectTemplate.js";
 import { scaffoldProject, type ScaffoldResult } from "../../init/scaffoldProject.js";
 import { createOutput, type Output } from "../output.js";
-import { selfCommand, shellQuote } from "../selfCommand.js";
+import { shellQuote } from "../../files/shellQuote.js";
+import { selfCommand } from "../selfCommand.js";
 
 export interface InitOptions {
   /** Overwrite the template's files when they are there. @default false */

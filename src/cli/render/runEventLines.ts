@@ -6,8 +6,9 @@ import type { ChalkInstance } from "chalk";
 import { stepDurationMs } from "../../run-logs/readRunLog.js";
 import type { RunEvent } from "../../run-logs/runEvents.js";
 import { formatDuration } from "../../project/formatDuration.js";
+import { formatBytes, formatRows } from "../../project/formatRowsAndBytes.js";
 import { formatLocalClock } from "./formatLocalTime.js";
-import { alertLine, formatBytes, formatCompactJson, formatParams, formatRows, formatTrigger, indentLines } from "./runTimeline.js";
+import { alertLine, formatCompactJson, formatParams, formatTrigger, indentLines } from "./runTimeline.js";
 
 /** What earlier events said that a later line needs; one per followed run. */
 export class RunEventLines {

@@ -9,7 +9,7 @@ import { formatDuration } from "../../project/formatDuration.js";
 import type { Output } from "../output.js";
 import { RunEventLines } from "./runEventLines.js";
 import { alertLine } from "./runTimeline.js";
-import { StepStates, type StepState } from "./stepStates.js";
+import { StepStates, type StepState } from "../../run-logs/stepStates.js";
 
 export interface RunRenderer {
   onEvent(event: RunEvent): void;

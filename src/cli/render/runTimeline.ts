@@ -6,6 +6,7 @@ import type { ChalkInstance } from "chalk";
 import type { RunStatus, RunSummary, StepStatus, StepSummary } from "../../run-logs/readRunLog.js";
 import type { AlertEvent } from "../../run-logs/runEvents.js";
 import { formatDuration } from "../../project/formatDuration.js";
+import { formatBytes, formatRows } from "../../project/formatRowsAndBytes.js";
 import { formatLocalTime } from "./formatLocalTime.js";
 import { wrapText } from "./wrapText.js";
 
@@ -35,23 +36,6 @@ export function styleStatus(style: ChalkInstance, status: RunStatus | StepStatus
     default:
       return style.dim(text);
   }
-}
-
-/** `1,234,567 rows`. */
-export function formatRows(rows: number): string {
-  return `${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"}`;
-}
-
-/** `512 B`, `3.4 MB` (powers of 1000). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${(Math.floor(value * 10) / 10).toFixed(1)} ${units[unit]}`;
 }
 
 const MAX_STRING = 60;

@@ -13,7 +13,7 @@ import { runStartedAt } from "../../identity/runId.js";
 import { listRunLogs, type RunLogEntry } from "../../run-logs/listRuns.js";
 import type { RunEventName } from "../../run-logs/runEvents.js";
 import type { JobLockResult, LockRequest } from "../fireStore.js";
-import { readRunLogEnds, type RunLogEnds } from "../runLogEnds.js";
+import { readRunLogEnds, type RunLogEnds } from "../../run-logs/runLogEnds.js";
 import type { ChainClaim, ChainClaimOutcome, ChainRunStatus, ChainStore, EndedRun, UpstreamRun } from "./chainStore.js";
 
 export interface LocalChainStoreOptions {

@@ -130,8 +130,8 @@ state: { connector: store, schema: ${schema}, heartbeat_seconds: 1, lease_second
     }
     // Some summaries followed runs of two different daemons: the second end was seen in the store.
     const acrossHosts = summary.filter((run) => {
-      const [e, s] = [extract, stock].map((runs) => runs.find((candidate) => at(candidate) === at(run))!);
-      return e.host !== s.host;
+      const [first, second] = [extract, stock].map((runs) => runs.find((candidate) => at(candidate) === at(run))!);
+      return first!.host !== second!.host;
     });
     const daily = runsOf(hosts, "daily");
     expect(daily).toHaveLength(1);

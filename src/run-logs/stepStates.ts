@@ -1,11 +1,17 @@
-/** The state of each step as a run's events arrive: what the live timeline draws. */
-import { stepDurationMs } from "../../run-logs/readRunLog.js";
-import type { RunEvent } from "../../run-logs/runEvents.js";
+/**
+ * The state of each step as a run's events arrive: what `nomaflow run`'s live timeline draws and
+ * what the console's run page shows, folded one event at a time.
+ */
+import { stepDurationMs, type StepStatus } from "./readRunLog.js";
+import type { RunEvent } from "./runEvents.js";
+import type { StepOutput } from "../step-types/stepType.js";
 
-export type StepStatus = "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
+export type { StepStatus } from "./readRunLog.js";
 
 export interface StepState {
   name: string;
+  /** From run_started's step_types, or the first step_started; undefined in an old log until the step starts. */
+  type: string | undefined;
   status: StepStatus;
   attempt: number;
   attempts: number;
@@ -20,9 +26,14 @@ export interface StepState {
   /** When the next try starts (ms), while retrying. */
   retryAt: number | undefined;
   error: string | undefined;
+  /** The error's own hint, when it gave one. */
+  hint: string | undefined;
   lastLog: string | undefined;
   /** Not run again by a resume: the run it succeeded in. */
   reusedFrom: string | undefined;
+  /** The ts of the step's end (succeeded, failed or skipped). */
+  endedTs: string | undefined;
+  output: StepOutput | undefined;
 }
 
 export class StepStates {
@@ -31,7 +42,10 @@ export class StepStates {
 
   apply(event: RunEvent): StepState | undefined {
     if (event.event === "run_started") {
-      for (const name of event.steps) this.#add(name);
+      event.steps.forEach((name, index) => {
+        const state = this.#byName.get(name) ?? this.#add(name);
+        state.type ??= event.step_types?.[index];
+      });
       return undefined;
     }
     // Alerts change no step's state, not even a plugin's notification that names its step.
@@ -42,7 +56,16 @@ export class StepStates {
     switch (event.event) {
       case "step_started":
         state.firstStartedTs ??= event.ts;
-        Object.assign(state, { status: "running", attempt: event.attempt, attempts: event.attempts, startedAt: at, retryAt: undefined, error: undefined });
+        Object.assign(state, {
+          type: event.type,
+          status: "running",
+          attempt: event.attempt,
+          attempts: event.attempts,
+          startedAt: at,
+          retryAt: undefined,
+          error: undefined,
+          hint: undefined,
+        });
         break;
       case "step_progress":
         if (event.rows !== undefined) state.rows = event.rows;
@@ -53,16 +76,24 @@ export class StepStates {
         break;
       case "step_attempt_failed":
         state.error = event.error;
+        state.hint = event.hint;
         if (event.retry_in_seconds !== null) Object.assign(state, { status: "retrying", retryAt: at + event.retry_in_seconds * 1000 });
         break;
       case "step_succeeded":
-        Object.assign(state, { status: "succeeded", durationMs: stepDurationMs(event, state.firstStartedTs), error: undefined });
+        Object.assign(state, {
+          status: "succeeded",
+          durationMs: stepDurationMs(event, state.firstStartedTs),
+          error: undefined,
+          hint: undefined,
+          endedTs: event.ts,
+          output: event.output,
+        });
         break;
       case "step_failed":
-        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error });
+        Object.assign(state, { status: "failed", durationMs: event.duration_ms, error: event.error, hint: event.hint, endedTs: event.ts });
         break;
       case "step_skipped":
-        Object.assign(state, { status: "skipped", error: event.reason });
+        Object.assign(state, { status: "skipped", error: event.reason, endedTs: event.ts });
         break;
       case "step_reused":
         Object.assign(state, { status: "succeeded", reusedFrom: event.from_run });
@@ -76,6 +107,7 @@ export class StepStates {
   #add(name: string): StepState {
     const state: StepState = {
       name,
+      type: undefined,
       status: "pending",
       attempt: 0,
       attempts: 0,
@@ -86,8 +118,11 @@ export class StepStates {
       bytes: undefined,
       retryAt: undefined,
       error: undefined,
+      hint: undefined,
       lastLog: undefined,
       reusedFrom: undefined,
+      endedTs: undefined,
+      output: undefined,
     };
     this.steps.push(state);
     this.#byName.set(name, state);

@@ -1,10 +1,10 @@
 /**
- * What the daemon needs from a run log at start-up, read from its two ends only: the first line
- * (run_started: trigger, scheduled time, host and pid) and whether the last lines hold the final
- * event. A log can hold megabytes of step output; the daemon reads a few of its kilobytes.
+ * What the daemon at start-up, and pruning, need from a run log, read from its two ends only: the
+ * first line (run_started: trigger, scheduled time, host and pid) and whether the last lines hold
+ * the final event. A log can hold megabytes of step output; this reads a few of its kilobytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { FINAL_EVENTS, type RunEvent, type RunEventName, type RunStartedEvent } from "../run-logs/runEvents.js";
+import { FINAL_EVENTS, type RunEvent, type RunEventName, type RunStartedEvent } from "./runEvents.js";
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 8 * 1024;

@@ -1,0 +1,29 @@
+/**
+ * The catalogue's search and tag filter, and how often the page asks for the catalogue again:
+ * every few seconds while a run is going (its badge must turn from RUNNING), else now and then for
+ * runs the schedule started. Pure.
+ */
+import type { Catalogue, JobCard } from "../consoleApi.js";
+
+/** Every word of the search is found in the job's id, description, file or tags (any case); the tag, if any, is one of its tags. */
+export function filterJobs(jobs: readonly JobCard[], search: string, tag: string): JobCard[] {
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  return jobs.filter((job) => {
+    if (tag !== "" && !job.tags.includes(tag)) return false;
+    const text = [job.id, job.description ?? "", job.file, ...job.tags].join("\n").toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
+}
+
+/** How many jobs have a run going. */
+export function runningJobs(catalogue: Pick<Catalogue, "jobs">): number {
+  return catalogue.jobs.filter((job) => job.lastRun?.status === "running" || job.recent.some((run) => run.status === "running")).length;
+}
+
+export const POLL_WHILE_RUNNING_MS = 2000;
+export const POLL_IDLE_MS = 15_000;
+
+/** When to ask for the catalogue again. */
+export function catalogueRefreshMs(catalogue: Pick<Catalogue, "jobs">): number {
+  return runningJobs(catalogue) > 0 ? POLL_WHILE_RUNNING_MS : POLL_IDLE_MS;
+}
