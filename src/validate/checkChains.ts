@@ -37,8 +37,20 @@ export function checkChains(checked: readonly ChainedJob[], known: readonly stri
       id,
       chain.after.map((entry) => entry.name),
     );
+    let firstScheduled: { name: string; schedule: string } | undefined;
     for (const entry of chain.after) {
       const at = { file: chain.file, line: entry.line, column: entry.column, job: id, step: null };
+      const schedule = models.get(entry.name)?.schedule;
+      const described = schedule && `${schedule.expression} in ${schedule.timezone}`;
+      if (described && firstScheduled && firstScheduled.schedule !== described) {
+        add(index, {
+          severity: "warning",
+          ...at,
+          message: `${firstScheduled.name} (${firstScheduled.schedule}) and ${entry.name} (${described}) have different schedules: ${id} starts only for a logical date both have runs for`,
+          hint: "runs are matched by logical date: give them the same schedule, or chain one after the other",
+        });
+      }
+      if (described) firstScheduled ??= { name: entry.name, schedule: described };
       if (entry.name === id) {
         add(index, { severity: "error", ...at, message: `job ${id} cannot run after itself`, hint: "trigger.after names the other jobs this one waits for" });
       } else if (!knownIds.has(entry.name)) {

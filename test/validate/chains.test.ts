@@ -85,6 +85,26 @@ describe("validate: trigger.after", () => {
     ]);
   });
 
+  it("warns when the jobs named have different schedules: their runs rarely share a logical date", async () => {
+    const root = project({
+      sales: `schedule: { cron: "0 2 * * *", timezone: Europe/Paris }\n`,
+      stock: `schedule: { cron: "0 2 * * *", timezone: Europe/Paris }\n`,
+      prices: `schedule: { cron: "0 3 * * *", timezone: UTC }\n`,
+      report: "trigger: { after: [sales, stock, prices] }\n",
+    });
+    const result = await runCli(["validate", "--format", "json"], { cwd: root });
+    const report = JSON.parse(result.stdout) as Report;
+    expect(result.code).toBe(0);
+    expect(report.diagnostics.filter((diagnostic) => diagnostic.job === "report")).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        line: 2,
+        column: 34,
+        message: "sales (0 2 * * * in Europe/Paris) and prices (0 3 * * * in UTC) have different schedules: report starts only for a logical date both have runs for",
+      }),
+    ]);
+  });
+
   it("checks the names of one file given alone against every job file (a cycle needs the files of the jobs on it)", async () => {
     const root = project({ a: "trigger: { after: [b] }\n", b: "trigger: { after: [a] }\n", c: "trigger: { after: [d] }\n" });
     const alone = await runCli(["validate", "jobs/a.yaml"], { cwd: root });
