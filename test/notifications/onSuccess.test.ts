@@ -103,10 +103,7 @@ steps:
   });
 
   it("is checked by validate: a recipient that is not a channel, and a value that is neither true/false nor { recipients }", async () => {
-    const root = project(
-      { slack: "http://127.0.0.1:9/slack", hook: "http://127.0.0.1:9/hook" },
-      `alerts:\n  on_success: { recipients: [tema] }\n${STEPS}`,
-    );
+    const root = project({ slack: "http://127.0.0.1:9/slack", hook: "http://127.0.0.1:9/hook" }, `alerts:\n  on_success: { recipients: [tema] }\n${STEPS}`);
     const text = await runCli(["validate"], { cwd: root });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain("jobs/job.yaml:3:30: error: alert recipient tema is not a channel of nomaflow.yaml [job job]\n  hint: did you mean `team`?");

@@ -100,7 +100,8 @@ describe("validate: trigger.after", () => {
         severity: "warning",
         line: 2,
         column: 34,
-        message: "sales (0 2 * * * in Europe/Paris) and prices (0 3 * * * in UTC) have different schedules: report starts only for a logical date both have runs for",
+        message:
+          "sales (0 2 * * * in Europe/Paris) and prices (0 3 * * * in UTC) have different schedules: report starts only for a logical date both have runs for",
       }),
     ]);
   });
@@ -118,8 +119,8 @@ describe("validate: trigger.after", () => {
   it("a chained job without a schedule may use ${run.interval_start}: it takes the interval of the runs it follows", async () => {
     const root = project({
       load: `schedule: { cron: "0 2 * * *" }\n`,
-      report: "trigger: { after: [load] }\nparams:\n  since: { type: string, default: \"${run.interval_start}\" }\n",
-      alone: "params:\n  since: { type: string, default: \"${run.interval_start}\" }\n",
+      report: 'trigger: { after: [load] }\nparams:\n  since: { type: string, default: "${run.interval_start}" }\n',
+      alone: 'params:\n  since: { type: string, default: "${run.interval_start}" }\n',
     });
     const report = JSON.parse((await runCli(["validate", "--format", "json"], { cwd: root })).stdout) as Report;
     expect(report.diagnostics.map((diagnostic) => diagnostic.job)).not.toContain("report");

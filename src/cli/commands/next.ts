@@ -1,8 +1,7 @@
 import { UsageError } from "../../errors/nomaflowError.js";
-import { chainRoot } from "../../project/chainRoot.js";
-import type { Job } from "../../project/job.js";
-import { loadProject, type Project } from "../../project/loadProject.js";
+import { loadProject } from "../../project/loadProject.js";
 import { checkJob } from "../../validate/checkProject.js";
+import { chainRootOf } from "../chainRootOf.js";
 import { parseFrom, printFireTimes } from "../fireTimes.js";
 import { createOutput, printJson } from "../output.js";
 import { formatChain } from "../render/formatChain.js";
@@ -35,7 +34,7 @@ export async function nextCommand(jobId: string, options: NextOptions): Promise<
   }
   if (!job.trigger) throw new UsageError(`job ${jobId} has no schedule: it runs only with nomaflow run ${jobId}`);
   // A chained job runs for the logical dates of the job its chain starts from: those are shown.
-  const root = chainRoot(job, await chainJobs(project, job));
+  const root = await chainRootOf(project, job);
   const title = `${job.id}: ${formatChain(job.trigger)}${disabled}`;
   if (!root?.schedule) {
     const why = root ? `${root.id} has no schedule: ${job.id} runs after its runs, for their logical dates` : `${job.trigger.after[0]} is not a valid job`;
@@ -55,16 +54,4 @@ export async function nextCommand(jobId: string, options: NextOptions): Promise<
     subtitle: (words) => `for the logical dates of ${root.id}: ${expression} in ${timezone} (${words})`,
     extra: { trigger, dates_of: root.id },
   });
-}
-
-/** The jobs a chain goes through, first of `after` after first, read one file at a time (an invalid one ends the walk). */
-async function chainJobs(project: Project, job: Job): Promise<(id: string) => Job | undefined> {
-  const found = new Map<string, Job>([[job.id, job]]);
-  for (let at: Job | undefined = job; at?.trigger && !at.schedule; ) {
-    const id: string = at.trigger.after[0]!;
-    if (found.has(id)) break;
-    at = await checkJob(project, id).catch(() => undefined);
-    if (at) found.set(id, at);
-  }
-  return (id) => found.get(id);
 }

@@ -15,9 +15,7 @@
  */
 import { newRunId } from "../../identity/runId.js";
 import { chainRoot } from "../../project/chainRoot.js";
-import type { Job } from "../../project/job.js";
-import { logicalDateOfRun, type LogicalDate } from "../../runner/logicalDate.js";
-import { formatFireTime } from "../../schedule/nextFireTimes.js";
+import { chainedLogicalDate } from "../../runner/logicalDate.js";
 import type { Clock } from "../clock.js";
 import type { DaemonJob } from "../daemonJob.js";
 import type { DaemonLog } from "../daemonLog.js";
@@ -167,7 +165,12 @@ export class ChainFirer {
     const scheduledFor = chainedLogicalDate(job, root, atMs, clock.now()).scheduledFor;
     const lateMs = clock.now() - ended.endedMs;
     if (lateMs > Math.max(this.#options.onTimeMs, job.misfireGraceMinutes * 60_000)) {
-      log.warn("chain_missed", job.id, { scheduled_for: scheduledFor, after: `${ended.jobId}:${ended.runId}`, ended_ago_ms: lateMs, grace_minutes: job.misfireGraceMinutes });
+      log.warn("chain_missed", job.id, {
+        scheduled_for: scheduledFor,
+        after: `${ended.jobId}:${ended.runId}`,
+        ended_ago_ms: lateMs,
+        grace_minutes: job.misfireGraceMinutes,
+      });
       return "done";
     }
     const latest = await store.latestRunsFor(job.trigger.after, atMs);
@@ -184,7 +187,13 @@ export class ChainFirer {
     if (!runs.hasRoom) return this.#waiting(candidate, scheduledFor, { reason: "daemon_full" });
     const runId = newRunId(new Date(clock.now()));
     const logicalDate = chainedLogicalDate(job, root, atMs, clock.now());
-    const claim = await store.claimChain({ jobId: job.id, scheduledForMs: atMs, runId, scheduledFor: logicalDate.scheduledFor, forbid: job.concurrency === "forbid" });
+    const claim = await store.claimChain({
+      jobId: job.id,
+      scheduledForMs: atMs,
+      runId,
+      scheduledFor: logicalDate.scheduledFor,
+      forbid: job.concurrency === "forbid",
+    });
     if (claim.outcome === "taken") return "done";
     if (claim.outcome === "busy") return this.#waiting(candidate, scheduledFor, { reason: "still_running", running: claim.heldBy });
     runs.startChained(
@@ -210,18 +219,4 @@ export class ChainFirer {
     }
     return "keep";
   }
-}
-
-/**
- * A chained run is for the logical date of the runs it follows, with the interval of its chain's
- * root (from the fire before it in that job's schedule; see chainRoot). It is written in the
- * chained job's zone when it has a schedule of its own, else in the root's: a date of
- * `${run.scheduled_for:date}` is then the day the runs it follows were for.
- */
-export function chainedLogicalDate(job: Job, root: Job | undefined, atMs: number, nowMs: number): LogicalDate {
-  const zone = job.schedule || !root ? job.timezone : root.timezone;
-  const at = formatFireTime(atMs, zone);
-  const upstream = root ? logicalDateOfRun(root, at, nowMs) : { scheduledFor: at, intervalStart: at, intervalEnd: at };
-  const inZone = (iso: string) => formatFireTime(Date.parse(iso), zone);
-  return { scheduledFor: at, intervalStart: inZone(upstream.intervalStart), intervalEnd: inZone(upstream.intervalEnd) };
 }

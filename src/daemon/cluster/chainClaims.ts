@@ -92,12 +92,7 @@ export interface StoredChainClaim {
  * report abandoned, not a logical date claimed and never run. A lock taken for a claim another
  * daemon won at the same moment is freed at once.
  */
-export async function claimStoredChain(
-  sql: StoreSql,
-  daemonId: string,
-  identity: { host: string; pid: number },
-  claim: ChainClaim,
-): Promise<StoredChainClaim> {
+export async function claimStoredChain(sql: StoreSql, daemonId: string, identity: { host: string; pid: number }, claim: ChainClaim): Promise<StoredChainClaim> {
   const s = sql.schema;
   const { rows } = await sql.query<{ alive: number; claimed: boolean; locked: boolean; taken_before: boolean; holder: string | null }>(
     `with me as (

@@ -75,7 +75,8 @@ state: { connector: store, schema: ${schema}, heartbeat_seconds: 1, lease_second
   async function until(hosts: readonly Host[], what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${hosts.map((host) => `--- ${host.name}\n${host.daemon.output()}`).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not within ${timeoutMs} ms\n${hosts.map((host) => `--- ${host.name}\n${host.daemon.output()}`).join("\n")}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -118,11 +119,14 @@ state: { connector: store, schema: ${schema}, heartbeat_seconds: 1, lease_second
       for (const run of runs) counts.set(at(run), [...(counts.get(at(run)) ?? []), run.host]);
       return counts;
     };
-    const twice = (runs: HostRun[]) => [...perDate(runs)].filter(([, on]) => on.length > 1).map(([date, on]) => `${new Date(date).toISOString()} on ${on.join("+")}`);
+    const twice = (runs: HostRun[]) =>
+      [...perDate(runs)].filter(([, on]) => on.length > 1).map(([date, on]) => `${new Date(date).toISOString()} on ${on.join("+")}`);
     expect(twice(report), "report run twice for a date").toEqual([]);
     expect(twice(summary), "summary run twice for a date").toEqual([]);
     // Every extract that ended before the daemons stopped has its report; every date both jobs ran has its summary.
-    const ended = extract.filter((run) => run.final?.event === "run_succeeded" && report.some((candidate) => Date.parse(candidate.started.ts) > Date.parse(run.final!.ts)));
+    const ended = extract.filter(
+      (run) => run.final?.event === "run_succeeded" && report.some((candidate) => Date.parse(candidate.started.ts) > Date.parse(run.final!.ts)),
+    );
     for (const run of ended) expect(perDate(report).has(at(run)), `report for ${run.started.scheduled_for}`).toBe(true);
     for (const run of summary) {
       const pair = [extract, stock].map((runs) => runs.find((candidate) => at(candidate) === at(run)));
