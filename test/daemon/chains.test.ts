@@ -131,6 +131,32 @@ describe("chained jobs in the daemon", () => {
     expect(running.events("chained", "cleanup").length).toBe(cleanup.length);
   }, 90_000);
 
+  it("under concurrency: forbid, a chained run waits for the job's previous run instead of being skipped: every date runs, once", async () => {
+    const root = project({
+      tick: `schedule: { cron: "* * * * * *", timezone: UTC }\nconcurrency: allow\n${shell("true")}`,
+      slow: `trigger: { after: [tick] }\nconcurrency: forbid\n${shell("sleep 1.5")}`,
+    });
+    const running = daemon(root);
+    await running.waitFor((line) => line.event === "daemon_started", START_TIMEOUT_MS);
+    await running.waitFor((line) => line.event === "chain_waiting" && line.job === "slow", 20_000);
+    expect(await eventually(() => countRuns(root, "slow") >= 3, 30_000), running.output()).toBe(true);
+    running.child.kill("SIGTERM");
+    await running.exited;
+
+    const slow = runsOf(root, "slow");
+    const ticks = runsOf(root, "tick");
+    expect(running.events("chain_waiting", "slow")[0]).toMatchObject({ reason: "still_running" });
+    expect(running.events("skipped", "slow")).toEqual([]);
+    // The slow runs never overlap, and each is for a date of its own, in the order of the dates.
+    for (let index = 1; index < slow.length; index++) {
+      expect(Date.parse(slow[index]!.started.ts)).toBeGreaterThanOrEqual(Date.parse(slow[index - 1]!.final!.ts));
+      expect(instant(slow[index]!.started.scheduled_for)).toBeGreaterThan(instant(slow[index - 1]!.started.scheduled_for));
+    }
+    const dates = new Set(slow.map((run) => instant(run.started.scheduled_for)));
+    expect(dates.size).toBe(slow.length);
+    for (const date of dates) expect(ticks.some((run) => instant(run.started.scheduled_for) === date)).toBe(true);
+  }, 60_000);
+
   it("fires after a run by hand, once per logical date, and catches up a run that ended while no daemon ran", async () => {
     const root = project({
       load: `schedule: { cron: "0 2 * * *", timezone: Europe/Paris }\n${shell("echo load")}`,
