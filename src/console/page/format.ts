@@ -4,6 +4,7 @@
  * the current time is always passed in.
  */
 import type { FirePreview } from "../consoleApi.js";
+import type { AxisPrecision } from "./chartScale.js";
 import { formatDuration } from "../../project/formatDuration.js";
 
 export { formatDuration };
@@ -90,10 +91,12 @@ export function formatCount(value: number): string {
   return String(Math.round(value));
 }
 
-/** A time axis's label on the viewer's clock: `6 Dec` over days, `6 Dec 02:00` over a shorter range. */
-export function formatAxisDate(date: Date, withClock: boolean): string {
+/** A time axis's label on the viewer's clock: `6 Dec`, `6 Dec 02:00` or `6 Dec 02:00:13`, as precise as asked. */
+export function formatAxisDate(date: Date, precision: AxisPrecision): string {
   const day = `${date.getDate()} ${MONTHS[date.getMonth()]}`;
-  return withClock ? `${day} ${pad2(date.getHours())}:${pad2(date.getMinutes())}` : day;
+  if (precision === "day") return day;
+  const clock = `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
+  return precision === "minute" ? `${day} ${clock}` : `${day} ${clock}:${pad2(date.getSeconds())}`;
 }
 
 /** A connection's latency: `0.4 ms`, `12 ms`. */

@@ -71,10 +71,11 @@ describe("the viewer's clock", () => {
     expect(formatUtcOffset(0)).toBe("+00:00");
   });
 
-  it("labels a time axis with the clock only over a short range", () => {
-    const date = new Date(2026, 11, 6, 2, 5);
-    expect(formatAxisDate(date, false)).toBe("6 Dec");
-    expect(formatAxisDate(date, true)).toBe("6 Dec 02:05");
+  it("labels a time axis to the day, the minute or the second", () => {
+    const date = new Date(2026, 11, 6, 2, 5, 9);
+    expect(formatAxisDate(date, "day")).toBe("6 Dec");
+    expect(formatAxisDate(date, "minute")).toBe("6 Dec 02:05");
+    expect(formatAxisDate(date, "second")).toBe("6 Dec 02:05:09");
   });
 });
 

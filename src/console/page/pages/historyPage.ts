@@ -42,7 +42,7 @@ function chart(
       svg("text", { class: "axis-label", x: plot.left - 8, y: tick.y + 4, "text-anchor": "end" }, label(tick.value)),
     ]),
     layout.xTicks.map((tick) =>
-      svg("text", { class: "axis-label", x: tick.x, y: plot.bottom + 18, "text-anchor": "middle" }, formatAxisDate(new Date(tick.ms), layout.shortRange)),
+      svg("text", { class: "axis-label", x: tick.x, y: plot.bottom + 18, "text-anchor": tick.anchor }, formatAxisDate(new Date(tick.ms), layout.precision)),
     ),
     svg("line", { class: "axis-line", x1: plot.left, x2: plot.right, y1: plot.bottom + 0.5, y2: plot.bottom + 0.5 }),
     layout.bars.map((bar) =>
