@@ -15,6 +15,12 @@ export function filterJobs(jobs: readonly JobCard[], search: string, tag: string
   });
 }
 
+/** What the next fires' cell says of a job with none to show, as `nomaflow next` says it. */
+export function noFireText(job: Pick<JobCard, "schedule" | "enabled">): string {
+  if (job.schedule === null) return "—";
+  return job.enabled ? "no fire to come" : "disabled: the daemon does not fire it";
+}
+
 /** How many jobs have a run going. */
 export function runningJobs(catalogue: Pick<Catalogue, "jobs">): number {
   return catalogue.jobs.filter((job) => job.lastRun?.status === "running" || job.recent.some((run) => run.status === "running")).length;

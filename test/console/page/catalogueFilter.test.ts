@@ -1,7 +1,7 @@
 // The catalogue's search, tag filter and how often it is asked for again.
 import { describe, expect, it } from "vitest";
 import type { JobCard } from "../../../src/console/consoleApi.js";
-import { POLL_IDLE_MS, POLL_WHILE_RUNNING_MS, catalogueRefreshMs, filterJobs, runningJobs } from "../../../src/console/page/catalogueFilter.js";
+import { POLL_IDLE_MS, POLL_WHILE_RUNNING_MS, catalogueRefreshMs, filterJobs, noFireText, runningJobs } from "../../../src/console/page/catalogueFilter.js";
 
 const job = (id: string, extra: Partial<JobCard> = {}): JobCard => ({
   id,
@@ -38,6 +38,16 @@ describe("filterJobs", () => {
     expect(filterJobs(jobs, "", "etl").map((item) => item.id)).toEqual(["reporting-nightly-sync", "orders-hourly"]);
     expect(filterJobs(jobs, "orders", "etl").map((item) => item.id)).toEqual(["orders-hourly"]);
     expect(filterJobs(jobs, "", "eT")).toEqual([]);
+  });
+});
+
+describe("noFireText", () => {
+  const schedule = { expression: "0 2 * * *", timezone: "UTC", words: "At 02:00, every day" };
+
+  it("says a disabled job is not fired, as nomaflow next says it", () => {
+    expect(noFireText({ schedule, enabled: false })).toBe("disabled: the daemon does not fire it");
+    expect(noFireText({ schedule, enabled: true })).toBe("no fire to come");
+    expect(noFireText({ schedule: null, enabled: false })).toBe("—");
   });
 });
 

@@ -7,7 +7,7 @@
 import type { Catalogue, InvalidJob, JobCard } from "../../consoleApi.js";
 import type { PageContext } from "../pageContext.js";
 import { getJson, isAbort } from "../api.js";
-import { catalogueRefreshMs, filterJobs, runningJobs } from "../catalogueFilter.js";
+import { catalogueRefreshMs, filterJobs, noFireText, runningJobs } from "../catalogueFilter.js";
 import { fill, h, on } from "../dom.js";
 import { formatDuration, formatFire, formatLocal, formatRelative } from "../format.js";
 import { historyHref, runHref, runNowHref } from "../routes.js";
@@ -55,8 +55,7 @@ function firesCell(job: JobCard, now: number): HTMLElement {
     ),
   );
   const notes = job.dstNotes.map((note) => h("div", { class: "dst-note", "data-dst-note": note.at ?? "" }, note.message));
-  const none =
-    job.nextFires.length === 0 ? h("span", { class: "muted" }, job.schedule === null ? "—" : job.enabled ? "no fire to come" : "disabled: none") : null;
+  const none = job.nextFires.length === 0 ? h("span", { class: "muted", "data-no-fire": "" }, noFireText(job)) : null;
   return h("td", { class: "fires-cell" }, fires, none, notes);
 }
 
