@@ -91,12 +91,25 @@ export function formatCount(value: number): string {
   return String(Math.round(value));
 }
 
-/** A time axis's label on the viewer's clock: `6 Dec`, `6 Dec 02:00` or `6 Dec 02:00:13`, as precise as asked. */
-export function formatAxisDate(date: Date, precision: AxisPrecision): string {
+/** A time axis's label on the viewer's clock: `6 Dec`, `6 Dec 02:00` or `6 Dec 02:00:13`, as precise as asked; `02:00:13` without the day. */
+export function formatAxisDate(date: Date, precision: AxisPrecision, withDay = true): string {
   const day = `${date.getDate()} ${MONTHS[date.getMonth()]}`;
   if (precision === "day") return day;
-  const clock = `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
-  return precision === "minute" ? `${day} ${clock}` : `${day} ${clock}:${pad2(date.getSeconds())}`;
+  const clock = `${pad2(date.getHours())}:${pad2(date.getMinutes())}${precision === "second" ? `:${pad2(date.getSeconds())}` : ""}`;
+  return withDay ? `${day} ${clock}` : clock;
+}
+
+/**
+ * A time axis's labels: to the second, the day is given on the first label and where it changes
+ * only, so that labels a few seconds apart stay short enough not to run into each other.
+ */
+export function formatAxisLabels(times: readonly number[], precision: AxisPrecision): string[] {
+  return times.map((ms, index) => {
+    const date = new Date(ms);
+    const before = index === 0 ? null : new Date(times[index - 1]!);
+    const newDay = before === null || before.toDateString() !== date.toDateString();
+    return formatAxisDate(date, precision, precision !== "second" || newDay);
+  });
 }
 
 /** A connection's latency: `0.4 ms`, `12 ms`. */

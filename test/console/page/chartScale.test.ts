@@ -1,7 +1,7 @@
 // The history charts' scales and the bars laid out on them.
 import { describe, expect, it } from "vitest";
 import { axisPrecision, linearScale, niceStep, ticksUpTo, timeTickCount, timeTicks, valueTicks } from "../../../src/console/page/chartScale.js";
-import { formatAxisDate } from "../../../src/console/page/format.js";
+import { formatAxisLabels } from "../../../src/console/page/format.js";
 import { CHART_MARGIN, historyChart, medianSucceededMs } from "../../../src/console/page/historyChart.js";
 
 describe("scales", () => {
@@ -80,7 +80,11 @@ describe("historyChart", () => {
 
   const within = (seconds: number[]) =>
     seconds.map((second, index) => ({ runId: `s${index}`, status: "succeeded" as const, startedAt: new Date(t0 + second * 1000).toISOString(), value: 100 }));
-  const labels = (layout: ReturnType<typeof historyChart>) => layout.xTicks.map((tick) => formatAxisDate(new Date(tick.ms), layout.precision));
+  const labels = (layout: ReturnType<typeof historyChart>) =>
+    formatAxisLabels(
+      layout.xTicks.map((tick) => tick.ms),
+      layout.precision,
+    );
 
   it("gives the seconds when the runs fall within a few minutes, and no two labels alike", () => {
     const layout = historyChart(within([0, 20, 45, 70, 100]), 640, 180, (max) => valueTicks(max));
@@ -89,6 +93,8 @@ describe("historyChart", () => {
     expect(text).toHaveLength(5);
     expect(new Set(text).size).toBe(5);
     expect(text[0]).toMatch(/^\d+ Nov \d\d:\d\d:\d\d$/);
+    // The day once: the others are the clock alone, short enough not to run into each other.
+    for (const label of text.slice(1)) expect(label).toMatch(/^\d\d:\d\d:\d\d$/);
   });
 
   it("takes fewer ticks over a span of a few seconds, so that each reads differently", () => {
