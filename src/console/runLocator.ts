@@ -83,7 +83,12 @@ export async function readRunDetail(runId: string, location: RunLocation, isAliv
 }
 
 /** The later runs that resumed run `runId`, oldest first: this host's (its latest MAX_HISTORY runs of the job) and the store's, as `nomaflow show` lists them. */
-async function resumesOf(jobId: string, runId: string, { project, index, store }: RunLocation, isAlive: IsAlive): Promise<{ runId: string; status: RunStatus }[]> {
+async function resumesOf(
+  jobId: string,
+  runId: string,
+  { project, index, store }: RunLocation,
+  isAlive: IsAlive,
+): Promise<{ runId: string; status: RunStatus }[]> {
   const byId = new Map<string, RunStatus>();
   const stored = await store.read(project, (pool) => findStoredResumes(pool, jobId, runId, isAlive));
   for (const row of stored ?? []) byId.set(row.run_id, row.status as RunStatus);

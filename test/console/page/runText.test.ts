@@ -11,9 +11,9 @@ describe("the logical date", () => {
   });
 
   it("gives the interval the run covers, from the fire before to its own, with its length", () => {
-    expect(intervalText({ scheduledFor: "2026-12-06T02:00:00+01:00", intervalStart: "2026-12-05T02:00:00+01:00", intervalEnd: "2026-12-06T02:00:00+01:00" })).toBe(
-      "2026-12-05 02:00 +01:00 → 2026-12-06 02:00 +01:00 (1 d 00 h)",
-    );
+    expect(
+      intervalText({ scheduledFor: "2026-12-06T02:00:00+01:00", intervalStart: "2026-12-05T02:00:00+01:00", intervalEnd: "2026-12-06T02:00:00+01:00" }),
+    ).toBe("2026-12-05 02:00 +01:00 → 2026-12-06 02:00 +01:00 (1 d 00 h)");
     expect(intervalText({ scheduledFor: "2026-12-06T02:15:00Z", intervalStart: "2026-12-06T02:00:00Z" })).toBe(
       "2026-12-06 02:00 +00:00 → 2026-12-06 02:15 +00:00 (15 min)",
     );
@@ -31,7 +31,10 @@ describe("the trigger's run and the end's reason", () => {
       words: "resume of",
       runId: "20261206T010000000Z-aaaaaa",
     });
-    expect(triggerOrigin({ trigger: "recovery", recoveryOf: "20261206T010000000Z-bbbbbb" })).toEqual({ words: "recovery of", runId: "20261206T010000000Z-bbbbbb" });
+    expect(triggerOrigin({ trigger: "recovery", recoveryOf: "20261206T010000000Z-bbbbbb" })).toEqual({
+      words: "recovery of",
+      runId: "20261206T010000000Z-bbbbbb",
+    });
     expect(triggerOrigin({ trigger: "schedule", recoveryOf: null })).toBeNull();
   });
 

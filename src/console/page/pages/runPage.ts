@@ -36,7 +36,12 @@ function triggerView(run: RunDetail): HTMLElement {
   const origin = triggerOrigin(run);
   if (origin === null) return h("span", { "data-run-trigger": run.trigger }, run.trigger);
   const kind = run.resumeOf ? "data-resume-of" : "data-recovery-of";
-  return h("span", { "data-run-trigger": run.trigger }, `${origin.words} `, h("a", { href: runHref(origin.runId), class: "mono", [kind]: origin.runId }, origin.runId));
+  return h(
+    "span",
+    { "data-run-trigger": run.trigger },
+    `${origin.words} `,
+    h("a", { href: runHref(origin.runId), class: "mono", [kind]: origin.runId }, origin.runId),
+  );
 }
 
 function resumedByView(run: RunDetail): HTMLElement | null {
@@ -46,7 +51,13 @@ function resumedByView(run: RunDetail): HTMLElement | null {
     "span",
     { class: "resumed-by" },
     resumes.map((resume) =>
-      h("span", { class: "resume", "data-resumed-by": resume.runId }, h("a", { href: runHref(resume.runId), class: "mono" }, resume.runId), " ", statusBadge(resume.status)),
+      h(
+        "span",
+        { class: "resume", "data-resumed-by": resume.runId },
+        h("a", { href: runHref(resume.runId), class: "mono" }, resume.runId),
+        " ",
+        statusBadge(resume.status),
+      ),
     ),
   );
 }
@@ -62,8 +73,20 @@ function runFacts(run: RunDetail, now: number): HTMLElement {
   return facts([
     ["Job", h("a", { href: historyHref(run.jobId), class: "mono" }, run.jobId)],
     ["Trigger", triggerView(run)],
-    ["Scheduled for", run.scheduledFor ? h("span", { class: "mono", "data-scheduled-for": run.scheduledFor, title: "the run's logical date, in the job's zone" }, formatZoned(run.scheduledFor)) : null],
-    ["Interval", interval ? h("span", { class: "mono", "data-interval": "", title: "the interval of data the run is about, in the job's zone" }, interval) : null],
+    [
+      "Scheduled for",
+      run.scheduledFor
+        ? h(
+            "span",
+            { class: "mono", "data-scheduled-for": run.scheduledFor, title: "the run's logical date, in the job's zone" },
+            formatZoned(run.scheduledFor),
+          )
+        : null,
+    ],
+    [
+      "Interval",
+      interval ? h("span", { class: "mono", "data-interval": "", title: "the interval of data the run is about, in the job's zone" }, interval) : null,
+    ],
     ["Resumed by", resumedByView(run)],
     ["Params", paramsView(run.params)],
     ["Host", h("span", { "data-run-host": "" }, run.host ?? "—")],

@@ -110,7 +110,12 @@ export function stepRow(step: StepView, index: number, state: StepsViewState, no
         statusBadge(step.status),
         countdown ? [h("span", { class: "muted" }, ` ${stepStateText(step)}: `), countdown] : null,
         step.reusedFrom
-          ? h("span", { class: "reused", "data-step-reused-from": step.reusedFrom }, "reused from ", h("a", { href: runHref(step.reusedFrom), class: "mono" }, step.reusedFrom))
+          ? h(
+              "span",
+              { class: "reused", "data-step-reused-from": step.reusedFrom },
+              "reused from ",
+              h("a", { href: runHref(step.reusedFrom), class: "mono" }, step.reusedFrom),
+            )
           : null,
       ),
       h("span", { class: "step-attempts" }, attemptsText(step)),
