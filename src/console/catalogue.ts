@@ -3,6 +3,7 @@
  * in words, its next three fires and their DST notes, its last run and the last 30 runs' durations;
  * invalid jobs with their diagnostics. Fires are kept per job until the first of them passes.
  */
+import { createHash } from "node:crypto";
 import type { Diagnostic } from "../project/diagnostic.js";
 import type { Job } from "../project/job.js";
 import type { JobReport } from "../validate/checkProject.js";
@@ -92,6 +93,24 @@ export class CatalogueBuilder {
   #forgetGone(ids: ReadonlySet<string>): void {
     for (const id of this.#fires.keys()) if (!ids.has(id)) this.#fires.delete(id);
   }
+}
+
+/**
+ * The catalogue as JSON, and its ETag: a digest of everything but `generatedAt`, so that a page
+ * asking again while nothing changed gets a 304 (no body, nothing to parse or draw). That is what
+ * lets the page ask every two seconds, and show a run started elsewhere as RUNNING at once.
+ */
+export interface TaggedCatalogue {
+  body: string;
+  etag: string;
+}
+
+export function taggedCatalogue(catalogue: Catalogue): TaggedCatalogue {
+  const { generatedAt, ...content } = catalogue;
+  const json = JSON.stringify(content);
+  const etag = `"${createHash("sha1").update(json).digest("base64url")}"`;
+  // `content` is an object with its jobs: its JSON ends with the `}` that generatedAt goes before.
+  return { body: `${json.slice(0, -1)},"generatedAt":${JSON.stringify(generatedAt)}}`, etag };
 }
 
 export function diagnosticView(diagnostic: Diagnostic): DiagnosticView {

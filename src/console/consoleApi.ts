@@ -184,6 +184,8 @@ export interface StepView {
   /** The step's log lines, the latest 500 (older ones counted in `logsOmitted`). */
   logs: LogLine[];
   logsOmitted: number;
+  /** A step a resume did not run again: the run it succeeded in, whose output it carries (absent otherwise). */
+  reusedFrom?: string;
 }
 
 export interface AlertView {
@@ -200,9 +202,19 @@ export interface RunDetail {
   jobId: string;
   status: RunStatus;
   trigger: string;
+  /** The run's logical date: the fire time it is for, in the job's zone with its offset (null in logs older than logical dates). */
   scheduledFor: string | null;
+  /** The interval of data the run is about: from the fire before `scheduledFor` to it, in the job's zone (absent in older logs). */
+  intervalStart?: string;
+  intervalEnd?: string;
   /** The run this one reruns (trigger recovery), if any. */
   recoveryOf: string | null;
+  /** For trigger resume: the failed or interrupted run this one resumes (absent otherwise). */
+  resumeOf?: string;
+  /** The later runs that resumed this one, oldest first (absent when none). */
+  resumedBy?: { runId: string; status: RunStatus }[];
+  /** Why the run ended when its steps alone do not tell: `job_timeout` (the job's timeout passed), `lease_lost` (its daemon lost the store). */
+  endReason?: "job_timeout" | "lease_lost";
   params: Record<string, unknown>;
   host: string | null;
   startedAt: string;

@@ -20,7 +20,7 @@ import { ConsoleRouter, type RequestContext } from "./consoleRouter.js";
 import { actionsState, ConsoleSessions, isSecure, TOKEN_VARIABLE } from "./consoleSession.js";
 import { connectorViews, testConnector } from "./connectorsView.js";
 import { cronPreview } from "./cronPreview.js";
-import { HttpRefusal, readJsonBody, sendJson } from "./httpAnswers.js";
+import { hasEtag, HttpRefusal, readJsonBody, sendJson, sendJsonText, sendNotModified } from "./httpAnswers.js";
 import { DEFAULT_HISTORY, MAX_HISTORY } from "./jobHistory.js";
 import { LiveStreams, streamRun } from "./liveRun.js";
 import { locateRun, readRunDetail } from "./runLocator.js";
@@ -115,7 +115,13 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
         sendJson(context.response, 200, await info(context, null), { "Set-Cookie": sessions.clearedCookie(isSecure(context.request)) });
       },
     })
-    .add("api/jobs", { GET: async ({ response }) => sendJson(response, 200, await pages.catalogue()) })
+    .add("api/jobs", {
+      GET: async ({ request, response }) => {
+        const { body, etag } = await pages.taggedCatalogue();
+        if (hasEtag(request, etag)) sendNotModified(response, etag);
+        else sendJsonText(response, 200, body, { ETag: etag });
+      },
+    })
     .add("api/jobs/:id", { GET: async ({ response, params }) => sendJson(response, 200, await pages.jobDetail(params.id!)) })
     .add("api/jobs/:id/history", {
       GET: async ({ response, params, query }) => sendJson(response, 200, await pages.history(params.id!, historyLimit(query.get("limit")))),
@@ -191,7 +197,7 @@ export function createConsoleApp(options: ConsoleAppOptions): ConsoleApp {
     },
     // A problem is the first page's to tell.
     warmUp: () =>
-      pages.catalogue().then(
+      pages.taggedCatalogue().then(
         () => undefined,
         () => undefined,
       ),

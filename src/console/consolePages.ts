@@ -7,7 +7,7 @@ import { processIsAlive, type IsAlive } from "../files/processIsAlive.js";
 import type { Job } from "../project/job.js";
 import { jobSuggestion } from "../project/unknownJob.js";
 import { listStoredRuns, recentStoredRunsByJob } from "../state/runHistoryReader.js";
-import { CatalogueBuilder, RECENT_RUNS } from "./catalogue.js";
+import { CatalogueBuilder, RECENT_RUNS, taggedCatalogue, type TaggedCatalogue } from "./catalogue.js";
 import type { Catalogue, JobDetail, JobHistory } from "./consoleApi.js";
 import { ConsoleStore } from "./consoleStore.js";
 import { HttpRefusal } from "./httpAnswers.js";
@@ -33,6 +33,7 @@ export class ConsolePages {
   readonly #catalogue = new CatalogueBuilder();
   readonly #now: () => number;
   #storeRows: { at: number; rows: Promise<Map<string, RunDigest[]> | undefined> } | undefined;
+  #tagged: { inputs: CatalogueInputs; answer: TaggedCatalogue; firesUntil: number } | undefined;
 
   constructor(options: ConsolePagesOptions) {
     this.watched = new WatchedProject(options);
@@ -46,12 +47,38 @@ export class ConsolePages {
   }
 
   async catalogue(): Promise<Catalogue> {
+    const inputs = await this.#catalogueInputs();
+    return this.#buildCatalogue(inputs);
+  }
+
+  /**
+   * The catalogue as JSON with its ETag, made again only when what it is made of changed: the
+   * checked project, a run's digest (this host's or the store's), the warning, or the first of a
+   * job's next fires passing. The page asks every two seconds; while nothing changed, an answer
+   * costs the look at the runs (a stat per job) and no catalogue, JSON or digest.
+   */
+  async taggedCatalogue(): Promise<TaggedCatalogue> {
+    const inputs = await this.#catalogueInputs();
+    const kept = this.#tagged;
+    if (kept && this.#now() < kept.firesUntil && sameInputs(kept.inputs, inputs)) return kept.answer;
+    const catalogue = this.#buildCatalogue(inputs);
+    const firstFires = catalogue.jobs.flatMap((job) => (job.nextFires[0] ? [Date.parse(job.nextFires[0].at)] : []));
+    const answer = taggedCatalogue(catalogue);
+    this.#tagged = { inputs, answer, firesUntil: Math.min(Infinity, ...firstFires) };
+    return answer;
+  }
+
+  async #catalogueInputs(): Promise<CatalogueInputs> {
     const loaded = await this.watched.current();
     const stored = await this.#recentStored(loaded);
     const runsDir = loaded.project.config.runsDir;
     const local = await this.index.recentRuns(runsDir, [...loaded.checked.jobs.keys()], RECENT_RUNS);
+    return { loaded, local, stored, warning: this.#storeWarning(loaded) };
+  }
+
+  #buildCatalogue({ loaded, local, stored, warning }: CatalogueInputs): Catalogue {
     const runsOf = (jobId: string) => mergeRuns(local.get(jobId) ?? [], stored?.get(jobId), RECENT_RUNS);
-    return this.#catalogue.build(loaded, runsOf, this.#now(), this.#storeWarning(loaded));
+    return this.#catalogue.build(loaded, runsOf, this.#now(), warning);
   }
 
   async jobDetail(id: string): Promise<JobDetail> {
@@ -101,6 +128,43 @@ export class ConsolePages {
     const problem = loaded.project.config.state ? this.store.problem : null;
     return problem === null ? undefined : `${problem}; showing this host's runs only`;
   }
+}
+
+/** What a catalogue is made of. */
+interface CatalogueInputs {
+  loaded: LoadedProject;
+  local: ReadonlyMap<string, RunDigest[]>;
+  stored: ReadonlyMap<string, RunDigest[]> | undefined;
+  warning: string | undefined;
+}
+
+function sameInputs(a: CatalogueInputs, b: CatalogueInputs): boolean {
+  return a.loaded.generation === b.loaded.generation && a.warning === b.warning && sameRuns(a.local, b.local) && sameRuns(a.stored, b.stored);
+}
+
+/** Whether two sets of runs read the same on the catalogue: a run ended for good keeps its digest, one going is read again. */
+function sameRuns(a: ReadonlyMap<string, RunDigest[]> | undefined, b: ReadonlyMap<string, RunDigest[]> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  for (const [jobId, runs] of a) {
+    const other = b.get(jobId);
+    if (!other || other.length !== runs.length) return false;
+    for (let index = 0; index < runs.length; index++) if (!sameDigest(runs[index]!, other[index]!)) return false;
+  }
+  return true;
+}
+
+/** The fields of a run the catalogue shows (its badge and its bar in the sparkline). */
+function sameDigest(a: RunDigest, b: RunDigest): boolean {
+  return (
+    a === b ||
+    (a.runId === b.runId &&
+      a.status === b.status &&
+      a.durationMs === b.durationMs &&
+      a.startedAt === b.startedAt &&
+      a.trigger === b.trigger &&
+      a.host === b.host)
+  );
 }
 
 /** @throws HttpRefusal 404 for an id no job file has */

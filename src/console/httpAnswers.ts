@@ -57,7 +57,11 @@ export function sendBody(response: ServerResponse, status: number, contentType: 
 const GZIP_FROM_BYTES = 8 * 1024;
 
 export function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
+  sendJsonText(response, status, JSON.stringify(value), headers);
+}
+
+/** JSON already written as text. */
+export function sendJsonText(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   const allHeaders = { "Cache-Control": "no-store", ...headers };
   if (body.length < GZIP_FROM_BYTES || !acceptsGzip(response.req)) {
     sendBody(response, status, "application/json; charset=utf-8", body, allHeaders);
@@ -67,6 +71,25 @@ export function sendJson(response: ServerResponse, status: number, value: unknow
     if (error) sendBody(response, status, "application/json; charset=utf-8", body, allHeaders);
     else sendBody(response, status, "application/json; charset=utf-8", compressed, { ...allHeaders, "Content-Encoding": "gzip", Vary: "Accept-Encoding" });
   });
+}
+
+/**
+ * Whether the request's If-None-Match names `etag` (a page asking again for what it has): the
+ * answer is then a 304 without a body.
+ */
+export function hasEtag(request: IncomingMessage, etag: string): boolean {
+  const given = request.headers["if-none-match"];
+  if (given === undefined) return false;
+  return given.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}
+
+/** 304: what the page has is what it would get. */
+export function sendNotModified(response: ServerResponse, etag: string): void {
+  response.writeHead(304, { ...SECURITY_HEADERS, ETag: etag, "Cache-Control": "no-store" });
+  response.end();
 }
 
 /** Whether Accept-Encoding lists gzip without refusing it (`gzip;q=0`). */

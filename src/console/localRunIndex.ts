@@ -107,6 +107,7 @@ export class LocalRunIndex {
         rows: null,
         host: null,
         slowestStep: null,
+        resumeOf: null,
       };
     }
     if (this.#kept.size >= MAX_KEPT) {

@@ -5,7 +5,7 @@
  * gone), and each step's latest log lines.
  */
 import type { RunSummary } from "../run-logs/readRunLog.js";
-import type { AlertEvent, RunEvent } from "../run-logs/runEvents.js";
+import { FINAL_EVENTS, type AlertEvent, type RunEvent, type RunFinishedEvent } from "../run-logs/runEvents.js";
 import { StepStates, type StepState } from "../run-logs/stepStates.js";
 import type { AlertView, LogLine, RunDetail, StepView } from "./consoleApi.js";
 import { runHint, stepHint } from "./runHints.js";
@@ -75,20 +75,25 @@ export class RunDetailFold {
     const summary = this.#summarize(this.#events);
     const steps = this.#states.steps.map((state) => stepView(state, summary, this.#logs.get(state.name)));
     const runLogs = this.#logs.get(null)?.view().logs;
+    const endReason = this.#events.find((event): event is RunFinishedEvent => FINAL_EVENTS.has(event.event))?.reason;
     return {
       runId: summary.run_id,
       jobId: summary.job_id,
       status: summary.status,
       trigger: summary.trigger ?? "unknown",
       scheduledFor: summary.scheduled_for,
+      ...(summary.interval_start !== undefined ? { intervalStart: summary.interval_start } : {}),
+      ...(summary.interval_end !== undefined ? { intervalEnd: summary.interval_end } : {}),
       recoveryOf: summary.recovery_of ?? null,
+      ...(summary.resume_of !== undefined ? { resumeOf: summary.resume_of } : {}),
+      ...(endReason !== undefined ? { endReason } : {}),
       params: summary.params,
       host: summary.host,
       startedAt: summary.started_at ?? "",
       endedAt: summary.ended_at,
       durationMs: summary.duration_ms,
       error: summary.error,
-      hint: runHint(summary),
+      hint: runHint(summary, endReason),
       steps,
       alerts: summary.alerts.map(alertView),
       command: `nomaflow show ${summary.run_id}`,
@@ -122,11 +127,13 @@ function stepView(state: StepState, summary: RunSummary, tail: LogTail | undefin
     retryAt: status === "retrying" ? iso(state.retryAt) : null,
     rows: state.rows ?? null,
     bytes: state.bytes ?? null,
-    output: state.output ?? null,
+    // A reused step's output is the one it had in the run resumed.
+    output: state.output ?? summarized?.output ?? null,
     error,
     hint: null,
     logs,
     logsOmitted,
+    ...(state.reusedFrom !== undefined ? { reusedFrom: state.reusedFrom } : {}),
   };
   // The error's own hint says what to do about it; else what the run's events tell.
   view.hint = (cutOff ? undefined : state.hint) ?? stepHint(view, summary);

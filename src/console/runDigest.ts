@@ -11,6 +11,8 @@ export interface RunDigest extends HistoryRun {
   jobId: string;
   /** Its longest step that ended, for the history's slowest step. Null when unknown (a store row). */
   slowestStep: { name: string; durationMs: number } | null;
+  /** For trigger resume: the run it resumed; null otherwise or when unknown (a store row). */
+  resumeOf: string | null;
 }
 
 /** Ended for good: its log will not change (an abandoned run may still be judged again). */
@@ -35,6 +37,7 @@ export function digestOfSummary(summary: RunSummary): RunDigest {
     rows,
     host: summary.host,
     slowestStep,
+    resumeOf: summary.resume_of ?? null,
   };
 }
 
@@ -51,6 +54,7 @@ export function digestOfRow(row: StoredRunRow, isAlive: IsAlive): RunDigest {
     rows: null,
     host: row.host,
     slowestStep: null,
+    resumeOf: null,
   };
 }
 

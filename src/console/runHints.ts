@@ -3,9 +3,13 @@
  * under the error. Drawn only from what the run's events tell.
  */
 import type { RunSummary } from "../run-logs/readRunLog.js";
+import type { RunEndReason } from "../run-logs/runEvents.js";
 import type { StepView } from "./consoleApi.js";
 
-export function runHint(summary: RunSummary): string | null {
+export function runHint(summary: RunSummary, endReason?: RunEndReason): string | null {
+  if (summary.status === "failed" && endReason === "job_timeout") {
+    return "the job's timeout (timeout: in its file) stopped it: the step it cut was stopped and the later ones skipped; find why it was slow in its log lines below, or raise the timeout";
+  }
   switch (summary.status) {
     case "abandoned":
       return "its process stopped without writing the run's end (killed, out of memory, or its host went down): a step marked failed was cut off and may have done part of its work; the host's system log says why";
@@ -15,7 +19,7 @@ export function runHint(summary: RunSummary): string | null {
         : "it was stopped on purpose (Ctrl-C, or its daemon stopping); Run now starts it again from its first step";
     case "failed":
       return summary.failed_step
-        ? `step ${summary.failed_step} failed: its error and log lines are below; once the cause is fixed, Run now starts the job again from its first step`
+        ? `step ${summary.failed_step} failed: its error and log lines are below; once the cause is fixed, nomaflow run ${summary.job_id} --resume ${summary.run_id} reruns it from that step (Run now starts over from the first)`
         : "the run failed before its steps: the error says why";
     default:
       return null;

@@ -8,8 +8,10 @@ import { isRunId } from "../identity/runId.js";
 import type { Project } from "../project/loadProject.js";
 import { listRunLogs } from "../run-logs/listRuns.js";
 import { readRunLog, summarizeRun } from "../run-logs/readRunLog.js";
-import { findStoredRuns, readStoredRun, readStoredRunRow, storedRunSummary } from "../state/runHistoryReader.js";
+import type { RunStatus } from "../run-logs/readRunLog.js";
+import { findStoredResumes, findStoredRuns, readStoredRun, readStoredRunRow, storedRunSummary } from "../state/runHistoryReader.js";
 import type { RunDetail } from "./consoleApi.js";
+import { MAX_HISTORY } from "./jobHistory.js";
 import type { ConsoleStore } from "./consoleStore.js";
 import { HttpRefusal } from "./httpAnswers.js";
 import type { LocalRunIndex } from "./localRunIndex.js";
@@ -73,5 +75,25 @@ export async function foldRun(source: RunSource, location: RunLocation, isAlive:
 }
 
 export async function readRunDetail(runId: string, location: RunLocation, isAlive: IsAlive): Promise<RunDetail> {
-  return (await foldRun(await locateRun(runId, location), location, isAlive)).fold.detail();
+  const detail = (await foldRun(await locateRun(runId, location), location, isAlive)).fold.detail();
+  // Only a run that ended can have been resumed.
+  if (detail.status === "running") return detail;
+  const resumedBy = await resumesOf(detail.jobId, runId, location, isAlive);
+  return resumedBy.length > 0 ? { ...detail, resumedBy } : detail;
+}
+
+/** The later runs that resumed run `runId`, oldest first: this host's (its latest MAX_HISTORY runs of the job) and the store's, as `nomaflow show` lists them. */
+async function resumesOf(
+  jobId: string,
+  runId: string,
+  { project, index, store }: RunLocation,
+  isAlive: IsAlive,
+): Promise<{ runId: string; status: RunStatus }[]> {
+  const byId = new Map<string, RunStatus>();
+  const stored = await store.read(project, (pool) => findStoredResumes(pool, jobId, runId, isAlive));
+  for (const row of stored ?? []) byId.set(row.run_id, row.status as RunStatus);
+  for (const digest of index.runsOf(project.config.runsDir, jobId, MAX_HISTORY)) {
+    if (digest.runId > runId && digest.resumeOf === runId) byId.set(digest.runId, digest.status);
+  }
+  return [...byId].map(([id, status]) => ({ runId: id, status })).sort((a, b) => (a.runId < b.runId ? -1 : 1));
 }

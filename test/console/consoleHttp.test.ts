@@ -10,6 +10,7 @@ import type { ApiError, Catalogue, ConnectorTestResult, ConsoleInfo, JobDetail, 
 import { ConsoleRouter } from "../../src/console/consoleRouter.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/console/httpAnswers.js";
 import { join } from "node:path";
+import { writeSampleRun } from "../run-logs/sampleRun.js";
 import { freshPgliteFolder } from "../support/pgliteTemplate.js";
 import { makeProject } from "../support/tempProject.js";
 import { CookieClient, readLiveRun, startConsoleForTest, TEST_PAGE, type ConsoleForTest } from "./consoleForTest.js";
@@ -87,6 +88,27 @@ describe("the page and its headers", () => {
     const again = await fetch(`${console.url}assets/console.js`, { headers: { "If-None-Match": script.headers.get("etag")! } });
     expect(again.status).toBe(304);
     expect((await fetch(`${console.url}api/info`)).headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("answers an unchanged catalogue with a 304 for its ETag, and a new one once a run starts", async () => {
+    const console = await served();
+    const first = await fetch(`${console.url}api/jobs`);
+    const etag = first.headers.get("etag")!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const catalogue = await json<Catalogue>(first);
+    expect(catalogue.jobs.map((job) => job.id)).toEqual(["greet"]);
+    expect(Date.parse(catalogue.generatedAt)).toBeGreaterThan(0);
+
+    const unchanged = await fetch(`${console.url}api/jobs`, { headers: { "If-None-Match": etag } });
+    expect([unchanged.status, await unchanged.text(), unchanged.headers.get("etag")]).toEqual([304, "", etag]);
+    expect(unchanged.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+
+    // A run written by another process (the daemon, the CLI): the next ask gets it.
+    const { runId } = writeSampleRun(join(console.root, "runs"), { jobId: "greet", final: null, pid: process.pid });
+    const changed = await fetch(`${console.url}api/jobs`, { headers: { "If-None-Match": etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+    expect((await json<Catalogue>(changed)).jobs[0]!.lastRun).toMatchObject({ runId, status: "running" });
   });
 
   it("says the page's files are missing when the build has not made them", async () => {

@@ -3,6 +3,7 @@
  * included), which step states real run logs fold into (retrying, failed, skipped, abandoned), the
  * history's numbers, and that no secret reaches a page.
  */
+import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +14,9 @@ import { connectorViews } from "../../src/console/connectorsView.js";
 import type { HttpRefusal } from "../../src/console/httpAnswers.js";
 import { readRunDetail } from "../../src/console/runLocator.js";
 import { loadProject } from "../../src/project/loadProject.js";
+import { planResume } from "../../src/runner/resumePlan.js";
 import { startRun } from "../../src/runner/startRun.js";
+import { summarizeRun } from "../../src/run-logs/readRunLog.js";
 import { checkJob } from "../../src/validate/checkProject.js";
 import { exitedPid, writeSampleRun } from "../run-logs/sampleRun.js";
 import { eventually } from "../support/processState.js";
@@ -204,6 +207,55 @@ describe("step states from real run logs", () => {
       ["archive", "pending"],
     ]);
     expect(detail.steps[1]).toMatchObject({ error: "the run was abandoned while this step ran", rows: 1200, bytes: 3_400_000 });
+  });
+
+  it("a run's logical date, its resume (the steps reused, linked both ways), and a job-timeout failure", async () => {
+    const root = project({
+      "jobs/daily.yaml": [
+        "id: daily",
+        'schedule: { cron: "0 2 * * *", timezone: Europe/Paris }',
+        "steps:",
+        '  - { name: extract, type: shell, command: "echo extracted" }',
+        '  - { name: load, type: shell, command: "test -f go || exit 4" }',
+        "",
+      ].join("\n"),
+      "jobs/slow.yaml": ["id: slow", "timeout: 300ms", "steps:", '  - { name: wait, type: shell, command: "sleep 5" }', ""].join("\n"),
+    });
+    const failed = await runJobIn(root, "daily", { trigger: "schedule", scheduledFor: "2026-12-06T02:00:00+01:00" });
+    expect(failed.result.status).toBe("failed");
+    const shown = pages(root);
+    const first = await readRunDetail(failed.result.runId, await shown.location(), shown.isAlive);
+    expect(first).toMatchObject({
+      trigger: "schedule",
+      scheduledFor: "2026-12-06T02:00:00+01:00",
+      intervalStart: "2026-12-05T02:00:00+01:00",
+      intervalEnd: "2026-12-06T02:00:00+01:00",
+    });
+    expect(first.resumedBy).toBeUndefined();
+    expect(first.hint).toContain(`nomaflow run daily --resume ${failed.result.runId}`);
+
+    writeFileSync(join(root, "go"), "");
+    const loaded = loadProject({ projectDir: root, cwd: root, processEnv: {} });
+    const plan = planResume(await checkJob(loaded, "daily"), summarizeRun(failed.events));
+    const resumed = await runJobIn(root, "daily", { trigger: "resume", logicalDate: plan.logicalDate, params: plan.params, resume: plan });
+    expect(resumed.result.status).toBe("succeeded");
+    const second = await readRunDetail(resumed.result.runId, await shown.location(), shown.isAlive);
+    expect(second).toMatchObject({ trigger: "resume", resumeOf: failed.result.runId, scheduledFor: "2026-12-06T02:00:00+01:00" });
+    expect(second.steps[0]).toMatchObject({ name: "extract", status: "succeeded", reusedFrom: failed.result.runId, startedAt: null });
+    expect(second.steps[0]!.output).toMatchObject({ stdout: "extracted" });
+    expect(second.steps[1]).toMatchObject({ name: "load", status: "succeeded" });
+    expect(second.steps[1]!.reusedFrom).toBeUndefined();
+    // The run resumed now names its resume.
+    const again = await readRunDetail(failed.result.runId, await shown.location(), shown.isAlive);
+    expect(again.resumedBy).toEqual([{ runId: resumed.result.runId, status: "succeeded" }]);
+
+    const timedOut = await runJobIn(root, "slow");
+    expect(timedOut.result.status).toBe("failed");
+    const cut = await readRunDetail(timedOut.result.runId, await shown.location(), shown.isAlive);
+    expect(cut).toMatchObject({ status: "failed", endReason: "job_timeout" });
+    expect(cut.error).toContain("the job timed out after 300 ms");
+    expect(cut.hint).toContain("the job's timeout");
+    expect(first.endReason).toBeUndefined();
   });
 
   it("an unknown run is a 404 that names it", async () => {

@@ -13,13 +13,12 @@ export function useCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+async function send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken !== null) headers["X-CSRF-Token"] = csrfToken;
-  let response: Response;
   try {
-    response = await fetch(path, {
+    return await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -31,6 +30,9 @@ async function request<T>(method: string, path: string, body: unknown, signal: A
     if (signal?.aborted) throw error;
     throw serverNotAnswering();
   }
+}
+
+async function readJson<T>(response: Response): Promise<T> {
   const text = await response.text();
   if (!response.ok) throw failureFromAnswer(response.status, response.statusText, text);
   if (text === "") return undefined as T;
@@ -39,6 +41,20 @@ async function request<T>(method: string, path: string, body: unknown, signal: A
   } catch {
     throw failureFromAnswer(response.status, response.statusText, text);
   }
+}
+
+async function request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+  return readJson<T>(await send(method, path, body, signal));
+}
+
+/**
+ * GET with the ETag of what the page has: null when the server answers 304 (unchanged, no body),
+ * else the new value and its ETag.
+ */
+export async function getJsonIfChanged<T>(path: string, etag: string | null, signal?: AbortSignal): Promise<{ value: T; etag: string | null } | null> {
+  const response = await send("GET", path, undefined, signal, etag === null ? {} : { "If-None-Match": etag });
+  if (response.status === 304) return null;
+  return { value: await readJson<T>(response), etag: response.headers.get("ETag") };
 }
 
 export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

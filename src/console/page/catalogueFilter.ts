@@ -1,7 +1,6 @@
 /**
- * The catalogue's search and tag filter, and how often the page asks for the catalogue again:
- * every few seconds while a run is going (its badge must turn from RUNNING), else now and then for
- * runs the schedule started. Pure.
+ * The catalogue's search and tag filter, what a job without fires says, and how often the page
+ * asks for the catalogue again. Pure.
  */
 import type { Catalogue, JobCard } from "../consoleApi.js";
 
@@ -15,15 +14,26 @@ export function filterJobs(jobs: readonly JobCard[], search: string, tag: string
   });
 }
 
+/** What the next fires' cell says of a job with none to show, as `nomaflow next` says it. */
+export function noFireText(job: Pick<JobCard, "schedule" | "enabled">): string {
+  if (job.schedule === null) return "—";
+  return job.enabled ? "no fire to come" : "disabled: the daemon does not fire it";
+}
+
 /** How many jobs have a run going. */
 export function runningJobs(catalogue: Pick<Catalogue, "jobs">): number {
   return catalogue.jobs.filter((job) => job.lastRun?.status === "running" || job.recent.some((run) => run.status === "running")).length;
 }
 
-export const POLL_WHILE_RUNNING_MS = 2000;
-export const POLL_IDLE_MS = 15_000;
+/**
+ * How often a shown catalogue is asked for again: often enough that a run the daemon or the CLI
+ * started shows as RUNNING within a few seconds. An unchanged catalogue costs a 304 without a body
+ * (its ETag), so asking often is cheap; a hidden tab asks now and then, and at once when shown again.
+ */
+export const POLL_SHOWN_MS = 2000;
+export const POLL_HIDDEN_MS = 15_000;
 
 /** When to ask for the catalogue again. */
-export function catalogueRefreshMs(catalogue: Pick<Catalogue, "jobs">): number {
-  return runningJobs(catalogue) > 0 ? POLL_WHILE_RUNNING_MS : POLL_IDLE_MS;
+export function catalogueRefreshMs(hidden: boolean): number {
+  return hidden ? POLL_HIDDEN_MS : POLL_SHOWN_MS;
 }

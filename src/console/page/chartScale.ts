@@ -33,6 +33,32 @@ export function linearScale(domain: [number, number], range: [number, number]): 
   return (value) => r0 + ((value - d0) / (d1 - d0)) * (r1 - r0);
 }
 
+/** How finely a time axis's labels give the time: enough for two neighbouring ticks to read differently. */
+export type AxisPrecision = "second" | "minute" | "day";
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * The precision for ticks `stepMs` apart: seconds under a minute, the clock to the minute under a
+ * day and a bit (a 25-hour day of a DST change must not show one date twice), else the date alone.
+ */
+export function axisPrecision(stepMs: number): AxisPrecision {
+  if (stepMs < MINUTE_MS) return "second";
+  if (stepMs < DAY_MS + 2 * 3_600_000) return "minute";
+  return "day";
+}
+
+/**
+ * How many evenly spread ticks a span of `spanMs` takes, at most `maxTicks`: ticks less than a
+ * second apart would read the same to the second, so a span of a few seconds takes fewer.
+ */
+export function timeTickCount(spanMs: number, maxTicks = 5): number {
+  if (!(spanMs > 0)) return 1;
+  return Math.max(1, Math.min(maxTicks, Math.floor(spanMs / SECOND_MS) + 1));
+}
+
 /** `count` instants evenly spread from `fromMs` to `toMs` (one when they are the same). */
 export function timeTicks(fromMs: number, toMs: number, count = 5): number[] {
   if (toMs <= fromMs || count < 2) return [fromMs];

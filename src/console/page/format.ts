@@ -4,6 +4,7 @@
  * the current time is always passed in.
  */
 import type { FirePreview } from "../consoleApi.js";
+import type { AxisPrecision } from "./chartScale.js";
 import { formatDuration } from "../../project/formatDuration.js";
 
 export { formatDuration };
@@ -90,10 +91,25 @@ export function formatCount(value: number): string {
   return String(Math.round(value));
 }
 
-/** A time axis's label on the viewer's clock: `6 Dec` over days, `6 Dec 02:00` over a shorter range. */
-export function formatAxisDate(date: Date, withClock: boolean): string {
+/** A time axis's label on the viewer's clock: `6 Dec`, `6 Dec 02:00` or `6 Dec 02:00:13`, as precise as asked; `02:00:13` without the day. */
+export function formatAxisDate(date: Date, precision: AxisPrecision, withDay = true): string {
   const day = `${date.getDate()} ${MONTHS[date.getMonth()]}`;
-  return withClock ? `${day} ${pad2(date.getHours())}:${pad2(date.getMinutes())}` : day;
+  if (precision === "day") return day;
+  const clock = `${pad2(date.getHours())}:${pad2(date.getMinutes())}${precision === "second" ? `:${pad2(date.getSeconds())}` : ""}`;
+  return withDay ? `${day} ${clock}` : clock;
+}
+
+/**
+ * A time axis's labels: to the second, the day is given on the first label and where it changes
+ * only, so that labels a few seconds apart stay short enough not to run into each other.
+ */
+export function formatAxisLabels(times: readonly number[], precision: AxisPrecision): string[] {
+  return times.map((ms, index) => {
+    const date = new Date(ms);
+    const before = index === 0 ? null : new Date(times[index - 1]!);
+    const newDay = before === null || before.toDateString() !== date.toDateString();
+    return formatAxisDate(date, precision, precision !== "second" || newDay);
+  });
 }
 
 /** A connection's latency: `0.4 ms`, `12 ms`. */

@@ -4,7 +4,7 @@
  * the page draws them as SVG.
  */
 import type { RunStatus } from "../consoleApi.js";
-import { linearScale, timeTicks } from "./chartScale.js";
+import { axisPrecision, linearScale, timeTickCount, timeTicks, type AxisPrecision } from "./chartScale.js";
 
 export interface ChartInput {
   runId: string;
@@ -30,9 +30,10 @@ export interface ChartLayout {
   plot: { left: number; right: number; top: number; bottom: number };
   bars: ChartBar[];
   yTicks: { y: number; value: number }[];
-  xTicks: { x: number; ms: number }[];
-  /** Whether the runs span less than three days: the time labels then give the clock too. */
-  shortRange: boolean;
+  /** The last tick's label ends at its tick (`end`), so that it stays inside the chart; the others are centred on theirs. */
+  xTicks: { x: number; ms: number; anchor: "middle" | "end" }[];
+  /** How finely the time labels give the time: fine enough that no two read the same. */
+  precision: AxisPrecision;
 }
 
 export const CHART_MARGIN = { left: 64, right: 16, top: 12, bottom: 28 };
@@ -67,14 +68,16 @@ export function historyChart(runs: readonly ChartInput[], width: number, height:
       height: plot.bottom - barTop,
     };
   });
+  const tickCount = points.length === 0 ? 0 : timeTickCount(last - first);
+  const xTickTimes = tickCount === 0 ? [] : timeTicks(first, last, tickCount);
   return {
     width,
     height,
     plot,
     bars,
     yTicks: yTickValues.map((value) => ({ y: y(value), value })),
-    xTicks: points.length === 0 ? [] : timeTicks(first, last, points.length === 1 ? 1 : 5).map((ms) => ({ x: x(ms), ms })),
-    shortRange: last - first < 3 * 24 * 3600 * 1000,
+    xTicks: xTickTimes.map((ms, index) => ({ x: x(ms), ms, anchor: index > 0 && index === xTickTimes.length - 1 ? "end" : "middle" })),
+    precision: axisPrecision(tickCount > 1 ? (last - first) / (tickCount - 1) : last - first),
   };
 }
 

@@ -1,7 +1,7 @@
 // The catalogue's search, tag filter and how often it is asked for again.
 import { describe, expect, it } from "vitest";
 import type { JobCard } from "../../../src/console/consoleApi.js";
-import { POLL_IDLE_MS, POLL_WHILE_RUNNING_MS, catalogueRefreshMs, filterJobs, runningJobs } from "../../../src/console/page/catalogueFilter.js";
+import { POLL_HIDDEN_MS, POLL_SHOWN_MS, catalogueRefreshMs, filterJobs, noFireText, runningJobs } from "../../../src/console/page/catalogueFilter.js";
 
 const job = (id: string, extra: Partial<JobCard> = {}): JobCard => ({
   id,
@@ -41,6 +41,16 @@ describe("filterJobs", () => {
   });
 });
 
+describe("noFireText", () => {
+  const schedule = { expression: "0 2 * * *", timezone: "UTC", words: "At 02:00, every day" };
+
+  it("says a disabled job is not fired, as nomaflow next says it", () => {
+    expect(noFireText({ schedule, enabled: false })).toBe("disabled: the daemon does not fire it");
+    expect(noFireText({ schedule, enabled: true })).toBe("no fire to come");
+    expect(noFireText({ schedule: null, enabled: false })).toBe("—");
+  });
+});
+
 describe("runningJobs and catalogueRefreshMs", () => {
   const running = job("busy", {
     lastRun: { runId: "r1", status: "running", trigger: "manual", startedAt: "2026-12-06T01:00:00.000Z", durationMs: null, host: null },
@@ -52,9 +62,9 @@ describe("runningJobs and catalogueRefreshMs", () => {
     expect(runningJobs({ jobs: [...jobs, running, overlapping] })).toBe(2);
   });
 
-  it("asks again every few seconds while a run goes, else now and then", () => {
-    expect(catalogueRefreshMs({ jobs: [running] })).toBe(POLL_WHILE_RUNNING_MS);
-    expect(catalogueRefreshMs({ jobs })).toBe(POLL_IDLE_MS);
-    expect(POLL_WHILE_RUNNING_MS).toBeLessThanOrEqual(3000);
+  it("asks again every two seconds while shown (a run started elsewhere shows within ~3 s), now and then while hidden", () => {
+    expect(catalogueRefreshMs(false)).toBe(POLL_SHOWN_MS);
+    expect(POLL_SHOWN_MS).toBeLessThanOrEqual(2000);
+    expect(catalogueRefreshMs(true)).toBe(POLL_HIDDEN_MS);
   });
 });

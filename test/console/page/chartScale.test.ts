@@ -1,6 +1,7 @@
 // The history charts' scales and the bars laid out on them.
 import { describe, expect, it } from "vitest";
-import { linearScale, niceStep, ticksUpTo, timeTicks, valueTicks } from "../../../src/console/page/chartScale.js";
+import { axisPrecision, linearScale, niceStep, ticksUpTo, timeTickCount, timeTicks, valueTicks } from "../../../src/console/page/chartScale.js";
+import { formatAxisLabels } from "../../../src/console/page/format.js";
 import { CHART_MARGIN, historyChart, medianSucceededMs } from "../../../src/console/page/historyChart.js";
 
 describe("scales", () => {
@@ -26,6 +27,21 @@ describe("scales", () => {
     expect(timeTicks(0, 100, 5)).toEqual([0, 25, 50, 75, 100]);
     expect(timeTicks(7, 7)).toEqual([7]);
   });
+
+  it("picks the time labels' precision from the ticks' spacing", () => {
+    expect(axisPrecision(15_000)).toBe("second");
+    expect(axisPrecision(60_000)).toBe("minute");
+    expect(axisPrecision(18 * 3_600_000)).toBe("minute");
+    expect(axisPrecision(25 * 3_600_000)).toBe("minute");
+    expect(axisPrecision(2 * 86_400_000)).toBe("day");
+  });
+
+  it("takes no more ticks than whole seconds in the span", () => {
+    expect(timeTickCount(0)).toBe(1);
+    expect(timeTickCount(800)).toBe(1);
+    expect(timeTickCount(2_500)).toBe(3);
+    expect(timeTickCount(90_000)).toBe(5);
+  });
 });
 
 describe("historyChart", () => {
@@ -47,7 +63,7 @@ describe("historyChart", () => {
     expect(first?.height).toBeCloseTo(200 - CHART_MARGIN.bottom - CHART_MARGIN.top, 5);
     expect(last?.height).toBeCloseTo((200 - CHART_MARGIN.bottom - CHART_MARGIN.top) / 2, 5);
     expect(layout.yTicks.map((tick) => tick.value)).toEqual([0, 50, 100]);
-    expect(layout.shortRange).toBe(true);
+    expect(layout.precision).toBe("minute");
   });
 
   it("draws no bar and no time tick without a value", () => {
@@ -59,7 +75,41 @@ describe("historyChart", () => {
   it("gives a tall enough bar even to a run of zero", () => {
     const layout = historyChart([run(0, 0), run(5, 10)], 400, 200, (max) => valueTicks(max));
     expect(layout.bars[0]?.height).toBeGreaterThanOrEqual(1);
-    expect(layout.shortRange).toBe(false);
+    expect(layout.precision).toBe("day");
+  });
+
+  const within = (seconds: number[]) =>
+    seconds.map((second, index) => ({ runId: `s${index}`, status: "succeeded" as const, startedAt: new Date(t0 + second * 1000).toISOString(), value: 100 }));
+  const labels = (layout: ReturnType<typeof historyChart>) =>
+    formatAxisLabels(
+      layout.xTicks.map((tick) => tick.ms),
+      layout.precision,
+    );
+
+  it("gives the seconds when the runs fall within a few minutes, and no two labels alike", () => {
+    const layout = historyChart(within([0, 20, 45, 70, 100]), 640, 180, (max) => valueTicks(max));
+    expect(layout.precision).toBe("second");
+    const text = labels(layout);
+    expect(text).toHaveLength(5);
+    expect(new Set(text).size).toBe(5);
+    expect(text[0]).toMatch(/^\d+ Nov \d\d:\d\d:\d\d$/);
+    // The day once: the others are the clock alone, short enough not to run into each other.
+    for (const label of text.slice(1)) expect(label).toMatch(/^\d\d:\d\d:\d\d$/);
+  });
+
+  it("takes fewer ticks over a span of a few seconds, so that each reads differently", () => {
+    const layout = historyChart(within([0, 1, 2.5]), 640, 180, (max) => valueTicks(max));
+    expect(layout.xTicks).toHaveLength(3);
+    expect(new Set(labels(layout)).size).toBe(3);
+    expect(historyChart(within([0, 0.3]), 640, 180, (max) => valueTicks(max)).xTicks).toHaveLength(1);
+  });
+
+  it("keeps the last label inside the chart: it ends at its tick", () => {
+    const layout = historyChart(within([0, 60, 120, 600]), 640, 180, (max) => valueTicks(max));
+    expect(layout.xTicks.map((tick) => tick.anchor)).toEqual(["middle", "middle", "middle", "middle", "end"]);
+    expect(layout.xTicks[4]!.x).toBeLessThanOrEqual(640 - CHART_MARGIN.right);
+    expect(layout.precision).toBe("minute");
+    expect(historyChart(within([0]), 640, 180, (max) => valueTicks(max)).xTicks.map((tick) => tick.anchor)).toEqual(["middle"]);
   });
 
   it("finds the median of the succeeded runs only", () => {

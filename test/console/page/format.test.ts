@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   formatAxisDate,
+  formatAxisLabels,
   formatBytes,
   formatClockMs,
   formatCount,
@@ -71,10 +72,18 @@ describe("the viewer's clock", () => {
     expect(formatUtcOffset(0)).toBe("+00:00");
   });
 
-  it("labels a time axis with the clock only over a short range", () => {
-    const date = new Date(2026, 11, 6, 2, 5);
-    expect(formatAxisDate(date, false)).toBe("6 Dec");
-    expect(formatAxisDate(date, true)).toBe("6 Dec 02:05");
+  it("labels a time axis to the day, the minute or the second", () => {
+    const date = new Date(2026, 11, 6, 2, 5, 9);
+    expect(formatAxisDate(date, "day")).toBe("6 Dec");
+    expect(formatAxisDate(date, "minute")).toBe("6 Dec 02:05");
+    expect(formatAxisDate(date, "second")).toBe("6 Dec 02:05:09");
+    expect(formatAxisDate(date, "second", false)).toBe("02:05:09");
+  });
+
+  it("gives the day of labels to the second only on the first and where it changes", () => {
+    const at = (day: number, hour: number, minute: number, second: number) => new Date(2026, 11, day, hour, minute, second).getTime();
+    expect(formatAxisLabels([at(6, 23, 59, 50), at(6, 23, 59, 55), at(7, 0, 0, 0)], "second")).toEqual(["6 Dec 23:59:50", "23:59:55", "7 Dec 00:00:00"]);
+    expect(formatAxisLabels([at(6, 2, 0, 0), at(6, 3, 0, 0)], "minute")).toEqual(["6 Dec 02:00", "6 Dec 03:00"]);
   });
 });
 

@@ -8,7 +8,7 @@ import type { PageContext } from "../pageContext.js";
 import { getJson, isAbort } from "../api.js";
 import { ticksUpTo, valueTicks } from "../chartScale.js";
 import { fill, h, on, svg } from "../dom.js";
-import { formatAxisDate, formatCount, formatDuration, formatLocal, formatPercent, formatRows } from "../format.js";
+import { formatAxisLabels, formatCount, formatDuration, formatLocal, formatPercent, formatRows } from "../format.js";
 import { historyChart, medianSucceededMs } from "../historyChart.js";
 import { apiPath, jobsHref, runHref, runNowHref } from "../routes.js";
 import { formatTick, tickStep } from "../timeAxis.js";
@@ -27,6 +27,10 @@ function chart(
   const layout = historyChart(runs, CHART_WIDTH, CHART_HEIGHT, ticksFor);
   const { plot } = layout;
   const empty = layout.bars.length === 0;
+  const timeLabels = formatAxisLabels(
+    layout.xTicks.map((tick) => tick.ms),
+    layout.precision,
+  );
   const drawing = svg(
     "svg",
     {
@@ -41,9 +45,10 @@ function chart(
       svg("line", { class: "grid", x1: plot.left, x2: plot.right, y1: tick.y, y2: tick.y }),
       svg("text", { class: "axis-label", x: plot.left - 8, y: tick.y + 4, "text-anchor": "end" }, label(tick.value)),
     ]),
-    layout.xTicks.map((tick) =>
-      svg("text", { class: "axis-label", x: tick.x, y: plot.bottom + 18, "text-anchor": "middle" }, formatAxisDate(new Date(tick.ms), layout.shortRange)),
-    ),
+    timeLabels.map((text, index) => {
+      const tick = layout.xTicks[index]!;
+      return svg("text", { class: "axis-label", "data-time-label": "", x: tick.x, y: plot.bottom + 18, "text-anchor": tick.anchor }, text);
+    }),
     svg("line", { class: "axis-line", x1: plot.left, x2: plot.right, y1: plot.bottom + 0.5, y2: plot.bottom + 0.5 }),
     layout.bars.map((bar) =>
       svg(

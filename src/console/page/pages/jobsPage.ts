@@ -1,13 +1,13 @@
 /**
  * The Jobs catalogue: every job with its schedule in words, the next three fires in its zone (and
  * the DST notes among them), the last run's badge, the sparkline of recent runs and ▶ Run now; the
- * invalid jobs first, with their diagnostics. Asked for again every few seconds while a run is
- * going (so RUNNING turns to its end), else every fifteen seconds.
+ * invalid jobs first, with their diagnostics. Asked for again every two seconds with its ETag (an
+ * unchanged catalogue is a bodiless 304), so that a run started anywhere shows as RUNNING at once.
  */
 import type { Catalogue, InvalidJob, JobCard } from "../../consoleApi.js";
 import type { PageContext } from "../pageContext.js";
-import { getJson, isAbort } from "../api.js";
-import { catalogueRefreshMs, filterJobs, runningJobs } from "../catalogueFilter.js";
+import { getJsonIfChanged, isAbort } from "../api.js";
+import { catalogueRefreshMs, filterJobs, noFireText, runningJobs } from "../catalogueFilter.js";
 import { fill, h, on } from "../dom.js";
 import { formatDuration, formatFire, formatLocal, formatRelative } from "../format.js";
 import { historyHref, runHref, runNowHref } from "../routes.js";
@@ -55,8 +55,7 @@ function firesCell(job: JobCard, now: number): HTMLElement {
     ),
   );
   const notes = job.dstNotes.map((note) => h("div", { class: "dst-note", "data-dst-note": note.at ?? "" }, note.message));
-  const none =
-    job.nextFires.length === 0 ? h("span", { class: "muted" }, job.schedule === null ? "—" : job.enabled ? "no fire to come" : "disabled: none") : null;
+  const none = job.nextFires.length === 0 ? h("span", { class: "muted", "data-no-fire": "" }, noFireText(job)) : null;
   return h("td", { class: "fires-cell" }, fires, none, notes);
 }
 
@@ -179,7 +178,9 @@ function jobsTable(jobs: JobCard[], total: number, showAll: () => void): HTMLEle
 
 export async function jobsPage(context: PageContext): Promise<void> {
   context.setTitle("Jobs");
-  let catalogue = await getJson<Catalogue>("api/jobs", context.signal);
+  const first = await getJsonIfChanged<Catalogue>("api/jobs", null, context.signal);
+  let catalogue = first!.value;
+  let etag = first!.etag;
 
   const search = h("input", {
     type: "search",
@@ -238,18 +239,36 @@ export async function jobsPage(context: PageContext): Promise<void> {
   draw();
   context.ready();
 
+  const hidden = () => document.visibilityState === "hidden";
+  // Only the latest timer asks: showing the tab again asks at once, and its earlier timer is moot.
+  let scheduled = 0;
+  const schedule = (ms: number) => {
+    const mine = ++scheduled;
+    context.after(ms, () => {
+      if (mine === scheduled) void refresh();
+    });
+  };
   const refresh = async () => {
     try {
-      catalogue = await getJson<Catalogue>("api/jobs", context.signal);
+      const changed = await getJsonIfChanged<Catalogue>("api/jobs", etag, context.signal);
       problem.replaceChildren();
-      const unchanged = JSON.stringify([catalogue.jobs, catalogue.invalid, catalogue.warning]) === drawn;
+      if (changed !== null) {
+        catalogue = changed.value;
+        etag = changed.etag;
+      }
+      const unchanged = changed === null || JSON.stringify([catalogue.jobs, catalogue.invalid, catalogue.warning]) === drawn;
       if (unchanged && Date.now() - drawnAt < REDRAW_UNCHANGED_MS) fill(refreshed, `updated ${formatLocal(new Date()).slice(11)}`);
       else draw();
     } catch (error) {
       if (isAbort(error)) return;
       problem.replaceChildren(errorBox(error, { "data-refresh-error": "" }));
     }
-    context.after(catalogueRefreshMs(catalogue), () => void refresh());
+    schedule(catalogueRefreshMs(hidden()));
   };
-  context.after(catalogueRefreshMs(catalogue), () => void refresh());
+  const onShown = () => {
+    if (!hidden()) schedule(0);
+  };
+  document.addEventListener("visibilitychange", onShown);
+  context.onLeave(() => document.removeEventListener("visibilitychange", onShown));
+  schedule(catalogueRefreshMs(hidden()));
 }

@@ -12,7 +12,8 @@ import { fill, h, on } from "../dom.js";
 import { formatDuration, formatValue } from "../format.js";
 import { apiPath, historyHref, jobsHref, runHref, runNowHref } from "../routes.js";
 import { elapsedSoFar } from "../stepText.js";
-import { actionButton, errorBox, facts, localTime, pageHeading } from "../widgets.js";
+import { endReasonText, formatZoned, intervalText, triggerOrigin } from "../runText.js";
+import { actionButton, errorBox, facts, localTime, pageHeading, statusBadge } from "../widgets.js";
 import { axisRow, levelFilter, logLines, stepRow, updateClocks } from "./stepRows.js";
 
 const POLL_MS = 2000;
@@ -30,6 +31,37 @@ function paramsView(params: Record<string, unknown>): HTMLElement {
   );
 }
 
+/** `resume of RUN` and `recovery of RUN` link to the run their trigger refers to. */
+function triggerView(run: RunDetail): HTMLElement {
+  const origin = triggerOrigin(run);
+  if (origin === null) return h("span", { "data-run-trigger": run.trigger }, run.trigger);
+  const kind = run.resumeOf ? "data-resume-of" : "data-recovery-of";
+  return h(
+    "span",
+    { "data-run-trigger": run.trigger },
+    `${origin.words} `,
+    h("a", { href: runHref(origin.runId), class: "mono", [kind]: origin.runId }, origin.runId),
+  );
+}
+
+function resumedByView(run: RunDetail): HTMLElement | null {
+  const resumes = run.resumedBy ?? [];
+  if (resumes.length === 0) return null;
+  return h(
+    "span",
+    { class: "resumed-by" },
+    resumes.map((resume) =>
+      h(
+        "span",
+        { class: "resume", "data-resumed-by": resume.runId },
+        h("a", { href: runHref(resume.runId), class: "mono" }, resume.runId),
+        " ",
+        statusBadge(resume.status),
+      ),
+    ),
+  );
+}
+
 function runFacts(run: RunDetail, now: number): HTMLElement {
   const duration = h(
     "span",
@@ -37,11 +69,25 @@ function runFacts(run: RunDetail, now: number): HTMLElement {
     run.durationMs !== null ? formatDuration(run.durationMs) : run.status === "running" ? elapsedSoFar(run.startedAt, now) : "—",
   );
   if (run.durationMs === null && run.status === "running") duration.dataset.elapsedFrom = run.startedAt;
+  const interval = intervalText(run);
   return facts([
     ["Job", h("a", { href: historyHref(run.jobId), class: "mono" }, run.jobId)],
-    ["Trigger", h("span", { "data-run-trigger": "" }, run.trigger)],
-    ["Scheduled for", run.scheduledFor ? h("span", { class: "mono" }, run.scheduledFor) : null],
-    ["Recovery of", run.recoveryOf ? h("a", { href: runHref(run.recoveryOf), class: "mono", "data-recovery-of": "" }, run.recoveryOf) : null],
+    ["Trigger", triggerView(run)],
+    [
+      "Scheduled for",
+      run.scheduledFor
+        ? h(
+            "span",
+            { class: "mono", "data-scheduled-for": run.scheduledFor, title: "the run's logical date, in the job's zone" },
+            formatZoned(run.scheduledFor),
+          )
+        : null,
+    ],
+    [
+      "Interval",
+      interval ? h("span", { class: "mono", "data-interval": "", title: "the interval of data the run is about, in the job's zone" }, interval) : null,
+    ],
+    ["Resumed by", resumedByView(run)],
     ["Params", paramsView(run.params)],
     ["Host", h("span", { "data-run-host": "" }, run.host ?? "—")],
     ["Started", localTime(run.startedAt)],
@@ -56,6 +102,7 @@ function runProblem(run: RunDetail): HTMLElement | null {
   return h(
     "div",
     { class: "error-box run-problem", role: "alert" },
+    endReasonText(run) ? h("div", { class: "end-reason", "data-run-end-reason": run.endReason ?? "" }, endReasonText(run)) : null,
     h("div", { class: "error-message", "data-run-error": "" }, run.error),
     run.hint ? h("div", { class: "hint", "data-run-hint": "" }, run.hint) : null,
   );

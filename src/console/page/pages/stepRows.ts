@@ -9,6 +9,7 @@ import { fill, h, on } from "../dom.js";
 import { formatBytes, formatClockMs, formatRows } from "../format.js";
 import { attemptsText, elapsedSoFar, retryCountdown, stepDurationText, stepStateText } from "../stepText.js";
 import { axisTicks, barOnAxis, runAxis } from "../timeAxis.js";
+import { runHref } from "../routes.js";
 import { statusBadge } from "../widgets.js";
 
 /** What the visitor chose, kept across live updates: which sections they opened or closed. */
@@ -103,7 +104,20 @@ export function stepRow(step: StepView, index: number, state: StepsViewState, no
       { class: "step-grid" },
       h("span", { class: "step-index" }, String(index + 1)),
       h("span", { class: "step-title" }, h("span", { class: "step-name" }, step.name), h("span", { class: "step-type" }, step.type)),
-      h("span", { class: "step-state" }, statusBadge(step.status), countdown ? [h("span", { class: "muted" }, ` ${stepStateText(step)}: `), countdown] : null),
+      h(
+        "span",
+        { class: "step-state" },
+        statusBadge(step.status),
+        countdown ? [h("span", { class: "muted" }, ` ${stepStateText(step)}: `), countdown] : null,
+        step.reusedFrom
+          ? h(
+              "span",
+              { class: "reused", "data-step-reused-from": step.reusedFrom },
+              "reused from ",
+              h("a", { href: runHref(step.reusedFrom), class: "mono" }, step.reusedFrom),
+            )
+          : null,
+      ),
       h("span", { class: "step-attempts" }, attemptsText(step)),
       h("div", { class: "bar-track" }, bar),
       duration,
