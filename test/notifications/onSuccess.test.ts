@@ -108,6 +108,15 @@ steps:
     expect(text.code).toBe(1);
     expect(text.stdout).toContain("jobs/job.yaml:3:30: error: alert recipient tema is not a channel of nomaflow.yaml [job job]\n  hint: did you mean `team`?");
 
+    const defaults = project(
+      { slack: "http://127.0.0.1:9/slack", hook: "http://127.0.0.1:9/hook" },
+      STEPS,
+      "defaults:\n  alerts: { on_success: { recipients: [teem] } }\n",
+    );
+    const fromDefaults = await runCli(["validate"], { cwd: defaults });
+    expect(fromDefaults.code).toBe(1);
+    expect(fromDefaults.stdout).toContain("nomaflow.yaml:3:40: error: alert recipient teem is not a channel of nomaflow.yaml\n  hint: did you mean `team`?");
+
     const wrong = project({ slack: "http://127.0.0.1:9/slack", hook: "http://127.0.0.1:9/hook" }, `alerts: { on_success: yes }\n${STEPS}`);
     const result = await runCli(["validate", "--format", "json"], { cwd: wrong });
     const report = JSON.parse(result.stdout) as { diagnostics: Array<{ line: number; column: number; message: string }> };
