@@ -7,7 +7,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunEvent, RunStartedEvent } from "../../src/run-logs/runEvents.js";
+import { RunEvent, type RunStartedEvent } from "../../src/run-logs/runEvents.js";
+import { createAjv } from "../../src/validate/ajvInstance.js";
 import { eventually, isRunning } from "../support/processState.js";
 import { makeProject, runCli } from "../support/tempProject.js";
 import { runLogs, startDaemon, type DaemonProcess } from "./daemonProcess.js";
@@ -123,6 +124,11 @@ describe("chained jobs in the daemon", () => {
         { job_id: "stock", run_id: both[1]!.started.run_id, status: "succeeded" },
       ]);
       for (const upstream of both) expect(Date.parse(run.started.ts)).toBeGreaterThanOrEqual(Date.parse(upstream.final!.ts));
+    }
+    // The log's contract: every event of the chained runs, after_runs included, matches the RunEvent schema.
+    const validate = createAjv().compile(RunEvent);
+    for (const events of [...runLogs(root, "transform"), ...runLogs(root, "cleanup"), ...runLogs(root, "summary")]) {
+      for (const event of events) expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
     }
     // The daemon says why publish did not start, once per date.
     const skipped = running.events("chain_skipped", "publish");
