@@ -55,6 +55,10 @@ export interface FireTimesRequest {
   json: boolean;
   /** Printed above the list in text mode, given the schedule in words (`at 02:00, every day`). */
   title: (words: string) => string;
+  /** A second line under the title (a chained job's `after …`), given the schedule in words. */
+  subtitle?: ((words: string) => string) | undefined;
+  /** More fields of the JSON document (a chained job's `trigger`). */
+  extra?: Record<string, unknown> | undefined;
 }
 
 export function printFireTimes(request: FireTimesRequest): number {
@@ -72,10 +76,11 @@ export function printFireTimes(request: FireTimesRequest): number {
   const fires = instants.map((ms) => formatFireTime(ms, request.timezone));
   const words = describeCron(request.expression, request.cron);
   if (request.json) {
-    printJson(output, { cron: request.expression, timezone: request.timezone, words, fires });
+    printJson(output, { cron: request.expression, timezone: request.timezone, words, fires, ...request.extra });
     return 0;
   }
   output.out(output.style.bold(request.title(lowerFirst(words))));
+  if (request.subtitle) output.out(`  ${request.subtitle(lowerFirst(words))}`);
   instants.forEach((ms, index) => output.out(`  ${fires[index]}  ${output.style.dim(fireWeekday(ms, request.timezone))}`));
   if (fires.length === 0) output.out("  (never fires)");
   return 0;

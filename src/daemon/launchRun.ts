@@ -51,7 +51,7 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
   if (options.interrupt.aborted) interruptAll();
   else options.interrupt.addEventListener("abort", interruptAll, { once: true });
   return {
-    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf, params: given }) => {
+    launch: ({ daemonJob, runId, trigger, scheduledFor, recoveryOf, logicalDate, afterRuns, params: given }) => {
       const { job, project } = daemonJob;
       // A parameter that is required and has no default cannot be given to a scheduled run.
       const params = given ?? parseParams(job, []);
@@ -65,7 +65,9 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
         runId,
         trigger,
         scheduledFor,
+        logicalDate,
         recoveryOf,
+        afterRuns,
         interrupt: interrupt.signal,
         onEvent,
         now: options.now,
@@ -79,7 +81,7 @@ export function createRunLauncher(options: RunLauncherOptions): RunLauncher {
           handles.delete(handle.runId);
           interrupts.delete(interrupt);
         });
-      return { runId: handle.runId, result };
+      return { runId: handle.runId, scheduledFor: handle.scheduledFor, result };
     },
     interruptRuns: (reason) => {
       const going = [...interrupts];

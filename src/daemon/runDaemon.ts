@@ -26,6 +26,9 @@ import { createRunLauncher, type RunLauncher } from "./launchRun.js";
 import { openClusterStore, type OpenedClusterStore } from "./cluster/openClusterStore.js";
 import { definitionsHash, projectRevision } from "./cluster/projectRevision.js";
 import { LocalFireStore } from "./localFireStore.js";
+import { ChainFirer } from "./chains/chainFirer.js";
+import type { ChainStore } from "./chains/chainStore.js";
+import { LocalChainStore } from "./chains/localChainStore.js";
 import { DaemonMetrics } from "./metrics.js";
 import { watchAbandoned, type OnAbandoned } from "./reportAbandoned.js";
 import { RetentionSweep } from "./retentionSweep.js";
@@ -175,6 +178,10 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     await served?.close();
     throw error;
   }
+  // The chained jobs: with state:, the cluster store; else the run logs, with the local store's job locks.
+  const chainStore: ChainStore = cluster
+    ? cluster.store
+    : new LocalChainStore({ runsDir: project.config.runsDir, tryLockJobs: (requests) => store.tryLockJobs(requests) });
   const garbage = new IdleGarbage();
   const abandoned = watchAbandoned({
     store,
@@ -203,12 +210,16 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     afterHeartbeat: async () => {
       await abandoned.check();
       retention.startIfDue();
+      await chains.tick();
     },
+    onRunEnded: (run) => chains.runEnded(run),
   });
   bridge.attach(scheduler);
+  const chains = new ChainFirer({ store: chainStore, log, clock, runs: scheduler });
   let watchdog: NodeJS.Timeout | undefined;
   try {
     await scheduler.start(jobs, opened.previous);
+    chains.start(jobs);
     await abandoned.check();
     health = () => {
       const state = scheduler.health();
@@ -231,6 +242,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
         logJobSet(log, set);
         if (set.configErrors.length === 0) {
           const changes = scheduler.replaceJobs(set.jobs);
+          chains.setJobs(set.jobs);
           if (cluster) {
             const definitions = definitionsHash(next);
             cluster.store.noteDefinitions(definitions, projectRevision(next, definitions));
@@ -271,6 +283,7 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
       project: project.root,
       jobs: jobs.size,
       scheduled: scheduler.health().jobs,
+      chained: [...jobs.values()].filter(({ job }) => job.enabled && job.trigger).length || undefined,
       pid: process.pid,
       version: VERSION,
       http: http?.url,
@@ -298,7 +311,9 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
     log.info("stopping", null, { signal, running: scheduler.runningCount, queued: scheduler.queuedCount || undefined, grace_s: graceSeconds });
     sdNotify("STOPPING=1");
     scheduler.stop();
+    chains.stop();
     await loop;
+    await chains.settled();
     await signals.reloading;
     if (scheduler.runningCount > 0) {
       const grace = new AbortController();
@@ -320,6 +335,8 @@ async function serve(options: RunDaemonOptions, signals: DaemonSignals): Promise
   } finally {
     if (watchdog) clearInterval(watchdog);
     scheduler.stop();
+    chains.stop();
+    await chains.settled();
     await http?.close();
     await served?.close();
     await store.close(clock.now());

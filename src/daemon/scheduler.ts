@@ -27,6 +27,7 @@ import { FireQueue } from "./fireQueue.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
+import type { EndedRun } from "./chains/chainStore.js";
 import type { DaemonMetrics } from "./metrics.js";
 import { SlotQueue, type WaitingFire } from "./slotQueue.js";
 
@@ -50,6 +51,8 @@ export interface SchedulerOptions {
   whenIdle?: (moment: IdleMoment) => unknown;
   /** Called once a tick after the store's heartbeat (the daemon looks for abandoned runs). */
   afterHeartbeat?: () => Promise<void>;
+  /** Told of each run of this scheduler once it has ended and its end is recorded (the chained jobs after it). */
+  onRunEnded?: (run: EndedRun) => void;
   /**
    * At most this many runs going at once (`daemon.max_concurrent_runs`, `--max-runs`): a fire past
    * it waits, unclaimed, for a run to end (another daemon with a free slot may take it). @default no limit
@@ -102,13 +105,19 @@ interface JobState {
 
 const scheduleKey = (job: Job) => (job.enabled && job.schedule ? `${job.schedule.expression}\u0000${job.schedule.timezone}` : undefined);
 /** The daemon's log line for each way a run starts. */
-const LAUNCH_EVENTS: Record<LaunchRequest["trigger"], string> = { schedule: "fired", catchup: "caught_up", recovery: "recovering", manual: "started_by_hand" };
+const LAUNCH_EVENTS: Record<LaunchRequest["trigger"], string> = {
+  schedule: "fired",
+  catchup: "caught_up",
+  recovery: "recovering",
+  manual: "started_by_hand",
+  chain: "chained",
+};
 /** A heartbeat this much later than due means the clock jumped or the process was stopped. */
 const JUMP_MS = 5_000;
 
 export class Scheduler {
-  readonly #options: Required<Omit<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns">> &
-    Pick<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns">;
+  readonly #options: Required<Omit<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns" | "onRunEnded">> &
+    Pick<SchedulerOptions, "metrics" | "whenIdle" | "afterHeartbeat" | "maxRuns" | "onRunEnded">;
   readonly #states = new Map<string, JobState>();
   readonly #pending = new Map<string, PendingFires>();
   readonly #queue = new FireQueue();
@@ -224,6 +233,26 @@ export class Scheduler {
   /** Fires waiting for a free slot (`maxRuns`). */
   get queuedCount(): number {
     return this.#queued.size;
+  }
+
+  /** Whether a run may start now: the daemon is not stopping, and below its limit of runs going. */
+  get hasRoom(): boolean {
+    return !this.#stopped && (this.#options.maxRuns === undefined || this.#active.size < this.#options.maxRuns);
+  }
+
+  /**
+   * Starts a chained run whose logical date the store has just claimed (chains/chainFirer.ts), with
+   * the job's lock under `forbid`; `lateMs`: how long ago the run it follows ended. False when the
+   * daemon is stopping: the run recorded with the claim ends at once, without starting.
+   */
+  startChained(request: LaunchRequest, lock: JobLock | undefined, lateMs = 0): boolean {
+    if (this.#stopped) {
+      void lock?.release();
+      void this.#options.store.runFinished(request.daemonJob.job.id, request.runId, "interrupted").catch(() => undefined);
+      return false;
+    }
+    this.#start(request, lateMs, lock);
+    return true;
   }
 
   /** Resolves when every run going now has ended (and its end is recorded). */
@@ -501,9 +530,11 @@ export class Scheduler {
     log.info(event, jobId, {
       scheduled_for: request.scheduledFor,
       run: run.runId,
-      late_ms: request.trigger === "catchup" ? lateness : undefined,
+      // A chained run is late when the run it follows ended while no daemon was looking.
+      late_ms: request.trigger === "catchup" || (request.trigger === "chain" && lateness > this.#options.onTimeMs) ? lateness : undefined,
       queued_ms: queuedMs,
       abandoned: request.recoveryOf,
+      after: request.afterRuns?.map((after) => `${after.job_id}:${after.status}:${after.run_id}`).join(","),
     });
     if (request.trigger !== "recovery") metrics?.fireWaited(queuedMs ?? 0);
     const settled = (async () => {
@@ -533,6 +564,7 @@ export class Scheduler {
         } catch (error) {
           log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
         }
+        this.#options.onRunEnded?.({ jobId, runId: run.runId, scheduledFor: run.scheduledFor ?? request.scheduledFor, status, endedMs: clock.now() });
       }
     })();
     this.#active.set(run.runId, { jobId, run, settled });

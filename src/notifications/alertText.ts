@@ -59,6 +59,15 @@ export function alertContent(alert: RunAlert): AlertContent {
         command,
       };
     }
+    case "on_success":
+      return {
+        summary: `✅ ${alert.jobId} succeeded${tail}`,
+        title: `✅ ${alert.jobId} succeeded`,
+        subject: `nomaflow: ${alert.jobId} succeeded`,
+        facts,
+        detail: null,
+        command,
+      };
     case "on_long_run": {
       const minutes = `${alert.longRunMinutes ?? "?"} min`;
       const step = alert.step === null ? "" : ` (now at step ${alert.step})`;

@@ -10,8 +10,8 @@ export interface RunAlert {
   kind: AlertKind;
   jobId: string;
   runId: string;
-  /** `failed` (on_failure), `running` (on_long_run, notify), `abandoned`. */
-  status: "failed" | "running" | "abandoned";
+  /** `failed` (on_failure), `succeeded` (on_success), `running` (on_long_run, notify), `abandoned`. */
+  status: "failed" | "succeeded" | "running" | "abandoned";
   /** The first failed step (on_failure), else null. */
   failedStep: string | null;
   /** The failed step's error (on_failure), or why a run was abandoned; null otherwise. */
@@ -28,7 +28,7 @@ export interface RunAlert {
   host: string;
   /** ISO 8601 UTC. */
   startedAt: string;
-  /** ISO 8601 UTC, once the run ended (on_failure); null while it runs or when unknown. */
+  /** ISO 8601 UTC, once the run ended (on_failure, on_success); null while it runs or when unknown. */
   endedAt: string | null;
 }
 
@@ -56,6 +56,11 @@ export function failureAlert(run: RunFacts, failure: { failedStep: string | null
     durationMs: failure.endedAt - run.startedAt,
     endedAt: new Date(failure.endedAt).toISOString(),
   };
+}
+
+/** `on_success`: the run ended succeeded at `endedAt`. */
+export function successAlert(run: RunFacts, endedAt: number): RunAlert {
+  return { ...base(run), kind: "on_success", status: "succeeded", durationMs: endedAt - run.startedAt, endedAt: new Date(endedAt).toISOString() };
 }
 
 /** `on_long_run`: the run is still going after `minutes`; `step` is the one running then. */

@@ -1,12 +1,13 @@
 /**
  * A run's alerts (DESIGN 6.3): `on_long_run_minutes` once when the run passes that age,
- * `on_failure` once when it ends failed, and the `notify` of its plugins. Each channel's outcome
+ * `on_failure` once when it ends failed, `on_success` once when it ends succeeded, and the `notify`
+ * of its plugins. Each channel's outcome
  * is written as `alert_sent` or `alert_failed`; nothing here can fail the run. The runner waits
  * for alerts still being sent before its final event, so they are all in the log, before it.
  */
 import type { Job } from "../project/job.js";
 import type { AlertKind, UnstampedRunEvent } from "../run-logs/runEvents.js";
-import { failureAlert, longRunAlert, notifyAlert, type RunAlert } from "./runAlert.js";
+import { failureAlert, longRunAlert, notifyAlert, successAlert, type RunAlert } from "./runAlert.js";
 import { pickRecipients, type AlertDelivery, type Notifier } from "./notifier.js";
 import type { SecretMasker } from "../secrets/secretMasker.js";
 
@@ -60,6 +61,14 @@ export class RunAlerts {
     this.#stopTimer();
     if (!this.#options.job.alerts.onFailure) return Promise.resolve();
     return this.#send("on_failure", failureAlert(this.#facts(), { failedStep, error, endedAt }), this.#options.job.alerts.recipients, undefined);
+  }
+
+  /** `on_success`, when the job wants it: to `on_success.recipients`, else the job's. */
+  succeeded(endedAt: number): Promise<void> {
+    this.#stopTimer();
+    const { alerts } = this.#options.job;
+    if (!alerts.onSuccess) return Promise.resolve();
+    return this.#send("on_success", successAlert(this.#facts(), endedAt), alerts.successRecipients, undefined);
   }
 
   /** Stops the long-run timer and waits for every alert still being sent (each is bounded by its tries). */

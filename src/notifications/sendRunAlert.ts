@@ -45,7 +45,13 @@ export interface SendRunAlertOptions extends Omit<NotifierOptions, "channels" | 
   now?: () => number;
 }
 
-const STATUS: Record<AlertKind, RunAlert["status"]> = { on_failure: "failed", on_long_run: "running", notify: "running", abandoned: "abandoned" };
+const STATUS: Record<AlertKind, RunAlert["status"]> = {
+  on_failure: "failed",
+  on_success: "succeeded",
+  on_long_run: "running",
+  notify: "running",
+  abandoned: "abandoned",
+};
 
 const instant = (value: string | number | null | undefined): number | null => {
   const ms = value === undefined || value === null ? NaN : new Date(value).getTime();

@@ -6,6 +6,9 @@ import type { AlertMessage, ChannelSender } from "./channelSender.js";
 import type { TeamsChannelFields } from "../schema/channelTypes.js";
 import { postJson } from "./postJson.js";
 
+/** Adaptive Card colours of the headline; a plugin's notification keeps the default. */
+const TITLE_COLOR = { on_failure: "Attention", abandoned: "Attention", on_long_run: "Warning", on_success: "Good" } as const;
+
 export function teamsPayload({ alert, content }: AlertMessage): Record<string, unknown> {
   const body: unknown[] = [
     {
@@ -14,7 +17,7 @@ export function teamsPayload({ alert, content }: AlertMessage): Record<string, u
       weight: "Bolder",
       size: "Medium",
       wrap: true,
-      ...(alert.kind === "notify" ? {} : { color: alert.kind === "on_long_run" ? "Warning" : "Attention" }),
+      ...(alert.kind === "notify" ? {} : { color: TITLE_COLOR[alert.kind] }),
     },
     { type: "FactSet", facts: content.facts.map((fact) => ({ title: fact.name, value: fact.value })) },
   ];

@@ -4,7 +4,7 @@
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
 import type { AbandonedPolicy, Backoff, Concurrency } from "../schema/common.js";
-import type { ParamDefinition, RunIf } from "../schema/jobSchema.js";
+import type { ChainOutcome, ParamDefinition, RunIf } from "../schema/jobSchema.js";
 
 export interface RetrySettings {
   /** Total number of tries. */
@@ -18,6 +18,10 @@ export interface RetrySettings {
 
 export interface AlertSettings {
   onFailure: boolean;
+  /** `on_success`: a message once when a run succeeds. */
+  onSuccess: boolean;
+  /** Where it goes: `on_success.recipients`, else the same channels as the other alerts. */
+  successRecipients: string[];
   onLongRunMinutes: number | undefined;
   /** Channel names: the job's recipients, else notifications.default. */
   recipients: string[];
@@ -33,6 +37,13 @@ export interface JobSchedule {
   expression: string;
   timezone: string;
   cron: ParsedCron;
+}
+
+/** `trigger:`: the daemon starts the job once the runs of `after` for a logical date ended as `on` says. */
+export interface JobTrigger {
+  /** Job ids, in the file's order. */
+  after: string[];
+  on: ChainOutcome;
 }
 
 export interface StepDefinition {
@@ -59,6 +70,8 @@ export interface Job {
   tags: string[];
   enabled: boolean;
   schedule: JobSchedule | undefined;
+  /** Runs after other jobs (as well as, or instead of, on a schedule). */
+  trigger: JobTrigger | undefined;
   /** The schedule's zone, else defaults.timezone, else UTC: the zone its runs' logical dates are written in. */
   timezone: string;
   params: Record<string, ParamDefinition>;

@@ -3,9 +3,9 @@
  * job settings are layered: built-in defaults < nomaflow.yaml `defaults` < job file < step.
  */
 import type { ParsedCron } from "../schedule/parseCron.js";
-import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy, type RunsRetention } from "../schema/common.js";
+import { AbandonedPolicy, AlertPolicy, Concurrency, defaultOf, JITTER_WHEN_TRUE, RetryPolicy, SuccessAlert, type RunsRetention } from "../schema/common.js";
 import { ProjectConfigFile } from "../schema/configSchema.js";
-import { COMMON_STEP_FIELDS, commonStepProperties, JobFile, RunIf } from "../schema/jobSchema.js";
+import { ChainOutcome, COMMON_STEP_FIELDS, commonStepProperties, JobFile, RunIf } from "../schema/jobSchema.js";
 import type { AlertSettings, Job, RetentionSettings, RetrySettings, StepDefinition } from "./job.js";
 import { parseDuration } from "./parseDuration.js";
 import type { JobDefaults } from "./projectConfig.js";
@@ -26,12 +26,13 @@ export const BUILT_IN_DEFAULTS = {
     maxSeconds: undefined,
     jitter: jitterFraction(defaultOf(retryFields.jitter)),
   } satisfies RetrySettings,
-  alerts: { onFailure: defaultOf(AlertPolicy.properties.on_failure), onLongRunMinutes: undefined },
+  alerts: { onFailure: defaultOf(AlertPolicy.properties.on_failure), onSuccess: defaultOf(SuccessAlert), onLongRunMinutes: undefined },
   concurrency: defaultOf(Concurrency),
   misfireGraceMinutes: defaultOf(JobFile.properties.misfire_grace_minutes),
   onAbandoned: defaultOf(AbandonedPolicy),
   runIf: defaultOf(RunIf),
   rerunOnResume: defaultOf(commonStepProperties.rerun_on_resume),
+  chainOutcome: defaultOf(ChainOutcome),
   enabled: defaultOf(JobFile.properties.enabled),
 };
 
@@ -48,10 +49,14 @@ export function mergeRetry(base: RetrySettings, override: RetryPolicy | undefine
 
 function mergeAlerts(defaults: AlertPolicy | undefined, job: AlertPolicy | undefined, defaultRecipients: string[]): AlertSettings {
   const recipients = job?.recipients ?? defaults?.recipients ?? [];
+  const resolved = recipients.length > 0 ? recipients : defaultRecipients;
+  const onSuccess = job?.on_success ?? defaults?.on_success ?? BUILT_IN_DEFAULTS.alerts.onSuccess;
   return {
     onFailure: job?.on_failure ?? defaults?.on_failure ?? BUILT_IN_DEFAULTS.alerts.onFailure,
+    onSuccess: onSuccess !== false,
+    successRecipients: typeof onSuccess === "object" ? onSuccess.recipients : resolved,
     onLongRunMinutes: job?.on_long_run_minutes ?? defaults?.on_long_run_minutes ?? BUILT_IN_DEFAULTS.alerts.onLongRunMinutes,
-    recipients: recipients.length > 0 ? recipients : defaultRecipients,
+    recipients: resolved,
   };
 }
 
@@ -107,6 +112,7 @@ export function resolveJob({ file, displayPath, absolutePath, defaults, defaultR
     tags: file.tags ?? [],
     enabled: file.enabled ?? BUILT_IN_DEFAULTS.enabled,
     schedule: file.schedule && cron ? { expression: file.schedule.cron, timezone: jobTimezone(file, defaults), cron } : undefined,
+    trigger: file.trigger && { after: file.trigger.after, on: file.trigger.on ?? BUILT_IN_DEFAULTS.chainOutcome },
     timezone: jobTimezone(file, defaults),
     params: file.params ?? {},
     retry: jobRetry,

@@ -10,6 +10,7 @@ import { processIsAlive, type IsAlive } from "../files/processIsAlive.js";
 import {
   FINAL_EVENTS,
   type AlertEvent,
+  type ChainedAfterRun,
   type RunEvent,
   type RunFinishedEvent,
   type RunStartedEvent,
@@ -64,6 +65,8 @@ export interface RunSummary {
   recovery_of?: string;
   /** For trigger resume: the run it resumed (absent otherwise). */
   resume_of?: string;
+  /** For trigger chain: the runs it followed (absent otherwise). */
+  after_runs?: ChainedAfterRun[];
   /** ISO 8601 UTC with milliseconds, as in the log. */
   started_at: string | null;
   ended_at: string | null;
@@ -288,6 +291,7 @@ export function summarizeRun(events: RunEvent[], isAlive: IsAlive = processIsAli
     ...(started?.interval_end ? { interval_end: started.interval_end } : {}),
     ...(started?.recovery_of ? { recovery_of: started.recovery_of } : {}),
     ...(started?.resume_of ? { resume_of: started.resume_of } : {}),
+    ...(started?.after_runs ? { after_runs: started.after_runs } : {}),
     started_at: started?.ts ?? (startMs === undefined ? null : new Date(startMs).toISOString()),
     ended_at: final?.ts ?? null,
     duration_ms: final?.duration_ms ?? null,

@@ -10,7 +10,8 @@ import { Type, type Static } from "@sinclair/typebox";
 /**
  * Why a run started: by hand, on time, late within the misfire grace (`catchup`), as the rerun of
  * a run whose daemon died (`recovery`, with `state:` and `on_abandoned: rerun`), for one fire time
- * of `nomaflow backfill` (`backfill`), or as `nomaflow run --resume` of a failed run (`resume`).
+ * of `nomaflow backfill` (`backfill`), as `nomaflow run --resume` of a failed run (`resume`), or by
+ * the daemon once the runs of the jobs its `trigger.after` names ended for one logical date (`chain`).
  */
 export const Trigger = Type.Union([
   Type.Literal("manual"),
@@ -19,11 +20,18 @@ export const Trigger = Type.Union([
   Type.Literal("recovery"),
   Type.Literal("backfill"),
   Type.Literal("resume"),
+  Type.Literal("chain"),
 ]);
 export type Trigger = Static<typeof Trigger>;
 
 /** Why an alert went out: the job's alert policy, a plugin's `ctx.notify`, or a run found abandoned. */
-export const AlertKind = Type.Union([Type.Literal("on_failure"), Type.Literal("on_long_run"), Type.Literal("notify"), Type.Literal("abandoned")]);
+export const AlertKind = Type.Union([
+  Type.Literal("on_failure"),
+  Type.Literal("on_success"),
+  Type.Literal("on_long_run"),
+  Type.Literal("notify"),
+  Type.Literal("abandoned"),
+]);
 export type AlertKind = Static<typeof AlertKind>;
 
 const stamp = {
@@ -31,6 +39,16 @@ const stamp = {
   run_id: Type.String(),
   job_id: Type.String(),
 };
+
+/** One run a chained run followed: the latest run of a job of `trigger.after` for the logical date. */
+export const ChainedAfterRun = Type.Object({
+  job_id: Type.String(),
+  run_id: Type.String(),
+  status: Type.Union([Type.Literal("succeeded"), Type.Literal("failed"), Type.Literal("interrupted"), Type.Literal("abandoned")], {
+    description: "How it ended.",
+  }),
+});
+export type ChainedAfterRun = Static<typeof ChainedAfterRun>;
 
 export const RunStartedEvent = Type.Object({
   ...stamp,
@@ -52,6 +70,11 @@ export const RunStartedEvent = Type.Object({
   step_types: Type.Optional(Type.Array(Type.String(), { description: "Their types, in the same order (absent in logs written before this field existed)." })),
   recovery_of: Type.Optional(Type.String({ description: "For trigger recovery: the abandoned run this one reruns." })),
   resume_of: Type.Optional(Type.String({ description: "For trigger resume: the failed or interrupted run this one resumes." })),
+  after_runs: Type.Optional(
+    Type.Array(ChainedAfterRun, {
+      description: "For trigger chain: the run of each job of trigger.after, for the same logical date, that this run followed, in after's order.",
+    }),
+  ),
 });
 export type RunStartedEvent = Static<typeof RunStartedEvent>;
 

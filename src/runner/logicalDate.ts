@@ -89,3 +89,27 @@ export function logicalDateOfRun(job: Job, scheduledFor: string | null, startedM
   if (!job.schedule || !Number.isFinite(fireMs)) return { scheduledFor, intervalStart: scheduledFor, intervalEnd: scheduledFor };
   return { ...logicalDateOfFire(job.schedule, fireMs), scheduledFor, intervalEnd: scheduledFor };
 }
+
+/**
+ * A chained run is for the logical date of the runs it follows, with the interval of its chain's
+ * root (from the fire before it in that job's schedule; see chainRoot). It is written in the
+ * chained job's zone when it has a schedule of its own, else in the root's: a date of
+ * `${run.scheduled_for:date}` is then the day the runs it follows were for.
+ */
+export function chainedLogicalDate(job: Job, root: Job | undefined, atMs: number, nowMs: number): LogicalDate {
+  const zone = job.schedule || !root ? job.timezone : root.timezone;
+  const at = formatFireTime(atMs, zone);
+  const upstream = root ? logicalDateOfRun(root, at, nowMs) : { scheduledFor: at, intervalStart: at, intervalEnd: at };
+  const inZone = (iso: string) => formatFireTime(Date.parse(iso), zone);
+  return { scheduledFor: at, intervalStart: inZone(upstream.intervalStart), intervalEnd: inZone(upstream.intervalEnd) };
+}
+
+/**
+ * A run by hand of a chained job without a schedule: for the latest fire at or before `nowMs` of
+ * its chain's root, or the one `run --for` names (`forRoot`, a logical date of the root), as the
+ * daemon would have run it after the root's run for that date.
+ */
+export function logicalDateOfChainedRun(job: Job, root: Job, nowMs: number, forRoot?: LogicalDate): LogicalDate {
+  const atMs = Date.parse((forRoot ?? logicalDateOfManualRun(root, nowMs)).scheduledFor);
+  return chainedLogicalDate(job, root, atMs, nowMs);
+}

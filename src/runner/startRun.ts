@@ -8,7 +8,7 @@ import { ConnectorSet } from "../connectors/connectorSet.js";
 import { Notifier } from "../notifications/notifier.js";
 import type { Job } from "../project/job.js";
 import type { Project } from "../project/loadProject.js";
-import type { RunEvent, Trigger, UnstampedRunEvent } from "../run-logs/runEvents.js";
+import type { ChainedAfterRun, RunEvent, Trigger, UnstampedRunEvent } from "../run-logs/runEvents.js";
 import { RunLogWriter } from "../run-logs/runLogWriter.js";
 import { newRunId } from "../identity/runId.js";
 import type { StepOutput } from "../step-types/stepType.js";
@@ -41,6 +41,8 @@ export interface RunOptions {
   scheduledFor?: string | null;
   /** The run's logical date whole (`run --for`, backfill, resume). */
   logicalDate?: LogicalDate;
+  /** For trigger chain: the runs this one follows, recorded in run_started. */
+  afterRuns?: ChainedAfterRun[];
   /** For trigger resume: the run resumed and the steps not run again (see resumePlan.ts). */
   resume?: Pick<ResumePlan, "of" | "reused">;
   /** Aborting it interrupts the run: the running step is cancelled, run_interrupted is written. */
@@ -78,6 +80,8 @@ export interface RunResult {
 export interface RunHandle {
   runId: string;
   logPath: string;
+  /** The run's logical date, as run_started records it. */
+  scheduledFor: string;
   result: Promise<RunResult>;
   /**
    * Ends the run at once (a second Ctrl-C): the running step's signal fires (its queries are
@@ -175,6 +179,7 @@ export function startRun(options: RunOptions): RunHandle {
       step_types: job.steps.map((step) => step.type),
       recovery_of: options.recoveryOf,
       resume_of: options.resume?.of,
+      after_runs: options.afterRuns,
     });
     // With the log created in the background, nothing runs before it exists.
     const logProblem = await writer.ready.then(
@@ -279,6 +284,7 @@ export function startRun(options: RunOptions): RunHandle {
   const end = async (outcome: StepsOutcome): Promise<RunResult> => {
     const endedAt = now();
     if (outcome.status === "failed") await alerts.failed(outcome.failedStep, outcome.stepError ?? outcome.error ?? "unknown error", endedAt);
+    if (outcome.status === "succeeded") await alerts.succeeded(endedAt);
     await alerts.settle();
     return finish(outcome.status, outcome.failedStep, outcome.error, endedAt, outcome.reason);
   };
@@ -298,6 +304,7 @@ export function startRun(options: RunOptions): RunHandle {
   return {
     runId,
     logPath: writer.path,
+    scheduledFor: logicalDate.scheduledFor,
     result,
     forceStop: () => {
       if (forcedEnd) return forcedEnd;

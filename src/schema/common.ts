@@ -85,9 +85,32 @@ export const RetryPolicy = Type.Object(
 );
 export type RetryPolicy = Static<typeof RetryPolicy>;
 
+/** `on_success: { recipients }`: a success message to channels of its own (failures may go elsewhere). */
+export const SuccessAlert = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Object(
+      {
+        recipients: Type.Array(Reference("channel"), {
+          minItems: 1,
+          description: "The channels told of a success, instead of the job's recipients.",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description: "Send a message once when a run succeeds: true (to the alert recipients) or { recipients: [channels] }.",
+    [EXPECTED]: "true, false or { recipients: [channel, …] }",
+    default: false,
+  },
+);
+export type SuccessAlert = Static<typeof SuccessAlert>;
+
 export const AlertPolicy = Type.Object(
   {
     on_failure: Type.Optional(Type.Boolean({ description: "Alert once when a run fails.", default: true })),
+    on_success: Type.Optional(SuccessAlert),
     on_long_run_minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "Alert once when a run is still going after this many minutes." })),
     recipients: Type.Optional(
       Type.Array(Reference("channel"), {

@@ -38,6 +38,27 @@ export const RunIf = Type.Union([Type.Literal("success"), Type.Literal("failure"
 });
 export type RunIf = Static<typeof RunIf>;
 
+/** How the runs a chained job waits for must have ended: all succeeded, not all succeeded, or whatever. */
+export const ChainOutcome = Type.Union([Type.Literal("success"), Type.Literal("failure"), Type.Literal("always")], {
+  description:
+    "success: every job named in after has a succeeded run for the logical date; failure: all of them ended and at least one did not succeed; always: all of them ended.",
+  default: "success",
+});
+export type ChainOutcome = Static<typeof ChainOutcome>;
+
+export const ChainTrigger = Type.Object(
+  {
+    after: Type.Array(Name({ description: "A job id of this project." }), {
+      minItems: 1,
+      uniqueItems: true,
+      description: "The jobs whose runs for one logical date this job runs after (the daemon starts it, trigger chain).",
+    }),
+    on: Type.Optional(ChainOutcome),
+  },
+  { additionalProperties: false, description: "Start this job when the runs of other jobs for the same logical date have ended." },
+);
+export type ChainTrigger = Static<typeof ChainTrigger>;
+
 /** Fields every step has, whatever its type. */
 export const commonStepProperties = {
   name: Name({ description: "Unique in the job." }),
@@ -66,6 +87,7 @@ export const JobFile = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     enabled: Type.Optional(Type.Boolean({ default: true })),
     schedule: Type.Optional(Schedule),
+    trigger: Type.Optional(ChainTrigger),
     params: Type.Optional(
       Type.Record(Type.String({ pattern: PARAM_NAME_PATTERN }), ParamDefinition, {
         description: "Typed parameters, given with `nomaflow run JOB -p name=value`.",

@@ -9,6 +9,7 @@ import { checkConnectorUrls } from "./checkConnectorUrls.js";
 import { checkStateSettings } from "./checkStateSettings.js";
 import { checkTemplates } from "./checkTemplates.js";
 import { literalPasswords } from "./literalPasswords.js";
+import { findReferences } from "./references.js";
 import { schemaProblems } from "./schemaProblems.js";
 import { isValidTimezone, suggestTimezone } from "../schedule/timezones.js";
 
@@ -44,6 +45,14 @@ export function checkConfig(project: Project, requireEnv: boolean): Diagnostic[]
       });
     }
   });
+  // defaults.alerts: recipients and on_success.recipients, named as a job's are.
+  for (const reference of findReferences(ProjectConfigFile as unknown as Record<string, unknown>, source.data)) {
+    if (reference.kind === "channel" && reference.path[0] === "defaults" && !config.channels.has(reference.name)) {
+      at(reference.path, `alert recipient ${reference.name} is not a channel of nomaflow.yaml`, {
+        hint: didYouMean(reference.name, config.channels.keys()) ?? "define it under notifications.channels",
+      });
+    }
+  }
   for (const finding of checkConnectorUrls(config.connectors.values(), project.environment)) at(finding.path, finding.message, finding);
   const stateRefused = problems.some((problem) => problem.path[0] === "state");
   for (const finding of checkStateSettings(config, project.environment, (source.data as Record<string, unknown>).state, stateRefused)) {

@@ -7,7 +7,7 @@ import type { Job } from "../project/job.js";
 import { readJobFile, type JobFileEntry, type Project } from "../project/loadProject.js";
 import { jobTimezone, resolveJob } from "../project/resolveJob.js";
 import { hasReference } from "../templates/template.js";
-import { diagnosticAt, locate } from "../project/yamlSource.js";
+import { diagnosticAt, locate, type YamlSource } from "../project/yamlSource.js";
 import { SQL_TEXT } from "../schema/common.js";
 import { COMMON_STEP_FIELDS, JobFile, type ParamDefinition } from "../schema/jobSchema.js";
 import { didYouMean } from "../errors/closestMatch.js";
@@ -25,8 +25,16 @@ export interface JobCheckOptions {
   dstFrom: number | undefined;
 }
 
+/** A job's `trigger.after` as written: each name with its position, for the checks across jobs (checkChains.ts). */
+export interface ChainDeclaration {
+  file: string;
+  after: Array<{ name: string; line: number; column: number }>;
+}
+
 export interface JobCheckResult {
   id: string;
+  /** Undefined when the job has no `trigger.after` list. */
+  chain: ChainDeclaration | undefined;
   /** Where the `id` field is, for a duplicate-id diagnostic; undefined when the file did not parse. */
   idPosition: { line: number; column: number } | undefined;
   diagnostics: Diagnostic[];
@@ -47,7 +55,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
   const diagnostics = [...readDiagnostics];
   const data = source?.data as Record<string, unknown> | undefined;
   const id = typeof data?.id === "string" ? data.id : entry.expectedId;
-  if (!source) return { id, idPosition: undefined, diagnostics, job: undefined };
+  if (!source) return { id, chain: undefined, idPosition: undefined, diagnostics, job: undefined };
 
   const idPosition = locate(source, ["id"]);
   const rawSteps = Array.isArray(data?.steps) ? (data.steps as unknown[]) : [];
@@ -70,7 +78,7 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
 
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     at([], "a job file must be a map of fields (id, schedule, steps, …)");
-    return { id, idPosition, diagnostics, job: undefined };
+    return { id, chain: undefined, idPosition, diagnostics, job: undefined };
   }
 
   for (const problem of schemaProblems(JobFile, data)) at(problem.path, problem.message, problem);
@@ -109,7 +117,8 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
     allSteps: stepNames,
     stepsBefore: (path) => (path[0] === "steps" && typeof path[1] === "number" ? stepNames.slice(0, path[1]) : []),
     isSql: (path) => sqlPaths.has(path.join("\0")),
-    scheduled: data.schedule !== undefined,
+    // A chained run takes the interval of the run it follows.
+    scheduled: data.schedule !== undefined || data.trigger !== undefined,
   })) {
     at(finding.path, finding.message, finding);
   }
@@ -126,7 +135,8 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
       : { findings: [], cron: undefined };
   for (const finding of scheduleCheck.findings) at(["schedule", finding.field], finding.message, finding);
 
-  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, idPosition, diagnostics, job: undefined };
+  const chain = chainDeclaration(source, entry.file, data.trigger);
+  if (diagnostics.some((diagnostic) => diagnostic.severity === "error")) return { id, chain, idPosition, diagnostics, job: undefined };
   const job = resolveJob({
     file: data as JobFile,
     displayPath: entry.file,
@@ -135,7 +145,14 @@ export function checkJobFile(entry: JobFileEntry, project: Project, options: Job
     defaultRecipients: config.defaultRecipients,
     cron: scheduleCheck.cron,
   });
-  return { id, idPosition, diagnostics, job };
+  return { id, chain, idPosition, diagnostics, job };
+}
+
+function chainDeclaration(source: YamlSource, file: string, trigger: unknown): ChainDeclaration | undefined {
+  const after = (trigger as { after?: unknown } | null | undefined)?.after;
+  if (typeof trigger !== "object" || !Array.isArray(after)) return undefined;
+  const names = after.flatMap((name, index) => (typeof name === "string" ? [{ name, ...locate(source, ["trigger", "after", index]) }] : []));
+  return { file, after: names };
 }
 
 function checkSteps(rawSteps: unknown[], project: Project, at: (path: Path, message: string, extra?: At) => void): void {

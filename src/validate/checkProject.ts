@@ -11,6 +11,7 @@ import type { JobFileEntry, Project } from "../project/loadProject.js";
 import { unknownJob } from "../project/unknownJob.js";
 import { loadPluginStepTypes } from "./pluginStepTypes.js";
 import { checkConfig } from "./checkConfig.js";
+import { checkChains } from "./checkChains.js";
 import { checkJobFile } from "./checkJobFile.js";
 
 export interface CheckOptions {
@@ -80,6 +81,12 @@ async function checkJobFiles(project: Project, selected: JobFileEntry[], options
   const configDiagnostics = [...checkConfig(project, requireEnv), ...(await loadPluginStepTypes(project))];
   const results = selected.map((entry) => checkJobFile(entry, project, { requireEnv, dstFrom: options.dstFrom }));
 
+  const models = new Map(results.flatMap((result) => (result.job ? [[result.id, result.job] as const] : [])));
+  const chainFindings = checkChains(
+    results,
+    project.jobFiles.map((entry) => entry.expectedId),
+    models,
+  );
   const diagnostics = [...configDiagnostics];
   const jobs = new Map<string, Job>();
   const reports: JobReport[] = [];
@@ -100,7 +107,8 @@ async function checkJobFiles(project: Project, selected: JobFileEntry[], options
     } else if (!earlier) {
       firstFileOfId.set(result.id, entry);
     }
-    // A job is judged on its own file; a broken nomaflow.yaml is reported (and refused by
+    result.diagnostics.push(...(chainFindings.get(index) ?? []));
+    // A job is judged on its own file (and the names its trigger.after gives); a broken nomaflow.yaml is reported (and refused by
     // checkJob and requireJob) on its own, and leaves its jobs unjudged.
     const valid = countErrors(result.diagnostics) === 0;
     diagnostics.push(...result.diagnostics);

@@ -9,6 +9,8 @@ import { formatLocalTime } from "../render/formatLocalTime.js";
 import { checkProject } from "../../validate/checkProject.js";
 import { createOutput, printJson } from "../output.js";
 import { columnLines } from "../render/columnLines.js";
+import { formatChain } from "../render/formatChain.js";
+import type { ChainOutcome } from "../../schema/jobSchema.js";
 
 export interface ListOptions {
   project?: string;
@@ -25,6 +27,8 @@ export interface CatalogueEntry {
   tags: string[];
   schedule: string | null;
   timezone: string | null;
+  /** `trigger:`: the jobs it runs after and how their runs must have ended; null when it has none. */
+  trigger: { after: string[]; on: ChainOutcome } | null;
   next_fire: string | null;
   /**
    * The latest run (started_at as in the log: ISO 8601 UTC), from the run logs and, with `state`,
@@ -59,6 +63,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
       tags: job?.tags ?? [],
       schedule: job?.schedule?.expression ?? null,
       timezone: job?.schedule?.timezone ?? null,
+      trigger: job?.trigger ? { after: job.trigger.after, on: job.trigger.on } : null,
       next_fire: next !== undefined && job?.schedule ? formatFireTime(next, job.schedule.timezone) : null,
       last_run: last ?? null,
     };
@@ -74,7 +79,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
   const rows = shown.map((entry) => [
     entry.id,
     !entry.valid ? "invalid" : entry.enabled ? "yes" : "no",
-    entry.schedule ?? "manual",
+    whenItRuns(entry),
     entry.timezone ?? "",
     entry.next_fire ?? (entry.valid && entry.enabled && entry.schedule ? "never" : "—"),
     entry.last_run ? `${entry.last_run.status} ${formatLocalTime(entry.last_run.started_at)}${onHost(entry.last_run.host)}` : "never run",
@@ -86,4 +91,11 @@ export async function listCommand(options: ListOptions): Promise<number> {
   if (shown.length === 0) output.out(options.tag ? `no job has the tag ${options.tag}` : "no job files in jobs/");
   if (entries.some((entry) => !entry.valid)) output.err("some jobs are invalid: run nomaflow validate to see why");
   return 0;
+}
+
+/** The SCHEDULE column: the cron, the chain, both, or `manual`. */
+function whenItRuns(entry: CatalogueEntry): string {
+  const chain = entry.trigger && formatChain(entry.trigger);
+  if (entry.schedule && chain) return `${entry.schedule}; ${chain}`;
+  return entry.schedule ?? chain ?? "manual";
 }

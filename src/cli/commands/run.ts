@@ -1,11 +1,12 @@
 import { UsageError } from "../../errors/nomaflowError.js";
 import { loadProject } from "../../project/loadProject.js";
-import { logicalDateAt, logicalDateOnDay, type LogicalDate } from "../../runner/logicalDate.js";
+import { logicalDateAt, logicalDateOfChainedRun, logicalDateOnDay, type LogicalDate } from "../../runner/logicalDate.js";
 import type { Job } from "../../project/job.js";
 import { parseParams } from "../../runner/parseParams.js";
 import { requireEnvironment } from "../../runner/requiredEnvironment.js";
 import { planResume } from "../../runner/resumePlan.js";
 import { checkJob } from "../../validate/checkProject.js";
+import { chainRootOf } from "../chainRootOf.js";
 import { DATE_ONLY, parseFrom, parseUntil } from "../fireTimes.js";
 import { readNamedRun } from "../findRun.js";
 import { createOutput } from "../output.js";
@@ -45,7 +46,12 @@ export async function runCommand(jobId: string, options: RunCommandOptions): Pro
     runFor = { trigger: "resume", logicalDate: plan.logicalDate, resume: plan };
   } else {
     params = parseParams(job, options.param);
-    if (options.for !== undefined) runFor = { logicalDate: logicalDateFor(job, options.for) };
+    // A chained job without a schedule is for a logical date of its chain's root, as in the daemon.
+    const root = job.trigger && !job.schedule ? await chainRootOf(project, job) : undefined;
+    if (root) {
+      const forRoot = options.for === undefined ? undefined : logicalDateFor(root, options.for);
+      runFor = { logicalDate: logicalDateOfChainedRun(job, root, Date.now(), forRoot) };
+    } else if (options.for !== undefined) runFor = { logicalDate: logicalDateFor(job, options.for) };
   }
   requireEnvironment(project, job);
   const result = await runInForeground({ project, job, params, output, json: options.json, runFor });

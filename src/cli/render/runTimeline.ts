@@ -63,10 +63,14 @@ export function formatParams(params: Record<string, unknown>): string {
   return entries.map(([name, value]) => `${name}=${typeof value === "string" ? value : formatCompactJson(value)}`).join(", ");
 }
 
-/** `schedule, for 2026-11-29T02:00:00+01:00`, `resume of RUN, for …`, or `manual` (an old log without its logical date). */
-export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for" | "recovery_of" | "resume_of">): string {
+/**
+ * `schedule, for 2026-11-29T02:00:00+01:00`, `resume of RUN, for …`, `chain after load RUN (succeeded), for …`,
+ * or `manual` (an old log without its logical date).
+ */
+export function formatTrigger(summary: Pick<RunSummary, "trigger" | "scheduled_for" | "recovery_of" | "resume_of" | "after_runs">): string {
   const of = summary.recovery_of ?? summary.resume_of;
-  const trigger = of ? `${summary.trigger ?? "recovery"} of ${of}` : (summary.trigger ?? "unknown");
+  const after = summary.after_runs?.map((run) => `${run.job_id} ${run.run_id} (${run.status})`).join(", ");
+  const trigger = of ? `${summary.trigger ?? "recovery"} of ${of}` : after ? `${summary.trigger ?? "chain"} after ${after}` : (summary.trigger ?? "unknown");
   return summary.scheduled_for ? `${trigger}, for ${summary.scheduled_for}` : trigger;
 }
 
@@ -186,6 +190,7 @@ export function formatRunTimeline(
 
 const ALERT_NAMES: Record<AlertEvent["kind"], string> = {
   on_failure: "failure alert",
+  on_success: "success message",
   on_long_run: "long-run alert",
   notify: "notification",
   abandoned: "abandoned-run alert",

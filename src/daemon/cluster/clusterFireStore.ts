@@ -21,7 +21,9 @@ import type { Clock } from "../clock.js";
 import type { DaemonLog } from "../daemonLog.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLockResult, LockRequest, OpenedFireStore, StartedRun } from "../fireStore.js";
 import type { ClusterView } from "../metrics.js";
+import type { ChainClaim, ChainClaimOutcome, ChainStore, EndedRun, UpstreamRun } from "../chains/chainStore.js";
 import { abandonGoneManualRuns, readAbandonedRuns, sweepDeadDaemons } from "./abandonedSweep.js";
+import { claimStoredChain, latestStoredRunsFor, StoredRunEnds } from "./chainClaims.js";
 import { DaemonLease, type DaemonIdentity } from "./daemonLease.js";
 import { pruneStore } from "./pruneStore.js";
 import { StoreSql } from "./storeSql.js";
@@ -70,7 +72,7 @@ const MANUAL_RUNS_EVERY_MS = 60_000;
 /** How often old fires, runs and events are pruned. */
 const PRUNE_EVERY_MS = 3_600_000;
 
-export class ClusterFireStore implements FireStore {
+export class ClusterFireStore implements FireStore, ChainStore {
   readonly #options: ClusterFireStoreOptions;
   readonly #sql: StoreSql;
   readonly #lease: DaemonLease;
@@ -90,6 +92,7 @@ export class ClusterFireStore implements FireStore {
   /** Scheduled runs recorded with their claim, not yet told started. */
   readonly #registered = new Set<string>();
   #leasesExpired = 0;
+  readonly #runEnds = new StoredRunEnds();
 
   constructor(options: ClusterFireStoreOptions) {
     this.#options = options;
@@ -258,6 +261,31 @@ export class ClusterFireStore implements FireStore {
       }
       return outcome;
     });
+  }
+
+  async latestRunsFor(jobIds: readonly string[], atMs: number): Promise<Map<string, UpstreamRun>> {
+    return latestStoredRunsFor(this.#sql, jobIds, atMs);
+  }
+
+  async endedElsewhere(jobIds: readonly string[], sinceMs: number): Promise<EndedRun[]> {
+    return this.#runEnds.endedSince(this.#sql, this.#lease.id, jobIds, sinceMs);
+  }
+
+  /** The claim, the lock (forbid) and the run's row in one statement (chainClaims.ts). */
+  async claimChain(claim: ChainClaim): Promise<ChainClaimOutcome> {
+    const found = await claimStoredChain(this.#sql, this.#lease.id, this.#options.identity, claim);
+    if (!found.alive) {
+      this.#sql.up = false;
+      this.#wake.abort();
+      throw new Error("this daemon's lease in the state store has expired; chained runs wait until it is renewed");
+    }
+    if (!found.claimed) return claim.forbid && !found.locked && !found.takenBefore ? { outcome: "busy", heldBy: found.holder } : { outcome: "taken" };
+    this.#registered.add(claim.runId);
+    const daemonId = this.#lease.id;
+    const lock = claim.forbid
+      ? { release: () => this.#queueEnd({ runId: claim.runId, lock: { jobId: claim.jobId, runId: claim.runId, daemonId } }) }
+      : undefined;
+    return { outcome: "claimed", lock };
   }
 
   async tryLockJobs(requests: readonly LockRequest[]): Promise<JobLockResult[]> {
