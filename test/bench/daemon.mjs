@@ -4,7 +4,10 @@
 // hourly jobs, none due, for BENCH_IDLE_SECONDS (default 60): the daemon's CPU from
 // /proc/<pid>/stat (utime + stime). Goal: < 1 %. The baseline is an empty Node process with one
 // timer, measured over the same window; for lateness, the same 1,000 runs started back to back by
-// startRun in a bare process (no scheduler): the runner's own floor. Run `npm run build` first.
+// startRun in a bare process (no scheduler): the runner's own floor. BENCH_CONSOLE=1: the daemons
+// serve --http 127.0.0.1:0 and a visitor keeps the console's catalogue open (the page, then
+// api/jobs every 2 s as the page polls), so that the console's cost to firing and idling shows.
+// Run `npm run build` first.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +20,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const everySeconds = 15;
 const stepKind = process.env.BENCH_STEP ?? "node";
+const withConsole = process.env.BENCH_CONSOLE === "1";
+const consoleArgs = withConsole ? ["--http", "127.0.0.1:0"] : [];
 // The daemon is started as its systemd unit starts it; BENCH_NODE_FLAGS="" (or other flags) to compare.
 const { DAEMON_NODE_FLAGS } = await import(new URL("../../dist/daemon/daemonNodeFlags.js", import.meta.url).href);
 const nodeFlags = process.env.BENCH_NODE_FLAGS === undefined ? DAEMON_NODE_FLAGS : process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean);
@@ -77,6 +82,30 @@ function cpuTicks(pid) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted, fraction) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 
+/** A visitor with the catalogue open: the page, then api/jobs every 2 s (with its ETag, as the page does). */
+function openConsole(daemon) {
+  if (!withConsole) return () => undefined;
+  const url = /http=(\S+)/.exec(daemon.text)?.[1];
+  if (url === undefined) throw new Error(`the daemon did not say where it serves HTTP:\n${daemon.text.slice(-2000)}`);
+  let etag;
+  let stopped = false;
+  const poll = async () => {
+    await fetch(`${url}/`).then((response) => response.text());
+    while (!stopped) {
+      const response = await fetch(`${url}/api/jobs`, { headers: etag ? { "If-None-Match": etag } : {} });
+      if (response.status !== 200 && response.status !== 304) throw new Error(`api/jobs answered ${response.status}`);
+      etag = response.headers.get("etag") ?? etag;
+      await response.arrayBuffer();
+      await sleep(2000);
+    }
+  };
+  const polling = poll();
+  return () => {
+    stopped = true;
+    return polling;
+  };
+}
+
 async function stop(daemon) {
   daemon.child.kill("SIGTERM");
   const code = await daemon.exited;
@@ -92,14 +121,16 @@ const byRound = new Map();
 let busyPeakRss;
 let busyAfterRss;
 try {
-  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", busyRoot, "--grace", "10"]);
+  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", busyRoot, "--grace", "10", ...consoleArgs]);
   await daemon.until((state) => state.text.includes("daemon_started"), 60_000);
+  const closeConsole = openConsole(daemon);
   // Each round logs a fired and a run_finished line per job.
   await daemon.until((state) => state.lines >= 1 + rounds * 2 * jobs, (rounds + 2) * everySeconds * 1000);
   busyPeakRss = procStatus(daemon.child.pid, "VmHWM");
   // Once the last runs are over and the next fire is seconds away, the daemon gives memory back.
   await sleep(4000);
   busyAfterRss = procStatus(daemon.child.pid, "VmRSS");
+  await closeConsole();
   await stop(daemon);
   for (const job of readdirSync(join(busyRoot, "runs")).filter((name) => !name.startsWith("."))) {
     for (const file of readdirSync(join(busyRoot, "runs", job))) {
@@ -155,9 +186,10 @@ const minute = (new Date().getMinutes() + 30) % 60;
 const idleRoot = makeProject(`${minute} * * * *`);
 let idle;
 try {
-  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", idleRoot]);
+  const daemon = start(process.execPath, [...nodeFlags, bin, "daemon", "-C", idleRoot, ...consoleArgs]);
   const baseline = start(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
   await daemon.until((state) => state.text.includes("daemon_started"), 60_000);
+  const closeConsole = openConsole(daemon);
   await sleep(5000); // start-up work (validation, first writes) is not idle time
   const before = { daemon: cpuTicks(daemon.child.pid), baseline: cpuTicks(baseline.child.pid), at: performance.now() };
   await sleep(idleSeconds * 1000);
@@ -170,6 +202,7 @@ try {
     baselineRss: procStatus(baseline.child.pid, "VmRSS"),
   };
   baseline.child.kill("SIGTERM");
+  await closeConsole();
   await stop(daemon);
 } finally {
   server.close();
@@ -178,7 +211,7 @@ try {
 
 const met = (ok) => (ok ? "met" : "NOT met");
 printTable(
-  `nomaflow daemon, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKind} steps fired together; idle over ${idleSeconds} s)`,
+  `nomaflow daemon${withConsole ? " with the console open (api/jobs every 2 s)" : ""}, ${jobs} jobs (${rounds} rounds of ${jobs} ${stepKind} steps fired together; idle over ${idleSeconds} s)`,
   ["measure", "daemon", "baseline", "goal"],
   [
     [
