@@ -54,9 +54,10 @@ export interface Session {
 /** What `copyOut` gives: the COPY data in chunks, and the rows in them where the connector counts them. */
 export interface CopyOutStream extends AsyncIterable<Uint8Array> {
   /**
-   * Whole rows yielded so far, where the connector knows them without reading the data (a
-   * PostgreSQL server sends a message per row), and the server's own count once the copy has
-   * ended; undefined where it does not (PGlite): the rows are then counted in the data.
+   * Rows yielded so far (never more than the whole rows in the chunks), where the connector
+   * counts them without reading the data (a PostgreSQL server sends a message per row), and the
+   * server's own count once the copy has ended; undefined where it does not (PGlite): the rows
+   * are then counted in the data.
    */
   readonly rows?: number;
 }

@@ -3,8 +3,9 @@
  * message a 1-byte code, a 4-byte length and the data of one row. The rows of a chunk are moved
  * together over the headers in place (`copyWithin`), so a chunk of the socket becomes one buffer
  * of rows, with no object and no copy per row, and the rows are counted by their messages, their
- * fields never read. Walking 1M rows this way costs ~40 ms of CPU, against ~180 ms for
- * pg-copy-streams' parser and ~120 ms more to count the rows by their fields.
+ * fields never read. Walking the 1M rows of test/bench/upsert.mjs (85 MB) this way took 35–55 ms
+ * of CPU, against 175–190 ms for pg-copy-streams' parser, which the copy used before, and
+ * 150–300 ms more to count the rows by their fields (BinaryCopyScanner).
  */
 
 const HEADER_BYTES = 5;
