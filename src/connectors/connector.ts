@@ -43,11 +43,23 @@ export interface Session {
   query(sql: string, params?: readonly unknown[]): Promise<QueryResult>;
   /**
    * Runs `COPY … TO STDOUT` and yields its data in chunks as it comes; memory stays bounded
-   * whatever the table size (the consumer's pace is the producer's).
+   * whatever the table size (the consumer's pace is the producer's). Stopping before the end
+   * closes the session's connection (the server is still sending).
    */
-  copyOut(copy: CopyOut): AsyncIterable<Uint8Array>;
+  copyOut(copy: CopyOut): CopyOutStream;
   /** Runs `COPY … FROM STDIN` fed from `data`; resolves with the number of rows copied. */
   copyIn(copy: CopyIn, data: AsyncIterable<Uint8Array>): Promise<number>;
+}
+
+/** What `copyOut` gives: the COPY data in chunks, and the rows in them where the connector counts them. */
+export interface CopyOutStream extends AsyncIterable<Uint8Array> {
+  /**
+   * Rows yielded so far (never more than the whole rows in the chunks), where the connector
+   * counts them without reading the data (a PostgreSQL server sends a message per row), and the
+   * server's own count once the copy has ended; undefined where it does not (PGlite): the rows
+   * are then counted in the data.
+   */
+  readonly rows?: number;
 }
 
 /** A table by its exact, case-sensitive names; `pg_temp` names the session's temporary schema. */

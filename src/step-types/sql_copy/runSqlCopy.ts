@@ -17,13 +17,15 @@ import { databaseMessageOf, queryOf } from "./transaction.js";
 import { displayName, type TableName } from "./quoteIdentifier.js";
 import { quoteIdentifier, qualifiedName } from "../../sql/quoteSql.js";
 import { sqlCodeEnd } from "../../templates/sqlPlaces.js";
-import type { CopyOut } from "../../connectors/connector.js";
+import type { CopyOut, CopyOutStream } from "../../connectors/connector.js";
 import { lockTarget } from "./targetLock.js";
 import { addNotNull, createTarget, type CreatedTarget } from "./createTarget.js";
 import { materializedViewReaders, refreshMaterializedViews } from "./refreshMaterializedViews.js";
 import { replaceRows } from "./overwrite/replaceRows.js";
 import { upsertRows, type UpsertCounts } from "./upsertRows.js";
 import { describeQuery, describeTable, FIRST_USER_OID, type ColumnInfo, type TableInfo } from "./tableColumns.js";
+
+const EMPTY_CHUNK = new Uint8Array(0);
 
 /** A table's schema when the step names none. */
 const DEFAULT_SCHEMA = defaultOf(sqlCopyFields.properties.target.properties.schema);
@@ -154,9 +156,9 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
 
                 const counter = plan.format === "binary" ? binaryRowCounter() : textRowCounter();
                 let reported = 0;
-                const counted = async function* (data: AsyncIterable<Uint8Array>) {
+                const counted = async function* (data: CopyOutStream) {
                   for await (const chunk of data) {
-                    counter.count(chunk);
+                    counter.count(chunk, data.rows);
                     bytes += chunk.byteLength;
                     if (counter.rows - reported >= batchSize) {
                       reported = counter.rows - (counter.rows % batchSize);
@@ -164,6 +166,8 @@ export async function runSqlCopy(given: Fields, context: StepRunContext, signal:
                     }
                     yield chunk;
                   }
+                  // The server's own count, said once the copy has ended.
+                  counter.count(EMPTY_CHUNK, data.rows);
                 };
                 const stream = () => counted(sourceSession.copyOut(plan.copyOut));
                 /** COPY … FROM STDIN into `table` (the target, a stash or a temporary table). */

@@ -6,6 +6,7 @@
 import type { Session } from "../../connectors/connector.js";
 import { quoteIdentifier } from "../../sql/quoteSql.js";
 import type { TableName } from "./quoteIdentifier.js";
+import { mergeFits, mergeRows } from "./mergeRows.js";
 import { uniqueKeys, type TableInfo } from "./tableColumns.js";
 
 export interface UpsertCounts {
@@ -92,8 +93,9 @@ async function writeCounters(session: Session, oid: number): Promise<WriteCounte
 
 /**
  * With ON CONFLICT when a unique index covers exactly the key (inserted rows told from updated
- * ones by `xmax = 0`: a new row has never been locked), else (and into a partitioned table) with
- * UPDATE then INSERT.
+ * ones by the transaction's row counters, or by `xmax = 0` where they are off: a new row has
+ * never been locked), or with MERGE where the batch covers most of the table (mergeRows.ts);
+ * else (and into a partitioned table) with UPDATE then INSERT.
  */
 export async function upsertRows(
   session: Session,
@@ -140,11 +142,25 @@ export async function upsertRows(
       );
       return counts(Number(rows[0]!.inserted), Number(rows[0]!.updated));
     }
-    const { rowCount: written } = await session.query(upsert);
+    let written: number | undefined;
+    let start = before;
+    if (await mergeFits(session, existing, `pg_temp.${staging}`)) {
+      const assignments = others.map((column) => `${quoteIdentifier(column)} = s.${quoteIdentifier(column)}`).join(", ");
+      const values = columns.map((column) => `s.${quoteIdentifier(column)}`).join(", ");
+      written = await mergeRows(
+        session,
+        `MERGE INTO ${own} AS t USING ${staging} AS s ON ${match}
+         WHEN MATCHED AND (${differsSql(rules, others, "t", "s")}) THEN UPDATE SET ${assignments}
+         WHEN NOT MATCHED THEN INSERT (${list}) ${KEEP_IDENTITY} VALUES (${values})`,
+      );
+      // A MERGE rolled back still counts in the transaction's counters (as attempts).
+      if (written === undefined) start = (await writeCounters(session, existing.oid))!;
+    }
+    written ??= (await session.query(upsert)).rowCount;
     const after = (await writeCounters(session, existing.oid))!;
     // An insert that met a concurrent one's key is counted, then deleted, before it updates.
-    const updated = after.updated - before.updated;
-    const inserted = after.inserted - before.inserted - (after.deleted - before.deleted);
+    const updated = after.updated - start.updated;
+    const inserted = after.inserted - start.inserted - (after.deleted - start.deleted);
     // Triggers writing into this same table would count too: then the statement's row count
     // holds, and the updates the counters saw (at most that many) are taken from it.
     if (inserted >= 0 && updated >= 0 && inserted + updated === written) return counts(inserted, updated);
