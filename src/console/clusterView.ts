@@ -3,22 +3,12 @@
  * a store, the daemon serving the console alone (or nobody, for `nomaflow console`).
  */
 import type { Project } from "../project/loadProject.js";
-import type { ClusterDaemon } from "../state/clusterDaemons.js";
+import type { ClusterDaemon, DaemonSelf } from "../state/clusterDaemons.js";
 import type { ClusterView } from "./consoleApi.js";
 import type { ConsoleStore } from "./consoleStore.js";
 import { HttpRefusal } from "./httpAnswers.js";
 
-/** The daemon serving the console, as it tells of itself. */
-export interface ServingDaemon {
-  host: string;
-  pid: number;
-  version: string;
-  startedAt: number;
-  runsGoing: number;
-  maxRuns: number | null;
-}
-
-export async function clusterView(project: Project, store: ConsoleStore, self: (() => ServingDaemon) | undefined): Promise<ClusterView> {
+export async function clusterView(project: Project, store: ConsoleStore, self: (() => DaemonSelf) | undefined): Promise<ClusterView> {
   if (!project.config.state) {
     const daemon = self?.();
     return {

@@ -12,7 +12,8 @@ import type { IsAlive } from "../files/processIsAlive.js";
 import { VERSION } from "../identity/version.js";
 import { requireEnvironment } from "../runner/requiredEnvironment.js";
 import { checkParamValues } from "../runner/parseParams.js";
-import { clusterView, type ServingDaemon } from "./clusterView.js";
+import { clusterView } from "./clusterView.js";
+import type { DaemonSelf } from "../state/clusterDaemons.js";
 import type { ConsoleInfo, RunStarted } from "./consoleApi.js";
 import { consoleAssetsDir } from "./consoleAssetsDir.js";
 import { ConsolePages } from "./consolePages.js";
@@ -40,7 +41,7 @@ export interface ConsoleAppOptions {
   servedBy: "daemon" | "console";
   startRun: ConsoleRunStarter;
   /** The daemon serving the console, for the cluster page without a store. */
-  servingDaemon?: () => ServingDaemon;
+  servingDaemon?: () => DaemonSelf;
   /** The project as the daemon serving the console keeps it checked; default: loaded here, and again when its files change. */
   checkedProject?: WatchedProjectOptions["checkedBy"];
   /** The page's built files. @default consoleAssetsDir() */

@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../errors/nomaflowError.js";
 import { VERSION } from "../identity/version.js";
+import type { DaemonSelf } from "../state/clusterDaemons.js";
 import type { Project } from "../project/loadProject.js";
 import type { CheckedProject } from "../validate/checkProject.js";
 import type { DaemonJob } from "./daemonJob.js";
@@ -30,15 +31,6 @@ export interface DaemonConsoleHooks {
   self(): DaemonSelf;
   /** A bug behind a console page (answered 500): into the daemon's log. */
   reportError(error: unknown): void;
-}
-
-export interface DaemonSelf {
-  host: string;
-  pid: number;
-  version: string;
-  startedAt: number;
-  runsGoing: number;
-  maxRuns: number | null;
 }
 
 /** A console being served: its answer to every path but /healthz and /metrics, and its end. */

@@ -20,10 +20,11 @@ import { UsageError } from "../errors/nomaflowError.js";
 import type { Job } from "../project/job.js";
 import { formatFireTime } from "../schedule/nextFireTimes.js";
 import type { Clock } from "./clock.js";
-import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun, RunOutcome } from "./daemonJob.js";
+import type { DaemonJob, LaunchedRun, LaunchRequest, LaunchRun } from "./daemonJob.js";
 import type { DaemonLog } from "./daemonLog.js";
 import { FireCursor, mergeDueFires, undecidedEarlier, type DueFires } from "./fireCursor.js";
 import { FireQueue } from "./fireQueue.js";
+import { followRun } from "./followRun.js";
 import type { AbandonedRun, ClaimOutcome, FireClaim, FireStore, JobLock, PreviousDaemon } from "./fireStore.js";
 import { newRunId } from "../identity/runId.js";
 import type { IdleMoment } from "./idleGarbage.js";
@@ -514,7 +515,7 @@ export class Scheduler {
 
   /** Starts the run; its id, or undefined when it could not start (logged as fire_failed). @param queuedMs how long the fire waited for a slot; undefined when it did not wait. */
   #start(request: LaunchRequest, lateness: number, lock: JobLock | undefined, queuedMs?: number): string | undefined {
-    const { store, log, metrics, clock, launch } = this.#options;
+    const { store, log, metrics, launch } = this.#options;
     const jobId = request.daemonJob.job.id;
     let run: LaunchedRun;
     try {
@@ -537,36 +538,20 @@ export class Scheduler {
       after: request.afterRuns?.map((after) => `${after.job_id}:${after.status}:${after.run_id}`).join(","),
     });
     if (request.trigger !== "recovery") metrics?.fireWaited(queuedMs ?? 0);
-    const settled = (async () => {
-      let status: RunOutcome["status"] = "failed";
-      try {
-        await store.runStarted({ jobId, runId: run.runId, trigger: request.trigger, scheduledFor: request.scheduledFor, recoveryOf: request.recoveryOf });
-      } catch (error) {
-        log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
-      }
-      try {
-        const outcome = await run.result;
-        const fields = { run: run.runId, status: outcome.status, duration_ms: outcome.durationMs };
-        if (outcome.status === "succeeded") log.info("run_finished", jobId, fields);
-        else log.warn("run_finished", jobId, fields);
-        metrics?.runFinished(jobId, outcome.status, outcome.durationMs, clock.now());
-        status = outcome.status;
-      } catch (error) {
-        log.error("run_error", jobId, { run: run.runId, error: (error as Error).message });
-      } finally {
-        this.#active.delete(run.runId);
-        // A slot is free: a fire waiting for one may start now.
-        if (this.#pending.size > 0 || this.#queued.size > 0) this.#wake.abort();
-        this.#countRuns();
-        try {
-          await lock?.release();
-          await store.runFinished(jobId, run.runId, status);
-        } catch (error) {
-          log.error("store_error", jobId, { run: run.runId, error: (error as Error).message });
-        }
-        this.#options.onRunEnded?.({ jobId, runId: run.runId, scheduledFor: run.scheduledFor ?? request.scheduledFor, status, endedMs: clock.now() });
-      }
-    })();
+    const settled = followRun(this.#options, request, run, lock, () => {
+      this.#active.delete(run.runId);
+      // A slot is free: a fire waiting for one may start now.
+      if (this.#pending.size > 0 || this.#queued.size > 0) this.#wake.abort();
+      this.#countRuns();
+    }).then((status) => {
+      this.#options.onRunEnded?.({
+        jobId,
+        runId: run.runId,
+        scheduledFor: run.scheduledFor ?? request.scheduledFor,
+        status,
+        endedMs: this.#options.clock.now(),
+      });
+    });
     this.#active.set(run.runId, { jobId, run, settled });
     this.#countRuns();
     return run.runId;

@@ -39,6 +39,16 @@ export interface ClusterDaemon {
   lease: LeaseState;
 }
 
+/** A daemon as it tells of itself: what the console it serves shows of it, with or without a store. */
+export interface DaemonSelf {
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: number;
+  runsGoing: number;
+  maxRuns: number | null;
+}
+
 export interface ClusterDaemons {
   daemons: ClusterDaemon[];
   /** Daemons left out: stopped or dead more than `recentHours` ago, or past `limit`. */
